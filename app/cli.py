@@ -1,0 +1,231 @@
+"""The ``auditoria`` command: everything a technician or a script needs without a screen.
+
+Human output by default, ``--json`` for machines. Errors are one line on stderr with exit
+code 2, never a traceback (the traceback goes to the debug log, which holds no personal data).
+Other areas add their subcommands through ``COMMAND_MODULES``: each has ``register(sub)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.errors import UserError
+
+# Modules that add subcommands: each defines register(subparsers). Keep them light to import.
+COMMAND_MODULES: list[str] = []
+
+
+def emit(data: Any, as_json: bool, human: str | None = None) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+    else:
+        print(human if human is not None else json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _station(args):
+    from app.services.station import Station
+
+    return Station.open(args.db)
+
+
+def _kv(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in pairs:
+        if "=" not in p:
+            raise UserError(f"expected key=value, got {p!r}")
+        k, v = p.split("=", 1)
+        out[k.strip()] = v
+    return out
+
+
+# --- commands ---------------------------------------------------------------------------------
+def cmd_init(args) -> int:
+    from app.services.station import Station
+
+    st = Station.create(args.db, role=args.role, room=args.room or "")
+    if args.demo:
+        from app.services.demo import install_demo
+
+        install_demo(st)
+    info = {"db": str(args.db), "station": st.station_id, "role": st.role, "room": st.home_room or None,
+            "demo": bool(args.demo)}
+    emit(info, args.json, f"created {args.db}: station {st.station_id}, role {st.role}"
+                          + (f", room {st.home_room}" if st.home_room else "") + (" (demo day)" if args.demo else ""))
+    return 0
+
+
+def cmd_import(args) -> int:
+    from app.services.importer import import_list
+
+    st = _station(args)
+    res = import_list(st, args.list, tz=args.tz, msu=args.msu)
+    human = (f"{res.file}: no changes ({res.rows} rows already imported)" if res.unchanged else
+             f"{res.file}: imported {res.rows} rows; rooms {', '.join(res.rooms)}; added {res.added}, "
+             f"changed {res.changed}, removed {res.removed}")
+    emit(res.to_dict(), args.json, human)
+    return 0
+
+
+def cmd_rooms(args) -> int:
+    st = _station(args)
+    rooms = st.rooms_summary()
+    lines = [f"{r['room']}  {r['phase']:<12} assigned {r['assigned']:>3}  present {r['present']:>3}  "
+             f"absent {r['absent']:>3}" for r in rooms]
+    emit({"day": st.day.key, "ppe": st.point.code, "rooms": rooms}, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_record(args) -> int:
+    st = _station(args)
+    room = args.room or st.home_room
+    if not room:
+        raise UserError("record: --room is required")
+    payload = _kv(args.fields)
+    res = st.record(args.kind, room, args.participant, at=args.at, payload=payload, author=args.author or "")
+    e = res.event
+    data = {"id": e.id, "seq": e.seq, "hash": e.hash, "kind": e.kind, "at": e.at, "room": e.room,
+            "participant": e.participant, "payload": e.payload, "advice": [a.to_dict() for a in res.advice]}
+    human = f"recorded {e.kind} #{e.seq} {e.id}" + "".join(f"\n  {a.level}: {a.text()}" for a in res.advice)
+    emit(data, args.json, human)
+    return 0
+
+
+def cmd_state(args) -> int:
+    from app.services.station import state_json
+
+    st = _station(args)
+    room = args.room or st.home_room
+    if not room:
+        raise UserError("state: --room is required")
+    data = state_json(st.room_state(room))
+    c = data
+    human = (f"room {c['room']} ({c['phase']}): assigned {c['assigned']}, present {c['present']}, absent "
+             f"{c['absent']}, late {c['late']}, out {c['out_of_room']}, removed {c['removed']}, early "
+             f"{c['finished_early']}, finished {c['finished']}, extra sheets {c['extra_sheets']}")
+    emit(data, args.json, human)
+    return 0
+
+
+def cmd_log(args) -> int:
+    from app.domain.projection import effective_events
+    from app.services.station import event_json
+
+    st = _station(args)
+    if args.room:
+        evs = st.log.for_room(st.day.key, st.room(args.room).number)
+    else:
+        evs = st.log.all()
+    _, voided = effective_events(evs)
+    evs.sort(key=lambda e: (e.station, e.seq))
+    data = [event_json(e, voided.get(e.id)) for e in evs]
+    human = "\n".join(f"{e.station} #{e.seq:<5} {e.at[:19]} {e.room or '-':<4} {e.kind:<18} {e.participant or ''}"
+                      + ("  [voided]" if e.id in voided else "") for e in evs)
+    emit(data, args.json, human)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    st = _station(args)
+    problems = st.verify()
+    n = st.log.count()
+    if args.json:
+        emit({"ok": not problems, "events": n, "problems": problems}, True)
+    elif problems:
+        print("\n".join(problems), file=sys.stderr)
+    else:
+        print(f"ok: {n} events, every chain intact")
+    return 0 if not problems else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app.domain.kinds import KINDS
+
+    parser = argparse.ArgumentParser(prog="auditoria", description="Auditoria: exam-point stations (ППЭ)")
+    parser.add_argument("--version", action="version", version=f"auditoria {__import__('app').__version__}")
+    parser.add_argument("--lang", choices=("ru", "en"), help="language of messages (default ru)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p, db=True):
+        if db:
+            p.add_argument("--db", required=True, type=Path, help="station database file")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        return p
+
+    p = common(sub.add_parser("init", help="create a station database"))
+    p.add_argument("--demo", action="store_true", help="fill it with the demo exam day")
+    p.add_argument("--role", choices=("room", "hq"), default="room")
+    p.add_argument("--room", help="the room this station serves (room role)")
+    p.set_defaults(func=cmd_init)
+
+    p = common(sub.add_parser("import", help="import a distribution list (CSV or XLSX), all or nothing"))
+    p.add_argument("list", type=Path)
+    p.add_argument("--tz", default="Europe/Moscow", help="IANA time zone of the exam point (first import)")
+    p.add_argument("--msu", default="000", help="3-digit municipality code (first import)")
+    p.set_defaults(func=cmd_import)
+
+    p = common(sub.add_parser("rooms", help="rooms of the exam day with their counts"))
+    p.set_defaults(func=cmd_rooms)
+
+    p = common(sub.add_parser("record", help="record one mark (event) durably"))
+    p.add_argument("--room")
+    p.add_argument("kind", choices=sorted(KINDS), metavar="KIND")
+    p.add_argument("--participant")
+    p.add_argument("--at", help="HH:MM local time on the exam day, or ISO-8601")
+    p.add_argument("--author", help="staff code of the organizer recording it")
+    p.add_argument("fields", nargs="*", metavar="key=value")
+    p.set_defaults(func=cmd_record)
+
+    p = common(sub.add_parser("state", help="state of a room"))
+    p.add_argument("--room")
+    p.set_defaults(func=cmd_state)
+
+    p = common(sub.add_parser("log", help="the event log"))
+    p.add_argument("--room")
+    p.set_defaults(func=cmd_log)
+
+    p = common(sub.add_parser("verify", help="check the database and every event chain"))
+    p.set_defaults(func=cmd_verify)
+
+    for mod in COMMAND_MODULES:
+        importlib.import_module(mod).register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from app.logs import setup_logging
+
+    log = setup_logging()
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "command", None) == "record":
+        args.fields += [x for x in extra if "=" in x and not x.startswith("-")]
+        extra = [x for x in extra if not ("=" in x and not x.startswith("-"))]
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.lang:
+        from app.i18n import set_language
+
+        set_language(args.lang)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as e:
+        print(f"auditoria: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("auditoria: interrupted", file=sys.stderr)
+        return 2
+    except Exception as e:  # never a traceback for the user; the debug log keeps it
+        from app.logs import log_failure
+
+        log_failure(log, f"command {args.command}", e)
+        print(f"auditoria: internal error ({e.__class__.__name__}); details are in the debug log", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Events: the immutable record of one mark, its canonical encoding and its hash.
+
+The hash covers every field but itself, so altering any byte of a stored event (or the
+order of a station's events, through ``prev_hash``) is detected by ``verify``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+FORMAT_VERSION = 1
+GENESIS = "0" * 64
+
+
+def utc_iso(dt: datetime) -> str:
+    """Canonical UTC text of an instant: microseconds, 'Z' suffix."""
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime in an event")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def canonical_json(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    station: str
+    seq: int
+    at: str  # when it happened (UTC ISO) - stated by the organizer or the corrected clock
+    recorded_at: str  # when the station wrote it (UTC ISO, corrected clock)
+    tz: str  # exam point's IANA zone
+    author: str  # staff code of the organizer, or "" for the station itself
+    kind: str
+    day: str | None
+    room: str | None
+    participant: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+    def hash_input(self) -> bytes:
+        d = asdict(self)
+        d.pop("hash")
+        d["v"] = FORMAT_VERSION
+        return canonical_json(d)
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.hash_input()).hexdigest()
+
+    def sealed(self) -> Event:
+        """This event with its hash filled in."""
+        return Event(**{**asdict(self), "hash": self.compute_hash()})
+
+    @property
+    def at_dt(self) -> datetime:
+        return parse_utc(self.at)
+
+    def order_key(self) -> tuple[str, str, int]:
+        """Deterministic domain order: stated time, then station, then the station's sequence."""
+        return (self.at, self.station, self.seq)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> Event:
+        return Event(**{k: d[k] for k in Event.__dataclass_fields__})
+
+
+def check_chain(events: list[Event]) -> str | None:
+    """Check one station's events (sorted by seq, starting at 1): None, or what is wrong first."""
+    prev = GENESIS
+    for expected_seq, e in enumerate(events, start=1):
+        if e.seq != expected_seq:
+            return f"station {e.station}: gap before seq {e.seq} (expected {expected_seq})"
+        if e.prev_hash != prev:
+            return f"station {e.station}: event seq {e.seq} ({e.id}) does not follow its predecessor"
+        if e.compute_hash() != e.hash:
+            return f"station {e.station}: event seq {e.seq} ({e.id}) was altered (hash mismatch)"
+        prev = e.hash
+    return None

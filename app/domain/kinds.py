@@ -1,0 +1,160 @@
+"""The catalog of event kinds: one place that names every kind, its payload and its meaning.
+
+Each kind is kebab-case (as typed on the CLI). Payload fields are typed and validated here,
+so a malformed mark is refused before it reaches the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.errors import UserError
+from app.i18n import N_
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: type = str  # str, int, bool, list
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    title: str  # English msgid; translated in the UI
+    participant: bool = False  # concerns one participant (required)
+    fields: tuple[Field, ...] = ()
+    extra_int_fields: bool = False  # accepts arbitrary integer counters (materials)
+    incident: bool = False  # shown in the incidents list and reported upward
+    act: str = ""  # official act HQ draws up for it
+    doc: str = ""
+    field_map: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.field_map.update({f.name: f for f in self.fields})
+
+
+IDENTITY = Field("identity", choices=("document", "no-document"),
+                 doc="document checked, or no document with written confirmation")
+CONFIRMED_BY = Field("confirmed_by", doc="who confirmed identity in writing (accompanying person)")
+GRADUATE = Field("graduate", choices=("current", "previous"), doc="current-year student or previous-year graduate")
+
+_KINDS: tuple[Kind, ...] = (
+    Kind("room-opened", N_("Room opened"), fields=(
+        Field("organizers", list, doc="codes of the organizers on duty"),
+        Field("clock_offset_s", int, doc="room clock minus laptop clock, seconds"),
+    )),
+    Kind("admitted", N_("Admitted"), participant=True, fields=(IDENTITY, CONFIRMED_BY, GRADUATE)),
+    Kind("late", N_("Late arrival"), participant=True, fields=(IDENTITY, CONFIRMED_BY, GRADUATE)),
+    Kind("seated", N_("Seated"), participant=True, fields=(Field("seat", required=True),)),
+    Kind("absent", N_("Absent"), participant=True),
+    Kind("instruction-given", N_("Instruction given")),
+    Kind("exam-start", N_("Exam started"), fields=(Field("end", doc="planned end written on the board, ISO UTC"),)),
+    Kind("audio-start", N_("Audio part started")),
+    Kind("audio-end", N_("Audio part ended")),
+    Kind("exit", N_("Left the room"), participant=True, fields=(Field("accompanied_by"),)),
+    Kind("return", N_("Returned to the room"), participant=True),
+    Kind("extra-sheet", N_("Extra answer sheet issued"), participant=True, fields=(
+        Field("sheet", required=True, doc="number (code) of the extra answer sheet No. 2"),
+        Field("previous", doc="code of the sheet it continues"),
+    )),
+    Kind("desk-check", N_("Desk check"), participant=True, fields=(
+        Field("verdict", required=True, choices=("permitted", "forbidden")),
+        Field("item", doc="key of the item from the aids / forbidden list, or free text"),
+        Field("note"),
+    )),
+    Kind("correction", N_("Personal data correction"), participant=True, incident=True, act="ППЭ-12-02", fields=(
+        Field("field", required=True, choices=("last_name", "first_name", "middle_name", "document_series",
+                                               "document_number", "document_type", "sex")),
+        Field("old", required=True),
+        Field("new", required=True),
+    )),
+    Kind("removal", N_("Removed for a violation"), participant=True, incident=True, act="ППЭ-21", fields=(
+        Field("reason", required=True), Field("item"), Field("gek_member"),
+    )),
+    Kind("early-completion", N_("Early completion for objective reasons"), participant=True, incident=True,
+         act="ППЭ-22", fields=(Field("reason", required=True), Field("medic"), Field("gek_member"))),
+    Kind("appeal", N_("Appeal on the procedure filed"), participant=True, incident=True, act="ППЭ-02",
+         fields=(Field("text"),)),
+    Kind("identity-confirmed", N_("Identity confirmed without a document"), participant=True, incident=True,
+         act="ППЭ-20", fields=(CONFIRMED_BY, Field("note"))),
+    Kind("finished", N_("Finished and handed in"), participant=True, fields=(
+        Field("sheets", int, doc="answer sheets handed in"),
+    )),
+    Kind("materials-collected", N_("Materials collected"), extra_int_fields=True),
+    Kind("exam-stopped", N_("Exam stopped"), incident=True, fields=(
+        Field("reason", required=True, choices=("no-show", "emergency", "other")), Field("note"),
+    )),
+    Kind("evacuation-start", N_("Evacuation started"), incident=True, fields=(Field("note"),)),
+    Kind("evacuation-end", N_("Evacuation ended"), incident=True, fields=(Field("note"),)),
+    Kind("room-closed", N_("Room closed")),
+    Kind("note", N_("Note"), fields=(Field("text", required=True),)),
+    Kind("countersign", N_("Countersigned"), fields=(
+        Field("target", required=True), Field("organizer", required=True),
+    )),
+    Kind("staff-change", N_("Staff change"), incident=True, act="ППЭ-19", fields=(
+        Field("replaced", required=True), Field("replacement", required=True), Field("role"), Field("reason"),
+    )),
+    Kind("act-drawn", N_("Act drawn up"), fields=(
+        Field("form", required=True), Field("target"), Field("document_id"), Field("gek_member"),
+    )),
+    Kind("void", N_("Mark voided"), fields=(Field("target", required=True), Field("reason", required=True))),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in _KINDS}
+
+
+def get_kind(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise UserError(f"unknown event kind {name!r}; known: {', '.join(KINDS)}") from None
+
+
+def coerce(value: Any, f: Field, kind: str) -> Any:
+    if f.type is int:
+        if isinstance(value, bool):
+            raise UserError(f"{kind}: {f.name} must be a whole number")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise UserError(f"{kind}: {f.name} must be a whole number, not {value!r}") from None
+    if f.type is list:
+        if isinstance(value, str):
+            return [v for v in (x.strip() for x in value.split(",")) if v]
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        raise UserError(f"{kind}: {f.name} must be a list")
+    if f.type is bool:
+        if isinstance(value, str):
+            return value.lower() in ("1", "true", "yes", "да")
+        return bool(value)
+    value = str(value).strip()
+    if f.choices and value not in f.choices:
+        raise UserError(f"{kind}: {f.name} must be one of {', '.join(f.choices)}, not {value!r}")
+    return value
+
+
+def validate_payload(kind_name: str, payload: dict[str, Any], participant: str | None) -> dict[str, Any]:
+    """Check and normalise a payload; raise UserError naming the field at fault."""
+    kind = get_kind(kind_name)
+    if kind.participant and not participant:
+        raise UserError(f"{kind_name}: a participant code is required (--participant CODE)")
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        f = kind.field_map.get(key)
+        if f is None:
+            if kind.extra_int_fields:
+                f = Field(key, int)
+            else:
+                known = ", ".join(kind.field_map) or "none"
+                raise UserError(f"{kind_name}: unknown field {key!r} (known: {known})")
+        out[key] = coerce(value, f, kind_name)
+    for f in kind.fields:
+        if f.required and (f.name not in out or out[f.name] in ("", None)):
+            raise UserError(f"{kind_name}: field {f.name!r} is required")
+    return out

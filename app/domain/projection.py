@@ -1,0 +1,400 @@
+"""Room state as a pure function of events.
+
+The same set of events gives the same state on every station, whatever order they arrived
+in: voids are resolved first (a void can itself be voided), then the remaining events are
+folded in their domain order (stated time, station, sequence).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from app.domain.event import Event, parse_utc
+from app.domain.kinds import KINDS
+from app.domain.model import DayPlan, normalize_seat
+from app.domain.reference import Reference
+
+PRESENT_STATUSES = ("present", "out_of_room", "finished", "removed", "finished_early")
+STATUSES = ("expected", "present", "out_of_room", "finished", "removed", "finished_early", "absent")
+
+
+def effective_events(events: Iterable[Event]) -> tuple[list[Event], dict[str, Event]]:
+    """Return (events that count, sorted in domain order; {voided id: the void that voided it})."""
+    by_id = {e.id: e for e in events}
+    voids_of: dict[str, list[Event]] = {}
+    for e in by_id.values():
+        if e.kind == "void":
+            voids_of.setdefault(str(e.payload.get("target", "")), []).append(e)
+    memo: dict[str, Event | None] = {}
+
+    def voided_by(eid: str, depth: int = 0) -> Event | None:
+        if eid in memo:
+            return memo[eid]
+        memo[eid] = None  # guards against a malicious cycle
+        result = None
+        if depth < 64:
+            for v in sorted(voids_of.get(eid, ()), key=Event.order_key):
+                if voided_by(v.id, depth + 1) is None:
+                    result = v
+                    break
+        memo[eid] = result
+        return result
+
+    voided = {eid: v for eid in by_id if (v := voided_by(eid)) is not None}
+    live = sorted((e for e in by_id.values() if e.id not in voided and e.kind != "void"), key=Event.order_key)
+    return live, voided
+
+
+@dataclass
+class ExitRecord:
+    out_at: datetime
+    out_event: str
+    back_at: datetime | None = None
+    back_event: str | None = None
+    closed_by: str = ""  # "return", or the kind that explains an exit without return
+
+    def minutes(self, until: datetime | None = None) -> float:
+        end = self.back_at or until
+        return 0.0 if end is None else max(0.0, (end - self.out_at).total_seconds() / 60)
+
+
+@dataclass
+class ParticipantState:
+    code: str
+    assigned_seat: str
+    ovz: bool = False
+    on_list: bool = True
+    status: str = "expected"
+    late: bool = False
+    seat: str = ""
+    identity: str = ""
+    admitted_at: datetime | None = None
+    finished_at: datetime | None = None
+    removed_at: datetime | None = None
+    early_at: datetime | None = None
+    reason: str = ""
+    end: datetime | None = None
+    exits: list[ExitRecord] = field(default_factory=list)
+    extra_sheets: list[tuple[str, datetime, str]] = field(default_factory=list)
+    corrections: list[Event] = field(default_factory=list)
+    desk_checks: list[Event] = field(default_factory=list)
+    appeals: list[Event] = field(default_factory=list)
+
+    @property
+    def present(self) -> bool:
+        return self.status in PRESENT_STATUSES
+
+    @property
+    def in_room(self) -> bool:
+        return self.status == "present"
+
+    @property
+    def seat_changed(self) -> bool:
+        return bool(self.seat) and normalize_seat(self.seat) != normalize_seat(self.assigned_seat)
+
+    @property
+    def open_exit(self) -> ExitRecord | None:
+        return self.exits[-1] if self.exits and self.exits[-1].back_at is None and not self.exits[-1].closed_by \
+            else None
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    ok: bool
+    message: str
+
+
+@dataclass
+class RoomState:
+    day: str
+    room: str
+    tz: str
+    subject: str
+    minutes: int
+    ovz_extra: int
+    opened_at: datetime | None = None
+    organizers: list[str] = field(default_factory=list)
+    clock_offset_s: int = 0
+    instruction_at: datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    audio_start: datetime | None = None
+    audio_end: datetime | None = None
+    stopped_at: datetime | None = None
+    stop_reason: str = ""
+    evacuations: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    closed_at: datetime | None = None
+    materials: dict[str, int] = field(default_factory=dict)
+    participants: dict[str, ParticipantState] = field(default_factory=dict)
+    incidents: list[Event] = field(default_factory=list)
+    notes: list[Event] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)  # effective, in domain order
+    voided: dict[str, Event] = field(default_factory=dict)
+    last_at: datetime | None = None
+
+    # --- derived views -------------------------------------------------------------------
+    @property
+    def audio_active(self) -> bool:
+        return self.audio_start is not None and self.audio_end is None
+
+    @property
+    def evacuating(self) -> bool:
+        return bool(self.evacuations) and self.evacuations[-1][1] is None
+
+    @property
+    def phase(self) -> str:
+        if self.closed_at:
+            return "closed"
+        if self.stopped_at:
+            return "stopped"
+        if self.evacuating:
+            return "evacuation"
+        if self.start:
+            return "audio" if self.audio_active else "in-progress"
+        if self.opened_at or any(p.status != "expected" for p in self.participants.values()):
+            return "admission"
+        return "not-opened"
+
+    def listed(self) -> list[ParticipantState]:
+        return [p for p in self.participants.values() if p.on_list]
+
+    def personal_end(self, p: ParticipantState) -> datetime | None:
+        if self.start is None:
+            return None
+        base = self.end or (self.start + timedelta(minutes=self.minutes))
+        return base + timedelta(minutes=self.ovz_extra) if p.ovz else base
+
+    def ends(self) -> list[datetime]:
+        """Distinct end times in this room (general, and ОВЗ where someone has it)."""
+        out = {self.personal_end(p) for p in self.listed() if p.present}
+        if self.start:
+            out.add(self.personal_end(ParticipantState("", "")))
+        return sorted(e for e in out if e is not None)
+
+    def exit_log(self) -> list[tuple[str, ExitRecord]]:
+        rows = [(p.code, x) for p in self.participants.values() for x in p.exits]
+        return sorted(rows, key=lambda r: (r[1].out_at, r[0]))
+
+    def extra_sheet_log(self) -> list[tuple[str, str, datetime, str]]:
+        rows = [(p.code, s, at, eid) for p in self.participants.values() for s, at, eid in p.extra_sheets]
+        return sorted(rows, key=lambda r: (r[2], r[0], r[1]))
+
+    def corrections_log(self) -> list[Event]:
+        return sorted((e for p in self.participants.values() for e in p.corrections), key=Event.order_key)
+
+    def counts(self) -> dict[str, int]:
+        ps = self.listed()
+        return {
+            "assigned": len(ps),
+            "present": sum(p.present for p in ps),
+            "absent": sum(p.status == "absent" for p in ps),
+            "unmarked": sum(p.status == "expected" for p in ps),
+            "late": sum(p.late and p.present for p in ps),
+            "in_room": sum(p.status == "present" for p in ps),
+            "out_of_room": sum(p.status == "out_of_room" for p in ps),
+            "removed": sum(p.status == "removed" for p in ps),
+            "finished_early": sum(p.status == "finished_early" for p in ps),
+            "finished": sum(p.status == "finished" for p in ps),
+            "extra_sheets": sum(len(p.extra_sheets) for p in ps),
+            "exits": sum(len(p.exits) for p in ps),
+            "corrections": sum(len(p.corrections) for p in ps),
+            "appeals": sum(len(p.appeals) for p in ps),
+            "seat_changes": sum(p.seat_changed for p in ps),
+            "no_document": sum(p.identity == "no-document" for p in ps),
+            "ovz": sum(p.ovz for p in ps),
+        }
+
+    def exit_minutes(self, until: datetime | None = None) -> float:
+        return sum(x.minutes(until) for _, x in self.exit_log())
+
+    def checks(self) -> list[Check]:
+        """Consistency checks of the ППЭ-05-02 figures against the log."""
+        c = self.counts()
+        out: list[Check] = []
+        out.append(Check("assigned-balance", c["present"] + c["absent"] + c["unmarked"] == c["assigned"],
+                         f"admitted {c['present']} + absent {c['absent']} + unmarked {c['unmarked']}"
+                         f" = assigned {c['assigned']}"))
+        closing = self.closed_at is not None or self.materials != {}
+        out.append(Check("all-marked", not closing or c["unmarked"] == 0,
+                         f"{c['unmarked']} participant(s) neither admitted nor marked absent"))
+        out.append(Check("present-balance",
+                         c["finished"] + c["removed"] + c["finished_early"] + c["in_room"] + c["out_of_room"]
+                         == c["present"],
+                         "finished + removed + early completion + in room + out of room = present"))
+        out.append(Check("all-handed-in", not closing or (c["in_room"] == 0 and c["out_of_room"] == 0),
+                         f"{c['in_room'] + c['out_of_room']} participant(s) have not handed in"))
+        open_exits = [code for code, x in self.exit_log() if x.back_at is None and not x.closed_by]
+        out.append(Check("exits-closed", not closing or not open_exits,
+                         f"exits without a return or explanation: {', '.join(open_exits) or 'none'}"))
+        sheets = [s for _, s, _, _ in self.extra_sheet_log()]
+        dup = sorted({s for s in sheets if sheets.count(s) > 1})
+        out.append(Check("sheets-unique", not dup, f"extra sheet numbers used twice: {', '.join(dup) or 'none'}"))
+        strangers = [p.code for p in self.participants.values() if not p.on_list]
+        out.append(Check("on-list", not strangers, f"marks for codes not on the list: {', '.join(strangers) or 'none'}"))
+        if "extra_sheets" in self.materials:
+            n = self.materials["extra_sheets"]
+            out.append(Check("materials-extra-sheets", n == c["extra_sheets"],
+                             f"extra sheets collected {n}, issued {c['extra_sheets']}"))
+        if "blanks" in self.materials:
+            n = self.materials["blanks"]
+            handed = c["finished"] + c["removed"] + c["finished_early"]
+            out.append(Check("materials-blanks", n == handed,
+                             f"registration blanks collected {n}, participants who handed in {handed}"))
+        return out
+
+    def problems(self) -> list[Check]:
+        return [c for c in self.checks() if not c.ok]
+
+
+def _close_exit(p: ParticipantState, at: datetime, by: str, eid: str | None = None) -> None:
+    x = p.open_exit
+    if x is not None:
+        if by == "return":
+            x.back_at, x.back_event = at, eid
+        x.closed_by = by
+
+
+def project_room(plan: DayPlan, ref: Reference, room: str, events: Iterable[Event]) -> RoomState:
+    """Fold the events of one room of the plan's day into its state."""
+    subject = ref.subject(plan.day.subject_code)
+    state = RoomState(day=plan.day.key, room=room, tz=plan.point.tz, subject=subject.code,
+                      minutes=subject.minutes, ovz_extra=ref.ovz_extra_minutes)
+    for pt in plan.room_participants(room):
+        state.participants[pt.code] = ParticipantState(pt.code, pt.seat, ovz=pt.ovz)
+    mine = [e for e in events if e.room == room and (e.day == plan.day.key or e.day is None)]
+    live, voided = effective_events(mine)
+    state.events, state.voided = live, voided
+    for e in live:
+        _apply(state, e)
+    _refresh_ends(state)
+    return state
+
+
+def _refresh_ends(state: RoomState) -> None:
+    for p in state.participants.values():
+        p.end = state.personal_end(p) if p.present else None
+
+
+def apply_new(state: RoomState, e: Event) -> bool:
+    """Fold one new event into a state in place, if it can be (it sorts last and voids nothing).
+
+    Returns False when the caller must rebuild the state from all events instead.
+    """
+    if e.kind == "void" or (state.events and e.order_key() < state.events[-1].order_key()):
+        return False
+    if state.voided and any(v.payload.get("target") == e.id for v in state.voided.values()):
+        return False
+    state.events.append(e)
+    _apply(state, e)
+    _refresh_ends(state)
+    return True
+
+
+def _apply(s: RoomState, e: Event) -> None:
+    at = parse_utc(e.at)
+    s.last_at = at
+    k = e.kind
+    if KINDS.get(k) is not None and KINDS[k].incident:
+        s.incidents.append(e)
+    if k == "room-opened":
+        s.opened_at = s.opened_at or at
+        s.organizers = list(e.payload.get("organizers", s.organizers))
+        s.clock_offset_s = int(e.payload.get("clock_offset_s", s.clock_offset_s))
+        return
+    if k == "instruction-given":
+        s.instruction_at = s.instruction_at or at
+        return
+    if k == "exam-start":
+        if s.start is None:
+            s.start = at
+            end = e.payload.get("end")
+            s.end = parse_utc(end) if end else at + timedelta(minutes=s.minutes)
+        return
+    if k == "audio-start":
+        s.audio_start, s.audio_end = at, None
+        return
+    if k == "audio-end":
+        s.audio_end = at
+        return
+    if k == "exam-stopped":
+        s.stopped_at, s.stop_reason = at, str(e.payload.get("reason", ""))
+        return
+    if k == "evacuation-start":
+        s.evacuations.append((at, None))
+        return
+    if k == "evacuation-end":
+        if s.evacuations and s.evacuations[-1][1] is None:
+            s.evacuations[-1] = (s.evacuations[-1][0], at)
+        return
+    if k == "materials-collected":
+        s.materials.update({key: int(v) for key, v in e.payload.items()})
+        return
+    if k == "room-closed":
+        s.closed_at = at
+        return
+    if k == "note":
+        s.notes.append(e)
+        return
+    code = e.participant
+    if not code:
+        return
+    p = s.participants.get(code)
+    if p is None:
+        p = s.participants[code] = ParticipantState(code, "", on_list=False)
+    if k in ("admitted", "late"):
+        if p.status in ("expected", "absent"):
+            p.status = "present"
+            p.admitted_at = at
+        p.identity = str(e.payload.get("identity", p.identity or "document"))
+        p.late = p.late or k == "late" or (s.start is not None and at > s.start)
+    elif k == "seated":
+        p.seat = normalize_seat(str(e.payload.get("seat", "")))
+        if p.status in ("expected", "absent"):
+            p.status, p.admitted_at = "present", at
+            p.late = p.late or (s.start is not None and at > s.start)
+    elif k == "absent":
+        if p.status == "expected":
+            p.status = "absent"
+    elif k == "exit":
+        if p.status == "present":
+            p.status = "out_of_room"
+            p.exits.append(ExitRecord(at, e.id))
+    elif k == "return":
+        if p.status == "out_of_room":
+            p.status = "present"
+            _close_exit(p, at, "return", e.id)
+    elif k == "extra-sheet":
+        p.extra_sheets.append((str(e.payload.get("sheet", "")), at, e.id))
+    elif k == "correction":
+        p.corrections.append(e)
+    elif k == "desk-check":
+        p.desk_checks.append(e)
+    elif k == "appeal":
+        p.appeals.append(e)
+    elif k == "identity-confirmed":
+        p.identity = "no-document"
+    elif k == "removal":
+        if p.status in ("present", "out_of_room"):
+            _close_exit(p, at, "removal")
+            p.status, p.removed_at, p.reason = "removed", at, str(e.payload.get("reason", ""))
+    elif k == "early-completion":
+        if p.status in ("present", "out_of_room"):
+            _close_exit(p, at, "early-completion")
+            p.status, p.early_at, p.reason = "finished_early", at, str(e.payload.get("reason", ""))
+    elif k == "finished":
+        if p.status in ("present", "out_of_room"):
+            _close_exit(p, at, "finished")
+            p.status, p.finished_at = "finished", at
+
+
+def participant_timeline(events: Iterable[Event], code: str) -> list[tuple[Event, Event | None]]:
+    """Every event about one participant, voided ones included, with the void that struck each."""
+    evs = list(events)
+    _, voided = effective_events(evs)
+    mine = [e for e in evs if e.participant == code]
+    targets = {e.id for e in mine}
+    voids = [e for e in evs if e.kind == "void" and e.payload.get("target") in targets]
+    return [(e, voided.get(e.id)) for e in sorted(mine + voids, key=Event.order_key)]

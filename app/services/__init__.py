@@ -1,0 +1,1 @@
+"""What a user does: the only entry points UI, CLI and tests call."""

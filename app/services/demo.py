@@ -1,0 +1,98 @@
+"""A deterministic demo exam day: one exam point, twelve rooms, 180 participants, staff.
+
+The same seed always gives the same people, seats and documents, so screenshots, tests
+and benchmarks see the same day.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date
+
+from app.domain.model import ExamDay, ExamPoint, Participant, Room, StaffMember, seat_label
+from app.paths import resources_dir
+from app.store import plan_repo
+
+DEMO_POINT = ExamPoint(region="66", msu="043", code="0412", name="МАОУ СОШ № 8, г. Верхний Тагил",
+                       tz="Asia/Yekaterinburg", address="ул. Лесная, 10")
+DEMO_DAY = ExamDay(date(2026, 6, 4), "01")
+ROOMS = [("0101", 5, 4), ("0102", 5, 4), ("0103", 5, 4), ("0104", 5, 4), ("0201", 5, 5), ("0202", 5, 5),
+         ("0203", 5, 4), ("0204", 5, 4), ("0205", 4, 4), ("0301", 5, 4), ("0302", 5, 4), ("0303", 5, 4)]
+PER_ROOM = 15
+
+
+def _female(surname: str) -> str:
+    if surname.endswith(("ов", "ев", "ёв", "ин")):
+        return surname + "а"
+    return surname
+
+
+def demo_names():
+    return json.loads((resources_dir() / "demo" / "names.json").read_text(encoding="utf-8"))
+
+
+def build_demo(seed: int = 2026, day: ExamDay = DEMO_DAY):
+    """Rooms, participants and staff of the demo day (pure; nothing written)."""
+    rnd = random.Random(seed)
+    names = demo_names()
+    rooms = [Room(n, r, s, f"Кабинет {int(n[:2])}{n[2:]}") for n, r, s in ROOMS]
+    people: list[Participant] = []
+    code = 660_000_100
+    used_names: set[tuple[str, str]] = set()
+
+    def person(female: bool) -> tuple[str, str, str]:
+        while True:
+            sur = rnd.choice(names["surnames"])
+            first = rnd.choice(names["female" if female else "male"])
+            root = rnd.choice(names["patronymic_roots"])
+            if (sur, first) not in used_names:
+                used_names.add((sur, first))
+                break
+        if female:
+            return _female(sur), first, root[:-2] + ("овна" if root.endswith("ов") else "евна")
+        return sur, first, root[:-2] + ("ович" if root.endswith("ов") else "евич")
+
+    for room in rooms:
+        seats = room.seat_labels()
+        chosen = sorted(rnd.sample(range(len(seats)), PER_ROOM))
+        for idx in chosen:
+            code += rnd.randint(1, 9)
+            last, first, middle = person(rnd.random() < 0.52)
+            people.append(Participant(
+                code=str(code), last_name=last, first_name=first, middle_name=middle,
+                document_series=f"{rnd.randint(6500, 6525):04d}", document_number=f"{rnd.randint(100000, 999999)}",
+                school_code=rnd.choice(names["schools"])["code"], room=room.number, seat=seats[idx], day=day.key,
+                ovz=rnd.random() < 0.05))
+    staff: list[StaffMember] = []
+    n = 0
+    for room in rooms:
+        for lead in (True, False):
+            n += 1
+            last, first, middle = person(rnd.random() < 0.75)
+            staff.append(StaffMember(f"ORG{n:02d}", last, first, middle, "organizer-room", room.number, lead))
+    for role, prefix, count in (("organizer-outside", "OUT", 4), ("ppe-head", "HEAD", 1), ("gek", "GEK", 2),
+                                ("medic", "MED", 1), ("tech", "TECH", 1), ("observer", "OBS", 1)):
+        for i in range(count):
+            last, first, middle = person(rnd.random() < 0.6)
+            staff.append(StaffMember(f"{prefix}{i + 1:02d}", last, first, middle, role))
+    return rooms, people, staff
+
+
+def install_demo(station, seed: int = 2026) -> None:
+    """Fill an empty station with the demo day."""
+    rooms, people, staff = build_demo(seed)
+    with station.engine.begin() as conn:
+        plan_repo.save_point(conn, DEMO_POINT)
+        plan_repo.save_day(conn, DEMO_DAY)
+        plan_repo.set_meta(conn, "day", DEMO_DAY.key)
+        plan_repo.set_meta(conn, "demo", "1")
+        for r in rooms:
+            plan_repo.save_room(conn, r)
+        plan_repo.replace_participants(conn, DEMO_DAY.key, people)
+        plan_repo.save_staff(conn, staff)
+    station.invalidate()
+
+
+def seat_of(row: int, index: int) -> str:
+    return seat_label(row, index)

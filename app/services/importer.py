@@ -1,0 +1,291 @@
+"""Import of distribution lists (CSV in UTF-8 or Windows-1251 with ';' or ','; XLSX).
+
+All or nothing: every row is checked first, every problem is reported as
+``file:line: column: reason``, and nothing is written unless the whole file is clean.
+Importing the same list again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.domain.event import utc_iso
+from app.domain.model import ExamDay, ExamPoint, Participant, Room, normalize_seat, parse_seat, room_number
+from app.domain.reference import load_reference
+from app.errors import UserError
+from app.store import plan_repo
+from app.store import schema as t
+
+HEADER = ("region", "ppe_code", "exam_date", "subject_code", "room", "seat", "participant_code", "last_name",
+          "first_name", "middle_name", "document_series", "document_number", "school_code", "special_conditions")
+_NAME_RE = re.compile(r"^[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё' .-]*$")
+_CODE_RE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+_DOC_RE = re.compile(r"^[A-Za-zА-Яа-я0-9]{1,20}$")
+MAX_ERRORS_SHOWN = 50
+
+
+class ImportErrors(UserError):
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        more = f" (and {len(errors) - MAX_ERRORS_SHOWN} more)" if len(errors) > MAX_ERRORS_SHOWN else ""
+        super().__init__(f"{len(errors)} error(s), nothing imported{more}:\n" + "\n".join(errors[:MAX_ERRORS_SHOWN]))
+
+
+@dataclass
+class ImportResult:
+    file: str
+    rows: int
+    days: list[str]
+    rooms: list[str]
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    unchanged: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "rows": self.rows, "days": self.days, "rooms": self.rooms, "added": self.added,
+                "removed": self.removed, "changed": self.changed, "unchanged": self.unchanged,
+                "warnings": self.warnings}
+
+
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise UserError(f"{name}: neither UTF-8 nor Windows-1251 text") from None
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a list file as (line number, {column: text}); header checked."""
+    name = path.name
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    text = _decode(path.read_bytes(), name)
+    first = text.split("\n", 1)[0]
+    delim = ";" if first.count(";") >= first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise UserError(f"{name}: line 1: the file is empty") from None
+    _check_header(header, name)
+    rows = []
+    for row in reader:
+        if not any(c.strip() for c in row):
+            continue
+        line = reader.line_num
+        if len(row) != len(header):
+            rows.append((line, {"__width__": f"{len(row)} fields, expected {len(header)}"}))
+            continue
+        rows.append((line, {h: c.strip() for h, c in zip(header, row, strict=True)}))
+    return rows
+
+
+def _read_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:
+        raise UserError(f"{path.name}: not a readable XLSX workbook ({e.__class__.__name__})") from None
+    ws = wb.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    try:
+        header = [str(h or "").strip().lower() for h in next(it)]
+    except StopIteration:
+        raise UserError(f"{path.name}: line 1: the sheet is empty") from None
+    while header and header[-1] == "":
+        header.pop()
+    _check_header(header, path.name)
+    rows = []
+    for line, values in enumerate(it, start=2):
+        vals = list(values)[: len(header)]
+        if not any(v not in (None, "") for v in vals):
+            continue
+        cells = {}
+        for h, v in zip(header, vals + [None] * (len(header) - len(vals)), strict=True):
+            if isinstance(v, datetime):
+                v = v.date().isoformat()
+            elif isinstance(v, date):
+                v = v.isoformat()
+            elif isinstance(v, float) and v.is_integer():
+                v = str(int(v))
+            cells[h] = "" if v is None else str(v).strip()
+        rows.append((line, cells))
+    wb.close()
+    return rows
+
+
+def _check_header(header: list[str], name: str) -> None:
+    missing = [h for h in HEADER if h not in header]
+    unknown = [h for h in header if h not in HEADER]
+    if missing or unknown or len(set(header)) != len(header):
+        parts = []
+        if missing:
+            parts.append("missing " + ", ".join(missing))
+        if unknown:
+            parts.append("unknown " + ", ".join(unknown))
+        if len(set(header)) != len(header):
+            parts.append("repeated column names")
+        raise UserError(f"{name}: line 1: header: {'; '.join(parts)} (expected: {', '.join(HEADER)})")
+
+
+def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
+    """Check every row; returns participants and (region, ppe) or raises ImportErrors."""
+    ref = None
+    name = path.name
+    errors: list[str] = []
+    people: list[Participant] = []
+    points: set[tuple[str, str]] = set()
+    seen_codes: dict[tuple[str, str], int] = {}
+    seen_seats: dict[tuple[str, str, str], int] = {}
+    for line, r in read_rows(path):
+        if "__width__" in r:
+            errors.append(f"{name}:{line}: row: {r['__width__']}")
+            continue
+
+        def err(col: str, why: str, _line: int = line) -> None:
+            errors.append(f"{name}:{_line}: {col}: {why}")
+
+        n0 = len(errors)
+        region, ppe = r["region"], r["ppe_code"]
+        if not re.fullmatch(r"\d{2}", region):
+            err("region", f"must be 2 digits, not {region!r}")
+        if not re.fullmatch(r"\d{4}", ppe):
+            err("ppe_code", f"must be 4 digits, not {ppe!r}")
+        try:
+            d = date.fromisoformat(r["exam_date"])
+        except ValueError:
+            err("exam_date", f"must be a date YYYY-MM-DD, not {r['exam_date']!r}")
+            d = None
+        subj = r["subject_code"].zfill(2) if r["subject_code"].isdigit() else r["subject_code"]
+        if d is not None:
+            ref = load_reference(d.year)
+            if subj not in ref.subjects:
+                err("subject_code", f"unknown subject code {r['subject_code']!r}")
+        try:
+            room = room_number(r["room"])
+        except ValueError as e:
+            err("room", str(e))
+            room = ""
+        seat = normalize_seat(r["seat"])
+        try:
+            parse_seat(seat)
+        except ValueError as e:
+            err("seat", str(e))
+        code = r["participant_code"]
+        if not _CODE_RE.fullmatch(code):
+            err("participant_code", "must be 1-20 Latin letters, digits or '-'" if code else "is empty")
+        for col in ("last_name", "first_name"):
+            if not r[col]:
+                err(col, "is empty")
+            elif not _NAME_RE.fullmatch(r[col]):
+                err(col, "has characters that are not letters, spaces, hyphens or apostrophes")
+        if r["middle_name"] and not _NAME_RE.fullmatch(r["middle_name"]):
+            err("middle_name", "has characters that are not letters, spaces, hyphens or apostrophes")
+        series = r["document_series"].replace(" ", "")
+        number = r["document_number"].replace(" ", "")
+        if series and not _DOC_RE.fullmatch(series):
+            err("document_series", "letters and digits only")
+        if not number:
+            err("document_number", "is empty")
+        elif not _DOC_RE.fullmatch(number):
+            err("document_number", "letters and digits only")
+        school = r["school_code"]
+        if school and not re.fullmatch(r"\d{1,6}", school):
+            err("school_code", f"must be up to 6 digits, not {school!r}")
+        sc = r["special_conditions"].strip().lower()
+        if sc not in ("", "ovz", "овз"):
+            err("special_conditions", f"must be empty or 'ovz', not {r['special_conditions']!r}")
+        if len(errors) > n0 or d is None:
+            continue
+        day = ExamDay(d, subj).key
+        if (day, code) in seen_codes:
+            err("participant_code", f"{code} appears twice for {day} (first at line {seen_codes[(day, code)]})")
+            continue
+        seen_codes[(day, code)] = line
+        if (day, room, seat) in seen_seats:
+            err("seat", f"seat {seat} in room {room} is given twice (first at line {seen_seats[(day, room, seat)]})")
+            continue
+        seen_seats[(day, room, seat)] = line
+        points.add((region, ppe))
+        people.append(Participant(code=code, last_name=r["last_name"], first_name=r["first_name"],
+                                  middle_name=r["middle_name"], document_series=series, document_number=number,
+                                  school_code=school, room=room, seat=seat, day=day, ovz=sc != ""))
+    if len(points) > 1:
+        errors.append(f"{name}: region/ppe_code: the list mixes exam points {sorted(points)}; one list per exam point")
+    if not errors and not people:
+        errors.append(f"{name}: no participant rows")
+    if errors:
+        raise ImportErrors(errors)
+    return people, next(iter(points))
+
+
+def import_list(station, path: str | Path, tz: str = "Europe/Moscow", msu: str = "000") -> ImportResult:
+    """Import a distribution list into a station: all rows or none."""
+    path = Path(path)
+    people, (region, ppe) = parse_list(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    engine = station.engine
+    existing = plan_repo.load_point(engine)
+    if existing is not None and (existing.code != ppe or existing.region != region):
+        raise UserError(f"{path.name}: the list is for exam point {region}/{ppe}, this station is "
+                        f"{existing.region}/{existing.code}; nothing imported")
+    by_day: dict[str, list[Participant]] = {}
+    for p in people:
+        by_day.setdefault(p.day, []).append(p)
+    result = ImportResult(path.name, len(people), sorted(by_day), sorted({p.room for p in people}))
+    with engine.begin() as conn:
+        if existing is None:
+            plan_repo.save_point(conn, ExamPoint(region=region, msu=msu, code=ppe, name="", tz=tz))
+        rooms = {r.number: r for r in (Room(x.number, x.rows, x.seats_per_row, x.name)
+                                        for x in conn.execute(select(t.rooms)))}
+        for num in result.rooms:
+            seats = [parse_seat(p.seat) for p in people if p.room == num]
+            rows = max(r for r, _ in seats)
+            per_row = max(i for _, i in seats) + 1
+            old = rooms.get(num)
+            if old is None or old.rows < rows or old.seats_per_row < per_row:
+                plan_repo.save_room(conn, Room(num, max(rows, old.rows if old else 0),
+                                               max(per_row, old.seats_per_row if old else 0),
+                                               old.name if old else ""))
+        for key, new in by_day.items():
+            old_rows = {r.code: r for r in conn.execute(select(t.participants).where(t.participants.c.day == key))}
+            new_map = {p.code: p for p in new}
+            result.added += len(set(new_map) - set(old_rows))
+            result.removed += len(set(old_rows) - set(new_map))
+            for c in set(new_map) & set(old_rows):
+                o, p = old_rows[c], new_map[c]
+                if (o.room, o.seat, o.last_name, o.first_name, o.middle_name, o.document_series, o.document_number,
+                        o.school_code, bool(o.ovz)) != (p.room, p.seat, p.last_name, p.first_name, p.middle_name,
+                                                        p.document_series, p.document_number, p.school_code, p.ovz):
+                    result.changed += 1
+            if result.added or result.removed or result.changed:
+                plan_repo.replace_participants(conn, key, new)
+            if not conn.execute(select(t.exam_days).where(t.exam_days.c.key == key)).first():
+                plan_repo.save_day(conn, ExamDay.from_key(key))
+        result.unchanged = not (result.added or result.removed or result.changed)
+        if result.removed:
+            result.warnings.append(f"{result.removed} participant(s) no longer on the list")
+        if not result.unchanged:
+            conn.execute(t.imports.insert().values(at=utc_iso(datetime.now(UTC)), source=path.name, sha256=digest,
+                                                   rows=len(people), kind="list"))
+    station.invalidate()
+    return result

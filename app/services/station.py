@@ -1,0 +1,280 @@
+"""A station: one database, its role, its exam day, and every mark recorded through it.
+
+``Station.record`` is the single path a mark takes: validate the payload, ask the rules for
+advice on the current state, append durably, and only then return — so whatever shows the
+result (screen, CLI) shows a mark that is already on disk.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from app.clock import Clock, SystemClock
+from app.domain import rules
+from app.domain.event import Event, parse_utc, utc_iso
+from app.domain.kinds import validate_payload
+from app.domain.model import DayPlan, ExamDay, ExamPoint, room_number
+from app.domain.projection import RoomState, apply_new, participant_timeline, project_room
+from app.domain.reference import Reference, load_reference
+from app.errors import UserError
+from app.store import plan_repo
+from app.store.db import check_database, open_engine
+from app.store.eventlog import EventLog
+
+ROLES = ("room", "hq")
+
+
+@dataclass
+class Recorded:
+    event: Event
+    advice: list[rules.Advice] = field(default_factory=list)
+
+
+class Station:
+    """An open station database and the use cases over it."""
+
+    def __init__(self, engine: Engine, path: Path, clock: Clock | None = None):
+        self.engine = engine
+        self.path = path
+        self.clock: Clock = clock or SystemClock()
+        self.station_id = plan_repo.get_meta(engine, "station_id") or ""
+        self.role = plan_repo.get_meta(engine, "role") or "room"
+        self.home_room = plan_repo.get_meta(engine, "room") or ""
+        self.log = EventLog(engine, self.station_id)
+        self._plan: DayPlan | None = None
+        self._states: dict[str, tuple[int, RoomState]] = {}
+        if isinstance(self.clock, SystemClock):
+            offset = plan_repo.get_meta(engine, "clock_offset_s")
+            if offset:
+                self.clock.offset = timedelta(seconds=float(offset))
+
+    # --- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, clock: Clock | None = None) -> Station:
+        p = Path(path)
+        return cls(open_engine(p), p, clock)
+
+    @classmethod
+    def create(cls, path: str | Path, role: str = "room", room: str = "", clock: Clock | None = None,
+               point: ExamPoint | None = None) -> Station:
+        p = Path(path)
+        if role not in ROLES:
+            raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        if p.exists() and p.stat().st_size > 0:
+            raise UserError(f"{p}: already exists; choose another file or remove it first")
+        if p.parent and not p.parent.exists():
+            raise UserError(f"{p.parent}: no such folder")
+        engine = open_engine(p, create=True)
+        with engine.begin() as conn:
+            plan_repo.set_meta(conn, "station_id", f"{role}-{uuid.uuid4().hex[:10]}")
+            plan_repo.set_meta(conn, "role", role)
+            plan_repo.set_meta(conn, "room", room_number(room) if room else "")
+            plan_repo.set_meta(conn, "created_at", utc_iso(datetime.now(UTC)))
+            if point is not None:
+                plan_repo.save_point(conn, point)
+        return cls(engine, p, clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- reference -------------------------------------------------------------------------
+    @property
+    def point(self) -> ExamPoint:
+        pt = plan_repo.load_point(self.engine)
+        if pt is None:
+            raise UserError(f"{self.path}: no exam point yet: import a distribution list first")
+        return pt
+
+    def days(self) -> list[ExamDay]:
+        return plan_repo.days(self.engine)
+
+    @property
+    def day(self) -> ExamDay:
+        key = plan_repo.get_meta(self.engine, "day")
+        if key:
+            return ExamDay.from_key(key)
+        ds = self.days()
+        if not ds:
+            raise UserError(f"{self.path}: no exam day yet: import a distribution list first")
+        return ds[-1]
+
+    def set_day(self, key: str) -> None:
+        if key not in {d.key for d in self.days()}:
+            raise UserError(f"no exam day {key!r} in this database")
+        with self.engine.begin() as conn:
+            plan_repo.set_meta(conn, "day", key)
+        self._plan = None
+
+    @property
+    def plan(self) -> DayPlan:
+        if self._plan is None or self._plan.day != self.day:
+            self._plan = plan_repo.load_plan(self.engine, self.day)
+        return self._plan
+
+    def invalidate(self) -> None:
+        self._plan = None
+        self._states.clear()
+
+    @property
+    def ref(self) -> Reference:
+        return load_reference(self.day.date.year)
+
+    def room(self, number: str):
+        try:
+            num = room_number(number)
+        except ValueError as e:
+            raise UserError(str(e)) from None
+        room = self.plan.rooms.get(num)
+        if room is None:
+            known = ", ".join(sorted(self.plan.rooms)) or "none"
+            raise UserError(f"no room {num} in this exam point (rooms: {known})")
+        return room
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Remember how far the laptop clock is from the room clock (no network time offline)."""
+        with self.engine.begin() as conn:
+            plan_repo.set_meta(conn, "clock_offset_s", str(seconds))
+        if isinstance(self.clock, SystemClock):
+            self.clock.offset = timedelta(seconds=seconds)
+
+    # --- time ------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def parse_at(self, text: str | None) -> datetime:
+        """'HH:MM' (local time on the exam day) or ISO-8601 (local if it has no zone) → UTC."""
+        if not text:
+            return self.now()
+        tz = ZoneInfo(self.point.tz)
+        text = text.strip()
+        try:
+            if len(text) <= 8 and ":" in text:
+                t = time.fromisoformat(text)
+                return datetime.combine(self.day.date, t, tzinfo=tz).astimezone(UTC)
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise UserError(f"bad time {text!r}: use HH:MM or ISO-8601") from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=tz)
+        return dt.astimezone(UTC)
+
+    # --- the use cases ---------------------------------------------------------------------
+    def record(self, kind: str, room: str, participant: str | None = None, *, at: datetime | str | None = None,
+               payload: dict | None = None, author: str = "") -> Recorded:
+        """Record one mark durably; returns the stored event and the rules' advice."""
+        payload = dict(payload or {})
+        r = self.room(room)
+        code = participant.strip() if participant else None
+        clean = validate_payload(kind, payload, code)
+        when = at if isinstance(at, datetime) else self.parse_at(at)
+        state = self.room_state(r.number)
+        if kind == "void":
+            target = self.log.get(clean["target"])
+            if target is None:
+                raise UserError(f"void: no event {clean['target']!r} in this database")
+            if target.room != r.number:
+                raise UserError(f"void: event {target.id} belongs to room {target.room}, not {r.number}")
+            code = code or target.participant
+        advice = rules.advise(state, self.plan, self.ref, kind, code, clean, when)
+        if kind == "exam-start" and "end" not in clean:
+            clean["end"] = utc_iso(when + timedelta(minutes=self.ref.subject(self.day.subject_code).minutes))
+        event = self.log.append(kind=kind, at=when, recorded_at=self.now(), tz=self.point.tz, author=author,
+                                day=self.day.key, room=r.number, participant=code, payload=clean)
+        cached = self._states.get(r.number)
+        if cached is not None and cached[1] is state and apply_new(state, event):
+            self._states[r.number] = (cached[0] + 1, state)
+        else:
+            self._states.pop(r.number, None)
+        return Recorded(event, advice)
+
+    def void(self, room: str, target: str, reason: str, author: str = "") -> Recorded:
+        if not reason.strip():
+            raise UserError("void: a reason is required")
+        return self.record("void", room, payload={"target": target, "reason": reason}, author=author)
+
+    def last_mark(self, room: str) -> Event | None:
+        """The newest effective mark of this station in the room (what Ctrl+Z would void)."""
+        state = self.room_state(room)
+        mine = [e for e in state.events if e.station == self.station_id]
+        return max(mine, key=lambda e: e.seq) if mine else None
+
+    # --- views -----------------------------------------------------------------------------
+    def room_state(self, room: str) -> RoomState:
+        """The room's state, rebuilt only when events were added other than through this object."""
+        num = self.room(room).number
+        n = self.log.count_room(self.day.key, num)
+        cached = self._states.get(num)
+        if cached is not None and cached[0] == n:
+            return cached[1]
+        state = project_room(self.plan, self.ref, num, self.log.for_room(self.day.key, num))
+        self._states[num] = (n, state)
+        return state
+
+    def due(self, room: str) -> list[rules.Advice]:
+        return rules.due(self.room_state(room), self.plan, self.ref, self.now())
+
+    def timeline(self, room: str, code: str) -> list[tuple[Event, Event | None]]:
+        return participant_timeline(self.log.for_room(self.day.key, self.room(room).number), code)
+
+    def rooms_summary(self) -> list[dict]:
+        evs = self.log.for_day(self.day.key)
+        by_room: dict[str, list[Event]] = {}
+        for e in evs:
+            if e.room:
+                by_room.setdefault(e.room, []).append(e)
+        out = []
+        for num, room in sorted(self.plan.rooms.items()):
+            st = project_room(self.plan, self.ref, num, by_room.get(num, []))
+            out.append({"room": num, "name": room.name, "rows": room.rows, "seats_per_row": room.seats_per_row,
+                        "phase": st.phase, **st.counts(),
+                        "organizers": [s.code for s in self.plan.room_staff(num)]})
+        return out
+
+    def verify(self) -> list[str]:
+        problems = []
+        if (db := check_database(self.engine)) is not None:
+            problems.append(f"database integrity: {db}")
+        return problems + self.log.verify()
+
+
+def state_json(state: RoomState) -> dict:
+    """The machine-readable room state (``auditoria state --json``)."""
+    c = state.counts()
+
+    def t(dt: datetime | None) -> str | None:
+        return utc_iso(dt) if dt else None
+
+    now_out = [(code, x) for code, x in state.exit_log() if x.back_at is None and not x.closed_by]
+    return {
+        "day": state.day, "room": state.room, "subject": state.subject, "phase": state.phase,
+        "assigned": c["assigned"], "present": c["present"], "absent": c["absent"], "unmarked": c["unmarked"],
+        "late": c["late"], "in_room": c["in_room"], "out_of_room": c["out_of_room"], "removed": c["removed"],
+        "finished_early": c["finished_early"], "finished": c["finished"], "extra_sheets": c["extra_sheets"],
+        "exits": c["exits"], "corrections": c["corrections"], "appeals": c["appeals"],
+        "start": t(state.start), "end": t(state.end), "opened_at": t(state.opened_at), "closed_at": t(state.closed_at),
+        "audio_active": state.audio_active, "stopped": state.stop_reason or None,
+        "out_now": [{"code": code, "since": t(x.out_at)} for code, x in now_out],
+        "checks": [{"code": ch.code, "ok": ch.ok, "message": ch.message} for ch in state.checks()],
+        "participants": [
+            {"code": p.code, "seat": p.assigned_seat, "actual_seat": p.seat or None, "status": p.status,
+             "late": p.late, "ovz": p.ovz, "end": t(p.end), "exits": len(p.exits),
+             "extra_sheets": [s for s, _, _ in p.extra_sheets]}
+            for p in sorted(state.participants.values(), key=lambda p: (not p.on_list, p.assigned_seat, p.code))
+        ],
+    }
+
+
+def event_json(e: Event, voided_by: Event | None = None) -> dict:
+    d = e.to_dict()
+    if voided_by is not None:
+        d["voided_by"] = voided_by.id
+    return d
+
+
+__all__ = ["Station", "Recorded", "state_json", "event_json", "parse_utc"]

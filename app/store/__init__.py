@@ -1,0 +1,1 @@
+"""Station database: schema, migrations, append-only event log, reference data."""

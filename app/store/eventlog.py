@@ -1,0 +1,161 @@
+"""The append-only event log: durable append, reads, and chain verification.
+
+Appends go through the raw sqlite3 connection inside ``BEGIN IMMEDIATE``: the station's
+head (last seq and hash) is read and the new event written under one write lock, so the
+sequence stays gapless even with two processes writing, and the commit (WAL,
+synchronous=FULL) reaches the disk before ``append`` returns.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from app.domain.event import GENESIS, Event, check_chain, utc_iso
+from app.errors import IntegrityError
+from app.store.schema import events as events_table
+
+_COLUMNS = ("id", "station", "seq", "at", "recorded_at", "tz", "author", "kind", "day", "room", "participant",
+            "payload", "prev_hash", "hash")
+_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+
+
+def _row(e: Event) -> tuple:
+    return (e.id, e.station, e.seq, e.at, e.recorded_at, e.tz, e.author, e.kind, e.day, e.room, e.participant,
+            json.dumps(e.payload, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash)
+
+
+def _event(row) -> Event:
+    d = dict(zip(_COLUMNS, row, strict=True))
+    d["payload"] = json.loads(d["payload"])
+    return Event(**d)
+
+
+class EventLog:
+    """Append and read events of a station database."""
+
+    def __init__(self, engine: Engine, station: str):
+        self.engine = engine
+        self.station = station
+
+    # --- writing ---------------------------------------------------------------------------
+    def append(self, *, kind: str, at: datetime, recorded_at: datetime, tz: str, author: str,
+               day: str | None, room: str | None, participant: str | None, payload: dict) -> Event:
+        """Write one event of this station; returns it once it is committed to disk."""
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                head = cur.execute("SELECT seq, hash FROM events WHERE station=? ORDER BY seq DESC LIMIT 1",
+                                   (self.station,)).fetchone()
+                seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+                e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=utc_iso(at),
+                          recorded_at=utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
+                          participant=participant, payload=payload, prev_hash=prev).sealed()
+                cur.execute(_INSERT, _row(e))
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            return e
+        finally:
+            raw.close()
+
+    def insert_foreign(self, evs: Iterable[Event]) -> int:
+        """Store events of other stations (already verified by the caller); skip ones already held."""
+        rows = [_row(e) for e in evs]
+        if not rows:
+            return 0
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                before = cur.execute("SELECT count(*) FROM events").fetchone()[0]
+                cur.executemany(_INSERT.replace("INSERT", "INSERT OR IGNORE"), rows)
+                after = cur.execute("SELECT count(*) FROM events").fetchone()[0]
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            return after - before
+        finally:
+            raw.close()
+
+    # --- reading ---------------------------------------------------------------------------
+    def _select(self, where: str = "", params: tuple = (), order: str = "station, seq") -> Iterator[Event]:
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            sql = f"SELECT {', '.join(_COLUMNS)} FROM events {where} ORDER BY {order}"
+            for row in cur.execute(sql, params):
+                yield _event(row)
+        finally:
+            raw.close()
+
+    def all(self) -> list[Event]:
+        return list(self._select())
+
+    def for_room(self, day: str, room: str) -> list[Event]:
+        return list(self._select("WHERE room=? AND (day=? OR day IS NULL)", (room, day)))
+
+    def for_day(self, day: str) -> list[Event]:
+        return list(self._select("WHERE day=? OR day IS NULL", (day,)))
+
+    def of_station(self, station: str, after_seq: int = 0) -> list[Event]:
+        return list(self._select("WHERE station=? AND seq>?", (station, after_seq), order="seq"))
+
+    def get(self, event_id: str) -> Event | None:
+        found = list(self._select("WHERE id=?", (event_id,)))
+        return found[0] if found else None
+
+    def head(self, station: str | None = None) -> tuple[int, str]:
+        """(last seq, last hash) of a station's chain; (0, GENESIS) if empty."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(events_table.c.seq, events_table.c.hash)
+                               .where(events_table.c.station == (station or self.station))
+                               .order_by(events_table.c.seq.desc()).limit(1)).first()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def stations(self) -> dict[str, tuple[int, str]]:
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT station, max(seq) FROM events GROUP BY station").all()
+        return {st: self.head(st) for st, _ in rows}
+
+    def count_room(self, day: str, room: str) -> int:
+        raw = self.engine.raw_connection()
+        try:
+            return int(raw.cursor().execute(
+                "SELECT count(*) FROM events WHERE room=? AND (day=? OR day IS NULL)", (room, day)).fetchone()[0])
+        finally:
+            raw.close()
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT count(*) FROM events").scalar() or 0)
+
+    # --- checking --------------------------------------------------------------------------
+    def verify(self) -> list[str]:
+        """Check every station's chain; returns problems (empty list: all intact)."""
+        problems: list[str] = []
+        current: list[Event] = []
+        for e in self._select():
+            if current and e.station != current[0].station:
+                if (msg := check_chain(current)) is not None:
+                    problems.append(msg)
+                current = []
+            current.append(e)
+        if current and (msg := check_chain(current)) is not None:
+            problems.append(msg)
+        return problems
+
+    def verify_or_raise(self) -> None:
+        problems = self.verify()
+        if problems:
+            raise IntegrityError(problems[0])

@@ -1,0 +1,1 @@
+"""Station identity (keys) and packages moved between stations on USB sticks."""

@@ -1,0 +1,68 @@
+"""Shared fixtures: a demo database made once and copied per test, and a clock tests control."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("AUDITORIA_LANG", "en")
+
+from app.clock import FixedClock  # noqa: E402
+
+TZ = ZoneInfo("Asia/Yekaterinburg")
+
+
+def local(hhmm: str) -> datetime:
+    """An instant on the demo day at a local wall-clock time."""
+    h, m = map(int, hhmm.split(":"))
+    return datetime(2026, 6, 4, h, m, tzinfo=TZ)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("AUDITORIA_HOME", str(home))
+    from app import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    from app.services.demo import install_demo
+    from app.services.station import Station
+
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    st = Station.create(path, role="room", room="0101")
+    install_demo(st)
+    st.close()
+    return path
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(local("08:50"))
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path) -> Path:
+    dst = tmp_path / "station.db"
+    shutil.copy(demo_template, dst)
+    return dst
+
+
+@pytest.fixture
+def station(demo_db, clock):
+    from app.services.station import Station
+
+    st = Station.open(demo_db, clock=clock)
+    yield st
+    st.close()

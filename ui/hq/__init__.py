@@ -1,0 +1,1 @@
+"""The HQ station (Штаб ППЭ): every room of the exam point, acts, reports."""

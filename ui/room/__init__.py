@@ -1,0 +1,1 @@
+"""The room station: the organizer's screen for the exam day."""
