@@ -283,12 +283,13 @@ class Pager:
         cols = int(b.get("columns", 1))
         cw = CONTENT_W / cols
         items = b["items"]
-        rh = 6.5
         for i in range(0, len(items), cols):
+            row = items[i:i + cols]
+            rh = max(6.5, max(text_height(it["label"], cw - 21, size) for it in row) + 1.6)
             self.ensure(rh)
-            for j, it in enumerate(items[i:i + cols]):
+            for j, it in enumerate(row):
                 x = LEFT + j * cw
-                self.text(x, self.y + 0.8, cw - 20, rh, it["label"], size)
+                self.text(x, self.y + 0.8, cw - 21, rh, it["label"], size)
                 self.box(x + cw - 18, self.y, 14, rh - 1, 0.3)
                 self.text(x + cw - 18, self.y, 14, rh - 1, fmt(self.doc.value(it["key"])), 10, True,
                           Qt.AlignmentFlag.AlignCenter)
@@ -307,14 +308,16 @@ class Pager:
         cw = CONTENT_W / cols
         items = b["items"]
         for i in range(0, len(items), cols):
-            self.ensure(6.5)
-            for j, it in enumerate(items[i:i + cols]):
+            row = items[i:i + cols]
+            rh = max(6.5, max(text_height(it["label"], cw - 9, size) for it in row) + 1.8)
+            self.ensure(rh)
+            for j, it in enumerate(row):
                 x = LEFT + j * cw
                 self.box(x, self.y + 0.5, 4.5, 4.5, 0.3)
                 if chosen is not None and chosen == it.get("value"):
                     self.text(x, self.y + 0.5, 4.5, 4.5, "X", 10, True, Qt.AlignmentFlag.AlignCenter)
-                self.text(x + 6.5, self.y + 0.8, cw - 8, 5.5, it["label"], size)
-            self.y += 6.5
+                self.text(x + 6.5, self.y + 0.8, cw - 9, rh, it["label"], size)
+            self.y += rh
         self.y += 2
 
     def b_lines(self, b) -> None:
@@ -372,7 +375,7 @@ class Pager:
         widths = [float(c["width"]) * k for c in cols]
         xs = [LEFT + sum(widths[:i]) for i in range(len(cols))]
         size = float(b.get("font", 9))
-        hsize = float(b.get("head_font", 7))
+        hsize = float(b.get("head_font", 6.5))
         min_h = float(b.get("row_height", 7))
         rows = list(doc.tables.get(b["table"], []))
         footer = list(doc.tables.get(b.get("footer_table", ""), []))
@@ -512,7 +515,8 @@ def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, s
     x, y = x0, TOP + 24.5
     if "subject" in fields:
         hp.text(x, y, 20, 3.5, "Код предмета", 6.5)
-        used = hp.cells(x, y + 3.5, [2], hd.get("subject_code", ""))
+        used = max(hp.cells(x, y + 3.5, [2], hd.get("subject_code", "")),
+                   metrics(6.5).horizontalAdvance("Код предмета") / U + 1)
         hp.text(x + used + 2, y, 40, 3.5, "Название предмета", 6.5)
         hp.box(x + used + 2, y + 3.5, 50, 6, 0.25)
         hp.text(x + used + 3, y + 3.5, 48, 6, hd.get("subject", ""), 8, False, Qt.AlignmentFlag.AlignVCenter)

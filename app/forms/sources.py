@@ -92,8 +92,24 @@ class Ctx:
         lead = [s for s in staff if s.lead]
         lead_name = lead[0].full_name if lead else ""
         codes = [c for c in state.organizers if c in self.plan.staff] or [s.code for s in staff]
-        others = [self.plan.staff[c].full_name for c in codes if self.plan.staff[c].full_name != lead_name]
+        for old, new in self.replacements(room):  # ППЭ-19: who actually served in the room
+            codes = [new if c == old else c for c in codes]
+            if lead and lead[0].code == old:
+                lead_name = self.staff_name(new)
+        others = [self.staff_name(c) for c in dict.fromkeys(codes) if self.staff_name(c) != lead_name]
         return lead_name, others
+
+    def replacements(self, room: str) -> list[tuple[str, str]]:
+        if not hasattr(self, "_repl"):
+            live, _ = effective_events(self.st.log.for_day(self.day.key))
+            self._day_live = live
+            self._repl = [(e.room, str(e.payload.get("replaced", "")), str(e.payload.get("replacement", "")))
+                          for e in live if e.kind == "staff-change"]
+        return [(old, new) for r, old, new in self._repl if r == room]
+
+    def day_events(self) -> list[Event]:
+        self.replacements("")
+        return self._day_live
 
     def person(self, code: str | None) -> dict[str, str]:
         p = self.plan.participants.get(code or "")
@@ -274,8 +290,14 @@ def build_summary(ctx: Ctx, code: str, room: str | None = None, **_) -> Document
 
 
 def _day_events(ctx: Ctx) -> list[Event]:
-    live, _ = effective_events(ctx.st.log.for_day(ctx.day.key))
-    return live
+    return ctx.day_events()
+
+
+def _basis(e: Event) -> str:
+    p = e.payload
+    if e.kind in ("identity-confirmed", "admitted", "late"):
+        return f"личность подтвердил(а): {p.get('confirmed_by', '')}".strip()
+    return str(p.get("reason", p.get("text", "")))
 
 
 def build_staff_changes(ctx: Ctx, code: str, room: str | None = None, **_) -> Document:
@@ -315,7 +337,7 @@ def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, **_) -> Docume
         for form, kinds in ACT_KINDS.items():
             if e.kind in kinds and form != "ППЭ-03":
                 acts.append({"n": len(acts) + 1, "form": form, "room": e.room or "", "code": e.participant or "",
-                             "at": ctx.hhmm(e.at), "reason": str(e.payload.get("reason", e.payload.get("text", "")))})
+                             "at": ctx.hhmm(e.at), "reason": _basis(e)})
         if e.kind in ("exam-stopped", "evacuation-start", "evacuation-end", "note"):
             what = {"exam-stopped": "Экзамен остановлен", "evacuation-start": "Начало эвакуации",
                     "evacuation-end": "Окончание эвакуации", "note": "Заметка"}[e.kind]
