@@ -17,7 +17,9 @@ from typing import Any
 from app.errors import UserError
 
 # Modules that add subcommands: each defines register(subparsers). Keep them light to import.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "app.forms.cli",
+]
 
 
 def emit(data: Any, as_json: bool, human: str | None = None) -> None:
