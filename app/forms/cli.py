@@ -31,7 +31,7 @@ def cmd_print(args) -> int:
         room = args.room or st.home_room
         if not room:
             raise UserError("print --all: --room is required")
-        printed = api.render_room_set(st, room, out)
+        printed = api.render_room_set(st, room, out, separate=args.separate)
         emit({"files": [str(p.path) for p in printed], "count": len(printed)}, args.json,
              "\n".join(f"{p.form}: {p.path} ({p.pages} p.)" for p in printed))
         return 0
@@ -68,6 +68,7 @@ def register(sub, common) -> None:
     p.add_argument("--participant", help="participant code (acts)")
     p.add_argument("--event", help="id (or its start) of the event an act is drawn up for")
     p.add_argument("--all", action="store_true", help="every form of the room, one PDF each, into -o DIR/")
+    p.add_argument("--separate", action="store_true", help="with --all: one PDF per form instead of one file")
     p.add_argument("--day-pack", action="store_true", help="all rooms, HQ forms and acts into -o DIR/")
     p.add_argument("-o", "--out", required=True, help="output PDF (or folder with --all / --day-pack)")
     p.set_defaults(func=cmd_print)

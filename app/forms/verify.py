@@ -9,6 +9,7 @@ later mark or a void changed it ("superseded").
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -76,10 +77,8 @@ def trusted_identities(station) -> list[PublicIdentity]:
     out = [keys.station_keys(station).public]
     known = getattr(keys, "known_identities", None)
     if callable(known):
-        try:
+        with contextlib.suppress(Exception):  # a peer store problem must not hide the own-key check
             out += list(known(station))
-        except Exception:  # a peer store problem must not hide the own-key check
-            pass
     return out
 
 

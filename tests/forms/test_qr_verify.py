@@ -14,7 +14,7 @@ from app.forms.api import render_form
 from app.forms.seal import DOMAIN, PREFIX, parse
 from app.forms.verify import verify_text
 from app.transfer.keys import PublicIdentity
-from tests.forms.conftest import qr_of_pdf
+from tests.forms.conftest import pdf_text, qr_of_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,7 +142,14 @@ def test_cli_print_and_verify(day, tmp_path):
     assert res.returncode == 1 and "trusted key" in json.loads(res.stdout)["reason"]
     res = run_cli("print", "--db", db, "--room", "0101", "--all", "-o", str(tmp_path / "set") + "/")
     assert res.returncode == 0, res.stderr
-    assert len(list((tmp_path / "set").glob("*.pdf"))) == 5
+    combined = tmp_path / "set" / "ppe-room-0101.pdf"
+    assert list((tmp_path / "set").glob("*.pdf")) == [combined]
+    text = pdf_text(combined)
+    for code in ("ППЭ-05-01", "ППЭ-05-02", "ППЭ-12-02", "ППЭ-12-03", "ППЭ-12-04-МАШ"):
+        assert code in text
+    res = run_cli("print", "--db", db, "--room", "0101", "--all", "--separate", "-o", str(tmp_path / "sep"))
+    assert res.returncode == 0, res.stderr
+    assert len(list((tmp_path / "sep").glob("*.pdf"))) == 5
     res = run_cli("print", "--db", db, "nonsense", "-o", str(tmp_path / "x.pdf"))
     assert res.returncode == 2 and "unknown form" in res.stderr and "Traceback" not in res.stderr
     res = run_cli("print", "--db", db, "21", "--participant", who["removed"], "-o", str(tmp_path / "a.pdf"))
@@ -156,7 +163,10 @@ def test_day_pack(day, tmp_path):
     seen = []
     printed = render_day_pack(st, tmp_path / "pack", progress=lambda d, t, label: seen.append((d, t)))
     rooms = len(st.plan.rooms)
-    assert len(printed) == rooms * 5 + 3 + 5  # acts: 20, 21, 22, 02, 03 (one event each)
+    assert len(printed) == rooms + 3 + 5  # a set per room, HQ forms, acts 20, 21, 22, 02, 03
     assert sorted(p.form for p in printed if "acts" in p.path.parts) == ["ППЭ-02", "ППЭ-03", "ППЭ-20", "ППЭ-21", "ППЭ-22"]
     assert seen[-1][0] == seen[-1][1] == len(printed)
     assert all(p.path.exists() and p.pages >= 1 for p in printed)
+    assert sorted(p.path.name for p in printed if p.form == "room-set") == [
+        f"ppe-room-{r}.pdf" for r in sorted(st.plan.rooms)]
+    assert not list((tmp_path / "pack").rglob("*.tmp"))
