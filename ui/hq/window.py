@@ -28,7 +28,7 @@ def _item(text, align_right: bool = False, bg: QtGui.QColor | None = None) -> Qt
     it = QtWidgets.QTableWidgetItem(str(text))
     it.setFlags(it.flags() & ~Qt.ItemFlag.ItemIsEditable)
     if align_right:
-        it.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+        it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if bg is not None:
         it.setBackground(bg)
     return it
