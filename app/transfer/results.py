@@ -18,7 +18,6 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from app import __version__
@@ -253,7 +252,7 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
 
     st_id = m["station"]
     held_seq, held_hash = station.log.head(st_id)
-    now = utc_iso(datetime.now(UTC))
+    now = utc_iso(station.now())
     receipt = Receipt("applied", m["package"], st_id, sender.fingerprint, m["room"], m["seq_from"], m["seq_to"],
                       len(evs), 0, held_seq, held_hash, now, pk.sha256(data), dict(m["counts"]["kinds"]),
                       paired_now=pair_now)

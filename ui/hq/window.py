@@ -41,6 +41,7 @@ def _table(headers: list[str]) -> QtWidgets.QTableWidget:
     t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
     t.setAlternatingRowColors(True)
+    t.horizontalHeader().setStretchLastSection(True)
     return t
 
 
@@ -84,6 +85,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(self._acts_tab(), _("Acts"))
         self.tabs.addTab(self._staff_tab(), _("Staff changes (ППЭ-19)"))
         self.totals_table = _table([_("Figure"), _("Total")])
+        self.totals_table.horizontalHeader().setStretchLastSection(False)
         self.tabs.addTab(self.totals_table, _("Exam point totals"))
         self.tabs.addTab(self._verify_tab(), _("Verify an act"))
         from app.transfer.keys import station_keys
@@ -97,7 +99,8 @@ class HqWindow(QtWidgets.QMainWindow):
     def _acts_tab(self) -> QtWidgets.QWidget:
         w = QtWidgets.QWidget()
         lay = QtWidgets.QVBoxLayout(w)
-        self.acts_table = _table([_("Room"), _("Form"), _("Act"), _("Participant"), _("Time"), _("Status")])
+        self.acts_table = _table([_("Room"), _("Form"), _("Act"), _("Participant"), _("Time"), _("Status"),
+                                  _("Details")])
         lay.addWidget(self.acts_table, 1)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(QtWidgets.QLabel(_("GEK member:")))
@@ -187,7 +190,7 @@ class HqWindow(QtWidgets.QMainWindow):
                     bg = RED
                 elif key == "phase" and r.phase == "closed":
                     bg = GREEN
-                self.table.setItem(i, j, _item(values.get(key, ""), key not in ("room", "phase", "package"), bg))
+                self.table.setItem(i, j, _item(values.get(key, ""), key not in ("room", "phase", "package", "received"), bg))
         self.table.resizeColumnsToContents()
         tot = hqs.ppe_totals(self.station)
         t = tot["totals"]
@@ -214,7 +217,9 @@ class HqWindow(QtWidgets.QMainWindow):
                                                                   a.drawn.payload.get("gek_member"))
             else:
                 status = _("to draw up")
-            vals = (a.room, a.form, a.title, who, when, status)
+            pl = a.incident.payload if a.incident else {}
+            details = " · ".join(str(pl[k]) for k in ("reason", "item", "text", "confirmed_by") if pl.get(k))
+            vals = (a.room, a.form, a.title, who, when, status, details)
             for j, v in enumerate(vals):
                 self.acts_table.setItem(i, j, _item(v, bg=None if a.drawn else (RED if j == 5 else None)))
         self.acts_table.resizeColumnsToContents()
