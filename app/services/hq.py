@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from app.domain.event import Event, parse_utc
 from app.domain.kinds import KINDS
@@ -128,7 +129,8 @@ def draw_act(station, item: ActItem, gek_member: str, author: str = "", at=None)
             code=gek_member))
     if item.drawn is not None:
         warnings.append(_("this act was already drawn up; recording it again").format())
-    doc = str(uuid.uuid4())
+    doc = act_document_id(station, item.form, item.room, item.participant,
+                          item.incident.id if item.incident else None)
     payload = {"form": item.form, "document_id": doc, "gek_member": gek_member}
     if item.incident is not None:
         payload["target"] = item.incident.id
@@ -158,42 +160,96 @@ def direct_act(station, form: str, participant: str, gek_member: str, reason: st
     return draw_act(station, ActItem(form, p.room, participant, inc.event), gek_member, author=author, at=at)
 
 
-def print_act(station, act_event: Event, path=None) -> str:
-    """Render the act through the forms module (app.forms), if this build has it."""
+def _forms_api():
+    """The forms API (app.forms.api), or None while this build has no forms module."""
     try:
-        forms = importlib.import_module("app.forms")
+        return importlib.import_module("app.forms.api")
     except ImportError:
+        return None
+
+
+def act_document_id(station, form: str, room: str, participant: str | None, target: str | None) -> str:
+    """The id the printed act will carry (forms derive it from form, day, room, participant, event)."""
+    api = _forms_api()
+    if api is not None and target:
+        try:
+            return api.build_documents(station, form, room, participant, target)[0].doc_id
+        except UserError:
+            pass
+    return str(uuid.uuid4())
+
+
+def print_act(station, item: ActItem, out=None) -> Path:
+    """Render the act as a PDF (with its signed QR) through the forms module; returns the file."""
+    api = _forms_api()
+    if api is None:
         raise UserError(_("printing acts needs the forms module, which this build does not have yet; the act is "
-                          "recorded and can be printed later")) from None
-    for name in ("print_act", "render_act"):
-        fn = getattr(forms, name, None)
-        if callable(fn):
-            return str(fn(station, act_event, path) if path is not None else fn(station, act_event))
-    raise UserError(_("the forms module has no act printing function; the act is recorded and can be printed "
-                      "later"))
+                          "recorded and can be printed later"))
+    if item.incident is None:
+        raise UserError(_("this act has no incident in the record to print it from"))
+    if out is None:
+        from app.paths import data_dir
+
+        folder = data_dir() / "acts"
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / f"{item.form}_{item.room}_{item.participant or ''}_{item.incident.id[:8]}.pdf"
+    return Path(api.render_form(station, item.form, item.room, item.participant, item.incident.id, out=out))
 
 
-def verify_act_qr(station, text: str) -> tuple[bool, str]:
-    """Check a paper act by its QR payload (pasted or from a scanner) through the forms module."""
+@dataclass
+class QrCheck:
+    ok: bool
+    message: str
+    data: dict = field(default_factory=dict)
+
+
+def verify_act_qr(station, text: str) -> QrCheck:
+    """Check a paper act by its QR text (pasted or from a scanner): signature, signer, and the record."""
     text = text.strip()
     if not text:
-        return False, _("paste or scan the QR code of the act first")
+        return QrCheck(False, _("paste or scan the QR code of the act first"))
     try:
-        forms = importlib.import_module("app.forms")
+        seal = importlib.import_module("app.forms.seal")
     except ImportError:
-        return False, _("verifying acts needs the forms module, which this build does not have yet")
-    for name in ("verify_qr", "verify_payload", "verify_act_qr"):
-        fn = getattr(forms, name, None)
-        if callable(fn):
-            try:
-                res = fn(station, text)
-            except UserError as e:
-                return False, str(e)
-            if isinstance(res, tuple):
-                return bool(res[0]), str(res[1])
-            ok = bool(getattr(res, "ok", res))
-            return ok, str(getattr(res, "message", _("the act matches the record") if ok else _("no match")))
-    return False, _("the forms module has no QR verification function yet")
+        return QrCheck(False, _("verifying acts needs the forms module, which this build does not have yet"))
+    try:
+        sealed = seal.parse(text)
+    except seal.BadPayload as e:
+        return QrCheck(False, _("cannot read the code: {why}").format(why=e))
+    p = sealed.payload
+    data = sealed.readable()
+    from app.transfer.keys import station_keys
+
+    signers = {station.station_id: station_keys(station).public}
+    signers.update({t.station: t.identity for t in records.trusted(station.engine)})
+    ident = signers.get(str(p.get("s")))
+    if ident is None:
+        return QrCheck(False, _("printed by station {station}, which this HQ does not know").format(
+            station=p.get("s")), data)
+    if not seal.check_signature(sealed, ident):
+        return QrCheck(False, _("the signature does not match: the code was altered or forged"), data)
+    api = _forms_api()
+    parts = [_("signature verified: {form}, document {doc}, printed by {station}").format(
+        form=p.get("f"), doc=p.get("i"), station=p.get("s"))]
+    ok = True
+    if api is not None and p.get("e"):
+        try:
+            code = api.resolve_form(station, str(p["f"]))
+            docs = api.build_documents(station, code, p.get("r"), p.get("u"), str(p["e"]))
+        except UserError as e:
+            docs, ok = [], False
+            parts.append(_("the record has no such act now ({why})").format(why=e))
+        if docs:
+            same = docs[0].content_hash() == seal.content_hash_of(sealed)
+            ok = ok and same
+            parts.append(_("the paper matches the record") if same else
+                         _("the record has changed since this paper was printed: print the act again"))
+    drawn = [e for num in sorted(station.plan.rooms) for e in station.room_state(num).events
+             if e.kind == "act-drawn" and e.payload.get("document_id") == p.get("i")]
+    if drawn:
+        gek = station.plan.staff.get(str(drawn[-1].payload.get("gek_member", "")))
+        parts.append(_("drawn up by GEK member {name}").format(name=gek.short_name if gek else "?"))
+    return QrCheck(ok, "; ".join(parts), data)
 
 
 def staff_change(station, replaced: str, replacement: str, reason: str, role: str = "", room: str = "",

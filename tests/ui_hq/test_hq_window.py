@@ -140,3 +140,43 @@ def hqs_left():
     from ui.qt import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_print_act_and_verify_paper_by_qr(qtbot, day, tmp_path):
+    from app.forms.api import build_documents, stamp_for
+    from ui.hq.window import HqWindow
+
+    hq, rooms, _ = day
+    win = HqWindow(hq)
+    qtbot.addWidget(win)
+    idx = next(i for i, a in enumerate(win.act_items) if a.form == "ППЭ-21" and a.room == "0101")
+    item = win.act_items[idx]
+    win.acts_table.selectRow(idx)
+    qtbot.mouseClick(win.print_button, hqs_left())
+    assert "select an act that has been drawn up" in win.message.text()
+    qtbot.mouseClick(win.draw_button, hqs_left())  # GEK01, the first in the list
+    idx = next(i for i, a in enumerate(win.act_items) if a.incident and a.incident.id == item.incident.id)
+    win.acts_table.selectRow(idx)
+    qtbot.mouseClick(win.print_button, hqs_left())
+    pdf = win.last_printed
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "ППЭ-21" in text and hq.plan.participants[item.participant].last_name in text
+    # the paper's QR text, as the printer put it on the page
+    docs = build_documents(hq, "ППЭ-21", "0101", item.participant, item.incident.id)
+    qr = stamp_for(hq, docs).qr_text[docs[0].doc_id]
+    drawn = [e for e in hq.log.all() if e.kind == "act-drawn"][-1]
+    assert drawn.payload["document_id"] == docs[0].doc_id
+    win.qr_input.setPlainText(qr)
+    win.verify_button.click()
+    msg = win.verify_result.text()
+    assert "signature verified" in msg and "matches the record" in msg and "drawn up by GEK member" in msg
+    forged = qr[:-6] + ("A" if qr[-6] != "A" else "B") + qr[-5:]
+    win.qr_input.setPlainText(forged)
+    win.verify_button.click()
+    assert "signature verified" not in win.verify_result.text()
+    win.qr_input.setPlainText("hello")
+    win.verify_button.click()
+    assert "cannot read the code" in win.verify_result.text()

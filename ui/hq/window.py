@@ -341,11 +341,14 @@ class HqWindow(QtWidgets.QMainWindow):
             self._say(_("select an act that has been drawn up"), True)
             return
         try:
-            out = hqs.print_act(self.station, item.drawn)
+            out = hqs.print_act(self.station, item)
         except UserError as e:
             self._say(str(e), True)
             return
-        self._say(_("printed: {what}").format(what=out))
+        self.last_printed = out
+        self._say(_("act written to {path}: open it to print").format(path=out))
+        if QtWidgets.QApplication.platformName() not in ("offscreen", "minimal"):
+            QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(out)))
 
     def record_staff_change(self) -> None:
         try:
@@ -359,9 +362,9 @@ class HqWindow(QtWidgets.QMainWindow):
         self.refresh()
 
     def verify_qr(self) -> None:
-        ok, msg = hqs.verify_act_qr(self.station, self.qr_input.toPlainText())
-        self.verify_result.setStyleSheet("color: #006000;" if ok else "color: #a00000;")
-        self.verify_result.setText(msg)
+        res = hqs.verify_act_qr(self.station, self.qr_input.toPlainText())
+        self.verify_result.setStyleSheet("color: #006000;" if res.ok else "color: #a00000;")
+        self.verify_result.setText(res.message)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt name
         for t in self._threads:
