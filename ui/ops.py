@@ -17,6 +17,7 @@ from ui.qt import QtCore, QtWidgets, Signal
 log = get_logger("ui.ops")
 
 _pool: QtCore.QThreadPool | None = None
+_alive: set[Operation] = set()  # running operations without a parent stay referenced until done
 
 
 def worker_pool() -> QtCore.QThreadPool:
@@ -74,6 +75,7 @@ class Operation(QtCore.QObject):
 
     def run(self) -> Operation:
         self.running = True
+        _alive.add(self)
         parent = self.parent()
         if isinstance(parent, QtWidgets.QWidget):
             dlg = QtWidgets.QProgressDialog(self.label, "", 0, 0, parent)
@@ -88,6 +90,7 @@ class Operation(QtCore.QObject):
 
     def _close(self) -> None:
         self.running = False
+        _alive.discard(self)
         if self._progress is not None:
             self._progress.reset()
             self._progress.deleteLater()

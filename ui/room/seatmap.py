@@ -133,7 +133,12 @@ class SeatMap(QtWidgets.QWidget):
                                              Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return super().keyPressEvent(e)
         focus = self.focusWidget()
-        label = focus.label if isinstance(focus, SeatButton) else next(iter(self.buttons))
+        if isinstance(focus, SeatButton):
+            label = focus.label
+        elif self.current in self.by_code:
+            label = self.by_code[self.current].label
+        else:
+            label = next(iter(self.buttons))
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             code = self.buttons[label].code
             if code:
@@ -144,14 +149,17 @@ class SeatMap(QtWidgets.QWidget):
         r, i = parse_seat(label)
         dr, di = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0),
                   Qt.Key.Key_Down: (1, 0)}[Qt.Key(key)]
-        r = min(max(1, r + dr), self._room.rows)
-        i = min(max(0, i + di), self._room.seats_per_row - 1)
         from app.domain.model import seat_label
 
-        b = self.buttons[seat_label(r, i)]
+        while True:  # skip empty seats in the direction of travel
+            r, i = r + dr, i + di
+            if not (1 <= r <= self._room.rows and 0 <= i < self._room.seats_per_row):
+                return None
+            b = self.buttons[seat_label(r, i)]
+            if b.code:
+                break
         b.setFocus()
-        if b.code:
-            self.select(b.code)
-            self.selected.emit(b.code)
+        self.select(b.code)
+        self.selected.emit(b.code)
         return None
 
