@@ -68,6 +68,7 @@ def stylesheet(theme: Theme, base_pt: int = 12) -> str:
     return f"""
     QWidget {{ font-size: {base_pt}pt; color: {theme.text}; }}
     QMainWindow, QDialog {{ background: {theme.window}; }}
+    QDialog {{ border: 3px solid {theme.accent}; }}
     QTableWidget, QListWidget, QTextBrowser, QLineEdit, QComboBox, QSpinBox, QTimeEdit, QPlainTextEdit {{
         background: {theme.panel}; color: {theme.text}; border: 1px solid {theme.border}; }}
     QPushButton, QToolButton {{ min-height: 30px; padding: 3px 8px; }}

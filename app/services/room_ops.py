@@ -120,7 +120,7 @@ MORNING: tuple[ScriptStep, ...] = (
     *(ScriptStep(f"09:{5 + i:02d}", "admitted", i) for i in range(12)),
     ScriptStep("09:20", "admitted", 12, (("identity", "no-document"), ("confirmed_by", "Завуч Петрова"),
                                          ("graduate", "current"))),
-    ScriptStep("09:25", "seated", 3, (("seat", "5Г"),)),
+    ScriptStep("09:25", "seated", 3, (("seat", "2Б"),)),
     ScriptStep("09:50", "instruction-given"),
     ScriptStep("10:00", "exam-start"),
     ScriptStep("10:07", "late", 13),

@@ -20,8 +20,9 @@ class SeatButton(QtWidgets.QPushButton):
         super().__init__(parent)
         self.label = label
         self.code = ""
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(110, 70)
+        # width from the grid, not from the text, so every seat in a row is the same size
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(100, 64)
         self.setCheckable(True)
         self.setAutoExclusive(False)
 
@@ -41,6 +42,7 @@ class SeatMap(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.theme: Theme = NORMAL
+        self.font_pt = 11
         self.buttons: dict[str, SeatButton] = {}
         self.by_code: dict[str, SeatButton] = {}
         self.current = ""
@@ -57,6 +59,10 @@ class SeatMap(QtWidgets.QWidget):
         self.buttons.clear()
         self._room = room
         self._grid.addWidget(self._front, 0, 0, 1, room.seats_per_row)
+        for i in range(room.seats_per_row):
+            self._grid.setColumnStretch(i, 1)
+        for r in range(1, room.rows + 1):
+            self._grid.setRowStretch(r, 1)
         for label in room.seat_labels():
             r, i = parse_seat(label)
             b = SeatButton(label, self)
@@ -123,7 +129,8 @@ class SeatMap(QtWidgets.QWidget):
             style = "dashed" if p.seat_changed else "solid"
             if code != self.current and p.seat_changed:
                 border = f"3px {style} {self.theme.text}"
-            b.setStyleSheet(f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;")
+            b.setStyleSheet(f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
+                            f" font-size:{self.font_pt}pt; padding:1px;")
             b.setEnabled(True)
             b.setChecked(code == self.current)
 

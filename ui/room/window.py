@@ -171,7 +171,9 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._table_selected)
         self.table.doubleClicked.connect(lambda _i: self.show_timeline(self.current))
         mid.addWidget(self.table, 1)
@@ -189,7 +191,9 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.exits.setMaximumHeight(130)
         self.exits.verticalHeader().hide()
         self.exits.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.exits.horizontalHeader().setStretchLastSection(True)
+        eh = self.exits.horizontalHeader()
+        eh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        eh.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         foot.addWidget(self.exits, 2)
         root.addLayout(foot)
         self.setCentralWidget(central)
@@ -284,6 +288,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         app = QtWidgets.QApplication.instance()
         app.setStyleSheet(stylesheet(self.theme, self.font_pt))
         self.seatmap.theme = self.theme
+        self.seatmap.font_pt = max(8, self.font_pt - 1)
         self.actions["contrast"].setChecked(self.theme.name == "high-contrast")
         self.refresh()
 
@@ -328,8 +333,6 @@ class RoomWindow(QtWidgets.QMainWindow):
             bg, fg = seat_colours(self.theme, key)
             it.setBackground(QtGui.QColor(bg))
             it.setForeground(QtGui.QColor(fg))
-        self.table.resizeColumnToContents(0)
-        self.table.resizeColumnToContents(2)
         c = state.counts()
         phase = {"not-opened": _("not opened"), "admission": _("admission"), "in-progress": _("exam in progress"),
                  "audio": _("listening part"), "evacuation": _("evacuation"), "stopped": _("stopped"),
@@ -620,7 +623,9 @@ class RoomWindow(QtWidgets.QMainWindow):
             roll = [(p.code, f"{p.assigned_seat} {self.names.get(p.code, p.code)}")
                     for p in sorted(state.listed(), key=lambda p: p.assigned_seat) if p.present
                     and p.status in ("present", "out_of_room")]
-        dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self)
+        items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in self.station.ref.forbidden]
+        dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self,
+                             item_choices=items)
         self.open_dialog = dlg
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
