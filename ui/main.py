@@ -67,6 +67,13 @@ def rss_mb() -> float:
     return 0.0
 
 
+def third_party_modules() -> list[str]:
+    """Top-level non-stdlib packages loaded now (the benchmark's bare window imports the same)."""
+    names = {m.split(".")[0] for m in list(sys.modules)}
+    return sorted(n for n in names if n not in sys.stdlib_module_names and not n.startswith("_")
+                  and n not in ("app", "ui", "bench", "tests"))
+
+
 def _show(station, args) -> object:
     role = args.role or station.role
     if role == "hq":
@@ -101,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         holder["win"] = _show(station, args)
         if os.environ.get("AUDITORIA_BENCH_QUIT"):  # bench/bench_room_ui.py: report and leave
             def report() -> None:
+                if os.environ.get("AUDITORIA_BENCH_MODULES"):
+                    print("MODULES " + " ".join(third_party_modules()), flush=True)
                 print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f}", flush=True)
                 app.quit()
 

@@ -22,7 +22,7 @@ def main(out: Path) -> None:
     from app.services import room_ops
     from app.services.demo import install_demo
     from app.services.station import Station
-    from ui.qt import QtWidgets, QTimer
+    from ui.qt import QTimer, QtWidgets
     from ui.room.incidents import INCIDENT_BY_KEY, IncidentDialog
     from ui.room.window import RoomWindow
 

@@ -26,6 +26,15 @@ class SeatButton(QtWidgets.QPushButton):
         self.setCheckable(True)
         self.setAutoExclusive(False)
 
+    def show_as(self, text: str, style: str, accessible: str) -> None:
+        """Change only what changed: style sheets are costly to re-apply on every mark."""
+        if self.text() != text:
+            self.setText(text)
+        if self.styleSheet() != style:
+            self.setStyleSheet(style)
+        if self.accessibleName() != accessible:
+            self.setAccessibleName(accessible)
+
     def mouseDoubleClickEvent(self, e):  # noqa: N802 - Qt override
         if self.code:
             self.double_clicked.emit(self.code)
@@ -98,16 +107,16 @@ class SeatMap(QtWidgets.QWidget):
             if not code:
                 other = sitting_elsewhere.get(label)
                 if other:
-                    b.setText(f"{label}\n← {names.get(other, other)}")
-                    b.setAccessibleName(_("Seat {seat}: {name} sits here instead of their seat").format(
-                        seat=label, name=names.get(other, other)))
                     bg, fg = seat_colours(self.theme, "present")
-                    b.setStyleSheet(f"background:{bg}; color:{fg}; border:3px dashed {self.theme.text};")
+                    b.show_as(f"{label}\n← {names.get(other, other)}",
+                              f"background:{bg}; color:{fg}; border:3px dashed {self.theme.text};"
+                              f" font-size:{self.font_pt}pt;",
+                              _("Seat {seat}: {name} sits here instead of their seat").format(
+                                  seat=label, name=names.get(other, other)))
                 else:
-                    b.setText(f"{label}\n—")
-                    b.setAccessibleName(_("Seat {seat}: empty").format(seat=label))
-                    b.setStyleSheet(f"background:{self.theme.window}; color:{self.theme.border};"
-                                    f" border:1px dotted {self.theme.border};")
+                    b.show_as(f"{label}\n—", f"background:{self.theme.window}; color:{self.theme.border};"
+                              f" border:1px dotted {self.theme.border}; font-size:{self.font_pt}pt;",
+                              _("Seat {seat}: empty").format(seat=label))
                 b.setEnabled(bool(other))
                 if other:
                     b.code = other
@@ -121,16 +130,16 @@ class SeatMap(QtWidgets.QWidget):
                 extra = f" → {p.seat}"
             if p.ovz:
                 extra += " " + _("ОВЗ")
-            b.setText(f"{label}{extra}\n{names.get(code, code)}\n{status}")
-            b.setAccessibleName(_("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),
-                                                                          status=status))
             bg, fg = seat_colours(self.theme, key)
             border = f"4px solid {self.theme.accent}" if code == self.current else f"1px solid {self.theme.border}"
             style = "dashed" if p.seat_changed else "solid"
             if code != self.current and p.seat_changed:
                 border = f"3px {style} {self.theme.text}"
-            b.setStyleSheet(f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
-                            f" font-size:{self.font_pt}pt; padding:1px;")
+            b.show_as(f"{label}{extra}\n{names.get(code, code)}\n{status}",
+                      f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
+                      f" font-size:{self.font_pt}pt; padding:1px;",
+                      _("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),
+                                                                status=status))
             b.setEnabled(True)
             b.setChecked(code == self.current)
 

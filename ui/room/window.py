@@ -96,6 +96,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.room = room or station.home_room or (saved if saved in station.plan.rooms else "") \
             or sorted(station.plan.rooms)[0]
         self.current = ""
+        self._state = None
         self.names: dict[str, str] = {}
         self.assigned: dict[str, str] = {}
         self.rows: dict[str, int] = {}
@@ -298,6 +299,12 @@ class RoomWindow(QtWidgets.QMainWindow):
 
     def _load_room(self) -> None:
         plan = self.station.plan
+        # reference values read once per room, not on every repaint
+        self.day = self.station.day
+        self.tz = plan.point.tz
+        self.subject = self.station.ref.subject(self.day.subject_code)
+        self.room_name = plan.rooms[self.room].name
+        self._state = None
         room = self.station.room(self.room)
         people = plan.room_participants(room.number)
         self.names = {p.code: p.short_name for p in people}
@@ -314,11 +321,13 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.current = ""
         self.settings.set("room", self.room)
 
-    def refresh(self) -> None:
-        """Repaint everything that depends on the room state."""
+    def refresh(self, reread: bool = True) -> None:
+        """Repaint everything that depends on the room state (read once here, from the store)."""
         if not hasattr(self, "rows"):
             return
-        state = self.state()
+        if reread or self._state is None:
+            self._state = self.state()
+        state = self._state
         self.seatmap.refresh(state, self.names, self.assigned)
         for code, i in self.rows.items():
             p = state.participants[code]
@@ -329,10 +338,12 @@ class RoomWindow(QtWidgets.QMainWindow):
             if p.ovz:
                 text += " · ОВЗ"
             it = self.table.item(i, 3)
-            it.setText(text)
+            if it.text() != text:
+                it.setText(text)
             bg, fg = seat_colours(self.theme, key)
-            it.setBackground(QtGui.QColor(bg))
-            it.setForeground(QtGui.QColor(fg))
+            if it.background().color().name() != bg:
+                it.setBackground(QtGui.QColor(bg))
+                it.setForeground(QtGui.QColor(fg))
         c = state.counts()
         phase = {"not-opened": _("not opened"), "admission": _("admission"), "in-progress": _("exam in progress"),
                  "audio": _("listening part"), "evacuation": _("evacuation"), "stopped": _("stopped"),
@@ -345,17 +356,16 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.tick(repaint_only=True)
 
     def _title(self) -> None:
-        st = self.station
-        subject = st.ref.subject(st.day.subject_code)
-        name = subject.title_en if current_language() == "en" else subject.title
-        room = st.plan.rooms[self.room]
-        self.title.setText(f"{_('Room')} {self.room} · {html.escape(room.name)}<br>{html.escape(name)} · "
-                           f"{format_date(st.day.date)}")
+        name = self.subject.title_en if current_language() == "en" else self.subject.title
+        text = (f"{_('Room')} {self.room} · {html.escape(self.room_name)}<br>{html.escape(name)} · "
+                f"{format_date(self.day.date)}")
+        if self.title.text() != text:
+            self.title.setText(text)
 
     # --- clock ---------------------------------------------------------------------------
     def board_texts(self) -> dict[str, str]:
-        st, state = self.station, self.state()
-        tz = st.point.tz
+        st, state = self.station, self._state or self.state()
+        tz = self.tz
         now = st.now()
         out = {"clock": format_time(now, tz, seconds=True), "start": "—", "end": "—", "left": "", "ovz": ""}
         if state.start is not None:
@@ -375,6 +385,12 @@ class RoomWindow(QtWidgets.QMainWindow):
         return out
 
     def tick(self, repaint_only: bool = False) -> None:
+        if not repaint_only:  # once a second: pick up marks made elsewhere (e.g. HQ, CLI)
+            old = self._state
+            sig = (len(old.events), len(old.voided)) if old is not None else None
+            self._state = self.state()
+            if old is not self._state or sig != (len(self._state.events), len(self._state.voided)):
+                self.refresh(reread=False)
         b = self.board_texts()
         self.clock.setText(b["clock"])
         values = f"{_('Start')} {b['start']} · {_('End')} {b['end']}"
@@ -382,12 +398,11 @@ class RoomWindow(QtWidgets.QMainWindow):
             values += f"<br>{b['left']}"
         if b["ovz"]:
             values += f"<br>{b['ovz']}"
-        self.board_values.setText(values)
+        if self.board_values.text() != values:
+            self.board_values.setText(values)
         self._exits()
         if self.board is not None and self.board.isVisible():
-            st = self.station
-            subject = st.ref.subject(st.day.subject_code)
-            name = subject.title_en if current_language() == "en" else subject.title
+            name = self.subject.title_en if current_language() == "en" else self.subject.title
             self.board.set_values(f"{_('Room')} {self.room} · {name}", b["clock"],
                                   f"{_('Start')} {b['start']}   {_('End')} {b['end']}", b["left"], b["ovz"])
         if repaint_only:
@@ -411,8 +426,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.status.showMessage(text, 60_000)
 
     def _exits(self) -> None:
-        rows = room_ops.open_exits(self.station, self.room)
-        tz = self.station.point.tz
+        rows = room_ops.open_exits(self.station, self.room, state=self._state)
+        tz = self.tz
         self.exits.setRowCount(len(rows))
         for i, x in enumerate(rows):
             cells = (self.names.get(x.code, x.code), format_time(x.since, tz), f"{int(x.minutes)}")
@@ -434,7 +449,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.table.blockSignals(True)
             self.table.selectRow(self.rows[code])
             self.table.blockSignals(False)
-        self.refresh()
+        self.refresh(reread=False)
 
     def _table_selected(self) -> None:
         items = self.table.selectedItems()
@@ -443,7 +458,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             if code != self.current:
                 self.current = code
                 self.seatmap.select(code)
-                self.seatmap.refresh(self.state(), self.names, self.assigned)
+                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned)
 
     def visible_codes(self) -> list[str]:
         return [c for c, i in sorted(self.rows.items(), key=lambda r: r[1]) if not self.table.isRowHidden(i)]
