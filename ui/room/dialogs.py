@@ -78,7 +78,10 @@ class StartOfDayDialog(QtWidgets.QDialog):
         num = self.room.currentData()
         self.organizers.clear()
         for s in room_ops.room_organizers(self.station.plan, num):
-            it = QtWidgets.QListWidgetItem(f"{s.code} — {s.full_name}" + (f" ({_('lead')})" if s.lead else ""))
+            where = _("lead") if s.lead and s.room == num else ""
+            if s.room != num:
+                where = _("room {room}").format(room=s.room) if s.room else _("no room")
+            it = QtWidgets.QListWidgetItem(f"{s.code} — {s.full_name}" + (f" ({where})" if where else ""))
             it.setData(Qt.ItemDataRole.UserRole, s.code)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(Qt.CheckState.Checked if s.room == num else Qt.CheckState.Unchecked)
@@ -370,6 +373,8 @@ class EndOfExamDialog(QtWidgets.QDialog):
         left.addWidget(QtWidgets.QLabel("<b>" + html.escape(_("Collection checklist")) + "</b>", self))
         self.checklist = QtWidgets.QListWidget(self)
         self.checklist.setAccessibleName(_("Collection checklist"))
+        self.checklist.setWordWrap(True)
+        self.checklist.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for text in self.CHECKLIST:
             it = QtWidgets.QListWidgetItem(_(text))
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -459,7 +464,12 @@ class EndOfExamDialog(QtWidgets.QDialog):
         self.w.mark("materials-collected", None, {k: sb.value() for k, sb in self.counts.items()})
         self.refresh()
 
+    def unticked(self) -> int:
+        return sum(self.checklist.item(i).checkState() != Qt.CheckState.Checked for i in range(self.checklist.count()))
+
     def _close(self) -> None:
         self.w.mark("room-closed", None)
         self.refresh()
+        if self.unticked():  # advice, not a block: the organizer decides
+            self.checks.append(_("Collection checklist: {n} item(s) not ticked.").format(n=self.unticked()))
 
