@@ -24,6 +24,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--room", help="room to open on a room station")
     p.add_argument("--lang", choices=("ru", "en"))
     p.add_argument("--demo-time", default="08:55", help="room-clock time on the demo day (default 08:55)")
+    p.add_argument("--self-test", action="store_true", help="check this installation headless, print a report, exit")
     return p.parse_args(argv)
 
 
@@ -53,6 +54,44 @@ def open_station(args: argparse.Namespace):
     if room and st.role == "room":
         st.room_state(room)
     return st
+
+
+def self_test(args: argparse.Namespace) -> int:
+    """Headless check of this build (app/selftest.py); only the window is opened here."""
+    import os
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from app import selftest
+    from app.i18n import set_language
+    from ui.qt import QtWidgets
+
+    if args.lang:
+        set_language(args.lang)
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    shown: list = []
+
+    def open_window(station, room: str) -> str:
+        from ui.room.window import RoomWindow
+
+        win = RoomWindow(station, room=room)
+        shown.append(win)
+        win.show()
+        app.processEvents()
+        if not win.isVisible():
+            raise selftest.StepFailed("the main window did not show")
+        return win.windowTitle()
+
+    out = sys.stdout
+    if out is None:  # windowed build on Windows: no console, so the report goes to a file
+        from app.paths import data_dir
+
+        out = (data_dir() / "auditoria-selftest.txt").open("w", encoding="utf-8")
+    try:
+        return selftest.run(open_window=open_window, lang=args.lang, out=out)
+    finally:
+        for win in shown:
+            win.close()
 
 
 def rss_mb() -> float:
@@ -90,6 +129,8 @@ def _show(station, args) -> object:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.self_test:
+        return self_test(args)
     from app.i18n import set_language
     from app.logs import setup_logging
     from ui.ops import Operation, show_error
