@@ -222,3 +222,19 @@ def test_operation_failure_reaches_the_callback(qtbot):
     Operation(None, work, "Working…").failure(lambda e: seen.setdefault("e", e)).run()
     qtbot.waitUntil(lambda: "e" in seen, timeout=5000)
     assert str(seen["e"]) == "bad.csv: line 3: field seat: empty"
+
+
+def test_start_of_day_opens_by_itself_without_blocking(station, qtbot):
+    """A room not opened yet asks for the start of the day, window-modal, without blocking the loop."""
+    from ui.room.dialogs import StartOfDayDialog
+    from ui.room.window import RoomWindow
+
+    w = RoomWindow(station, room="0101", ask_start=True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: isinstance(getattr(w, "open_dialog", None), StartOfDayDialog)
+                    and w.open_dialog.isVisible(), timeout=3000)
+    w.open_dialog.accept()
+    assert kinds(station) == ["room-opened"]
+    assert w.state().organizers == ["ORG01", "ORG02"]
+    w.timer.stop()

@@ -125,7 +125,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.timer.start()
         self.tick()
         if ask_start and self.state().opened_at is None:
-            QTimer.singleShot(0, self.start_of_day)
+            QTimer.singleShot(0, lambda: self.start_of_day(blocking=False))
 
     # --- building ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -681,11 +681,20 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.open_dialog = dlg
         dlg.exec()
 
-    def start_of_day(self) -> Recorded | None:
+    def start_of_day(self, blocking: bool = True) -> Recorded | None:
+        """Room, organizers on duty, room clock. At start-up it opens without blocking (window-modal),
+        so nothing that pumps events (self-test, benchmark) waits on it."""
         dlg = StartOfDayDialog(self.station, self.room, self)
         self.open_dialog = dlg
+        if not blocking:
+            dlg.accepted.connect(lambda: self._open_day(dlg))
+            dlg.open()
+            return None
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
+        return self._open_day(dlg)
+
+    def _open_day(self, dlg: StartOfDayDialog) -> Recorded | None:
         room = dlg.chosen_room()
         if room != self.room:
             self.room = room
