@@ -20,11 +20,11 @@ def rss_mb() -> float:
 
 
 def main() -> None:
+    import contextlib
+
     for name in sys.argv[1:]:
-        try:
+        with contextlib.suppress(Exception):  # a package only importable as part of another: skip
             importlib.import_module(name)
-        except Exception:  # an optional submodule-only package: skip
-            pass
     from PySide6 import QtCore, QtWidgets
 
     app = QtWidgets.QApplication(sys.argv[:1])
