@@ -44,13 +44,15 @@ def open_station(args: argparse.Namespace):
         install_demo(st)
     else:
         st = Station.open(db)
-    if args.demo:
+    room = args.room or st.home_room or (sorted(st.plan.rooms)[0] if st.plan.rooms else "")
+    if args.demo and room and not st.log.for_room(st.day.key, room):
+        # exam morning: a fresh demo room starts at 08:55 on the demo day; a demo already under way keeps
+        # its remembered offset, so its clock goes on from where the marks are
         from app.services import room_ops
 
         hh, mm = (int(x) for x in args.demo_time.split(":"))
         room_ops.set_room_clock(st, room_ops.local_on_day(st, hh, mm))
     # warm the caches the window needs, here on the worker thread
-    room = args.room or st.home_room or (sorted(st.plan.rooms)[0] if st.plan.rooms else "")
     if room and st.role == "room":
         st.room_state(room)
     return st
@@ -131,13 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.self_test:
         return self_test(args)
-    from app.i18n import set_language
+    from app.i18n import _, set_language
     from app.logs import setup_logging
-    from ui.ops import Operation, show_error
+    from ui.ops import Operation, install_excepthook, show_error
     from ui.qt import QTimer, QtWidgets
     from ui.settings import Settings
 
     setup_logging()
+    install_excepthook()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("Auditoria")
     app.setOrganizationName("Auditoria")
@@ -160,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         show_error(None, e)
         app.exit(2)
 
-    op = Operation(None, lambda: open_station(args), "Opening the exam day…").success(opened).failure(failed)
+    op = Operation(None, lambda: open_station(args), _("Opening the exam day…")).success(opened).failure(failed)
     QTimer.singleShot(0, op.run)
     holder["op"] = op
     return app.exec()

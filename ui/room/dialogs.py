@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.domain.kinds import KINDS
-from app.i18n import _, current_language, format_time
+from app.i18n import _, current_language, format_time, ngettext
 from app.services import room_ops
 from app.services.station import Station
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
@@ -471,5 +471,7 @@ class EndOfExamDialog(QtWidgets.QDialog):
         self.w.mark("room-closed", None)
         self.refresh()
         if self.unticked():  # advice, not a block: the organizer decides
-            self.checks.append(_("Collection checklist: {n} item(s) not ticked.").format(n=self.unticked()))
+            n = self.unticked()
+            self.checks.append(ngettext("Collection checklist: {n} item not ticked.",
+                                        "Collection checklist: {n} items not ticked.", n).format(n=n))
 
