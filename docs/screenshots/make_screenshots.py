@@ -3,7 +3,7 @@
     xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb \
         /work/venv/bin/python docs/screenshots/make_screenshots.py docs/screenshots
 
-Mid-exam room window (with the 30-minute warning), board mode, and the removal dialog.
+Mid-exam room window (with the 30-minute warning), board mode, the removal dialog, high contrast.
 """
 
 from __future__ import annotations
@@ -71,6 +71,13 @@ def main(out: Path) -> None:
 
     def step3() -> None:
         grab("incident-removal.png")
+        shots[-1][1].close()
+        win.toggle_contrast()
+        QTimer.singleShot(400, step4)
+
+    def step4() -> None:
+        grab("room-high-contrast.png")
+        win.toggle_contrast()
         app.quit()
 
     QTimer.singleShot(800, step1)

@@ -313,9 +313,11 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.table.setRowCount(len(people))
         self.rows = {}
         for i, p in enumerate(people):
-            for j, text in enumerate((p.seat, p.full_name, p.code, "")):
+            for j, text in enumerate((p.seat, p.short_name, p.code, "")):
                 it = QtWidgets.QTableWidgetItem(text)
                 it.setData(Qt.ItemDataRole.UserRole, p.code)
+                if j == 1:  # for the ID check at the door: full name and document on hover
+                    it.setToolTip(f"{p.full_name}\n{p.document}")
                 self.table.setItem(i, j, it)
             self.rows[p.code] = i
         self.current = ""
