@@ -100,8 +100,10 @@ def test_keyboard_only_admission_and_exit(window, station, clock, qtbot):
     QTest.keyClick(window.seatmap, Qt.Key.Key_Down)  # empty seats are skipped
     assert window.current != first.code
     window.select(first.code)
-    window.actions["exit"].activate(window.actions["exit"].ActionEvent.Trigger)
+    QTest.keyClick(window.seatmap.by_code[first.code], Qt.Key.Key_F7)  # the window's shortcut
     assert kinds(station)[-1] == "exit"
+    QTest.keyClick(window.seatmap.by_code[first.code], Qt.Key.Key_F8)
+    assert kinds(station)[-1] == "return"
 
 
 def test_search_filters_by_code_and_seat(window, station):
@@ -238,3 +240,19 @@ def test_start_of_day_opens_by_itself_without_blocking(station, qtbot):
     assert kinds(station) == ["room-opened"]
     assert w.state().organizers == ["ORG01", "ORG02"]
     w.timer.stop()
+
+
+def test_audio_lockout_advice_shown_on_late_admission(window, station, clock):
+    ps = station.plan.room_participants("0101")
+    station.record("admitted", "0101", ps[0].code, at="09:10")
+    station.record("exam-start", "0101", at="10:00")
+    clock.set(local("10:05"))
+    window.refresh()
+    window.trigger("audio_start")
+    assert kinds(station)[-1] == "audio-start"
+    window.search.setText(ps[1].last_name)
+    QTest.keyClick(window.search, Qt.Key.Key_Return)
+    last = station.log.for_room(station.day.key, "0101")[-1]
+    assert last.kind == "late" and last.participant == ps[1].code  # recorded: the organizer decides
+    text = window.advice.toPlainText()
+    assert "listening part is in progress" in text and "no personal replay" in text

@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.domain.kinds import KINDS
-from app.i18n import _, current_language, format_time, ngettext
+from app.i18n import N_, _, current_language, format_time, ngettext
 from app.services import room_ops
 from app.services.station import Station
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
@@ -309,6 +309,13 @@ class VoidDialog(QtWidgets.QDialog):
         self.reason.textChanged.connect(lambda t: ok.setEnabled(bool(t.strip())))
 
 
+PAYLOAD_LABELS = {"seat": N_("seat"), "sheet": N_("sheet"), "reason": N_("reason"), "identity": N_("identity"),
+                  "field": N_("field"), "new": N_("new value"), "verdict": N_("verdict"), "item": N_("item"),
+                  "text": N_("text"), "organizer": N_("organizer"), "note": N_("note")}
+PAYLOAD_VALUES = {"document": N_("document checked"), "no-document": N_("no document"),
+                  "permitted": N_("permitted"), "forbidden": N_("forbidden")}
+
+
 def describe(station: Station, e, names: dict[str, str]) -> str:
     """One line for an event: time, what, who."""
     from app.domain.event import parse_utc
@@ -317,10 +324,10 @@ def describe(station: Station, e, names: dict[str, str]) -> str:
     title = _(KINDS[e.kind].title) if e.kind in KINDS else e.kind
     who = names.get(e.participant or "", e.participant or "")
     bits = [b for b in (when, title, who) if b]
-    detail = {k: v for k, v in e.payload.items() if k in ("seat", "sheet", "reason", "identity", "field", "new",
-                                                          "verdict", "item", "text", "organizer")}
+    detail = [(_(PAYLOAD_LABELS[k]), _(PAYLOAD_VALUES.get(str(v), str(v)))) for k, v in e.payload.items()
+              if k in PAYLOAD_LABELS]
     if detail:
-        bits.append(", ".join(f"{k}: {v}" for k, v in detail.items()))
+        bits.append(", ".join(f"{k}: {v}" for k, v in detail))
     return " · ".join(str(b) for b in bits)
 
 
