@@ -154,6 +154,9 @@ def test_cli_print_and_verify(day, tmp_path):
     assert res.returncode == 2 and "unknown form" in res.stderr and "Traceback" not in res.stderr
     res = run_cli("print", "--db", db, "21", "--participant", who["removed"], "-o", str(tmp_path / "a.pdf"))
     assert res.returncode == 0, res.stderr
+    res = run_cli("print", "--db", db, "--day-pack", "-o", str(tmp_path / "pack"), "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["count"] == len(st.plan.rooms) + 3 + 5
 
 
 def test_day_pack(day, tmp_path):
