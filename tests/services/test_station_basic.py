@@ -1,7 +1,7 @@
+import pytest
+
 from app.errors import UserError
 from tests.conftest import local
-
-import pytest
 
 
 def first(station, room="0101"):

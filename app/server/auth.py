@@ -1,0 +1,155 @@
+"""Enrollment of HQ stations and the check of every signed request.
+
+The enrollment code is single-use: it is consumed by a conditional UPDATE (``used_at IS NULL``)
+so two workers cannot both accept it. Nonces are unique in the database, so a replayed request
+is refused by whichever worker sees it second.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError as DBIntegrityError
+
+from app.server import schema as t
+from app.server.admin import code_hash, get_ppe
+from app.server.db import now_iso
+from app.server.ingest import Rejected
+from app.sync import protocol as P
+
+
+@dataclass(frozen=True)
+class Caller:
+    station: str
+    ppe: str
+    role: str
+
+
+def _public(sign_pk: str, box_pk: str, station: str, role: str):
+    from app.transfer.keys import PublicIdentity, unb64
+
+    try:
+        pk, bk = unb64(sign_pk), unb64(box_pk)
+    except ValueError:
+        raise Rejected(422, "malformed", "keys are not base64") from None
+    if len(pk) != 32 or len(bk) != 32:
+        raise Rejected(422, "malformed", "keys must be 32 bytes each")
+    return PublicIdentity(station, role, pk, bk)
+
+
+def check_signature(ident, method: str, path: str, body: bytes, headers) -> tuple[int, str]:
+    from app.transfer.keys import unb64
+
+    ts_text, nonce, sig = headers.get(P.H_TS, ""), headers.get(P.H_NONCE, ""), headers.get(P.H_SIG, "")
+    if not ts_text or not nonce or not sig:
+        raise Rejected(401, "unsigned", "the request is not signed (timestamp, nonce and signature required)")
+    try:
+        ts = int(ts_text)
+    except ValueError:
+        raise Rejected(401, "unsigned", "bad timestamp") from None
+    skew = int(time.time()) - ts
+    if abs(skew) > P.MAX_SKEW_S:
+        raise Rejected(401, "stale", f"the request time differs from the server's by {skew} s "
+                                     f"(more than {P.MAX_SKEW_S} s): check the station clock")
+    if not (8 <= len(nonce) <= 64):
+        raise Rejected(401, "unsigned", "bad nonce")
+    try:
+        raw_sig = unb64(sig)
+    except ValueError:
+        raise Rejected(401, "bad-signature", "the signature is not base64") from None
+    if not ident.verify(P.message(method, path, body, ts, nonce), raw_sig):
+        raise Rejected(401, "bad-signature", "the signature does not verify with this station's key")
+    return ts, nonce
+
+
+def _use_nonce(engine: Engine, station: str, ts: int, nonce: str) -> None:
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(t.nonces).values(nonce=nonce, station=station, ts=ts))
+            if random.random() < 0.02:
+                conn.execute(delete(t.nonces).where(t.nonces.c.ts < int(time.time()) - 4 * P.MAX_SKEW_S))
+    except DBIntegrityError:
+        raise Rejected(401, "replay", "this request was already received (replayed nonce)") from None
+
+
+def authenticate(engine: Engine, method: str, path: str, body: bytes, headers) -> Caller:
+    """Who signed this request; raises ``Rejected`` (401) for unknown keys, bad signatures, stale or replayed requests."""
+    from app.transfer.keys import PublicIdentity, unb64
+
+    station = headers.get(P.H_STATION, "")
+    if not station:
+        raise Rejected(401, "unsigned", "the request does not name its station")
+    with engine.connect() as conn:
+        row = conn.execute(select(t.stations).where(t.stations.c.station == station)).first()
+    if row is None or row.revoked:
+        raise Rejected(401, "unknown-station", f"station {station} is not enrolled on this server")
+    ident = PublicIdentity(row.station, row.role, unb64(row.sign_pk), unb64(row.box_pk))
+    ts, nonce = check_signature(ident, method, path, body, headers)
+    _use_nonce(engine, station, ts, nonce)
+    return Caller(row.station, row.ppe, row.role)
+
+
+def enroll(engine: Engine, method: str, path: str, body: bytes, headers, data: dict) -> dict:
+    """Consume a one-time code and register the station's public keys for its exam point.
+
+    The request is signed by the new key itself (proof of possession)."""
+    if not isinstance(data, dict):
+        raise Rejected(422, "malformed", "expected an object")
+    code, station, role = data.get("code"), data.get("station"), data.get("role", "hq")
+    sign_pk, box_pk = data.get("sign_pk"), data.get("box_pk")
+    if not all(isinstance(x, str) and x for x in (code, station, sign_pk, box_pk)):
+        raise Rejected(422, "malformed", "code, station, sign_pk and box_pk are required")
+    if headers.get(P.H_STATION) != station:
+        raise Rejected(401, "unsigned", "the request must be signed by the enrolling station")
+    ident = _public(sign_pk, box_pk, station, role)
+    ts, nonce = check_signature(ident, method, path, body, headers)
+    h = code_hash(code)
+    now = now_iso()
+    with engine.begin() as conn:
+        row = conn.execute(select(t.enroll_codes).where(t.enroll_codes.c.code_hash == h)).first()
+        if row is None:
+            raise Rejected(403, "bad-code", "unknown enrollment code")
+        if row.used_at is not None:
+            if row.station == station:
+                existing = conn.execute(select(t.stations).where(t.stations.c.station == station)).first()
+                if existing is not None and existing.sign_pk == sign_pk:
+                    ppe = get_ppe(conn, row.ppe)
+                    return {"station": station, "ppe": ppe.to_dict(), "fingerprint": existing.fingerprint,
+                            "again": True}
+            raise Rejected(403, "used-code", "this enrollment code was already used; ask for a new one")
+        want = data.get("ppe")
+        if isinstance(want, str) and want and want != row.ppe:
+            raise Rejected(403, "other-ppe", f"this code is for exam point {row.ppe}, the station is {want}")
+        if row.expires_at < now:
+            raise Rejected(403, "expired-code", "this enrollment code has expired; ask for a new one")
+        other = conn.execute(select(t.stations).where(t.stations.c.station == station)).first()
+        if other is not None and other.ppe != row.ppe:
+            raise Rejected(403, "other-ppe", f"station {station} is enrolled for another exam point")
+        res = conn.execute(update(t.enroll_codes).where(and_(t.enroll_codes.c.code_hash == h,
+                                                             t.enroll_codes.c.used_at.is_(None)))
+                           .values(used_at=now, station=station))
+        if res.rowcount != 1:
+            raise Rejected(403, "used-code", "this enrollment code was already used; ask for a new one")
+        if other is not None:
+            conn.execute(update(t.stations).where(t.stations.c.station == station).values(
+                sign_pk=sign_pk, box_pk=box_pk, fingerprint=ident.fingerprint, enrolled_at=now, revoked=False,
+                role=role))
+        else:
+            conn.execute(insert(t.stations).values(station=station, ppe=row.ppe, role=role, sign_pk=sign_pk,
+                                                   box_pk=box_pk, fingerprint=ident.fingerprint, enrolled_at=now,
+                                                   revoked=False))
+        ppe = get_ppe(conn, row.ppe)
+    _use_nonce(engine, station, ts, nonce)
+    return {"station": station, "ppe": ppe.to_dict(), "fingerprint": ident.fingerprint, "again": False}
+
+
+def station_keys_of(engine: Engine) -> dict:
+    """Public identities of enrolled stations (for verifying printed acts)."""
+    from app.transfer.keys import PublicIdentity, unb64
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.stations)).all()
+    return {r.station: PublicIdentity(r.station, r.role, unb64(r.sign_pk), unb64(r.box_pk)) for r in rows}

@@ -1,0 +1,138 @@
+"""CLI of the municipal server: ``auditoria serve`` and ``auditoria server add-ppe|enroll-code|upload-list|ppes``."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+
+from app.errors import UserError
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_serve(args) -> int:
+    if not _is_loopback(args.host) and not (args.cert and args.key):
+        raise UserError(f"refusing plain HTTP on {args.host}: give --cert and --key (TLS), or serve on 127.0.0.1 "
+                        "behind a TLS reverse proxy")
+    if bool(args.cert) != bool(args.key):
+        raise UserError("--cert and --key go together")
+    for f in (args.cert, args.key):
+        if f and not os.path.isfile(f):
+            raise UserError(f"{f}: no such file")
+    if args.workers < 1:
+        raise UserError("--workers must be at least 1")
+    try:
+        import uvicorn
+    except ImportError:
+        raise UserError("the server needs its extra: pip install 'auditoria[server]'") from None
+    from app.server import logjson
+    from app.server.db import open_server_db, safe_url
+
+    open_server_db(args.db).dispose()  # migrations once, before any worker starts
+    os.environ["AUDITORIA_SERVER_DB"] = str(args.db)
+    if args.lang:
+        os.environ["AUDITORIA_LANG"] = args.lang
+    log = logjson.setup()
+    scheme = "https" if args.cert else "http"
+    logjson.info(log, "starting", url=f"{scheme}://{args.host}:{args.port}", db=safe_url(args.db),
+                 workers=args.workers)
+    uvicorn.run("app.server.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                ssl_certfile=args.cert, ssl_keyfile=args.key, access_log=False, log_level="warning",
+                timeout_graceful_shutdown=5)
+    return 0
+
+
+def _engine(args):
+    from app.server.db import open_server_db
+
+    return open_server_db(args.db)
+
+
+def cmd_add_ppe(args) -> int:
+    from app.cli import emit
+    from app.server.admin import add_ppe
+
+    p = add_ppe(_engine(args), args.region, args.msu, args.ppe, args.name, args.tz, args.address or "")
+    emit(p.to_dict(), args.json, f"added exam point {p.key} ({p.name})")
+    return 0
+
+
+def cmd_enroll_code(args) -> int:
+    from app.cli import emit
+    from app.server.admin import enroll_code, find_ppe
+
+    engine = _engine(args)
+    p = find_ppe(engine, args.ppe, args.region)
+    code, expires = enroll_code(engine, p, args.hours)
+    emit({"ppe": p.key, "code": code, "expires_at": expires}, args.json,
+         f"enrollment code for exam point {p.key}: {code}\n(one use; valid until {expires[:16]} UTC; "
+         f"give it to the HQ: auditoria sync --db HQ.db --server URL --enroll {code})")
+    return 0
+
+
+def cmd_upload_list(args) -> int:
+    from app.cli import emit
+    from app.server.admin import upload_list
+
+    res = upload_list(_engine(args), args.list, args.region)
+    emit(res, args.json, f"{res['file']}: {res['rows']} participants for exam point {res['ppe']}, "
+                         f"days {', '.join(res['days'])}")
+    return 0
+
+
+def cmd_ppes(args) -> int:
+    from app.cli import emit
+    from app.server.admin import list_ppes
+
+    ps = [p.to_dict() for p in list_ppes(_engine(args))]
+    emit(ps, args.json, "\n".join(f"{p['key']}  {p['msu']}  {p['name']}" for p in ps) or "no exam points")
+    return 0
+
+
+def register(sub, common) -> None:
+    def db(p):
+        p.add_argument("--db", required=True, help="server database: a SQLite file or postgresql://user@host/db")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        return p
+
+    p = db(sub.add_parser("serve", help="run the municipal server (needs the 'server' extra)"))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8740)
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument("--cert", help="TLS certificate (PEM); required off loopback")
+    p.add_argument("--key", help="TLS private key (PEM)")
+    p.set_defaults(func=cmd_serve)
+
+    srv = sub.add_parser("server", help="administer the municipal server database")
+    ssub = srv.add_subparsers(dest="server_command", required=True)
+    p = db(ssub.add_parser("add-ppe", help="add an exam point"))
+    p.add_argument("--region", required=True)
+    p.add_argument("--msu", required=True)
+    p.add_argument("--ppe", required=True, help="4-digit exam point code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--tz", default="Asia/Yekaterinburg", help="IANA time zone of the exam point")
+    p.add_argument("--address")
+    p.set_defaults(func=cmd_add_ppe)
+    p = db(ssub.add_parser("enroll-code", help="make a one-time enrollment code for an exam point's HQ"))
+    p.add_argument("--ppe", required=True)
+    p.add_argument("--region")
+    p.add_argument("--hours", type=int, default=72, help="validity (hours)")
+    p.set_defaults(func=cmd_enroll_code)
+    p = db(ssub.add_parser("upload-list", help="store a distribution list (CSV/XLSX) for HQ stations to pull"))
+    p.add_argument("list")
+    p.add_argument("--region")
+    p.set_defaults(func=cmd_upload_list)
+    p = db(ssub.add_parser("ppes", help="list exam points"))
+    p.set_defaults(func=cmd_ppes)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(0)

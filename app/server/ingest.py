@@ -1,0 +1,214 @@
+"""Event ingest: verify every station chain, then bulk-insert what is new — idempotently.
+
+Rules (design.md): an event is identified by its id and by (station, seq). Sending the same
+event again is harmless; the same id or (station, seq) with a different body is a conflict.
+Each station's chain must continue from the server's stored head without gaps or forks, and
+a station's chain belongs to the exam point that first delivered it.
+
+Concurrency: nothing here holds an in-process lock. The database does the work —
+``events.id`` / ``(station, seq)`` are unique and a chain head moves by ``UPDATE … WHERE
+seq = <head read>``; a writer that loses a race rolls back and re-evaluates, and then sees
+the winner's events as duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError as DBIntegrityError
+
+from app.domain.event import FORMAT_VERSION, GENESIS
+from app.server import schema as t
+from app.server.db import now_iso
+
+MAX_BATCH = 20_000
+_FIELDS = ("id", "station", "seq", "at", "recorded_at", "tz", "author", "kind", "day", "room", "participant",
+           "payload", "prev_hash")
+_STR = ("id", "station", "at", "recorded_at", "tz", "author", "kind", "prev_hash", "hash")
+_OPT = ("day", "room", "participant")
+
+
+class Rejected(Exception):
+    """The batch cannot be accepted as sent; ``status`` is the HTTP status, the message says why."""
+
+    def __init__(self, status: int, code: str, reason: str):
+        super().__init__(reason)
+        self.status, self.code, self.reason = status, code, reason
+
+
+class _Raced(Exception):
+    pass
+
+
+@dataclass
+class IngestResult:
+    received: int
+    inserted: int
+    duplicates: int
+    heads: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"outcome": "accepted", "received": self.received, "inserted": self.inserted,
+                "duplicates": self.duplicates, "heads": self.heads}
+
+
+def event_hash(d: dict) -> str:
+    """The station's hash of an event dict (same bytes as ``Event.compute_hash``, without building objects)."""
+    h = {k: d[k] for k in _FIELDS}
+    h["v"] = FORMAT_VERSION
+    return hashlib.sha256(json.dumps(h, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+def _check_shape(i: int, d: Any) -> None:
+    if not isinstance(d, dict):
+        raise Rejected(422, "malformed", f"event #{i}: not an object")
+    for k in _STR:
+        if not isinstance(d.get(k), str) or not d[k]:
+            if k == "author" and d.get(k) == "":
+                continue
+            raise Rejected(422, "malformed", f"event #{i}: field {k!r} missing or not text")
+    for k in _OPT:
+        if d.get(k) is not None and not isinstance(d[k], str):
+            raise Rejected(422, "malformed", f"event #{i}: field {k!r} must be text or null")
+    if not isinstance(d.get("seq"), int) or isinstance(d["seq"], bool) or d["seq"] < 1:
+        raise Rejected(422, "malformed", f"event #{i}: seq must be a positive integer")
+    if not isinstance(d.get("payload"), dict):
+        raise Rejected(422, "malformed", f"event #{i}: payload must be an object")
+    if len(d["id"]) > 36 or len(d["at"]) != 27 or len(d["recorded_at"]) != 27 or len(d["hash"]) != 64:
+        raise Rejected(422, "malformed", f"event #{i} ({d['id'][:36]}): id, time or hash has the wrong length")
+    if d.get("room") is not None and len(d["room"]) > 4:
+        raise Rejected(422, "malformed", f"event #{i} ({d['id']}): room longer than 4 characters")
+    if d.get("day") is not None and len(d["day"]) != 13:
+        raise Rejected(422, "malformed", f"event #{i} ({d['id']}): day must look like YYYY-MM-DD/SS")
+
+
+def prepare(batch: Any) -> dict[str, list[dict]]:
+    """Check shape and each event's own hash; group by station, sorted by seq. Pure (no DB)."""
+    if not isinstance(batch, list):
+        raise Rejected(422, "malformed", "events must be a list")
+    if len(batch) > MAX_BATCH:
+        raise Rejected(413, "too-large", f"a batch holds at most {MAX_BATCH} events, this one {len(batch)}")
+    by_station: dict[str, list[dict]] = {}
+    for i, d in enumerate(batch):
+        _check_shape(i, d)
+        if event_hash(d) != d["hash"]:
+            raise Rejected(409, "altered", f"station {d['station']}: event seq {d['seq']} ({d['id']}) "
+                                           "does not match its hash (altered)")
+        by_station.setdefault(d["station"], []).append(d)
+    for st, evs in by_station.items():
+        evs.sort(key=lambda d: d["seq"])
+        for a, b in zip(evs, evs[1:], strict=False):
+            if a["seq"] == b["seq"]:
+                if a["hash"] != b["hash"]:
+                    raise Rejected(409, "fork", f"station {st}: two different events with seq {a['seq']} (fork)")
+        # drop exact repeats inside one batch (a duplicated request body, a resent page)
+        seen: set[int] = set()
+        evs[:] = [d for d in evs if not (d["seq"] in seen or seen.add(d["seq"]))]
+    return by_station
+
+
+def ingest(engine: Engine, ppe: str, batch: Any, station: str = "", attempts: int = 5) -> IngestResult:
+    """Verify and store a batch for exam point ``ppe``; raises ``Rejected`` with a clear reason."""
+    by_station = prepare(batch)
+    received = len(batch)
+    for _ in range(attempts):
+        try:
+            with engine.begin() as conn:
+                return _ingest(conn, ppe, by_station, received, station)
+        except (_Raced, DBIntegrityError) as e:
+            last = e
+            continue
+    raise Rejected(409, "conflict", f"could not store the batch: it conflicts with stored events "
+                                    f"({last.__class__.__name__}); an event id may already hold other content")
+
+
+def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, sender: str) -> IngestResult:
+    stations = sorted(by_station)
+    heads = {r.station: r for r in conn.execute(select(t.chains).where(t.chains.c.station.in_(stations)))}
+    new_rows: list[dict] = []
+    chain_moves: list[tuple[str, int | None, int, str]] = []  # station, old seq (None: new), new seq, hash
+    duplicates = 0
+    days: set[str] = set()
+    for st in stations:
+        evs = by_station[st]
+        head = heads.get(st)
+        if head is not None and head.ppe != ppe:
+            raise Rejected(403, "other-ppe", f"station {st} delivers for exam point {head.ppe}, not {ppe}")
+        head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+        old = [d for d in evs if d["seq"] <= head_seq]
+        if old:
+            stored = {r.seq: r for r in conn.execute(
+                select(t.events.c.id, t.events.c.seq, t.events.c.hash).where(and_(
+                    t.events.c.station == st, t.events.c.seq >= old[0]["seq"], t.events.c.seq <= old[-1]["seq"])))}
+            for d in old:
+                s = stored.get(d["seq"])
+                if s is None or s.hash != d["hash"] or s.id != d["id"]:
+                    raise Rejected(409, "fork", f"station {st}: seq {d['seq']} ({d['id']}) differs from the event "
+                                                "the server holds at that place (fork or rewritten history)")
+                duplicates += 1
+        fresh = [d for d in evs if d["seq"] > head_seq]
+        if not fresh:
+            continue
+        prev_seq, prev_hash = head_seq, head_hash
+        for d in fresh:
+            if d["seq"] != prev_seq + 1:
+                raise Rejected(409, "gap", f"station {st}: gap before seq {d['seq']} (the server holds up to "
+                                           f"{head_seq}; send from seq {prev_seq + 1})")
+            if d["prev_hash"] != prev_hash:
+                raise Rejected(409, "fork", f"station {st}: event seq {d['seq']} ({d['id']}) does not follow "
+                                            "its predecessor (fork)")
+            prev_seq, prev_hash = d["seq"], d["hash"]
+            if d["day"]:
+                days.add(d["day"])
+            new_rows.append({
+                "id": d["id"], "ppe": ppe, "station": st, "seq": d["seq"], "at": d["at"],
+                "recorded_at": d["recorded_at"], "tz": d["tz"], "author": d["author"], "kind": d["kind"],
+                "day": d["day"], "room": d["room"], "participant": d["participant"],
+                "payload": json.dumps(d["payload"], ensure_ascii=False, sort_keys=True),
+                "prev_hash": d["prev_hash"], "hash": d["hash"]})
+        chain_moves.append((st, head_seq if head else None, prev_seq, prev_hash))
+    now = now_iso()
+    if new_rows:
+        conn.execute(insert(t.events), new_rows)
+    for st, old_seq, seq, h in chain_moves:
+        if old_seq is None:
+            conn.execute(insert(t.chains).values(station=st, ppe=ppe, seq=seq, hash=h, updated_at=now))
+        else:
+            res = conn.execute(update(t.chains).where(and_(t.chains.c.station == st, t.chains.c.seq == old_seq))
+                               .values(seq=seq, hash=h, updated_at=now))
+            if res.rowcount != 1:
+                raise _Raced(st)
+    if days:
+        have = {r[0] for r in conn.execute(select(t.days.c.key).where(
+            and_(t.days.c.ppe == ppe, t.days.c.key.in_(sorted(days)))))}
+        from app.domain.model import ExamDay
+
+        for day in sorted(days - have):
+            try:
+                d = ExamDay.from_key(day)
+            except ValueError:
+                continue
+            conn.execute(insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(),
+                                               subject_code=d.subject_code, list_sha256="", updated_at=now))
+    conn.execute(insert(t.ingests).values(at=now, station=sender, ppe=ppe, received=received,
+                                          inserted=len(new_rows), outcome="accepted", reason=""))
+    result = IngestResult(received, len(new_rows), duplicates)
+    for st in stations:
+        moved = next((m for m in chain_moves if m[0] == st), None)
+        if moved:
+            result.heads[st] = {"seq": moved[2], "hash": moved[3]}
+        elif st in heads:
+            result.heads[st] = {"seq": heads[st].seq, "hash": heads[st].hash}
+    return result
+
+
+def heads(engine: Engine, ppe: str) -> dict[str, dict[str, Any]]:
+    """The server's high-water mark of every chain this exam point delivered: where to resume."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.chains).where(t.chains.c.ppe == ppe)).all()
+    return {r.station: {"seq": r.seq, "hash": r.hash} for r in rows}

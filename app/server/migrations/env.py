@@ -1,0 +1,1 @@
+"""Alembic environment: migrations run on the connection handed to ``upgrade``."""

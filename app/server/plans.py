@@ -1,0 +1,124 @@
+"""Exam days, rooms and lists on the server: what HQ stations pull and what monitoring projects over.
+
+An HQ pushes its plan (rooms with their real sizes; participants by code, room, seat, school,
+ОВЗ — no names) so the server's figures are computed over the same plan as the station's.
+Rows the authority uploaded keep their names; only their placement follows the HQ.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine, and_, delete, insert, select, update
+
+from app.domain.model import DayPlan, ExamDay, ExamPoint, Participant, Room
+from app.server import schema as t
+from app.server.admin import get_ppe, save_day
+from app.server.ingest import Rejected
+
+
+def _text(d: dict, k: str, maxlen: int = 64, required: bool = True) -> str:
+    v = d.get(k, "")
+    if v is None:
+        v = ""
+    if not isinstance(v, str) or len(v) > maxlen or (required and not v):
+        raise Rejected(422, "malformed", f"plan: field {k!r} missing or invalid")
+    return v
+
+
+def push_plan(engine: Engine, ppe: str, data: dict) -> dict:
+    if not isinstance(data, dict):
+        raise Rejected(422, "malformed", "plan must be an object")
+    day = _text(data, "day", 13)
+    try:
+        ExamDay.from_key(day)
+    except ValueError:
+        raise Rejected(422, "malformed", f"plan: bad day {day!r}") from None
+    rooms = data.get("rooms") or []
+    people = data.get("participants") or []
+    if not isinstance(rooms, list) or not isinstance(people, list):
+        raise Rejected(422, "malformed", "plan: rooms and participants must be lists")
+    room_rows = []
+    for r in rooms:
+        if not isinstance(r, dict) or not isinstance(r.get("rows"), int) or not isinstance(r.get("seats_per_row"), int):
+            raise Rejected(422, "malformed", "plan: bad room")
+        room_rows.append(dict(ppe=ppe, number=_text(r, "number", 4), rows=r["rows"], seats_per_row=r["seats_per_row"],
+                              name=_text(r, "name", 200, required=False)))
+    plist = []
+    for p in people:
+        if not isinstance(p, dict):
+            raise Rejected(422, "malformed", "plan: bad participant")
+        plist.append(dict(code=_text(p, "code", 20), room=_text(p, "room", 4), seat=_text(p, "seat", 4),
+                          school_code=_text(p, "school_code", 6, required=False), ovz=bool(p.get("ovz"))))
+    with engine.begin() as conn:
+        save_day(conn, ppe, day)
+        for r in room_rows:
+            conn.execute(delete(t.rooms).where(and_(t.rooms.c.ppe == ppe, t.rooms.c.number == r["number"])))
+        if room_rows:
+            conn.execute(insert(t.rooms), room_rows)
+        admin = {r.code for r in conn.execute(select(t.participants.c.code).where(and_(
+            t.participants.c.ppe == ppe, t.participants.c.day == day, t.participants.c.source == "admin")))}
+        conn.execute(delete(t.participants).where(and_(t.participants.c.ppe == ppe, t.participants.c.day == day,
+                                                       t.participants.c.source == "hq")))
+        fresh = []
+        for p in plist:
+            if p["code"] in admin:
+                conn.execute(update(t.participants).where(and_(
+                    t.participants.c.ppe == ppe, t.participants.c.day == day, t.participants.c.code == p["code"]))
+                    .values(room=p["room"], seat=p["seat"], school_code=p["school_code"], ovz=p["ovz"]))
+            else:
+                fresh.append(dict(ppe=ppe, day=day, **p, last_name="", first_name="", middle_name="",
+                                  document_series="", document_number="", source="hq"))
+        if fresh:
+            conn.execute(insert(t.participants), fresh)
+    return {"day": day, "rooms": len(room_rows), "participants": len(plist)}
+
+
+def list_days(engine: Engine, ppe: str | None = None) -> list[dict]:
+    q = select(t.days).order_by(t.days.c.key, t.days.c.ppe)
+    if ppe:
+        q = q.where(t.days.c.ppe == ppe)
+    with engine.connect() as conn:
+        return [{"ppe": r.ppe, "day": r.key, "date": r.date, "subject_code": r.subject_code,
+                 "list_sha256": r.list_sha256} for r in conn.execute(q)]
+
+
+def get_list(engine: Engine, ppe: str, day: str) -> dict:
+    """The authority's distribution list of a day for an exam point (personal data: signed, TLS-only use)."""
+    with engine.connect() as conn:
+        drow = conn.execute(select(t.days).where(and_(t.days.c.ppe == ppe, t.days.c.key == day))).first()
+        if drow is None:
+            raise Rejected(404, "no-day", f"no exam day {day} for exam point {ppe}")
+        people = conn.execute(select(t.participants).where(and_(
+            t.participants.c.ppe == ppe, t.participants.c.day == day, t.participants.c.source == "admin"))
+            .order_by(t.participants.c.room, t.participants.c.code)).all()
+        rooms = conn.execute(select(t.rooms).where(t.rooms.c.ppe == ppe).order_by(t.rooms.c.number)).all()
+        point = get_ppe(conn, ppe)
+    return {"ppe": point.to_dict(), "day": day, "list_sha256": drow.list_sha256,
+            "rooms": [{"number": r.number, "rows": r.rows, "seats_per_row": r.seats_per_row, "name": r.name}
+                      for r in rooms],
+            "participants": [{"code": p.code, "room": p.room, "seat": p.seat, "school_code": p.school_code,
+                              "ovz": bool(p.ovz), "last_name": p.last_name, "first_name": p.first_name,
+                              "middle_name": p.middle_name, "document_series": p.document_series,
+                              "document_number": p.document_number} for p in people]}
+
+
+def load_plan(conn, ppe: str, day: str) -> DayPlan | None:
+    point = get_ppe(conn, ppe)
+    if point is None:
+        return None
+    d = ExamDay.from_key(day)
+    plan = DayPlan(point=ExamPoint(point.region, point.msu, point.code, point.name, point.tz, point.address), day=d)
+    for r in conn.execute(select(t.rooms).where(t.rooms.c.ppe == ppe)):
+        plan.rooms[r.number] = Room(r.number, r.rows, r.seats_per_row, r.name)
+    for r in conn.execute(select(t.participants).where(and_(t.participants.c.ppe == ppe,
+                                                            t.participants.c.day == day))):
+        plan.participants[r.code] = Participant(
+            code=r.code, last_name=r.last_name, first_name=r.first_name, middle_name=r.middle_name,
+            document_series=r.document_series, document_number=r.document_number, school_code=r.school_code,
+            room=r.room, seat=r.seat, day=day, ovz=bool(r.ovz))
+    return plan
+
+
+def day_date(day: str) -> date:
+    return ExamDay.from_key(day).date

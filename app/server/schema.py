@@ -1,0 +1,149 @@
+"""Tables of the municipal server database (SQLAlchemy Core; SQLite or PostgreSQL, same code).
+
+Idempotency and chain continuity are enforced by constraints, not in-process locks, so several
+uvicorn workers may ingest at once: ``events.id`` and ``(station, seq)`` are unique, and a chain's
+head moves only by a conditional UPDATE from the head the writer read.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+                        BigInteger,
+                        Boolean,
+                        Column,
+                        Index,
+                        Integer,
+                        MetaData,
+                        String,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+)
+
+metadata = MetaData()
+
+ppe = Table(
+    "ppe", metadata,
+    Column("key", String(8), primary_key=True),  # "66/0412": region/code
+    Column("region", String(2), nullable=False),
+    Column("msu", String(3), nullable=False),
+    Column("code", String(4), nullable=False),
+    Column("name", Text, nullable=False, default=""),
+    Column("tz", String, nullable=False),
+    Column("address", Text, nullable=False, default=""),
+    Column("created_at", String(27), nullable=False),
+)
+
+enroll_codes = Table(
+    "enroll_codes", metadata,
+    Column("code_hash", String(64), primary_key=True),  # sha256 of the code; the code itself is shown once
+    Column("ppe", String(8), nullable=False),
+    Column("created_at", String(27), nullable=False),
+    Column("expires_at", String(27), nullable=False),
+    Column("used_at", String(27)),
+    Column("station", String),
+)
+
+stations = Table(
+    "stations", metadata,
+    Column("station", String, primary_key=True),
+    Column("ppe", String(8), nullable=False),
+    Column("role", String, nullable=False),
+    Column("sign_pk", String, nullable=False),
+    Column("box_pk", String, nullable=False),
+    Column("fingerprint", String, nullable=False),
+    Column("enrolled_at", String(27), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+nonces = Table(
+    "nonces", metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("station", String, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Index("ix_nonces_ts", "ts"),
+)
+
+chains = Table(
+    "chains", metadata,
+    Column("station", String, primary_key=True),  # any station whose events reached the server
+    Column("ppe", String(8), nullable=False),  # bound to the exam point that first pushed it
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("updated_at", String(27), nullable=False),
+)
+
+events = Table(
+    "events", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("ppe", String(8), nullable=False),
+    Column("station", String, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("at", String(27), nullable=False),
+    Column("recorded_at", String(27), nullable=False),
+    Column("tz", String, nullable=False),
+    Column("author", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("day", String),
+    Column("room", String(4)),
+    Column("participant", String),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("station", "seq", name="uq_srv_events_station_seq"),
+    Index("ix_srv_events_ppe_day", "ppe", "day"),
+)
+
+days = Table(
+    "days", metadata,
+    Column("ppe", String(8), primary_key=True),
+    Column("key", String(13), primary_key=True),  # YYYY-MM-DD/SS
+    Column("date", String(10), nullable=False),
+    Column("subject_code", String(2), nullable=False),
+    Column("list_sha256", String(64), nullable=False, default=""),
+    Column("updated_at", String(27), nullable=False),
+)
+
+rooms = Table(
+    "rooms", metadata,
+    Column("ppe", String(8), primary_key=True),
+    Column("number", String(4), primary_key=True),
+    Column("rows", Integer, nullable=False),
+    Column("seats_per_row", Integer, nullable=False),
+    Column("name", Text, nullable=False, default=""),
+)
+
+participants = Table(
+    "participants", metadata,
+    Column("ppe", String(8), primary_key=True),
+    Column("day", String(13), primary_key=True),
+    Column("code", String, primary_key=True),
+    Column("room", String(4), nullable=False),
+    Column("seat", String(4), nullable=False),
+    Column("school_code", String, nullable=False, default=""),
+    Column("ovz", Boolean, nullable=False, default=False),
+    # Names and documents only when the authority uploaded the list (to hand it to the HQ);
+    # a plan pushed by an HQ carries codes only.
+    Column("last_name", Text, nullable=False, default=""),
+    Column("first_name", Text, nullable=False, default=""),
+    Column("middle_name", Text, nullable=False, default=""),
+    Column("document_series", String, nullable=False, default=""),
+    Column("document_number", String, nullable=False, default=""),
+    Column("source", String, nullable=False),  # "admin" or "hq"
+    Index("ix_srv_participants_room", "ppe", "day", "room"),
+)
+
+ingests = Table(
+    "ingests", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(27), nullable=False),
+    Column("station", String, nullable=False),
+    Column("ppe", String(8), nullable=False),
+    Column("received", Integer, nullable=False),
+    Column("inserted", Integer, nullable=False),
+    Column("outcome", String, nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+)
+
+__all__ = ["metadata", "ppe", "enroll_codes", "stations", "nonces", "chains", "events", "days", "rooms",
+           "participants", "ingests", "UniqueConstraint"]
