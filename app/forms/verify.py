@@ -72,14 +72,14 @@ def load_key(text: str) -> PublicIdentity:
 
 
 def trusted_identities(station) -> list[PublicIdentity]:
-    """The station's own identity plus any peers the transfer area records (if it offers them)."""
+    """The station's own identity plus the stations it is paired with (app.transfer.records)."""
     from app.transfer import keys
 
     out = [keys.station_keys(station).public]
-    known = getattr(keys, "known_identities", None)
-    if callable(known):
-        with contextlib.suppress(Exception):  # a peer store problem must not hide the own-key check
-            out += list(known(station))
+    with contextlib.suppress(Exception):  # a peer store problem must not hide the own-key check
+        from app.transfer import records
+
+        out += [t.identity for t in records.trusted(station.engine)]
     return out
 
 
