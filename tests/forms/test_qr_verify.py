@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from nacl.signing import SigningKey
 
 from app.forms.api import render_form
@@ -202,6 +203,8 @@ def test_paper_from_a_paired_station_verifies_at_hq(day, demo_db, tmp_path):
     res = verify_payload(text, {ident.station: ident})
     assert res.valid and res.data["doc"] == docs[0].doc_id and res.data["form"] == "05-02"
     assert not verify_payload(flip(text, 40), {ident.station: ident}).valid
+    with pytest.raises(TypeError):  # another format: the server falls back to its own adapter
+        verify_payload("AUDQ1.e30.AA", {ident.station: ident})
 
 
 def test_package_exports_render_form_lazily():
