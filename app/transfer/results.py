@@ -241,6 +241,9 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
     except (KeyError, TypeError):
         raise _bad(name, _("the manifest is damaged")) from None
     step(25, _("checking the sender"))
+    if m.get("point") != station.point.code:
+        raise _bad(name, _("it comes from exam point {other}; this HQ serves exam point {mine}").format(
+            other=m.get("point"), mine=station.point.code))
     sender, pair_now, setup = _check_sender(station, env, name)
     if not sender.verify(env.message, env.signature):
         raise _bad(name, _("the signature does not verify: the package was altered or forged"))

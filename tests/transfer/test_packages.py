@@ -312,3 +312,24 @@ def test_keys_are_private_and_stable(hq_template, tmp_path):
     k1 = station_keys(st).public
     assert stat.S_IMODE(os.stat(key_path(st.path)).st_mode) == 0o600
     assert station_keys(st).public == k1
+
+
+def test_package_from_another_exam_point_refused(hq, tmp_path):
+    """Even a paired station cannot bring another exam point's events into this HQ."""
+    from app.domain.model import ExamPoint
+    from app.store import plan_repo
+
+    r1 = setup_room(hq, "0101", tmp_path)
+    full_day(r1, until="morning")
+    export_results(r1, tmp_path / "a.pkg")
+    import_package(hq, tmp_path / "a.pkg")
+    pt = hq.point
+    with hq.engine.begin() as conn:
+        plan_repo.save_point(conn, ExamPoint(pt.region, pt.msu, "9999", pt.name, pt.tz))
+    hq.invalidate()
+    r1.record("note", "0101", at="12:00", payload={"text": "x"})
+    export_results(r1, tmp_path / "b.pkg")
+    n = hq.log.count()
+    with pytest.raises(UserError, match="comes from exam point 0412"):
+        import_package(hq, tmp_path / "b.pkg")
+    assert hq.log.count() == n
