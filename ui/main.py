@@ -44,13 +44,15 @@ def open_station(args: argparse.Namespace):
         install_demo(st)
     else:
         st = Station.open(db)
-    if args.demo:
+    room = args.room or st.home_room or (sorted(st.plan.rooms)[0] if st.plan.rooms else "")
+    if args.demo and room and not st.log.for_room(st.day.key, room):
+        # exam morning: a fresh demo room starts at 08:55 on the demo day; a demo already under way keeps
+        # its remembered offset, so its clock goes on from where the marks are
         from app.services import room_ops
 
         hh, mm = (int(x) for x in args.demo_time.split(":"))
         room_ops.set_room_clock(st, room_ops.local_on_day(st, hh, mm))
     # warm the caches the window needs, here on the worker thread
-    room = args.room or st.home_room or (sorted(st.plan.rooms)[0] if st.plan.rooms else "")
     if room and st.role == "room":
         st.room_state(room)
     return st
@@ -106,6 +108,13 @@ def rss_mb() -> float:
     return 0.0
 
 
+def third_party_modules() -> list[str]:
+    """Top-level non-stdlib packages loaded now (the benchmark's bare window imports the same)."""
+    names = {m.split(".")[0] for m in list(sys.modules)}
+    return sorted(n for n in names if n not in sys.stdlib_module_names and not n.startswith("_")
+                  and n not in ("app", "ui", "bench", "tests"))
+
+
 def _show(station, args) -> object:
     role = args.role or station.role
     if role == "hq":
@@ -124,13 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.self_test:
         return self_test(args)
-    from app.i18n import set_language
+    from app.i18n import _, set_language
     from app.logs import setup_logging
-    from ui.ops import Operation, show_error
+    from ui.ops import Operation, install_excepthook, show_error
     from ui.qt import QTimer, QtWidgets
     from ui.settings import Settings
 
     setup_logging()
+    install_excepthook()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("Auditoria")
     app.setOrganizationName("Auditoria")
@@ -142,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         holder["win"] = _show(station, args)
         if os.environ.get("AUDITORIA_BENCH_QUIT"):  # bench/bench_room_ui.py: report and leave
             def report() -> None:
+                if os.environ.get("AUDITORIA_BENCH_MODULES"):
+                    print("MODULES " + " ".join(third_party_modules()), flush=True)
                 print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f}", flush=True)
                 app.quit()
 
@@ -151,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         show_error(None, e)
         app.exit(2)
 
-    op = Operation(None, lambda: open_station(args), "Opening the exam day…").success(opened).failure(failed)
+    op = Operation(None, lambda: open_station(args), _("Opening the exam day…")).success(opened).failure(failed)
     QTimer.singleShot(0, op.run)
     holder["op"] = op
     return app.exec()

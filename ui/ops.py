@@ -17,6 +17,7 @@ from ui.qt import QtCore, QtWidgets, Signal
 log = get_logger("ui.ops")
 
 _pool: QtCore.QThreadPool | None = None
+_alive: set[Operation] = set()  # running operations without a parent stay referenced until done
 
 
 def worker_pool() -> QtCore.QThreadPool:
@@ -74,6 +75,7 @@ class Operation(QtCore.QObject):
 
     def run(self) -> Operation:
         self.running = True
+        _alive.add(self)
         parent = self.parent()
         if isinstance(parent, QtWidgets.QWidget):
             dlg = QtWidgets.QProgressDialog(self.label, "", 0, 0, parent)
@@ -88,6 +90,7 @@ class Operation(QtCore.QObject):
 
     def _close(self) -> None:
         self.running = False
+        _alive.discard(self)
         if self._progress is not None:
             self._progress.reset()
             self._progress.deleteLater()
@@ -116,3 +119,21 @@ def show_error(parent: Any, e: Exception) -> None:
     msg = str(e) if isinstance(e, UserError) else _("Something went wrong ({name}); the mark was not recorded. "
                                                      "Details are in the log.").format(name=e.__class__.__name__)
     QtWidgets.QMessageBox.warning(parent if isinstance(parent, QtWidgets.QWidget) else None, "Auditoria", msg)
+
+
+def install_excepthook() -> None:
+    """Anything a slot did not handle goes to the log (no personal data) and to the one error dialog."""
+    import sys
+
+    from app.logs import log_failure
+
+    def hook(etype, value, tb) -> None:
+        if issubclass(etype, KeyboardInterrupt):
+            sys.__excepthook__(etype, value, tb)
+            return
+        log_failure(log, "ui", value.with_traceback(tb))
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            show_error(app.activeWindow(), value)
+
+    sys.excepthook = hook

@@ -68,9 +68,19 @@ def stylesheet(theme: Theme, base_pt: int = 12) -> str:
     return f"""
     QWidget {{ font-size: {base_pt}pt; color: {theme.text}; }}
     QMainWindow, QDialog {{ background: {theme.window}; }}
+    QDialog {{ border: 3px solid {theme.accent}; }}
     QTableWidget, QListWidget, QTextBrowser, QLineEdit, QComboBox, QSpinBox, QTimeEdit, QPlainTextEdit {{
         background: {theme.panel}; color: {theme.text}; border: 1px solid {theme.border}; }}
-    QPushButton, QToolButton {{ min-height: 30px; padding: 3px 8px; }}
+    QPushButton, QToolButton {{ min-height: 30px; padding: 3px 8px; background: {theme.panel}; color: {theme.text};
+        border: 2px solid {theme.border}; border-radius: 4px; }}
+    QPushButton:hover {{ border-color: {theme.accent}; }}
+    QPushButton:pressed, QPushButton:checked {{ background: {theme.accent}; color: {theme.window}; }}
+    QPushButton:disabled {{ color: {theme.border}; }}
+    QMenuBar, QMenu, QStatusBar {{ background: {theme.window}; color: {theme.text}; }}
+    QMenuBar::item:selected, QMenu::item:selected {{ background: {theme.accent}; color: {theme.window}; }}
+    QHeaderView::section {{ background: {theme.window}; color: {theme.text}; border: 1px solid {theme.border};
+        padding: 2px 4px; font-weight: bold; }}
+    QListWidget::item:selected {{ background: {theme.accent}; color: {theme.window}; }}
     QPushButton:focus, QToolButton:focus, QLineEdit:focus, QTableWidget:focus {{
         outline: 3px solid {theme.accent}; border: 3px solid {theme.accent}; }}
     QLabel#warning {{ background: {theme.warn_bg}; color: {theme.warn_fg}; padding: 6px; font-weight: bold; }}

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.domain.model import DayPlan, Participant, StaffMember, normalize_seat
+from app.domain.projection import RoomState
 from app.domain.reference import DeskItem, Reference
 from app.errors import UserError
 from app.services.station import Recorded, Station
@@ -120,7 +121,7 @@ MORNING: tuple[ScriptStep, ...] = (
     *(ScriptStep(f"09:{5 + i:02d}", "admitted", i) for i in range(12)),
     ScriptStep("09:20", "admitted", 12, (("identity", "no-document"), ("confirmed_by", "Завуч Петрова"),
                                          ("graduate", "current"))),
-    ScriptStep("09:25", "seated", 3, (("seat", "5Г"),)),
+    ScriptStep("09:25", "seated", 3, (("seat", "2Б"),)),
     ScriptStep("09:50", "instruction-given"),
     ScriptStep("10:00", "exam-start"),
     ScriptStep("10:07", "late", 13),
@@ -161,9 +162,10 @@ class OpenExit:
     long: bool
 
 
-def open_exits(station: Station, room: str, now: datetime | None = None) -> list[OpenExit]:
+def open_exits(station: Station, room: str, now: datetime | None = None, state: RoomState | None = None) \
+        -> list[OpenExit]:
     """Who is out of the room right now and for how long (longest first)."""
-    state = station.room_state(room)
+    state = state or station.room_state(room)
     t = now or station.now()
     out = []
     for p in state.listed():

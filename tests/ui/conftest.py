@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui.qt import QtWidgets, QTimer
+from ui.qt import QTimer, QtWidgets
 
 
 @pytest.fixture

@@ -27,16 +27,17 @@ class BoardWindow(QtWidgets.QWidget):
             w.setWordWrap(True)
             w.setProperty("scale", k)
             lay.addWidget(w, 1)
-        self.left.setStyleSheet("color: #ffd400;")
         self.resize(1024, 640)
 
     def resizeEvent(self, e):  # noqa: N802 - Qt override
         h = max(200, self.height())
         for w in (self.title, self.clock, self.times, self.left, self.extra):
-            f = w.font()
-            f.setPixelSize(max(14, int(h * float(w.property("scale")))))
-            f.setBold(w is not self.extra)
-            w.setFont(f)
+            # a style sheet, not setFont: the application's style sheet would override a font
+            px = max(14, int(h * float(w.property("scale"))))
+            colour = "#ffd400" if w is self.left else "#ffffff"
+            weight = "normal" if w is self.extra else "bold"
+            w.setStyleSheet(f"font-size: {px}px; font-weight: {weight}; color: {colour};")
+            w.setProperty("px", px)
         super().resizeEvent(e)
 
     def keyPressEvent(self, e):  # noqa: N802 - Qt override

@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.domain.kinds import KINDS
-from app.i18n import _, current_language, format_time
+from app.i18n import N_, _, current_language, format_time, ngettext
 from app.services import room_ops
 from app.services.station import Station
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
@@ -78,7 +78,10 @@ class StartOfDayDialog(QtWidgets.QDialog):
         num = self.room.currentData()
         self.organizers.clear()
         for s in room_ops.room_organizers(self.station.plan, num):
-            it = QtWidgets.QListWidgetItem(f"{s.code} — {s.full_name}" + (f" ({_('lead')})" if s.lead else ""))
+            where = _("lead") if s.lead and s.room == num else ""
+            if s.room != num:
+                where = _("room {room}").format(room=s.room) if s.room else _("no room")
+            it = QtWidgets.QListWidgetItem(f"{s.code} — {s.full_name}" + (f" ({where})" if where else ""))
             it.setData(Qt.ItemDataRole.UserRole, s.code)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(Qt.CheckState.Checked if s.room == num else Qt.CheckState.Unchecked)
@@ -306,6 +309,13 @@ class VoidDialog(QtWidgets.QDialog):
         self.reason.textChanged.connect(lambda t: ok.setEnabled(bool(t.strip())))
 
 
+PAYLOAD_LABELS = {"seat": N_("seat"), "sheet": N_("sheet"), "reason": N_("reason"), "identity": N_("identity"),
+                  "field": N_("field"), "new": N_("new value"), "verdict": N_("verdict"), "item": N_("item"),
+                  "text": N_("text"), "organizer": N_("organizer"), "note": N_("note")}
+PAYLOAD_VALUES = {"document": N_("document checked"), "no-document": N_("no document"),
+                  "permitted": N_("permitted"), "forbidden": N_("forbidden")}
+
+
 def describe(station: Station, e, names: dict[str, str]) -> str:
     """One line for an event: time, what, who."""
     from app.domain.event import parse_utc
@@ -314,10 +324,10 @@ def describe(station: Station, e, names: dict[str, str]) -> str:
     title = _(KINDS[e.kind].title) if e.kind in KINDS else e.kind
     who = names.get(e.participant or "", e.participant or "")
     bits = [b for b in (when, title, who) if b]
-    detail = {k: v for k, v in e.payload.items() if k in ("seat", "sheet", "reason", "identity", "field", "new",
-                                                          "verdict", "item", "text", "organizer")}
+    detail = [(_(PAYLOAD_LABELS[k]), _(PAYLOAD_VALUES.get(str(v), str(v)))) for k, v in e.payload.items()
+              if k in PAYLOAD_LABELS]
     if detail:
-        bits.append(", ".join(f"{k}: {v}" for k, v in detail.items()))
+        bits.append(", ".join(f"{k}: {v}" for k, v in detail))
     return " · ".join(str(b) for b in bits)
 
 
@@ -370,6 +380,8 @@ class EndOfExamDialog(QtWidgets.QDialog):
         left.addWidget(QtWidgets.QLabel("<b>" + html.escape(_("Collection checklist")) + "</b>", self))
         self.checklist = QtWidgets.QListWidget(self)
         self.checklist.setAccessibleName(_("Collection checklist"))
+        self.checklist.setWordWrap(True)
+        self.checklist.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for text in self.CHECKLIST:
             it = QtWidgets.QListWidgetItem(_(text))
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -459,7 +471,14 @@ class EndOfExamDialog(QtWidgets.QDialog):
         self.w.mark("materials-collected", None, {k: sb.value() for k, sb in self.counts.items()})
         self.refresh()
 
+    def unticked(self) -> int:
+        return sum(self.checklist.item(i).checkState() != Qt.CheckState.Checked for i in range(self.checklist.count()))
+
     def _close(self) -> None:
         self.w.mark("room-closed", None)
         self.refresh()
+        if self.unticked():  # advice, not a block: the organizer decides
+            n = self.unticked()
+            self.checks.append(ngettext("Collection checklist: {n} item not ticked.",
+                                        "Collection checklist: {n} items not ticked.", n).format(n=n))
 

@@ -88,7 +88,8 @@ INCIDENT_BY_KEY = {s.key: s for s in INCIDENTS}
 
 class IncidentDialog(QtWidgets.QDialog):
     def __init__(self, spec: IncidentSpec, who: str, organizers: list[tuple[str, str]],
-                 roll: list[tuple[str, str]] | None = None, prefill: dict | None = None, parent=None):
+                 roll: list[tuple[str, str]] | None = None, prefill: dict | None = None, parent=None,
+                 item_choices: list[tuple[str, str]] | None = None):
         super().__init__(parent)
         self.spec = spec
         self.setWindowTitle(_(spec.title))
@@ -112,7 +113,18 @@ class IncidentDialog(QtWidgets.QDialog):
         self.inputs: dict[str, QtWidgets.QWidget] = {}
         prefill = prefill or {}
         for f in spec.fields:
-            if f.choices:
+            if f.name == "item" and item_choices:
+                w = QtWidgets.QComboBox(self)
+                w.setEditable(True)
+                w.addItem("", "")
+                for value, label in item_choices:
+                    w.addItem(label, value)
+                found = w.findData(prefill.get("item", ""))
+                if found >= 0:
+                    w.setCurrentIndex(found)
+                else:
+                    w.setEditText(str(prefill.get("item", "")))
+            elif f.choices:
                 w: QtWidgets.QWidget = QtWidgets.QComboBox(self)
                 for value, label in f.choices:
                     w.addItem(_(label), value)
@@ -167,7 +179,9 @@ class IncidentDialog(QtWidgets.QDialog):
     def value(self, name: str) -> str:
         w = self.inputs[name]
         if isinstance(w, QtWidgets.QComboBox):
-            return str(w.currentData())
+            if w.isEditable() and w.currentText() != w.itemText(w.currentIndex()):
+                return w.currentText().strip()  # free text typed by the organizer
+            return str(w.currentData() or (w.currentText().strip() if w.isEditable() else ""))
         if isinstance(w, QtWidgets.QPlainTextEdit):
             return w.toPlainText().strip()
         return w.text().strip()

@@ -20,10 +20,20 @@ class SeatButton(QtWidgets.QPushButton):
         super().__init__(parent)
         self.label = label
         self.code = ""
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(110, 70)
+        # width from the grid, not from the text, so every seat in a row is the same size
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(100, 64)
         self.setCheckable(True)
         self.setAutoExclusive(False)
+
+    def show_as(self, text: str, style: str, accessible: str) -> None:
+        """Change only what changed: style sheets are costly to re-apply on every mark."""
+        if self.text() != text:
+            self.setText(text)
+        if self.styleSheet() != style:
+            self.setStyleSheet(style)
+        if self.accessibleName() != accessible:
+            self.setAccessibleName(accessible)
 
     def mouseDoubleClickEvent(self, e):  # noqa: N802 - Qt override
         if self.code:
@@ -41,6 +51,7 @@ class SeatMap(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.theme: Theme = NORMAL
+        self.font_pt = 11
         self.buttons: dict[str, SeatButton] = {}
         self.by_code: dict[str, SeatButton] = {}
         self.current = ""
@@ -57,6 +68,10 @@ class SeatMap(QtWidgets.QWidget):
         self.buttons.clear()
         self._room = room
         self._grid.addWidget(self._front, 0, 0, 1, room.seats_per_row)
+        for i in range(room.seats_per_row):
+            self._grid.setColumnStretch(i, 1)
+        for r in range(1, room.rows + 1):
+            self._grid.setRowStretch(r, 1)
         for label in room.seat_labels():
             r, i = parse_seat(label)
             b = SeatButton(label, self)
@@ -92,16 +107,16 @@ class SeatMap(QtWidgets.QWidget):
             if not code:
                 other = sitting_elsewhere.get(label)
                 if other:
-                    b.setText(f"{label}\n← {names.get(other, other)}")
-                    b.setAccessibleName(_("Seat {seat}: {name} sits here instead of their seat").format(
-                        seat=label, name=names.get(other, other)))
                     bg, fg = seat_colours(self.theme, "present")
-                    b.setStyleSheet(f"background:{bg}; color:{fg}; border:3px dashed {self.theme.text};")
+                    b.show_as(f"{label}\n← {names.get(other, other)}",
+                              f"background:{bg}; color:{fg}; border:3px dashed {self.theme.text};"
+                              f" font-size:{self.font_pt}pt;",
+                              _("Seat {seat}: {name} sits here instead of their seat").format(
+                                  seat=label, name=names.get(other, other)))
                 else:
-                    b.setText(f"{label}\n—")
-                    b.setAccessibleName(_("Seat {seat}: empty").format(seat=label))
-                    b.setStyleSheet(f"background:{self.theme.window}; color:{self.theme.border};"
-                                    f" border:1px dotted {self.theme.border};")
+                    b.show_as(f"{label}\n—", f"background:{self.theme.window}; color:{self.theme.border};"
+                              f" border:1px dotted {self.theme.border}; font-size:{self.font_pt}pt;",
+                              _("Seat {seat}: empty").format(seat=label))
                 b.setEnabled(bool(other))
                 if other:
                     b.code = other
@@ -115,15 +130,16 @@ class SeatMap(QtWidgets.QWidget):
                 extra = f" → {p.seat}"
             if p.ovz:
                 extra += " " + _("ОВЗ")
-            b.setText(f"{label}{extra}\n{names.get(code, code)}\n{status}")
-            b.setAccessibleName(_("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),
-                                                                          status=status))
             bg, fg = seat_colours(self.theme, key)
             border = f"4px solid {self.theme.accent}" if code == self.current else f"1px solid {self.theme.border}"
             style = "dashed" if p.seat_changed else "solid"
             if code != self.current and p.seat_changed:
                 border = f"3px {style} {self.theme.text}"
-            b.setStyleSheet(f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;")
+            b.show_as(f"{label}{extra}\n{names.get(code, code)}\n{status}",
+                      f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
+                      f" font-size:{self.font_pt}pt; padding:1px;",
+                      _("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),
+                                                                status=status))
             b.setEnabled(True)
             b.setChecked(code == self.current)
 
@@ -133,7 +149,12 @@ class SeatMap(QtWidgets.QWidget):
                                              Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return super().keyPressEvent(e)
         focus = self.focusWidget()
-        label = focus.label if isinstance(focus, SeatButton) else next(iter(self.buttons))
+        if isinstance(focus, SeatButton):
+            label = focus.label
+        elif self.current in self.by_code:
+            label = self.by_code[self.current].label
+        else:
+            label = next(iter(self.buttons))
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             code = self.buttons[label].code
             if code:
@@ -144,14 +165,17 @@ class SeatMap(QtWidgets.QWidget):
         r, i = parse_seat(label)
         dr, di = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0),
                   Qt.Key.Key_Down: (1, 0)}[Qt.Key(key)]
-        r = min(max(1, r + dr), self._room.rows)
-        i = min(max(0, i + di), self._room.seats_per_row - 1)
         from app.domain.model import seat_label
 
-        b = self.buttons[seat_label(r, i)]
+        while True:  # skip empty seats in the direction of travel
+            r, i = r + dr, i + di
+            if not (1 <= r <= self._room.rows and 0 <= i < self._room.seats_per_row):
+                return None
+            b = self.buttons[seat_label(r, i)]
+            if b.code:
+                break
         b.setFocus()
-        if b.code:
-            self.select(b.code)
-            self.selected.emit(b.code)
+        self.select(b.code)
+        self.selected.emit(b.code)
         return None
 

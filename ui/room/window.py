@@ -96,6 +96,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.room = room or station.home_room or (saved if saved in station.plan.rooms else "") \
             or sorted(station.plan.rooms)[0]
         self.current = ""
+        self._state = None
         self.names: dict[str, str] = {}
         self.assigned: dict[str, str] = {}
         self.rows: dict[str, int] = {}
@@ -124,7 +125,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.timer.start()
         self.tick()
         if ask_start and self.state().opened_at is None:
-            QTimer.singleShot(0, self.start_of_day)
+            QTimer.singleShot(0, lambda: self.start_of_day(blocking=False))
 
     # --- building ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -171,7 +172,9 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._table_selected)
         self.table.doubleClicked.connect(lambda _i: self.show_timeline(self.current))
         mid.addWidget(self.table, 1)
@@ -189,7 +192,9 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.exits.setMaximumHeight(130)
         self.exits.verticalHeader().hide()
         self.exits.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.exits.horizontalHeader().setStretchLastSection(True)
+        eh = self.exits.horizontalHeader()
+        eh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        eh.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         foot.addWidget(self.exits, 2)
         root.addLayout(foot)
         self.setCentralWidget(central)
@@ -284,6 +289,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         app = QtWidgets.QApplication.instance()
         app.setStyleSheet(stylesheet(self.theme, self.font_pt))
         self.seatmap.theme = self.theme
+        self.seatmap.font_pt = max(8, self.font_pt - 1)
         self.actions["contrast"].setChecked(self.theme.name == "high-contrast")
         self.refresh()
 
@@ -293,6 +299,12 @@ class RoomWindow(QtWidgets.QMainWindow):
 
     def _load_room(self) -> None:
         plan = self.station.plan
+        # reference values read once per room, not on every repaint
+        self.day = self.station.day
+        self.tz = plan.point.tz
+        self.subject = self.station.ref.subject(self.day.subject_code)
+        self.room_name = plan.rooms[self.room].name
+        self._state = None
         room = self.station.room(self.room)
         people = plan.room_participants(room.number)
         self.names = {p.code: p.short_name for p in people}
@@ -301,19 +313,23 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.table.setRowCount(len(people))
         self.rows = {}
         for i, p in enumerate(people):
-            for j, text in enumerate((p.seat, p.full_name, p.code, "")):
+            for j, text in enumerate((p.seat, p.short_name, p.code, "")):
                 it = QtWidgets.QTableWidgetItem(text)
                 it.setData(Qt.ItemDataRole.UserRole, p.code)
+                if j == 1:  # for the ID check at the door: full name and document on hover
+                    it.setToolTip(f"{p.full_name}\n{p.document}")
                 self.table.setItem(i, j, it)
             self.rows[p.code] = i
         self.current = ""
         self.settings.set("room", self.room)
 
-    def refresh(self) -> None:
-        """Repaint everything that depends on the room state."""
+    def refresh(self, reread: bool = True) -> None:
+        """Repaint everything that depends on the room state (read once here, from the store)."""
         if not hasattr(self, "rows"):
             return
-        state = self.state()
+        if reread or self._state is None:
+            self._state = self.state()
+        state = self._state
         self.seatmap.refresh(state, self.names, self.assigned)
         for code, i in self.rows.items():
             p = state.participants[code]
@@ -324,12 +340,12 @@ class RoomWindow(QtWidgets.QMainWindow):
             if p.ovz:
                 text += " · ОВЗ"
             it = self.table.item(i, 3)
-            it.setText(text)
+            if it.text() != text:
+                it.setText(text)
             bg, fg = seat_colours(self.theme, key)
-            it.setBackground(QtGui.QColor(bg))
-            it.setForeground(QtGui.QColor(fg))
-        self.table.resizeColumnToContents(0)
-        self.table.resizeColumnToContents(2)
+            if it.background().color().name() != bg:
+                it.setBackground(QtGui.QColor(bg))
+                it.setForeground(QtGui.QColor(fg))
         c = state.counts()
         phase = {"not-opened": _("not opened"), "admission": _("admission"), "in-progress": _("exam in progress"),
                  "audio": _("listening part"), "evacuation": _("evacuation"), "stopped": _("stopped"),
@@ -342,17 +358,16 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.tick(repaint_only=True)
 
     def _title(self) -> None:
-        st = self.station
-        subject = st.ref.subject(st.day.subject_code)
-        name = subject.title_en if current_language() == "en" else subject.title
-        room = st.plan.rooms[self.room]
-        self.title.setText(f"{_('Room')} {self.room} · {html.escape(room.name)}<br>{html.escape(name)} · "
-                           f"{format_date(st.day.date)}")
+        name = self.subject.title_en if current_language() == "en" else self.subject.title
+        text = (f"{_('Room')} {self.room} · {html.escape(self.room_name)}<br>{html.escape(name)} · "
+                f"{format_date(self.day.date)}")
+        if self.title.text() != text:
+            self.title.setText(text)
 
     # --- clock ---------------------------------------------------------------------------
     def board_texts(self) -> dict[str, str]:
-        st, state = self.station, self.state()
-        tz = st.point.tz
+        st, state = self.station, self._state or self.state()
+        tz = self.tz
         now = st.now()
         out = {"clock": format_time(now, tz, seconds=True), "start": "—", "end": "—", "left": "", "ovz": ""}
         if state.start is not None:
@@ -372,6 +387,12 @@ class RoomWindow(QtWidgets.QMainWindow):
         return out
 
     def tick(self, repaint_only: bool = False) -> None:
+        if not repaint_only:  # once a second: pick up marks made elsewhere (e.g. HQ, CLI)
+            old = self._state
+            sig = (len(old.events), len(old.voided)) if old is not None else None
+            self._state = self.state()
+            if old is not self._state or sig != (len(self._state.events), len(self._state.voided)):
+                self.refresh(reread=False)
         b = self.board_texts()
         self.clock.setText(b["clock"])
         values = f"{_('Start')} {b['start']} · {_('End')} {b['end']}"
@@ -379,12 +400,11 @@ class RoomWindow(QtWidgets.QMainWindow):
             values += f"<br>{b['left']}"
         if b["ovz"]:
             values += f"<br>{b['ovz']}"
-        self.board_values.setText(values)
+        if self.board_values.text() != values:
+            self.board_values.setText(values)
         self._exits()
         if self.board is not None and self.board.isVisible():
-            st = self.station
-            subject = st.ref.subject(st.day.subject_code)
-            name = subject.title_en if current_language() == "en" else subject.title
+            name = self.subject.title_en if current_language() == "en" else self.subject.title
             self.board.set_values(f"{_('Room')} {self.room} · {name}", b["clock"],
                                   f"{_('Start')} {b['start']}   {_('End')} {b['end']}", b["left"], b["ovz"])
         if repaint_only:
@@ -408,8 +428,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.status.showMessage(text, 60_000)
 
     def _exits(self) -> None:
-        rows = room_ops.open_exits(self.station, self.room)
-        tz = self.station.point.tz
+        rows = room_ops.open_exits(self.station, self.room, state=self._state)
+        tz = self.tz
         self.exits.setRowCount(len(rows))
         for i, x in enumerate(rows):
             cells = (self.names.get(x.code, x.code), format_time(x.since, tz), f"{int(x.minutes)}")
@@ -431,7 +451,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.table.blockSignals(True)
             self.table.selectRow(self.rows[code])
             self.table.blockSignals(False)
-        self.refresh()
+        self.refresh(reread=False)
 
     def _table_selected(self) -> None:
         items = self.table.selectedItems()
@@ -440,7 +460,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             if code != self.current:
                 self.current = code
                 self.seatmap.select(code)
-                self.seatmap.refresh(self.state(), self.names, self.assigned)
+                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned)
 
     def visible_codes(self) -> list[str]:
         return [c for c, i in sorted(self.rows.items(), key=lambda r: r[1]) if not self.table.isRowHidden(i)]
@@ -620,7 +640,9 @@ class RoomWindow(QtWidgets.QMainWindow):
             roll = [(p.code, f"{p.assigned_seat} {self.names.get(p.code, p.code)}")
                     for p in sorted(state.listed(), key=lambda p: p.assigned_seat) if p.present
                     and p.status in ("present", "out_of_room")]
-        dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self)
+        items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in self.station.ref.forbidden]
+        dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self,
+                             item_choices=items)
         self.open_dialog = dlg
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
@@ -661,11 +683,20 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.open_dialog = dlg
         dlg.exec()
 
-    def start_of_day(self) -> Recorded | None:
+    def start_of_day(self, blocking: bool = True) -> Recorded | None:
+        """Room, organizers on duty, room clock. At start-up it opens without blocking (window-modal),
+        so nothing that pumps events (self-test, benchmark) waits on it."""
         dlg = StartOfDayDialog(self.station, self.room, self)
         self.open_dialog = dlg
+        if not blocking:
+            dlg.accepted.connect(lambda: self._open_day(dlg))
+            dlg.open()
+            return None
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
+        return self._open_day(dlg)
+
+    def _open_day(self, dlg: StartOfDayDialog) -> Recorded | None:
         room = dlg.chosen_room()
         if room != self.room:
             self.room = room
