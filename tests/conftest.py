@@ -30,6 +30,16 @@ def local(hhmm: str) -> datetime:
     return datetime(2026, 6, 4, h, m, tzinfo=TZ)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _widgets_application_first(qapp):
+    """One QApplication for the whole session, made before anything else.
+
+    app.forms makes a bare QGuiApplication to paint when none exists; a QWidget created later
+    under it aborts the process (forms tests followed by window tests did exactly that).
+    """
+    yield qapp
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
