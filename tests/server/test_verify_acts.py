@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from app.services.station import Station
 from app.server.verify import encode_payload
+from app.services.station import Station
 from app.sync.client import Backoff, sync_once
 from app.transfer.keys import station_keys
 
