@@ -113,7 +113,19 @@ _COLS = ("id", "ppe", "station", "seq", "at", "recorded_at", "tz", "author", "ki
 def _bulk_insert(conn, rows: list[tuple]) -> None:
     """One executemany of plain tuples: no per-row objects, no per-row parameter compilation (pitfalls §8).
 
-    psycopg 3 pipelines an executemany; sqlite3 runs it in C."""
+    sqlite3 runs it in C; on PostgreSQL the rows stream through COPY, in the same transaction, under the
+    same unique constraints (a violation aborts the batch, which is then re-evaluated)."""
+    if conn.dialect.name == "postgresql":
+        import psycopg
+
+        raw = conn.connection.driver_connection
+        try:
+            with raw.cursor() as cur, cur.copy(f"COPY events ({', '.join(_COLS)}) FROM STDIN") as cp:
+                for r in rows:
+                    cp.write_row(r)
+        except psycopg.IntegrityError as e:
+            raise _Raced(str(e.__class__.__name__)) from None
+        return
     mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
     ph = ", ".join([mark] * len(_COLS))
     conn.exec_driver_sql(f"INSERT INTO events ({', '.join(_COLS)}) VALUES ({ph})", rows)
