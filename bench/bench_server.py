@@ -38,8 +38,8 @@ def make_chain(station: str, n: int, day: str = "2026-06-04/01", room: str = "01
     out, prev = [], GENESIS
     for seq in range(1, n + 1):
         k = KINDS[seq % len(KINDS)]
-        d = {"id": str(uuid.uuid4()), "station": station, "seq": seq, "at": "2026-06-04T05:%02d:%02d.000000Z" % (
-            (seq // 60) % 60, seq % 60), "recorded_at": "2026-06-04T05:00:00.000000Z", "tz": "Asia/Yekaterinburg",
+        d = {"id": str(uuid.uuid4()), "station": station, "seq": seq, "at": f"2026-06-04T05:{(seq // 60) % 60:02d}:{seq % 60:02d}.000000Z",
+            "recorded_at": "2026-06-04T05:00:00.000000Z", "tz": "Asia/Yekaterinburg",
             "author": "ORG01", "kind": k, "day": day, "room": room, "participant": f"6600{seq % 15:05d}",
             "payload": {"note": "x"} if k == "note" else {}, "prev_hash": prev}
         d["hash"] = event_hash(d)
