@@ -49,6 +49,13 @@ def _templates():
     return env
 
 
+def _viewer_password() -> str:
+    path = os.environ.get("AUDITORIA_VIEWER_PASSWORD_FILE")
+    if not path:
+        return ""
+    return Path(path).read_text(encoding="utf-8").strip()
+
+
 def create_app(db: str | None = None) -> FastAPI:
     db = db or os.environ.get("AUDITORIA_SERVER_DB")
     if not db:
@@ -64,6 +71,27 @@ def create_app(db: str | None = None) -> FastAPI:
     app = FastAPI(title="Auditoria municipal server", version=__version__,
                   description="Signed sync API for exam-point HQ stations, monitoring figures, act verification.")
     app.state.engine = engine
+
+    viewer_password = _viewer_password()
+
+    @app.middleware("http")
+    async def viewers_only(request: Request, call_next):
+        """The authority's pages and figures need the viewer password when one is set (HTTP Basic)."""
+        path = request.url.path
+        if viewer_password and (path.startswith("/monitoring") or path.startswith(f"{API}/monitoring")):
+            import base64
+            import hmac
+
+            given = ""
+            auth = request.headers.get("authorization", "")
+            if auth.lower().startswith("basic "):
+                try:
+                    given = base64.b64decode(auth[6:]).decode("utf-8").partition(":")[2]
+                except (ValueError, UnicodeDecodeError):
+                    given = ""
+            if not hmac.compare_digest(given.encode(), viewer_password.encode()):
+                return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="Auditoria monitoring"'})
+        return await call_next(request)
 
     @app.middleware("http")
     async def access_log(request: Request, call_next):

@@ -46,14 +46,14 @@ def cli(*args: str, check: bool = True, env: dict | None = None) -> subprocess.C
 class LiveServer:
     """``auditoria serve`` as a real subprocess on 127.0.0.1."""
 
-    def __init__(self, db: str, log: Path, workers: int = 1):
+    def __init__(self, db: str, log: Path, workers: int = 1, extra: tuple[str, ...] = ()):
         self.db = db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.fh = open(log, "w")  # noqa: SIM115 - kept open for the process's life
         self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--db", db, "--host", "127.0.0.1",
-                                      "--port", str(self.port), "--workers", str(workers)], cwd=ROOT,
+                                      "--port", str(self.port), "--workers", str(workers), *extra], cwd=ROOT,
                                      stdout=self.fh, stderr=subprocess.STDOUT)
         import httpx
 
