@@ -72,3 +72,30 @@ def test_too_large_and_altered(engine):
     assert info.value.code == "altered" and "seq 3" in info.value.reason
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM events").scalar() == 0  # all or nothing
+
+
+def test_fast_hash_equals_the_stations_hash():
+    """The ingest hot path writes canonical JSON by hand: it must give the station's exact bytes."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as s
+
+    from app.domain.event import Event
+    from app.server.ingest import event_hash, event_hash_slow
+
+    text = s.text(max_size=12)
+    opt = s.none() | text
+    payload = s.dictionaries(text, s.none() | s.booleans() | s.integers() | text | s.lists(text, max_size=3),
+                             max_size=4)
+
+    @settings(max_examples=400, deadline=None)
+    @given(id=text, station=text, seq=s.integers(1, 10**9), at=text, author=text, kind=text, day=opt, room=opt,
+           participant=opt, payload=payload, prev=text, tz=text)
+    def check(id, station, seq, at, author, kind, day, room, participant, payload, prev, tz):
+        e = Event(id=id, station=station, seq=seq, at=at, recorded_at=at, tz=tz, author=author, kind=kind, day=day,
+                  room=room, participant=participant, payload=payload, prev_hash=prev)
+        d = e.to_dict()
+        assert event_hash(d) == e.compute_hash() == event_hash_slow(d)
+
+    check()
+    chain = make_chain('room-я "x"\u2028\\', 3)
+    assert all(event_hash(d) == Event.from_dict(d).compute_hash() for d in chain)
