@@ -17,7 +17,12 @@ from typing import Any
 from app.errors import UserError
 
 # Modules that add subcommands: each defines register(subparsers). Keep them light to import.
-COMMAND_MODULES: list[str] = ["app.server.cli", "app.sync.cli"]
+COMMAND_MODULES: list[str] = [
+    "app.forms.cli",
+    "app.transfer.cli",
+    "app.server.cli",
+    "app.sync.cli",
+]
 
 
 def emit(data: Any, as_json: bool, human: str | None = None) -> None:
@@ -46,6 +51,11 @@ def _kv(pairs: list[str]) -> dict[str, str]:
 # --- commands ---------------------------------------------------------------------------------
 def cmd_init(args) -> int:
     from app.services.station import Station
+
+    if getattr(args, "from_file", None):
+        from app.transfer.cli import cmd_init_from
+
+        return cmd_init_from(args)
 
     st = Station.create(args.db, role=args.role, room=args.room or "")
     if args.demo:
@@ -160,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="fill it with the demo exam day")
     p.add_argument("--role", choices=("room", "hq"), default="room")
     p.add_argument("--room", help="the room this station serves (room role)")
+    p.add_argument("--from", dest="from_file", type=Path, help="set up from an HQ set-up package (USB stick)")
+    p.add_argument("--passphrase", help="the set-up package's passphrase shown on the HQ screen")
     p.set_defaults(func=cmd_init)
 
     p = common(sub.add_parser("import", help="import a distribution list (CSV or XLSX), all or nothing"))

@@ -1,13 +1,19 @@
 """Desktop entry point: open (or create) a station database and show the window for its role.
 
-``python -m ui.main --demo`` opens the demo exam day in a database under the data folder.
+``python -m ui.main --demo`` opens the demo exam day in a database under the data folder, with
+the room clock set to 08:55 on the demo day so it feels like exam morning.
+The database is opened on the worker thread (ui.ops.Operation) while a progress window shows.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
+
+_T0 = time.perf_counter()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -17,6 +23,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--role", choices=("room", "hq"), help="window to show (default: the database's role)")
     p.add_argument("--room", help="room to open on a room station")
     p.add_argument("--lang", choices=("ru", "en"))
+    p.add_argument("--demo-time", default="08:55", help="room-clock time on the demo day (default 08:55)")
+    p.add_argument("--self-test", action="store_true", help="check this installation headless, print a report, exit")
     return p.parse_args(argv)
 
 
@@ -30,32 +38,84 @@ def open_station(args: argparse.Namespace):
             from app.errors import UserError
 
             raise UserError(f"{db}: no such database")
-        st = Station.create(db, role=args.role or "room")
+        st = Station.create(db, role=args.role or "room", room="" if args.role == "hq" else "0101")
         from app.services.demo import install_demo
 
         install_demo(st)
-        return st
-    return Station.open(db)
+    else:
+        st = Station.open(db)
+    room = args.room or st.home_room or (sorted(st.plan.rooms)[0] if st.plan.rooms else "")
+    if args.demo and room and not st.log.for_room(st.day.key, room):
+        # exam morning: a fresh demo room starts at 08:55 on the demo day; a demo already under way keeps
+        # its remembered offset, so its clock goes on from where the marks are
+        from app.services import room_ops
+
+        hh, mm = (int(x) for x in args.demo_time.split(":"))
+        room_ops.set_room_clock(st, room_ops.local_on_day(st, hh, mm))
+    # warm the caches the window needs, here on the worker thread
+    if room and st.role == "room":
+        st.room_state(room)
+    return st
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def self_test(args: argparse.Namespace) -> int:
+    """Headless check of this build (app/selftest.py); only the window is opened here."""
+    import os
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from app import selftest
     from app.i18n import set_language
     from ui.qt import QtWidgets
 
     if args.lang:
         set_language(args.lang)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setApplicationName("Auditoria")
-    app.setOrganizationName("Auditoria")
-    try:
-        station = open_station(args)
-    except Exception as e:  # no traceback reaches the user
-        from app.errors import UserError
+    shown: list = []
 
-        msg = str(e) if isinstance(e, UserError) else f"{e.__class__.__name__}"
-        QtWidgets.QMessageBox.critical(None, "Auditoria", msg)
-        return 2
+    def open_window(station, room: str) -> str:
+        from ui.room.window import RoomWindow
+
+        win = RoomWindow(station, room=room)
+        shown.append(win)
+        win.show()
+        app.processEvents()
+        if not win.isVisible():
+            raise selftest.StepFailed("the main window did not show")
+        return win.windowTitle()
+
+    out = sys.stdout
+    if out is None:  # windowed build on Windows: no console, so the report goes to a file
+        from app.paths import data_dir
+
+        out = (data_dir() / "auditoria-selftest.txt").open("w", encoding="utf-8")
+    try:
+        return selftest.run(open_window=open_window, lang=args.lang, out=out)
+    finally:
+        for win in shown:
+            win.close()
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux), for the benchmark's report line."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def third_party_modules() -> list[str]:
+    """Top-level non-stdlib packages loaded now (the benchmark's bare window imports the same)."""
+    names = {m.split(".")[0] for m in list(sys.modules)}
+    return sorted(n for n in names if n not in sys.stdlib_module_names and not n.startswith("_")
+                  and n not in ("app", "ui", "bench", "tests"))
+
+
+def _show(station, args) -> object:
     role = args.role or station.role
     if role == "hq":
         from ui.hq.window import HqWindow
@@ -64,8 +124,48 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from ui.room.window import RoomWindow
 
-        win = RoomWindow(station, room=args.room)
+        win = RoomWindow(station, room=args.room, ask_start=not os.environ.get("AUDITORIA_BENCH_QUIT"))
     win.show()
+    return win
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.self_test:
+        return self_test(args)
+    from app.i18n import _, set_language
+    from app.logs import setup_logging
+    from ui.ops import Operation, install_excepthook, show_error
+    from ui.qt import QTimer, QtWidgets
+    from ui.settings import Settings
+
+    setup_logging()
+    install_excepthook()
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("Auditoria")
+    app.setOrganizationName("Auditoria")
+    settings = Settings()
+    set_language(args.lang or settings.get("language") or "ru")
+    holder: dict[str, object] = {}
+
+    def opened(station) -> None:
+        holder["win"] = _show(station, args)
+        if os.environ.get("AUDITORIA_BENCH_QUIT"):  # bench/bench_room_ui.py: report and leave
+            def report() -> None:
+                if os.environ.get("AUDITORIA_BENCH_MODULES"):
+                    print("MODULES " + " ".join(third_party_modules()), flush=True)
+                print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f}", flush=True)
+                app.quit()
+
+            QTimer.singleShot(0, report)
+
+    def failed(e: Exception) -> None:
+        show_error(None, e)
+        app.exit(2)
+
+    op = Operation(None, lambda: open_station(args), _("Opening the exam day…")).success(opened).failure(failed)
+    QTimer.singleShot(0, op.run)
+    holder["op"] = op
     return app.exec()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +24,8 @@ def utc_iso(dt: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat is ~20x faster than strptime; Python 3.11 reads the 'Z' suffix.
+    return datetime.fromisoformat(text)
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -49,8 +50,7 @@ class Event:
     hash: str = ""
 
     def hash_input(self) -> bytes:
-        d = asdict(self)
-        d.pop("hash")
+        d = {name: getattr(self, name) for name in _HASHED}
         d["v"] = FORMAT_VERSION
         return canonical_json(d)
 
@@ -59,7 +59,7 @@ class Event:
 
     def sealed(self) -> Event:
         """This event with its hash filled in."""
-        return Event(**{**asdict(self), "hash": self.compute_hash()})
+        return replace(self, hash=self.compute_hash())
 
     @property
     def at_dt(self) -> datetime:
@@ -70,11 +70,16 @@ class Event:
         return (self.at, self.station, self.seq)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["payload"] = json.loads(json.dumps(self.payload))  # a copy the caller may change
+        return d
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> Event:
         return Event(**{k: d[k] for k in Event.__dataclass_fields__})
+
+
+_HASHED = tuple(f.name for f in fields(Event) if f.name != "hash")
 
 
 def check_chain(events: list[Event]) -> str | None:

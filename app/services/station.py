@@ -49,6 +49,8 @@ class Station:
         self.log = EventLog(engine, self.station_id)
         self._plan: DayPlan | None = None
         self._states: dict[str, tuple[int, RoomState]] = {}
+        self._point: ExamPoint | None = None
+        self._day: ExamDay | None = None
         if isinstance(self.clock, SystemClock):
             offset = plan_repo.get_meta(engine, "clock_offset_s")
             if offset:
@@ -81,35 +83,37 @@ class Station:
         return cls(engine, p, clock)
 
     def close(self) -> None:
+        self.log.close()
         self.engine.dispose()
 
     # --- reference -------------------------------------------------------------------------
     @property
     def point(self) -> ExamPoint:
-        pt = plan_repo.load_point(self.engine)
-        if pt is None:
+        if self._point is None:
+            self._point = plan_repo.load_point(self.engine)
+        if self._point is None:
             raise UserError(f"{self.path}: no exam point yet: import a distribution list first")
-        return pt
+        return self._point
 
     def days(self) -> list[ExamDay]:
         return plan_repo.days(self.engine)
 
     @property
     def day(self) -> ExamDay:
-        key = plan_repo.get_meta(self.engine, "day")
-        if key:
-            return ExamDay.from_key(key)
-        ds = self.days()
-        if not ds:
-            raise UserError(f"{self.path}: no exam day yet: import a distribution list first")
-        return ds[-1]
+        if self._day is None:
+            key = plan_repo.get_meta(self.engine, "day")
+            ds = [] if key else self.days()
+            if not key and not ds:
+                raise UserError(f"{self.path}: no exam day yet: import a distribution list first")
+            self._day = ExamDay.from_key(key) if key else ds[-1]
+        return self._day
 
     def set_day(self, key: str) -> None:
         if key not in {d.key for d in self.days()}:
             raise UserError(f"no exam day {key!r} in this database")
         with self.engine.begin() as conn:
             plan_repo.set_meta(conn, "day", key)
-        self._plan = None
+        self.invalidate()
 
     @property
     def plan(self) -> DayPlan:
@@ -118,7 +122,10 @@ class Station:
         return self._plan
 
     def invalidate(self) -> None:
+        """Forget cached reference data and states (after an import or a change of day)."""
         self._plan = None
+        self._point = None
+        self._day = None
         self._states.clear()
 
     @property

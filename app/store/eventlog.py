@@ -9,6 +9,7 @@ synchronous=FULL) reaches the disk before ``append`` returns.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -41,30 +42,42 @@ class EventLog:
     def __init__(self, engine: Engine, station: str):
         self.engine = engine
         self.station = station
+        self._local = threading.local()
+
+    def _writer(self):
+        """This thread's own held connection for appends (SQLite wants one writer; no pool round trip)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.engine.raw_connection()
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     # --- writing ---------------------------------------------------------------------------
     def append(self, *, kind: str, at: datetime, recorded_at: datetime, tz: str, author: str,
                day: str | None, room: str | None, participant: str | None, payload: dict) -> Event:
         """Write one event of this station; returns it once it is committed to disk."""
-        raw = self.engine.raw_connection()
+        cur = self._writer().cursor()
+        cur.execute("BEGIN IMMEDIATE")
         try:
-            cur = raw.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                head = cur.execute("SELECT seq, hash FROM events WHERE station=? ORDER BY seq DESC LIMIT 1",
-                                   (self.station,)).fetchone()
-                seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-                e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=utc_iso(at),
-                          recorded_at=utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
-                          participant=participant, payload=payload, prev_hash=prev).sealed()
-                cur.execute(_INSERT, _row(e))
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            return e
+            head = cur.execute("SELECT seq, hash FROM events WHERE station=? ORDER BY seq DESC LIMIT 1",
+                               (self.station,)).fetchone()
+            seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+            e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=utc_iso(at),
+                      recorded_at=utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
+                      participant=participant, payload=payload, prev_hash=prev).sealed()
+            cur.execute(_INSERT, _row(e))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
         finally:
-            raw.close()
+            cur.close()
+        return e
 
     def insert_foreign(self, evs: Iterable[Event]) -> int:
         """Store events of other stations (already verified by the caller); skip ones already held."""
@@ -129,12 +142,12 @@ class EventLog:
         return {st: self.head(st) for st, _ in rows}
 
     def count_room(self, day: str, room: str) -> int:
-        raw = self.engine.raw_connection()
+        cur = self._writer().cursor()
         try:
-            return int(raw.cursor().execute(
-                "SELECT count(*) FROM events WHERE room=? AND (day=? OR day IS NULL)", (room, day)).fetchone()[0])
+            return int(cur.execute("SELECT count(*) FROM events WHERE room=? AND (day=? OR day IS NULL)",
+                                   (room, day)).fetchone()[0])
         finally:
-            raw.close()
+            cur.close()
 
     def count(self) -> int:
         with self.engine.connect() as conn:

@@ -122,3 +122,35 @@ def load_or_create(db_path: str | Path, station: str, role: str) -> StationKeys:
 def station_keys(station) -> StationKeys:
     """Keys of an open ``Station`` (app.services.station)."""
     return load_or_create(station.path, station.station_id, station.role)
+
+
+def pairing_text(ident: PublicIdentity) -> str:
+    """What the pairing QR code holds: enough to compare (and pin) a station's public keys."""
+    return f"AUDITORIA-STATION:1:{ident.station}:{ident.role}:{ident.fingerprint}:{b64(ident.sign_pk)}:{b64(ident.box_pk)}"
+
+
+def parse_pairing_text(text: str) -> PublicIdentity:
+    parts = text.strip().split(":")
+    if len(parts) != 7 or parts[0] != "AUDITORIA-STATION" or parts[1] != "1":
+        raise UserError("not an Auditoria station code")
+    try:
+        ident = PublicIdentity(parts[2], parts[3], unb64(parts[5]), unb64(parts[6]))
+    except ValueError:
+        raise UserError("damaged station code") from None
+    if ident.fingerprint != parts[4]:
+        raise UserError("station code does not match its fingerprint")
+    return ident
+
+
+def qr_png(ident: PublicIdentity, box_size: int = 8) -> bytes:
+    """The pairing QR code as PNG bytes (lossless; qrcode + Pillow, imported lazily)."""
+    import io
+
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=4)
+    qr.add_data(pairing_text(ident))
+    qr.make(fit=True)
+    buf = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
+    return buf.getvalue()

@@ -1,28 +1,758 @@
-"""Room station main window (minimal: the room's list with live statuses)."""
+"""Room station main window: the organizer's screen for the whole exam day.
+
+Header: the room clock and the board values (start and end written once, ОВЗ ends, time left,
+30/5-minute warnings). Body: the seat map laid out as the room, the searchable list (type a
+surname, Enter admits), and one big button per action with its shortcut. Footer: the advice
+the rules gave for the last mark, and who is out of the room right now.
+
+Every mark goes through ``Station.record`` (durable before it returns); the screen is
+repainted from the projection afterwards, so what you see is what is on disk.
+"""
 
 from __future__ import annotations
 
-from app.i18n import _
-from ui.qt import QtWidgets
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.domain.kinds import KINDS
+from app.errors import UserError
+from app.i18n import N_, _, current_language, format_date, format_time, set_language
+from app.logs import get_logger
+from app.services import room_ops
+from app.services.station import Recorded, Station
+from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets
+from ui.room.board import BoardWindow
+from ui.room.dialogs import (
+    DeskCheckDialog,
+    EndOfExamDialog,
+    ExtraSheetDialog,
+    NoDocumentDialog,
+    SeatDialog,
+    StartOfDayDialog,
+    TimelineDialog,
+    VoidDialog,
+    describe,
+)
+from ui.room.incidents import INCIDENT_BY_KEY, INCIDENTS, IncidentDialog
+from ui.room.seatmap import SeatMap
+from ui.settings import Settings
+from ui.theme import STATUS_TITLES, THEMES, display_status, seat_colours, stylesheet
+
+log = get_logger("ui.room")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    text: str  # msgid
+    shortcut: str
+    menu: str  # msgid of the menu
+    button: bool = False  # also a big button in the action column
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("admit", N_("Admit (document checked)"), "F2", N_("&Participant"), True),
+    ActionSpec("admit_nodoc", N_("Admit without a document…"), "Shift+F2", N_("&Participant"), True),
+    ActionSpec("late", N_("Late arrival"), "F3", N_("&Participant"), True),
+    ActionSpec("absent", N_("Absent"), "F4", N_("&Participant"), True),
+    ActionSpec("seat", N_("Sits elsewhere…"), "F6", N_("&Participant")),
+    ActionSpec("exit", N_("Leaves the room"), "F7", N_("&Participant"), True),
+    ActionSpec("back", N_("Returns"), "F8", N_("&Participant"), True),
+    ActionSpec("sheet", N_("Extra answer sheet…"), "F9", N_("&Participant"), True),
+    ActionSpec("desk", N_("Desk and items…"), "Ctrl+D", N_("&Participant"), True),
+    ActionSpec("finished", N_("Handed in"), "Ctrl+H", N_("&Participant"), True),
+    ActionSpec("timeline", N_("Timeline…"), "Ctrl+T", N_("&Participant")),
+    ActionSpec("open_day", N_("Start of the day…"), "Ctrl+O", N_("&Room")),
+    ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room")),
+    ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room")),
+    ActionSpec("audio_start", N_("Listening part started"), "Ctrl+Shift+A", N_("&Room")),
+    ActionSpec("audio_end", N_("Listening part ended"), "Ctrl+Shift+E", N_("&Room")),
+    ActionSpec("evacuation_end", N_("Evacuation ended"), "Ctrl+9", N_("&Room")),
+    ActionSpec("end_exam", N_("End of the exam…"), "Ctrl+E", N_("&Room"), True),
+    ActionSpec("undo", N_("Void the last mark…"), "Ctrl+Z", N_("&Edit"), True),
+    ActionSpec("search", N_("Find a participant"), "Ctrl+F", N_("&Edit")),
+    ActionSpec("board", N_("Board mode (projector)"), "F11", N_("&View")),
+    ActionSpec("contrast", N_("High-contrast theme"), "Ctrl+Shift+H", N_("&View")),
+    ActionSpec("bigger", N_("Larger text"), "Ctrl+=", N_("&View")),
+    ActionSpec("smaller", N_("Smaller text"), "Ctrl+-", N_("&View")),
+    ActionSpec("language", N_("Русский / English"), "Ctrl+L", N_("&View")),
+    ActionSpec("quit", N_("Quit"), "Ctrl+Q", N_("&Room")),
+)
+INCIDENT_SHORTCUTS = {"removal": "Ctrl+1", "early": "Ctrl+2", "correction": "Ctrl+3", "appeal": "Ctrl+4",
+                      "identity": "Ctrl+5", "stopped": "Ctrl+6", "evacuation": "Ctrl+7", "note": "Ctrl+8"}
+PARTICIPANT_KINDS = {"admit": "admitted", "late": "late", "absent": "absent", "exit": "exit", "back": "return",
+                     "finished": "finished"}
 
 
 class RoomWindow(QtWidgets.QMainWindow):
-    def __init__(self, station, room: str | None = None):
+    def __init__(self, station: Station, room: str | None = None, settings: Settings | None = None,
+                 ask_start: bool = True):
         super().__init__()
         self.station = station
-        self.room = room or station.home_room or sorted(station.plan.rooms)[0]
-        plan = station.plan
+        self.settings = settings or Settings()
+        saved = self.settings.get("room")
+        self.room = room or station.home_room or (saved if saved in station.plan.rooms else "") \
+            or sorted(station.plan.rooms)[0]
+        self.current = ""
+        self._state = None
+        self.names: dict[str, str] = {}
+        self.assigned: dict[str, str] = {}
+        self.rows: dict[str, int] = {}
+        self._seen_due: set[str] = set()
+        self._banner_until = None
+        self.board: BoardWindow | None = None
+        self.last_advice: list = []
+        self.theme = THEMES.get(self.settings.get("theme"), THEMES["normal"])
+        self.font_pt = int(self.settings.get("font_pt"))
+        self.setObjectName("RoomWindow")
+        self._build()
+        self._load_room()
+        self.apply_theme()
+        self.retranslate()
+        geo = self.settings.get("window/geometry")
+        if isinstance(geo, QtCore.QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1366, 768)
+        st = self.settings.get("window/state")
+        if isinstance(st, QtCore.QByteArray) and not st.isEmpty():
+            self.restoreState(st)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        self.tick()
+        if ask_start and self.state().opened_at is None:
+            QTimer.singleShot(0, lambda: self.start_of_day(blocking=False))
+
+    # --- building ------------------------------------------------------------------------
+    def _build(self) -> None:
+        central = QtWidgets.QWidget(self)
+        root = QtWidgets.QVBoxLayout(central)
+        root.setContentsMargins(6, 4, 6, 4)
+        root.setSpacing(4)
+        # header: room, clock, board values
+        head = QtWidgets.QHBoxLayout()
+        self.title = QtWidgets.QLabel(self)
+        self.title.setObjectName("board")
+        self.title.setWordWrap(True)
+        head.addWidget(self.title, 3)
+        self.board_values = QtWidgets.QLabel(self)
+        self.board_values.setObjectName("board")
+        self.board_values.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        head.addWidget(self.board_values, 3)
+        self.clock = QtWidgets.QLabel("--:--:--", self)
+        self.clock.setObjectName("clock")
+        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.clock, 2)
+        root.addLayout(head)
+        self.banner = QtWidgets.QLabel(self)
+        self.banner.setObjectName("warning")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        root.addWidget(self.banner)
+        # body
+        body = QtWidgets.QHBoxLayout()
+        self.seatmap = SeatMap(self)
+        self.seatmap.selected.connect(self.select)
+        self.seatmap.activated.connect(lambda c: self.trigger("admit"))
+        self.seatmap.timeline.connect(self.show_timeline)
+        body.addWidget(self.seatmap, 5)
+        mid = QtWidgets.QVBoxLayout()
+        self.search = QtWidgets.QLineEdit(self)
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self._search_enter)
+        self.search.installEventFilter(self)
+        mid.addWidget(self.search)
+        self.table = QtWidgets.QTableWidget(0, 4, self)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._table_selected)
+        self.table.doubleClicked.connect(lambda _i: self.show_timeline(self.current))
+        mid.addWidget(self.table, 1)
+        body.addLayout(mid, 4)
+        self.buttons_box = QtWidgets.QVBoxLayout()
+        self.buttons_box.setSpacing(3)
+        body.addLayout(self.buttons_box, 0)
+        root.addLayout(body, 1)
+        # footer: advice and exits
+        foot = QtWidgets.QHBoxLayout()
+        self.advice = QtWidgets.QTextBrowser(self)
+        self.advice.setMaximumHeight(130)
+        foot.addWidget(self.advice, 3)
+        self.exits = QtWidgets.QTableWidget(0, 3, self)
+        self.exits.setMaximumHeight(130)
+        self.exits.verticalHeader().hide()
+        self.exits.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        eh = self.exits.horizontalHeader()
+        eh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        eh.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        foot.addWidget(self.exits, 2)
+        root.addLayout(foot)
+        self.setCentralWidget(central)
+        self.status = QtWidgets.QStatusBar(self)
+        self.setStatusBar(self.status)
+        # actions, menus, buttons
+        self.actions: dict[str, QtGui.QAction] = {}
+        self.menus: dict[str, QtWidgets.QMenu] = {}
+        self.big: dict[str, QtWidgets.QPushButton] = {}
+        handlers: dict[str, Callable[[], object]] = {
+            "admit": self.admit, "admit_nodoc": self.admit_no_document, "late": lambda: self.quick("late"),
+            "absent": lambda: self.quick("absent"), "seat": self.change_seat, "exit": lambda: self.quick("exit"),
+            "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
+            "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
+            "open_day": self.start_of_day, "instruction": lambda: self.mark("instruction-given"),
+            "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
+            "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
+            "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
+            "board": self.toggle_board, "contrast": self.toggle_contrast, "bigger": lambda: self.zoom(1),
+            "smaller": lambda: self.zoom(-1), "language": self.toggle_language, "quit": self.close,
+        }
+        for spec in ACTIONS:
+            menu = self._menu(spec.menu)
+            if spec.name == "end_exam":
+                self.incident_menu = self._menu(N_("&Incident"))
+            a = QtGui.QAction(self)
+            a.setShortcut(QtGui.QKeySequence(spec.shortcut))
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.triggered.connect(lambda _c=False, h=handlers[spec.name]: h())
+            menu.addAction(a)
+            self.addAction(a)
+            self.actions[spec.name] = a
+            if spec.button:
+                b = QtWidgets.QPushButton(self)
+                b.setMinimumHeight(38)
+                b.clicked.connect(a.trigger)
+                self.buttons_box.addWidget(b)
+                self.big[spec.name] = b
+        if "&Incident" not in self.menus:
+            self.incident_menu = self._menu(N_("&Incident"))
+        for spec in INCIDENTS:
+            a = QtGui.QAction(self)
+            a.setShortcut(QtGui.QKeySequence(INCIDENT_SHORTCUTS[spec.key]))
+            a.triggered.connect(lambda _c=False, k=spec.key: self.incident(k))
+            self.incident_menu.addAction(a)
+            self.addAction(a)
+            self.actions["incident_" + spec.key] = a
+        b = QtWidgets.QPushButton(self)
+        b.setMinimumHeight(38)
+        b.setMenu(self.incident_menu)
+        self.buttons_box.insertWidget(self.buttons_box.count() - 2, b)
+        self.big["incident"] = b
+        self.buttons_box.addStretch(1)
+        self.actions["contrast"].setCheckable(True)
+
+    def _menu(self, msgid: str) -> QtWidgets.QMenu:
+        if msgid not in self.menus:
+            self.menus[msgid] = self.menuBar().addMenu(_(msgid))
+        return self.menus[msgid]
+
+    def retranslate(self) -> None:
+        """Set every static text in the current language (runtime RU/EN switch)."""
+        for msgid, m in self.menus.items():
+            m.setTitle(_(msgid))
+        for spec in ACTIONS:
+            a = self.actions[spec.name]
+            a.setText(_(spec.text))
+            a.setToolTip(f"{_(spec.text)} ({spec.shortcut})")
+            if spec.name in self.big:
+                b = self.big[spec.name]
+                b.setText(f"{_(spec.text)}  [{spec.shortcut}]")
+                b.setAccessibleName(_(spec.text))
+                b.setToolTip(a.toolTip())
+        for spec in INCIDENTS:
+            self.actions["incident_" + spec.key].setText(_(spec.title) + "…")
+        self.big["incident"].setText(_("Incident…") + "  [Ctrl+1…8]")
+        self.big["incident"].setAccessibleName(_("Incident"))
+        self.search.setPlaceholderText(_("Surname, code or seat — Enter admits  [Ctrl+F]"))
+        self.search.setAccessibleName(_("Find a participant"))
+        self.table.setHorizontalHeaderLabels([_("Seat"), _("Participant"), _("Code"), _("Status")])
+        self.table.setAccessibleName(_("The room's list"))
+        self.exits.setHorizontalHeaderLabels([_("Out of the room"), _("Since"), _("Minutes")])
+        self.exits.setAccessibleName(_("Out of the room now"))
+        self.advice.setAccessibleName(_("Advice"))
+        self.clock.setAccessibleName(_("Room clock"))
+        self.board_values.setAccessibleName(_("Board"))
+        self.seatmap.retranslate()
         self.setWindowTitle(f"Auditoria — {_('Room')} {self.room}")
-        table = QtWidgets.QTableWidget(self)
-        people = plan.room_participants(self.room)
-        state = station.room_state(self.room)
-        table.setColumnCount(4)
-        table.setHorizontalHeaderLabels([_("Seat"), _("Participant"), _("Code"), _("Status")])
-        table.setRowCount(len(people))
+        self.refresh()
+
+    def apply_theme(self) -> None:
+        app = QtWidgets.QApplication.instance()
+        app.setStyleSheet(stylesheet(self.theme, self.font_pt))
+        self.seatmap.theme = self.theme
+        self.seatmap.font_pt = max(8, self.font_pt - 1)
+        self.actions["contrast"].setChecked(self.theme.name == "high-contrast")
+        self.refresh()
+
+    # --- data ----------------------------------------------------------------------------
+    def state(self):
+        return self.station.room_state(self.room)
+
+    def _load_room(self) -> None:
+        plan = self.station.plan
+        # reference values read once per room, not on every repaint
+        self.day = self.station.day
+        self.tz = plan.point.tz
+        self.subject = self.station.ref.subject(self.day.subject_code)
+        self.room_name = plan.rooms[self.room].name
+        self._state = None
+        room = self.station.room(self.room)
+        people = plan.room_participants(room.number)
+        self.names = {p.code: p.short_name for p in people}
+        self.assigned = {p.seat: p.code for p in people}
+        self.seatmap.build(room)
+        self.table.setRowCount(len(people))
+        self.rows = {}
         for i, p in enumerate(people):
-            for j, text in enumerate((p.seat, p.full_name, p.code, state.participants[p.code].status)):
-                table.setItem(i, j, QtWidgets.QTableWidgetItem(text))
-        table.resizeColumnsToContents()
-        self.table = table
-        self.setCentralWidget(table)
-        self.resize(1200, 700)
+            for j, text in enumerate((p.seat, p.short_name, p.code, "")):
+                it = QtWidgets.QTableWidgetItem(text)
+                it.setData(Qt.ItemDataRole.UserRole, p.code)
+                if j == 1:  # for the ID check at the door: full name and document on hover
+                    it.setToolTip(f"{p.full_name}\n{p.document}")
+                self.table.setItem(i, j, it)
+            self.rows[p.code] = i
+        self.current = ""
+        self.settings.set("room", self.room)
+
+    def refresh(self, reread: bool = True) -> None:
+        """Repaint everything that depends on the room state (read once here, from the store)."""
+        if not hasattr(self, "rows"):
+            return
+        if reread or self._state is None:
+            self._state = self.state()
+        state = self._state
+        self.seatmap.refresh(state, self.names, self.assigned)
+        for code, i in self.rows.items():
+            p = state.participants[code]
+            key = display_status(p.status, p.late)
+            text = _(STATUS_TITLES.get(key, key))
+            if p.seat_changed:
+                text += " · " + _("sits at {seat}").format(seat=p.seat)
+            if p.ovz:
+                text += " · ОВЗ"
+            it = self.table.item(i, 3)
+            if it.text() != text:
+                it.setText(text)
+            bg, fg = seat_colours(self.theme, key)
+            if it.background().color().name() != bg:
+                it.setBackground(QtGui.QColor(bg))
+                it.setForeground(QtGui.QColor(fg))
+        c = state.counts()
+        phase = {"not-opened": _("not opened"), "admission": _("admission"), "in-progress": _("exam in progress"),
+                 "audio": _("listening part"), "evacuation": _("evacuation"), "stopped": _("stopped"),
+                 "closed": _("closed")}.get(state.phase, state.phase)
+        self.status.showMessage(_("{phase} · present {present} of {assigned} · absent {absent} · out {out} · "
+                                  "handed in {finished}").format(phase=phase, present=c["present"],
+                                                                 assigned=c["assigned"], absent=c["absent"],
+                                                                 out=c["out_of_room"], finished=c["finished"]))
+        self._title()
+        self.tick(repaint_only=True)
+
+    def _title(self) -> None:
+        name = self.subject.title_en if current_language() == "en" else self.subject.title
+        text = (f"{_('Room')} {self.room} · {html.escape(self.room_name)}<br>{html.escape(name)} · "
+                f"{format_date(self.day.date)}")
+        if self.title.text() != text:
+            self.title.setText(text)
+
+    # --- clock ---------------------------------------------------------------------------
+    def board_texts(self) -> dict[str, str]:
+        st, state = self.station, self._state or self.state()
+        tz = self.tz
+        now = st.now()
+        out = {"clock": format_time(now, tz, seconds=True), "start": "—", "end": "—", "left": "", "ovz": ""}
+        if state.start is not None:
+            out["start"] = format_time(state.start, tz)
+            out["end"] = format_time(state.end, tz)
+            ends = state.ends()
+            ovz = [e for e in ends if e != state.end]
+            if ovz:
+                out["ovz"] = _("ОВЗ end: {times}").format(times=", ".join(format_time(e, tz) for e in ovz))
+            left = state.end - now
+            if state.closed_at is None:
+                if left > timedelta(0):
+                    secs = int(left.total_seconds())
+                    out["left"] = _("{h}:{m:02d} left").format(h=secs // 3600, m=(secs % 3600) // 60)
+                else:
+                    out["left"] = _("time is over")
+        return out
+
+    def tick(self, repaint_only: bool = False) -> None:
+        if not repaint_only:  # once a second: pick up marks made elsewhere (e.g. HQ, CLI)
+            old = self._state
+            sig = (len(old.events), len(old.voided)) if old is not None else None
+            self._state = self.state()
+            if old is not self._state or sig != (len(self._state.events), len(self._state.voided)):
+                self.refresh(reread=False)
+        b = self.board_texts()
+        self.clock.setText(b["clock"])
+        values = f"{_('Start')} {b['start']} · {_('End')} {b['end']}"
+        if b["left"]:
+            values += f"<br>{b['left']}"
+        if b["ovz"]:
+            values += f"<br>{b['ovz']}"
+        if self.board_values.text() != values:
+            self.board_values.setText(values)
+        self._exits()
+        if self.board is not None and self.board.isVisible():
+            name = self.subject.title_en if current_language() == "en" else self.subject.title
+            self.board.set_values(f"{_('Room')} {self.room} · {name}", b["clock"],
+                                  f"{_('Start')} {b['start']}   {_('End')} {b['end']}", b["left"], b["ovz"])
+        if repaint_only:
+            return
+        for adv in self.station.due(self.room):
+            key = adv.code + str(adv.params)
+            if key not in self._seen_due:
+                self._seen_due.add(key)
+                self.warn(adv.text())
+        now = self.station.now()
+        if self._banner_until is not None and now > self._banner_until:
+            self.banner.hide()
+            self._banner_until = None
+
+    def warn(self, text: str) -> None:
+        """A clock warning: banner, sound, status bar."""
+        self.banner.setText(text)
+        self.banner.show()
+        self._banner_until = self.station.now() + timedelta(minutes=2)
+        QtWidgets.QApplication.beep()
+        self.status.showMessage(text, 60_000)
+
+    def _exits(self) -> None:
+        rows = room_ops.open_exits(self.station, self.room, state=self._state)
+        tz = self.tz
+        self.exits.setRowCount(len(rows))
+        for i, x in enumerate(rows):
+            cells = (self.names.get(x.code, x.code), format_time(x.since, tz), f"{int(x.minutes)}")
+            for j, text in enumerate(cells):
+                it = self.exits.item(i, j)
+                if it is None:
+                    it = QtWidgets.QTableWidgetItem()
+                    self.exits.setItem(i, j, it)
+                if it.text() != text:
+                    it.setText(text)
+                it.setBackground(QtGui.QColor(self.theme.warn_bg if x.long else self.theme.panel))
+                it.setForeground(QtGui.QColor(self.theme.warn_fg if x.long else self.theme.text))
+
+    # --- selection and search ------------------------------------------------------------
+    def select(self, code: str) -> None:
+        self.current = code
+        self.seatmap.select(code)
+        if code in self.rows:
+            self.table.blockSignals(True)
+            self.table.selectRow(self.rows[code])
+            self.table.blockSignals(False)
+        self.refresh(reread=False)
+
+    def _table_selected(self) -> None:
+        items = self.table.selectedItems()
+        if items:
+            code = items[0].data(Qt.ItemDataRole.UserRole)
+            if code != self.current:
+                self.current = code
+                self.seatmap.select(code)
+                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned)
+
+    def visible_codes(self) -> list[str]:
+        return [c for c, i in sorted(self.rows.items(), key=lambda r: r[1]) if not self.table.isRowHidden(i)]
+
+    def _filter(self, text: str) -> None:
+        matches = room_ops.search(self.station.plan, self.room, text)
+        codes = {p.code for p in matches}
+        for code, i in self.rows.items():
+            self.table.setRowHidden(i, code not in codes)
+        if matches:
+            self.select(matches[0].code)
+
+    def _search_enter(self) -> None:
+        text = self.search.text().strip()
+        if not text:
+            return
+        matches = room_ops.search(self.station.plan, self.room, text)
+        if not matches:
+            self.show_message(_("Nobody on this room's list matches «{text}».").format(text=text), warning=True)
+            return
+        self.select(matches[0].code)
+        if self.admit():
+            self.search.clear()
+        self.search.setFocus()
+
+    def eventFilter(self, obj, e):  # noqa: N802 - Qt override
+        if obj is self.search and e.type() == QtCore.QEvent.Type.KeyPress and e.key() in (Qt.Key.Key_Down,
+                                                                                             Qt.Key.Key_Up):
+            codes = self.visible_codes()
+            if codes:
+                i = codes.index(self.current) if self.current in codes else -1
+                i = min(len(codes) - 1, i + 1) if e.key() == Qt.Key.Key_Down else max(0, i - 1)
+                self.select(codes[i])
+            return True
+        return super().eventFilter(obj, e)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # --- marking -------------------------------------------------------------------------
+    def author(self) -> str:
+        orgs = self.state().organizers
+        return orgs[0] if orgs else ""
+
+    def mark(self, kind: str, code: str | None = None, payload: dict | None = None) -> Recorded | None:
+        """Record one mark, repaint, and show the rules' advice. Returns None if it was not recorded."""
+        try:
+            rec = self.station.record(kind, self.room, code, payload=payload or {}, author=self.author())
+        except UserError as e:
+            self.show_message(str(e), warning=True)
+            return None
+        log.info("mark %s recorded (advice %d)", kind, len(rec.advice))
+        self.refresh()
+        self.show_recorded(rec)
+        return rec
+
+    def show_recorded(self, rec: Recorded) -> None:
+        self.last_advice = rec.advice
+        e = rec.event
+        head = html.escape(_("Recorded: {what}").format(what=describe(self.station, e, self.names)))
+        items = []
+        for a in rec.advice:
+            extra = []
+            if a.call:
+                extra.append(_("call: {who}").format(who=_(a.call)))
+            if a.act:
+                extra.append(_("act: {form}").format(form=a.act))
+            tail = f" <i>({html.escape('; '.join(extra))})</i>" if extra else ""
+            style = f"background:{self.theme.warn_bg}; color:{self.theme.warn_fg}; font-weight:bold;" \
+                if a.level == "warning" else ""
+            items.append(f"<li style='{style}'>{html.escape(a.text())}{tail}</li>")
+        self.advice.setHtml(f"<p>✔ {head}</p><ul>{''.join(items)}</ul>")
+        self.status.showMessage(_("Recorded: {what}").format(what=_(KINDS[e.kind].title)), 5000)
+
+    def show_message(self, text: str, warning: bool = False) -> None:
+        style = f"background:{self.theme.warn_bg}; color:{self.theme.warn_fg}; font-weight:bold;" if warning else ""
+        self.advice.setHtml(f"<p style='{style}'>{html.escape(text)}</p>")
+        self.status.showMessage(text, 8000)
+
+    def need_participant(self) -> str:
+        if not self.current:
+            self.show_message(_("Choose a participant first: click a seat or type a surname."), warning=True)
+        return self.current
+
+    def participant_state(self, code: str):
+        return self.state().participants.get(code)
+
+    def admit(self) -> Recorded | None:
+        code = self.need_participant()
+        if not code:
+            return None
+        p = self.participant_state(code)
+        if p is not None and p.status not in ("expected", "absent"):
+            self.show_message(_("{name} is already marked: {status}.").format(
+                name=self.names.get(code, code), status=_(STATUS_TITLES.get(p.status, p.status))))
+            return None
+        kind = "late" if self.state().start is not None else "admitted"
+        return self.mark(kind, code, {"identity": "document"})
+
+    def admit_no_document(self) -> Recorded | None:
+        code = self.need_participant()
+        if not code:
+            return None
+        dlg = NoDocumentDialog(self.names.get(code, code), self)
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        kind = "late" if self.state().start is not None else "admitted"
+        return self.mark(kind, code, dlg.payload())
+
+    def quick(self, name: str) -> Recorded | None:
+        code = self.need_participant()
+        if not code:
+            return None
+        kind = PARTICIPANT_KINDS[name]
+        payload = {"identity": "document"} if kind == "late" else {}
+        return self.mark(kind, code, payload)
+
+    def change_seat(self) -> Recorded | None:
+        code = self.need_participant()
+        if not code:
+            return None
+        p = self.participant_state(code)
+        dlg = SeatDialog(self.names.get(code, code), p.assigned_seat, self.station.plan.rooms[self.room].seat_labels(),
+                         self)
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        return self.mark("seated", code, {"seat": dlg.value()})
+
+    def extra_sheet(self) -> Recorded | None:
+        code = self.need_participant()
+        if not code:
+            return None
+        p = self.participant_state(code)
+        previous = p.extra_sheets[-1][0] if p.extra_sheets else ""
+        dlg = ExtraSheetDialog(self.names.get(code, code), previous, self)
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        return self.mark("extra-sheet", code, dlg.payload())
+
+    def desk_check(self) -> list[Recorded]:
+        code = self.need_participant()
+        if not code:
+            return []
+        p = self.participant_state(code)
+        dlg = DeskCheckDialog(self.station, self.names.get(code, code), p.ovz, self)
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return []
+        out = [r for d in dlg.payloads() if (r := self.mark("desk-check", code, d)) is not None]
+        if any(r.event.payload.get("verdict") == "forbidden" for r in out):
+            item = next(r.event.payload.get("item", "") for r in out if r.event.payload.get("verdict") == "forbidden")
+            self.incident("removal", prefill={"item": item, "reason": _("forbidden item on the desk")})
+        return out
+
+    def organizers_for_countersign(self) -> list[tuple[str, str]]:
+        staff = self.station.plan.staff
+        author = self.author()
+        codes = [c for c in self.state().organizers if c != author] or \
+            [s.code for s in room_ops.room_organizers(self.station.plan, self.room) if s.code != author]
+        return [(c, staff[c].short_name) for c in codes if c in staff]
+
+    def incident(self, key: str, prefill: dict | None = None) -> Recorded | None:
+        spec = INCIDENT_BY_KEY[key]
+        code = ""
+        if spec.participant:
+            code = self.need_participant()
+            if not code:
+                return None
+        prefill = dict(prefill or {})
+        if key == "correction" and code:
+            pt = self.station.plan.participants.get(code)
+            if pt is not None:
+                prefill.setdefault("old", pt.last_name)
+        roll = None
+        if spec.roll_call:
+            state = self.state()
+            roll = [(p.code, f"{p.assigned_seat} {self.names.get(p.code, p.code)}")
+                    for p in sorted(state.listed(), key=lambda p: p.assigned_seat) if p.present
+                    and p.status in ("present", "out_of_room")]
+        items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in self.station.ref.forbidden]
+        dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self,
+                             item_choices=items)
+        self.open_dialog = dlg
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        rec = self.mark(spec.kind, code or None, dlg.payload())
+        if rec is not None and dlg.countersigner():
+            try:
+                room_ops.countersign(self.station, self.room, rec.event.id, dlg.countersigner())
+            except UserError as e:
+                self.show_message(str(e), warning=True)
+        return rec
+
+    def evacuation_end(self) -> Recorded | None:
+        return self.mark("evacuation-end")
+
+    def undo(self) -> Recorded | None:
+        last = self.station.last_mark(self.room)
+        if last is None:
+            self.show_message(_("Nothing to void in this room."))
+            return None
+        dlg = VoidDialog(describe(self.station, last, self.names), self)
+        self.open_dialog = dlg
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        try:
+            rec = room_ops.undo_last(self.station, self.room, dlg.reason.text().strip(), author=self.author())
+        except UserError as e:
+            self.show_message(str(e), warning=True)
+            return None
+        self.refresh()
+        self.show_recorded(rec)
+        return rec
+
+    def show_timeline(self, code: str) -> None:
+        if not code:
+            self.need_participant()
+            return
+        dlg = TimelineDialog(self.station, self.room, code, self.names, self)
+        self.open_dialog = dlg
+        dlg.exec()
+
+    def start_of_day(self, blocking: bool = True) -> Recorded | None:
+        """Room, organizers on duty, room clock. At start-up it opens without blocking (window-modal),
+        so nothing that pumps events (self-test, benchmark) waits on it."""
+        dlg = StartOfDayDialog(self.station, self.room, self)
+        self.open_dialog = dlg
+        if not blocking:
+            dlg.accepted.connect(lambda: self._open_day(dlg))
+            dlg.open()
+            return None
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        return self._open_day(dlg)
+
+    def _open_day(self, dlg: StartOfDayDialog) -> Recorded | None:
+        room = dlg.chosen_room()
+        if room != self.room:
+            self.room = room
+            self._load_room()
+        room_ops.set_room_clock(self.station, dlg.room_clock())
+        try:
+            rec = room_ops.open_room(self.station, self.room, dlg.chosen_organizers())
+        except UserError as e:
+            self.show_message(str(e), warning=True)
+            return None
+        self.retranslate()
+        self.show_recorded(rec)
+        return rec
+
+    def end_of_exam(self) -> None:
+        dlg = EndOfExamDialog(self, self)
+        self.open_dialog = dlg
+        dlg.exec()
+        self.refresh()
+
+    # --- view ----------------------------------------------------------------------------
+    def toggle_board(self) -> None:
+        if self.board is not None and self.board.isVisible():
+            self.board.close()
+            return
+        if self.board is None:
+            self.board = BoardWindow(self)
+        self.board.present()
+        self.tick(repaint_only=True)
+
+    def toggle_contrast(self) -> None:
+        self.theme = THEMES["normal" if self.theme.name == "high-contrast" else "high-contrast"]
+        self.settings.set("theme", self.theme.name)
+        self.apply_theme()
+
+    def zoom(self, step: int) -> None:
+        self.font_pt = min(20, max(9, self.font_pt + step))
+        self.settings.set("font_pt", self.font_pt)
+        self.apply_theme()
+
+    def toggle_language(self) -> None:
+        self.set_language("en" if current_language() == "ru" else "ru")
+
+    def set_language(self, lang: str) -> None:
+        set_language(lang)
+        self.settings.set("language", lang)
+        self.retranslate()
+
+    def closeEvent(self, e):  # noqa: N802 - Qt override
+        self.settings.set("window/geometry", self.saveGeometry())
+        self.settings.set("window/state", self.saveState())
+        self.settings.sync()
+        if self.board is not None:
+            self.board.close()
+        super().closeEvent(e)
+
+    def trigger(self, name: str) -> None:
+        self.actions[name].trigger()
+

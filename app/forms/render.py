@@ -1,0 +1,636 @@
+"""Paint documents on A4 pages with QPainter (QPdfWriter for PDF, QPrinter for paper).
+
+Pages are painted here, not by QTextDocument, so margins, the header on every page, the
+footer «стр. x из y» and the QR are where the layout puts them. Layout runs first (it only
+measures), so the page count is known before the first page is painted.
+Units: the painter is scaled so that one unit is 0.1 mm; the helpers take millimetres.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from PySide6.QtCore import QLineF, QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+)
+
+from app.forms.document import Document
+from app.paths import resources_dir
+
+PAGE_W, PAGE_H = 210.0, 297.0
+LEFT, RIGHT, TOP, BOTTOM = 14.0, 10.0, 9.0, 12.0
+CONTENT_W = PAGE_W - LEFT - RIGHT
+HEADER_H = 45.0
+QR_MM = 36.0  # square incl. quiet zone; the symbol itself is ~32 mm (readable printed at 3–4 cm)
+U = 10.0  # painter units per millimetre
+PT = 0.352778  # millimetres per typographic point
+RED = QColor(176, 0, 0)
+# Alignment flags as plain ints: combining Qt enums in Python costs more than drawing the text.
+A_L, A_R = int(Qt.AlignmentFlag.AlignLeft), int(Qt.AlignmentFlag.AlignRight)
+A_HC = int(Qt.AlignmentFlag.AlignHCenter)
+A_T, A_VC = int(Qt.AlignmentFlag.AlignTop), int(Qt.AlignmentFlag.AlignVCenter)
+A_C = A_HC | A_VC
+WRAP = int(Qt.TextFlag.TextWordWrap)
+
+_app = None
+_family: str | None = None
+
+
+def ensure_gui() -> str:
+    """A QGuiApplication (painting text needs one) and the bundled font; returns its family."""
+    global _app, _family
+    if QGuiApplication.instance() is None:
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _app = QGuiApplication(sys.argv[:1])
+    if _family is None:
+        fams: list[str] = []
+        for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+            fid = QFontDatabase.addApplicationFont(str(resources_dir() / "fonts" / name))
+            if fid >= 0:
+                fams += QFontDatabase.applicationFontFamilies(fid)
+        _family = fams[0] if fams else "DejaVu Sans"
+    return _family
+
+
+_fonts: dict[tuple[float, bool], QFont] = {}
+
+
+def font(size_pt: float, bold: bool = False) -> QFont:
+    key = (size_pt, bold)
+    f = _fonts.get(key)
+    if f is None:
+        f = QFont(_family or ensure_gui())
+        f.setPixelSize(max(1, round(size_pt * PT * U)))
+        f.setBold(bold)
+        f.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+        f.setKerning(True)
+        _fonts[key] = f
+    return f
+
+
+_metrics: dict[tuple[float, bool], QFontMetricsF] = {}
+
+
+def metrics(size_pt: float, bold: bool = False) -> QFontMetricsF:
+    key = (size_pt, bold)
+    m = _metrics.get(key)
+    if m is None:
+        m = _metrics[key] = QFontMetricsF(font(size_pt, bold))
+    return m
+
+
+@lru_cache(maxsize=8192)
+def text_height(text: str, width_mm: float, size: float, bold: bool = False) -> float:
+    """Height in mm of text wrapped to a width."""
+    if not text:
+        return metrics(size, bold).height() / U
+    r = metrics(size, bold).boundingRect(QRectF(0, 0, width_mm * U, 1e6),
+                                         WRAP | A_L, text)
+    return r.height() / U
+
+
+def r(x: float, y: float, w: float, h: float) -> QRectF:
+    return QRectF(x * U, y * U, w * U, h * U)
+
+
+Op = Callable[[QPainter], None]
+
+
+@dataclass
+class Stamp:
+    """What a print run adds to every document: who printed it, when, and the signed QR text."""
+
+    station: str
+    printed: str  # local "dd.mm.yyyy hh:mm"
+    qr_text: dict[str, str]  # doc_id -> QR text
+
+
+def fmt(v: Any) -> str:
+    if v is None or v is False:
+        return ""
+    if v is True:
+        return "X"
+    return str(v)
+
+
+class Pager:
+    """Lays out one copy of a document into pages of drawing operations."""
+
+    def __init__(self, doc: Document, copy_label: str):
+        self.doc = doc
+        self.copy = copy_label
+        self.pages: list[list[Op]] = []
+        self.strokes: list[dict[float, tuple[list[QRectF], list[QLineF]]]] = []
+        self.y = 0.0
+        self.bottom = PAGE_H - BOTTOM - 6
+        self.new_page()
+
+    # --- pages ------------------------------------------------------------------------------
+    def new_page(self) -> None:
+        self.pages.append([])
+        self.strokes.append({})
+        self.y = TOP + HEADER_H + 2
+
+    def ensure(self, h: float) -> bool:
+        """Start a new page unless h mm fit; True if a page was started."""
+        if self.y + h > self.bottom and self.y > TOP + HEADER_H + 3:
+            self.new_page()
+            return True
+        return False
+
+    def op(self, fn: Op) -> None:
+        self.pages[-1].append(fn)
+
+    def text(self, x: float, y: float, w: float, h: float, s: str, size: float, bold: bool = False,
+             align: int = A_L | A_T, color: QColor | None = None) -> None:
+        f = font(size, bold)
+        flags = align | WRAP
+        rect = r(x, y, w, h)
+
+        def draw(p: QPainter) -> None:
+            p.setFont(f)
+            p.setPen(color or Qt.GlobalColor.black)
+            p.drawText(rect, flags, s)
+        self.op(draw)
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.2) -> None:
+        self.strokes[-1].setdefault(width, ([], []))[1].append(QLineF(x1 * U, y1 * U, x2 * U, y2 * U))
+
+    def box(self, x: float, y: float, w: float, h: float, width: float = 0.2, color: QColor | None = None,
+            fill: QColor | None = None) -> None:
+        rect = r(x, y, w, h)
+        if color is None and fill is None:  # plain borders are drawn in one batch per page
+            self.strokes[-1].setdefault(width, ([], []))[0].append(rect)
+            return
+
+        def draw(p: QPainter) -> None:
+            p.setPen(QPen(color or Qt.GlobalColor.black, width * U))
+            p.setBrush(QBrush(fill) if fill else Qt.BrushStyle.NoBrush)
+            p.drawRect(rect)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+        self.op(draw)
+
+    def cells(self, x: float, y: float, groups: list[int], value: str, cw: float = 4.6, ch: float = 6.0,
+              sep: str = "", size: float = 10) -> float:
+        """One character per box (МАШ style); returns the width used."""
+        chars = list(value)
+        i = 0
+        cx = x
+        for gi, n in enumerate(groups):
+            if gi and sep:
+                self.text(cx, y, 2.4, ch, sep, size, True, A_C)
+                cx += 2.4
+            for _ in range(n):
+                self.box(cx, y, cw, ch, 0.25)
+                if i < len(chars):
+                    self.text(cx, y, cw, ch, chars[i], size, False, A_C)
+                i += 1
+                cx += cw
+        return cx - x
+
+    # --- first-page blocks ----------------------------------------------------------------------
+    def title(self) -> None:
+        d = self.doc
+        h = text_height(d.title, CONTENT_W - 10, 12, True)
+        self.text(LEFT + 5, self.y, CONTENT_W - 10, h + 1, d.title, 12, True, A_HC)
+        self.y += h + 1.5
+        sub = d.layout.get("subtitle")
+        if sub:
+            h = text_height(sub, CONTENT_W, 9)
+            self.text(LEFT, self.y, CONTENT_W, h, sub, 9, False, A_HC)
+            self.y += h + 1
+        self.y += 2
+
+    def banner(self) -> None:
+        d = self.doc
+        if not d.warnings:
+            return
+        head = "ВНИМАНИЕ: показатели формы расходятся с записью. Проверьте перед подписанием:"
+        lines = [f"• {w}" for w in d.warnings]
+        body = "\n".join(lines)
+        h = text_height(head, CONTENT_W - 6, 9, True) + text_height(body, CONTENT_W - 6, 8.5) + 4
+        self.ensure(h)
+        self.box(LEFT, self.y, CONTENT_W, h, 0.8, RED, QColor(255, 238, 238))
+        hh = text_height(head, CONTENT_W - 6, 9, True)
+        self.text(LEFT + 3, self.y + 1.5, CONTENT_W - 6, hh, head, 9, True, color=RED)
+        self.text(LEFT + 3, self.y + 1.5 + hh + 0.5, CONTENT_W - 6, h - hh - 2, body, 8.5, color=RED)
+        self.y += h + 3
+
+    # --- layout blocks ------------------------------------------------------------------------
+    def block(self, b: dict[str, Any]) -> None:
+        getattr(self, "b_" + b["type"])(b)
+
+    def b_problems(self, b) -> None:
+        pass  # the banner is always drawn under the title
+
+    def b_text(self, b) -> None:
+        s = str(b["text"]).format(**{k: fmt(v) for k, v in self.doc.fields.items()})
+        size = float(b.get("font", 9.5))
+        h = text_height(s, CONTENT_W, size)
+        self.ensure(h)
+        self.text(LEFT, self.y, CONTENT_W, h + 0.5, s, size)
+        self.y += h + 3
+
+    def b_fields(self, b) -> None:
+        cols = int(b.get("columns", 1))
+        cw = CONTENT_W / cols
+        size = float(b.get("font", 9.5))
+        items = b["items"]
+        for i in range(0, len(items), cols):
+            row = items[i:i + cols]
+            hs = []
+            for it in row:
+                val = self._val(it)
+                lw = min(metrics(size).horizontalAdvance(it["label"] + ": ") / U + 1, cw * 0.6)
+                hs.append(max(text_height(it["label"] + ":", lw, size), text_height(val, cw - lw - 3, size, True)))
+            h = max(hs + [6.0]) + 1
+            self.ensure(h)
+            for j, it in enumerate(row):
+                x = LEFT + j * cw
+                lw = min(metrics(size).horizontalAdvance(it["label"] + ": ") / U + 1, cw * 0.6)
+                self.text(x, self.y, lw, h, it["label"] + ":", size)
+                if "cells" in it:
+                    self.cells(x + lw + 1, self.y - 0.5, [int(it["cells"])], "")
+                    continue
+                self.text(x + lw + 1, self.y, cw - lw - 3, h, self._val(it), size, True)
+                self.line(x + lw + 1, self.y + h - 0.8, x + cw - 2, self.y + h - 0.8, 0.15)
+            self.y += h + 1
+        self.y += 2
+
+    def _val(self, it) -> str:
+        v = fmt(self.doc.value(it["key"])) if it.get("key") else ""
+        if it.get("key2"):
+            v2 = fmt(self.doc.value(it["key2"]))
+            v = f"{v} / {v2}" if v2 else v
+        return v
+
+    def b_counts(self, b) -> None:
+        size = float(b.get("font", 9))
+        if b.get("title"):
+            self.ensure(14)
+            self.text(LEFT, self.y, CONTENT_W, 5, b["title"], 10, True)
+            self.y += 5.5
+        cols = int(b.get("columns", 1))
+        cw = CONTENT_W / cols
+        items = b["items"]
+        for i in range(0, len(items), cols):
+            row = items[i:i + cols]
+            rh = max(6.5, max(text_height(it["label"], cw - 21, size) for it in row) + 1.6)
+            self.ensure(rh)
+            for j, it in enumerate(row):
+                x = LEFT + j * cw
+                self.text(x, self.y + 0.8, cw - 21, rh, it["label"], size)
+                self.box(x + cw - 18, self.y, 14, rh - 1, 0.3)
+                self.text(x + cw - 18, self.y, 14, rh - 1, fmt(self.doc.value(it["key"])), 10, True,
+                          A_C)
+            self.y += rh
+        self.y += 3
+
+    def b_checkboxes(self, b) -> None:
+        size = float(b.get("font", 9))
+        if b.get("title"):
+            h = text_height(b["title"], CONTENT_W, size, True)
+            self.ensure(h + 7)
+            self.text(LEFT, self.y, CONTENT_W, h, b["title"], size, True)
+            self.y += h + 1.5
+        chosen = self.doc.fields.get(b.get("field", ""), None)
+        cols = int(b.get("columns", 1))
+        cw = CONTENT_W / cols
+        items = b["items"]
+        for i in range(0, len(items), cols):
+            row = items[i:i + cols]
+            rh = max(6.5, max(text_height(it["label"], cw - 9, size) for it in row) + 1.8)
+            self.ensure(rh)
+            for j, it in enumerate(row):
+                x = LEFT + j * cw
+                self.box(x, self.y + 0.5, 4.5, 4.5, 0.3)
+                if chosen is not None and chosen == it.get("value"):
+                    self.text(x, self.y + 0.5, 4.5, 4.5, "X", 10, True, A_C)
+                self.text(x + 6.5, self.y + 0.8, cw - 9, rh, it["label"], size)
+            self.y += rh
+        self.y += 2
+
+    def b_lines(self, b) -> None:
+        size = float(b.get("font", 9.5))
+        label = b["label"]
+        val = fmt(self.doc.value(b["key"])) if b.get("key") else ""
+        lh = 7.0
+        need = max(int(b.get("lines", 1)), 1)
+        if val:
+            need = max(need, int(text_height(val, CONTENT_W, size, True) / (lh - 0.5)) + 1)
+        hl = text_height(label + ":", CONTENT_W, size)
+        self.ensure(hl + lh * min(need, 3))
+        self.text(LEFT, self.y, CONTENT_W, hl, label + ":", size)
+        self.y += hl + 0.5
+        if val:
+            self.text(LEFT + 1, self.y + 1.2, CONTENT_W - 2, lh * need, val, size, True)
+        for k in range(need):
+            self.line(LEFT, self.y + lh * (k + 1) - 0.5, LEFT + CONTENT_W, self.y + lh * (k + 1) - 0.5, 0.15)
+        self.y += lh * need + 3
+
+    def b_signatures(self, b) -> None:
+        rows: list[tuple[str, str]] = []
+        for it in b["items"]:
+            if "names" in it:
+                names = self.doc.fields.get(it["names"]) or [""]
+                rows += [(it["role"], str(n)) for n in names]
+            else:
+                rows.append((it["role"], fmt(self.doc.value(it["name"])) if it.get("name") else ""))
+        rh = 13.0
+        self.ensure(min(len(rows), 3) * rh + 8)
+        self.y += 2
+        rw, nw = 62.0, 70.0
+        for role, name in rows:
+            if self.ensure(rh):
+                self.y += 2
+            self.text(LEFT, self.y + 2, rw - 2, rh - 2, role, 9)
+            x2 = LEFT + rw
+            self.text(x2, self.y + 1.5, nw, 6, name, 9.5, True, A_HC)
+            self.line(x2, self.y + 7, x2 + nw, self.y + 7, 0.2)
+            self.text(x2, self.y + 7.3, nw, 4, "(ФИО)", 6.5, False, A_HC)
+            x3 = x2 + nw + 6
+            self.line(x3, self.y + 7, LEFT + CONTENT_W, self.y + 7, 0.2)
+            self.text(x3, self.y + 7.3, LEFT + CONTENT_W - x3, 4, "(подпись)", 6.5, False,
+                      A_HC)
+            self.y += rh
+        self.ensure(8)
+        self.text(LEFT, self.y + 1, 90, 6, f"Дата: {self.doc.header.get('date', '')}", 9)
+        self.y += 9
+
+    def b_table(self, b) -> None:
+        doc = self.doc
+        cols = b["columns"]
+        total = sum(float(c["width"]) for c in cols)
+        k = CONTENT_W / total
+        widths = [float(c["width"]) * k for c in cols]
+        xs = [LEFT + sum(widths[:i]) for i in range(len(cols))]
+        size = float(b.get("font", 9))
+        hsize = float(b.get("head_font", 6.5))
+        min_h = float(b.get("row_height", 7))
+        rows = list(doc.tables.get(b["table"], []))
+        footer = list(doc.tables.get(b.get("footer_table", ""), []))
+        pad_to = int(b.get("min_rows", 0))
+        if b.get("title"):
+            self.ensure(20)
+            self.text(LEFT, self.y, CONTENT_W, 5, b["title"], 10, True)
+            self.y += 5.5
+        head_h = max(text_height(c["title"], w - 1.2, hsize, True) for c, w in zip(cols, widths, strict=True)) + 2
+
+        def header_row() -> None:
+            for c, x, w in zip(cols, xs, widths, strict=True):
+                self.box(x, self.y, w, head_h, 0.3, fill=QColor(238, 238, 238))
+                self.text(x + 0.6, self.y + 1, w - 1.2, head_h - 1, c["title"], hsize, True,
+                          A_C)
+            self.y += head_h
+
+        self.ensure(head_h + min_h * 2)
+        header_row()
+        if not rows and not pad_to and b.get("empty"):
+            self.box(LEFT, self.y, CONTENT_W, min_h)
+            self.text(LEFT + 2, self.y, CONTENT_W - 4, min_h, b["empty"], size, False,
+                      A_VC | A_L)
+            self.y += min_h
+        all_rows = [(row, False) for row in rows] + [({}, False)] * max(0, pad_to - len(rows)) + \
+                   [(row, True) for row in footer]
+        for row, bold in all_rows:
+            h = min_h
+            for c, w in zip(cols, widths, strict=True):
+                if c.get("type", "text") in ("text", "number"):
+                    h = max(h, text_height(fmt(row.get(c["key"], "")), w - 1.6, float(c.get("font", size)), bold)
+                            + 1.6)
+            if self.ensure(h):
+                header_row()
+            for c, x, w in zip(cols, xs, widths, strict=True):
+                self.box(x, self.y, w, h, 0.2)
+                t = c.get("type", "text")
+                v = row.get(c["key"], "") if c.get("key") else ""
+                if t == "mark":
+                    if v:
+                        self.text(x, self.y, w, h, "X", 11, True, A_C)
+                elif t == "cells":
+                    groups = [int(g) for g in c.get("cells", [len(fmt(v)) or 1])]
+                    s = fmt(v)
+                    n = sum(groups)
+                    if s and (len(s) > n or not s.replace(" ", "").isalnum()):
+                        self.text(x + 0.8, self.y, w - 1.6, h, s, size, bold, A_C)
+                        continue
+                    if s.isdigit():
+                        s = s.zfill(n)
+                    cw, sepw = 4.4, (2.4 if len(groups) > 1 else 0)
+                    used = cw * n + sepw * (len(groups) - 1)
+                    cx = x + max(0.5, (w - used) / 2)
+                    self.cells(cx, self.y + (h - 5.6) / 2, groups, s, cw, 5.6, ":" if len(groups) > 1 else "",
+                               9.5)
+                elif t == "blank":
+                    pass
+                else:
+                    al = {"center": A_HC, "right": A_R}.get(c.get("align", ""), A_L)
+                    self.text(x + 0.8, self.y + 0.8, w - 1.6, h - 1.6, fmt(v), float(c.get("font", size)), bold,
+                              al | A_VC)
+            self.y += h
+        self.y += 4
+
+    def flush_strokes(self) -> None:
+        """Turn each page's batched borders and lines into one drawing operation."""
+        for ops, strokes in zip(self.pages, self.strokes, strict=True):
+            if strokes:
+                ops.append(_stroke_op(strokes))
+        self.strokes = [{} for _ in self.pages]
+
+    def run(self) -> list[list[Op]]:
+        self.title()
+        self.banner()
+        for b in self.doc.layout["blocks"]:
+            self.block(b)
+        self.flush_strokes()
+        return self.pages
+
+
+def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
+    def draw(p: QPainter) -> None:
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for width, (rects, lines) in strokes.items():
+            p.setPen(QPen(Qt.GlobalColor.black, width * U))
+            if rects:
+                p.drawRects(rects)
+            if lines:
+                p.drawLines(lines)
+    return draw
+
+
+# --- page furniture ---------------------------------------------------------------------------------
+_qr_images: dict[str, QImage] = {}
+QR_PX = 4  # image pixels per module
+
+
+def qr_image(text: str) -> QImage:
+    """The QR as a 1-bit image, one pixel per module: a few hundred bytes in the PDF, drawn
+    without smoothing and stored lossless (LosslessImageRendering; shared/pitfalls.md §4)."""
+    img = _qr_images.get(text)
+    if img is not None:
+        return img
+    from app.forms.seal import qr_matrix
+
+    m = qr_matrix(text)
+    n = len(m)
+    img = QImage(n, n, QImage.Format.Format_Grayscale8)
+    img.fill(255)
+    stride = img.bytesPerLine()
+    buf = bytearray(b"\xff" * (stride * n))
+    for y, row in enumerate(m):
+        base = y * stride
+        for x, dark in enumerate(row):
+            if dark:
+                buf[base + x] = 0
+    # Upscaled here with no smoothing (viewers interpolate small images when they enlarge them);
+    # 1-bit and Flate-compressed it stays a few kilobytes.
+    img = QImage(bytes(buf), n, n, stride, QImage.Format.Format_Grayscale8).scaled(
+        n * QR_PX, n * QR_PX, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation,
+    ).convertToFormat(QImage.Format.Format_Mono)
+    if len(_qr_images) > 256:
+        _qr_images.clear()
+    _qr_images[text] = img
+    return img
+
+
+HEADER_LABELS = {"region": ("Код региона", [2]), "msu": ("Код МСУ", [3]), "ppe": ("Код ППЭ", [4]),
+                 "room": ("Номер аудитории", [4])}
+
+
+def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, stamp: Stamp) -> None:
+    hp = Pager.__new__(Pager)  # reuse the drawing helpers on an ad-hoc page
+    hp.pages, hp.strokes = [[]], [{}]
+    hd = doc.header
+    fields = doc.layout.get("header", ["region", "ppe", "room", "subject", "date"])
+    # QR in the top-left graphic block
+    qr_text = stamp.qr_text.get(doc.doc_id, "")
+    # code box top-right
+    bw = 58.0
+    bx = PAGE_W - RIGHT - bw
+    hp.box(bx, TOP, bw, 9, 0.6)
+    hp.text(bx, TOP, bw, 9, doc.code, 13, True, A_C)
+    hp.text(bx, TOP + 9.3, bw, 3.5, "(код формы)", 6.5, False, A_HC)
+    if copy:
+        hp.text(LEFT + QR_MM + 3, TOP + 1, bx - LEFT - QR_MM - 6, 6, copy, 10, True, A_R)
+    x0 = LEFT + QR_MM + 3
+    x, y = x0, TOP + 13
+    for key in ("region", "msu", "ppe", "room"):
+        if key not in fields:
+            continue
+        label, groups = HEADER_LABELS[key]
+        lw = metrics(6.5).horizontalAdvance(label) / U + 1
+        hp.text(x, y, lw + 2, 3.5, label, 6.5)
+        used = hp.cells(x, y + 3.5, groups, hd.get(key, ""))
+        x += max(used, lw) + 5
+    if "sheet" in fields:
+        hp.text(x, y, 14, 3.5, "Лист №", 6.5)
+        hp.cells(x, y + 3.5, [2], f"{page:02d}")
+    x, y = x0, TOP + 24.5
+    if "subject" in fields:
+        hp.text(x, y, 20, 3.5, "Код предмета", 6.5)
+        used = max(hp.cells(x, y + 3.5, [2], hd.get("subject_code", "")),
+                   metrics(6.5).horizontalAdvance("Код предмета") / U + 1)
+        hp.text(x + used + 2, y, 40, 3.5, "Название предмета", 6.5)
+        hp.box(x + used + 2, y + 3.5, 50, 6, 0.25)
+        hp.text(x + used + 3, y + 3.5, 48, 6, hd.get("subject", ""), 8, False, A_VC)
+        x += used + 2 + 50 + 5
+    if "date" in fields:
+        hp.text(x, y, 40, 3.5, "Дата экзамена (ч.м.г.)", 6.5)
+        digits = hd.get("date", "").replace(".", "")
+        hp.cells(x, y + 3.5, [2, 2, 4], digits, sep=".")
+    hp.text(x0, TOP + 35.5, PAGE_W - RIGHT - x0, 4, f"ППЭ: {hd.get('ppe_name', '')}", 7.5)
+    hp.flush_strokes()
+    for fn in hp.pages[0]:
+        fn(p)
+    if qr_text:
+        quiet = 2.0
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        p.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)
+        p.drawImage(r(LEFT + quiet, TOP + quiet, QR_MM - 2 * quiet, QR_MM - 2 * quiet), qr_image(qr_text))
+        p.restore()
+
+
+def paint_footer(p: QPainter, doc: Document, page: int, pages: int, stamp: Stamp) -> None:
+    y = PAGE_H - BOTTOM - 3
+    p.setPen(QPen(Qt.GlobalColor.black, 0.15 * U))
+    p.drawLine(QPointF(LEFT * U, y * U), QPointF((PAGE_W - RIGHT) * U, y * U))
+    p.setFont(font(6.5))
+    p.drawText(r(LEFT, y + 0.8, 120, 4), A_L,
+               f"{doc.code} · документ {doc.doc_id} · сформирован {stamp.printed} · станция {stamp.station}")
+    p.setFont(font(9))
+    p.drawText(r(PAGE_W - RIGHT - 40, y + 0.5, 40, 5), int(A_R),
+               f"стр. {page} из {pages}")
+
+
+def layout_all(docs: list[Document]) -> list[tuple[Document, str, list[list[Op]]]]:
+    ensure_gui()
+    return [(d, copy, Pager(d, copy).run()) for d in docs for copy in d.copies]
+
+
+def paint(painter: QPainter, laid: list[tuple[Document, str, list[list[Op]]]], stamp: Stamp,
+          new_page: Callable[[], object], scale: float) -> int:
+    """Paint laid-out documents; ``scale`` is device pixels per 0.1 mm. Returns pages painted."""
+    painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    painter.scale(scale, scale)
+    first = True
+    count = 0
+    for doc, copy, pages in laid:
+        for i, ops in enumerate(pages, 1):
+            if not first:
+                new_page()
+            first = False
+            paint_header(painter, doc, copy, i, len(pages), stamp)
+            for fn in ops:
+                fn(painter)
+            paint_footer(painter, doc, i, len(pages), stamp)
+            count += 1
+    return count
+
+
+def write_pdf(docs: list[Document], path: str, stamp: Stamp, title: str = "") -> int:
+    """Write documents (every copy of each) into one PDF; returns the page count."""
+    laid = layout_all(docs)
+    writer = QPdfWriter(str(path))
+    writer.setResolution(600)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
+    writer.setCreator("Auditoria")
+    writer.setTitle(title or ", ".join(dict.fromkeys(d.code for d in docs)))
+    painter = QPainter(writer)
+    try:
+        return paint(painter, laid, stamp, writer.newPage, writer.resolution() / 254.0)
+    finally:
+        painter.end()
+
+
+def paint_on_printer(printer, docs: list[Document], stamp: Stamp) -> int:
+    """Paint on a QPrinter (real printer or QPrintPreviewDialog's); full-page coordinates."""
+    laid = layout_all(docs)
+    printer.setFullPage(True)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    painter = QPainter(printer)
+    try:
+        return paint(painter, laid, stamp, printer.newPage, printer.resolution() / 254.0)
+    finally:
+        painter.end()

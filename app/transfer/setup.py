@@ -1,0 +1,195 @@
+"""Set-up package HQ → room: the exam day and that room's list, sealed with a one-time passphrase.
+
+The room has no key pair HQ could know before it is set up, so the body is encrypted with a
+key derived (Argon2id) from a passphrase HQ shows on its screen and the technician types at
+the room; the stick alone reveals nothing. HQ signs the package; the room checks the
+signature against the HQ key carried inside the encrypted body (so only someone who knew
+the passphrase could have chosen it) and then trusts only that HQ. The body also carries a
+pairing secret: the room's first result package proves with it that its keys belong to the
+station set up from this package, so HQ pairs it without typing fingerprints.
+
+For failover the same package carries every event HQ holds from the room's stations: a
+spare laptop (or HQ itself) continues the room with a new station id, and each station's
+chain stays whole.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from app import __version__
+from app.domain.event import Event, check_chain, utc_iso
+from app.domain.model import ExamDay, ExamPoint, Participant, Room, StaffMember, room_number
+from app.errors import UserError
+from app.i18n import _
+from app.logs import get_logger
+from app.transfer import package as pk
+from app.transfer import records
+from app.transfer.keys import PublicIdentity, station_keys
+from app.transfer.media import WriteReport, read_package_bytes, safe_write
+
+log = get_logger("transfer.setup")
+
+
+@dataclass(frozen=True)
+class SetupExport:
+    setup_id: str
+    room: str
+    passphrase: str
+    hq_fingerprint: str
+    participants: int
+    events: int
+    write: WriteReport
+
+    def to_dict(self) -> dict:
+        return {"setup": self.setup_id, "room": self.room, "passphrase": self.passphrase,
+                "hq_fingerprint": self.hq_fingerprint, "participants": self.participants, "events": self.events,
+                "file": str(self.write.path), "bytes": self.write.size, "sha256": self.write.sha256,
+                "safe_to_remove": self.write.synced}
+
+
+def _now(station) -> str:
+    return utc_iso(station.now())
+
+
+def room_chains(station, room: str) -> list[Event]:
+    """Whole chains of the room stations that served this room (for failover)."""
+    stations = {t.station for t in records.trusted(station.engine, role="room") if t.room == room}
+    out: list[Event] = []
+    for st in sorted(stations):
+        out.extend(station.log.of_station(st))
+    return out
+
+
+def export_setup(station, room: str, out: str | Path, passphrase: str | None = None) -> SetupExport:
+    """Write the set-up package for one room; returns the passphrase to show on the HQ screen."""
+    if station.role != "hq":
+        raise UserError(_("export-setup runs on the HQ station; this station's role is {role}").format(
+            role=station.role))
+    r = station.room(room)
+    plan = station.plan
+    keys = station_keys(station)
+    people = plan.room_participants(r.number)
+    events = room_chains(station, r.number)
+    setup_id = str(uuid.uuid4())
+    token = secrets.token_bytes(32)
+    try:
+        subject = asdict(station.ref.subject(plan.day.subject_code))
+    except Exception:  # reference data for the year missing: the room has its own copy anyway
+        subject = {"code": plan.day.subject_code}
+    body = {
+        "setup": setup_id, "token": pk.b64(token), "hq": keys.public.to_dict(),
+        "point": asdict(plan.point), "day": plan.day.key, "room": asdict(r), "subject": subject,
+        "participants": [asdict(p) for p in people], "staff": [asdict(s) for s in plan.staff.values()],
+        "events": [e.to_dict() for e in events],
+        "continues": sorted({e.station for e in events}),
+    }
+    phrase = pk.normalize_passphrase(passphrase) if passphrase else pk.new_passphrase()
+    if len(phrase.replace("-", "")) < 12:
+        raise UserError(_("the passphrase must have at least 12 letters or digits"))
+    params = pk.kdf_params()
+    ciphertext = pk.secret_encrypt(pk.passphrase_key(phrase, params), pk.pack_body(body))
+    manifest = {"package": setup_id, "station": station.station_id, "role": "hq", "point": plan.point.code,
+                "day": plan.day.key, "room": r.number, "created_at": _now(station), "app_version": __version__,
+                "sender": keys.public.to_dict(), "encryption": {"cipher": "secretbox", **params},
+                "counts": {"participants": len(people), "events": len(events)}}
+    env = pk.seal(keys, "setup", manifest, ciphertext)
+    data = env.to_bytes()
+    report = safe_write(out, data)
+    with station.engine.begin() as conn:
+        records.add_setup(conn, setup_id, r.number, manifest["created_at"], pk.b64(token), len(events), report.sha256)
+        records.add_package_out(conn, {"id": setup_id, "kind": "setup", "room": r.number, "seq_from": 0,
+                                       "seq_to": 0, "head_hash": "", "created_at": manifest["created_at"],
+                                       "file": Path(out).name, "sha256": report.sha256})
+    log.info("set-up package written: room %s, %d participants, %d events", r.number, len(people), len(events))
+    return SetupExport(setup_id, r.number, phrase, keys.public.fingerprint, len(people), len(events), report)
+
+
+@dataclass(frozen=True)
+class SetupOpened:
+    manifest: dict
+    body: dict
+    hq: PublicIdentity
+
+
+def open_setup(path: str | Path, passphrase: str) -> SetupOpened:
+    """Verify and decrypt a set-up package; nothing is written."""
+    name = str(path)
+    env = pk.parse(read_package_bytes(path), name)
+    if env.kind != "setup":
+        raise UserError(_("{name}: this is a result package for HQ, not a set-up package").format(name=name))
+    m = env.manifest
+    try:
+        sender = PublicIdentity.from_dict(m["sender"])
+        params = m["encryption"]
+    except (KeyError, TypeError, ValueError):
+        raise UserError(_("{name}: the package manifest is damaged; nothing was done").format(name=name)) from None
+    if not sender.verify(env.message, env.signature):
+        raise UserError(_("{name}: the signature does not verify: the package was altered or forged; nothing was "
+                          "done").format(name=name))
+    body = pk.unpack_body(pk.secret_decrypt(pk.passphrase_key(passphrase, params), env.ciphertext, name), name)
+    try:
+        hq = PublicIdentity.from_dict(body["hq"])
+    except (KeyError, TypeError, ValueError):
+        raise UserError(_("{name}: the package body is damaged; nothing was done").format(name=name)) from None
+    if (hq.sign_pk, hq.box_pk, hq.station) != (sender.sign_pk, sender.box_pk, sender.station):
+        raise UserError(_("{name}: signed by a different key than the HQ named inside; refused").format(name=name))
+    if len(body.get("participants", [])) != m.get("counts", {}).get("participants") or \
+            len(body.get("events", [])) != m.get("counts", {}).get("events"):
+        raise UserError(_("{name}: contents do not match the manifest counts; nothing was done").format(name=name))
+    return SetupOpened(m, body, hq)
+
+
+def init_from(db: str | Path, path: str | Path, passphrase: str, clock=None):
+    """Create a room station from a set-up package; the station then trusts only that HQ."""
+    from app.services.station import Station
+    from app.store import plan_repo
+
+    opened = open_setup(path, passphrase)
+    b, name = opened.body, str(path)
+    try:
+        point = ExamPoint(**b["point"])
+        day = ExamDay.from_key(b["day"])
+        room = Room(**b["room"])
+        people = [Participant(**p) for p in b["participants"]]
+        staff = [StaffMember(**s) for s in b["staff"]]
+        events = [Event.from_dict(e) for e in b["events"]]
+        date.fromisoformat(day.date.isoformat())
+        room_number(room.number)
+    except (KeyError, TypeError, ValueError):
+        raise UserError(_("{name}: the package body is damaged; nothing was done").format(name=name)) from None
+    by_station: dict[str, list[Event]] = {}
+    for e in events:
+        by_station.setdefault(e.station, []).append(e)
+    for chain in by_station.values():
+        chain.sort(key=lambda e: e.seq)
+        if (problem := check_chain(chain)) is not None:
+            raise UserError(_("{name}: events carried for failover are inconsistent ({problem}); nothing was "
+                              "done").format(name=name, problem=problem))
+    st = Station.create(db, role="room", room=room.number, point=point, clock=clock)
+    now = utc_iso(datetime.now(UTC))
+    with st.engine.begin() as conn:
+        plan_repo.save_day(conn, day)
+        plan_repo.set_meta(conn, "day", day.key)
+        plan_repo.save_room(conn, room)
+        plan_repo.replace_participants(conn, day.key, people)
+        plan_repo.save_staff(conn, staff)
+        plan_repo.set_meta(conn, "setup_id", b["setup"])
+        plan_repo.set_meta(conn, "pairing_token", b["token"])
+        plan_repo.set_meta(conn, "hq_station", opened.hq.station)
+        plan_repo.set_meta(conn, "continues", ",".join(b.get("continues", [])))
+        records.add_trusted(conn, opened.hq, "", b["setup"], now)
+    st.invalidate()
+    if events:
+        st.log.insert_foreign(events)
+        heads = ", ".join(f"{s} #{c[-1].seq}" for s, c in sorted(by_station.items()))
+        st.record("note", room.number, payload={"text": f"station {st.station_id} continues room {room.number} "
+                                                         f"from the set-up package (previous: {heads})"})
+    station_keys(st)  # make the keys now, so the fingerprint can be shown at once
+    log.info("station initialised from set-up package: room %s, %d participants, %d events", room.number,
+             len(people), len(events))
+    return st, opened

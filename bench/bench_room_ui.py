@@ -1,0 +1,158 @@
+"""Room station benchmark, one command:
+
+    QT_QPA_PLATFORM=offscreen /work/venv/bin/python bench/bench_room_ui.py [--runs 7] [--marks 300]
+
+1. Launch → room window interactive with the demo day, vs a bare PySide6 window importing the same
+   third-party libraries, both measured here as wall time from process start to the first idle
+   event-loop turn after show (goal: ≤ 1.25× the bare window).
+2. A mark from click to repaint with the event on disk: click a real button in the room window,
+   process the repaint, check the event is in the database (goal p99 ≤ 50 ms). Floor: one raw
+   SQLite INSERT + COMMIT with synchronous=FULL in the same folder.
+3. Memory: room window RSS vs the bare window's (goal ≤ floor + 60 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _launch(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    wall = time.perf_counter() - t0
+    ready = [ln for ln in p.stdout.splitlines() if ln.startswith("READY")]
+    if p.returncode != 0 or not ready:
+        raise SystemExit(f"launch failed ({p.returncode}): {p.stderr[-2000:]}")
+    _, _inproc, rss = ready[-1].split()
+    mods = next((ln[8:] for ln in p.stdout.splitlines() if ln.startswith("MODULES ")), "")
+    return wall, float(rss), mods
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
+
+
+def bench_launch(runs: int, home: Path) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               AUDITORIA_HOME=str(home), AUDITORIA_BENCH_QUIT="1", AUDITORIA_BENCH_MODULES="1")
+    py = sys.executable
+    _, _, mods = _launch([py, "-m", "ui.main", "--demo"], env)  # creates the demo database once
+    room, bare, room_rss, bare_rss = [], [], [], []
+    for _ in range(runs):  # interleaved, so load on the machine hits both alike
+        w, r, _m = _launch([py, "-m", "ui.main", "--demo"], env)
+        room.append(w)
+        room_rss.append(r)
+        w, r, _m = _launch([py, "-m", "bench.bare_window", *mods.split()], env)
+        bare.append(w)
+        bare_rss.append(r)
+    return {"room": statistics.median(room), "bare": statistics.median(bare), "room_rss": statistics.median(room_rss),
+            "bare_rss": statistics.median(bare_rss), "modules": mods}
+
+
+def sqlite_floor(folder: Path, n: int = 200) -> list[float]:
+    con = sqlite3.connect(folder / "floor.db", isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+    out = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        con.execute("BEGIN")
+        con.execute("INSERT INTO t (body) VALUES (?)", ("x" * 300 + str(i),))
+        con.execute("COMMIT")
+        out.append((time.perf_counter() - t0) * 1000)
+    con.close()
+    return out
+
+
+def bench_marks(n: int, folder: Path) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["AUDITORIA_HOME"] = str(folder)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.clock import FixedClock
+    from app.i18n import set_language
+    from app.services.demo import install_demo
+    from app.services.station import Station
+    from ui.qt import QtWidgets
+    from ui.room.window import RoomWindow
+
+    set_language("en")
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    clock = FixedClock(datetime(2026, 6, 4, 9, 5, tzinfo=ZoneInfo("Asia/Yekaterinburg")))
+    st = Station.create(folder / "marks.db", role="room", room="0101", clock=clock)
+    install_demo(st)
+    people = st.plan.room_participants("0101")
+    for p in people:
+        st.record("admitted", "0101", p.code)
+    win = RoomWindow(st, room="0101", ask_start=False)
+    win.resize(1366, 768)
+    win.show()
+    app.processEvents()
+    times = []
+    for i in range(n):
+        p = people[i % len(people)]
+        win.select(p.code)
+        app.processEvents()
+        button = win.big["exit" if (i // len(people)) % 2 == 0 else "back"]
+        clock.advance(seconds=5)
+        before = st.log.count()
+        t0 = time.perf_counter()
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+        win.seatmap.by_code[p.code].repaint()
+        app.processEvents()
+        t1 = time.perf_counter()
+        if st.log.count() != before + 1:
+            raise SystemExit("a click did not record exactly one event")
+        times.append((t1 - t0) * 1000)
+    win.close()
+    st.close()
+    return {"p50": statistics.median(times), "p99": pct(times, 99), "max": max(times), "n": n}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--marks", type=int, default=300)
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-room-ui-"))
+    try:
+        (tmp / "home").mkdir()
+        launch = bench_launch(a.runs, tmp / "home")
+        floor = sqlite_floor(tmp)
+        marks = bench_marks(a.marks, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    ratio = launch["room"] / launch["bare"]
+    extra = launch["room_rss"] - launch["bare_rss"]
+    print(f"libraries imported by both: {launch['modules']}")
+    print(f"{'figure':<44}{'measured':>12}{'floor':>12}  goal")
+    print(f"{'launch → room window interactive (s, median)':<44}{launch['room']:>12.3f}{launch['bare']:>12.3f}"
+          f"  ≤1.25× floor: {ratio:.2f}× {'OK' if ratio <= 1.25 else 'MISSED'}")
+    print(f"{'mark click → repaint, on disk p50 (ms)':<44}{marks['p50']:>12.2f}{statistics.median(floor):>12.2f}"
+          f"  (floor: raw SQLite insert+commit, synchronous=FULL)")
+    print(f"{'mark click → repaint, on disk p99 (ms)':<44}{marks['p99']:>12.2f}{pct(floor, 99):>12.2f}"
+          f"  ≤50 ms: {'OK' if marks['p99'] <= 50 else 'MISSED'} (max {marks['max']:.1f}, n={marks['n']})")
+    print(f"{'memory RSS at ready (MB)':<44}{launch['room_rss']:>12.1f}{launch['bare_rss']:>12.1f}"
+          f"  ≤ floor+60: +{extra:.1f} {'OK' if extra <= 60 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Long work off the GUI thread: one Operation pattern and one worker (style.md §3-4).
+
+``Operation(parent, fn, label).success(cb).failure(cb).run()`` runs ``fn`` on the single
+database worker, shows a busy progress dialog after a short delay, and calls back on the GUI
+thread. Widgets are never touched off the GUI thread; SQLite sees one writer at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from app.errors import UserError
+from app.logs import get_logger
+from ui.qt import QtCore, QtWidgets, Signal
+
+log = get_logger("ui.ops")
+
+_pool: QtCore.QThreadPool | None = None
+_alive: set[Operation] = set()  # running operations without a parent stay referenced until done
+
+
+def worker_pool() -> QtCore.QThreadPool:
+    """The one database worker (max one thread)."""
+    global _pool
+    if _pool is None:
+        _pool = QtCore.QThreadPool()
+        _pool.setMaxThreadCount(1)
+    return _pool
+
+
+class _Relay(QtCore.QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Task(QtCore.QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay):
+        super().__init__()
+        self.fn, self.relay = fn, relay
+
+    def run(self) -> None:  # worker thread: no widgets here
+        try:
+            result = self.fn()
+        except Exception as e:  # handed to the GUI thread; never a traceback to the user
+            self.relay.failed.emit(e)
+        else:
+            self.relay.done.emit(result)
+
+
+class Operation(QtCore.QObject):
+    """One piece of long work with progress and GUI-thread callbacks."""
+
+    finished = Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None, fn: Callable[[], Any], label: str,
+                 show_after_ms: int = 300):
+        super().__init__(parent)
+        self.fn, self.label, self.show_after_ms = fn, label, show_after_ms
+        self._ok: Callable[[Any], None] | None = None
+        self._fail: Callable[[Exception], None] | None = None
+        self._progress: QtWidgets.QProgressDialog | None = None
+        self._relay = _Relay()
+        self._relay.done.connect(self._on_done, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._relay.failed.connect(self._on_failed, QtCore.Qt.ConnectionType.QueuedConnection)
+        self.running = False
+
+    def success(self, cb: Callable[[Any], None]) -> Operation:
+        self._ok = cb
+        return self
+
+    def failure(self, cb: Callable[[Exception], None]) -> Operation:
+        self._fail = cb
+        return self
+
+    def run(self) -> Operation:
+        self.running = True
+        _alive.add(self)
+        parent = self.parent()
+        if isinstance(parent, QtWidgets.QWidget):
+            dlg = QtWidgets.QProgressDialog(self.label, "", 0, 0, parent)
+            dlg.setCancelButton(None)
+            dlg.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+            dlg.setMinimumDuration(self.show_after_ms)
+            dlg.setAccessibleName(self.label)
+            dlg.setValue(0)
+            self._progress = dlg
+        worker_pool().start(_Task(self.fn, self._relay))
+        return self
+
+    def _close(self) -> None:
+        self.running = False
+        _alive.discard(self)
+        if self._progress is not None:
+            self._progress.reset()
+            self._progress.deleteLater()
+            self._progress = None
+        self.finished.emit()
+
+    def _on_done(self, result: Any) -> None:
+        self._close()
+        if self._ok:
+            self._ok(result)
+
+    def _on_failed(self, e: Exception) -> None:
+        self._close()
+        if not isinstance(e, UserError):
+            log.error("operation failed: %s", e.__class__.__name__)
+        if self._fail:
+            self._fail(e)
+        else:
+            show_error(self.parent(), e)
+
+
+def show_error(parent: Any, e: Exception) -> None:
+    """The one error dialog: a clear line, never a traceback."""
+    from app.i18n import _
+
+    msg = str(e) if isinstance(e, UserError) else _("Something went wrong ({name}); the mark was not recorded. "
+                                                     "Details are in the log.").format(name=e.__class__.__name__)
+    QtWidgets.QMessageBox.warning(parent if isinstance(parent, QtWidgets.QWidget) else None, "Auditoria", msg)
+
+
+def install_excepthook() -> None:
+    """Anything a slot did not handle goes to the log (no personal data) and to the one error dialog."""
+    import sys
+
+    from app.logs import log_failure
+
+    def hook(etype, value, tb) -> None:
+        if issubclass(etype, KeyboardInterrupt):
+            sys.__excepthook__(etype, value, tb)
+            return
+        log_failure(log, "ui", value.with_traceback(tb))
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            show_error(app.activeWindow(), value)
+
+    sys.excepthook = hook

@@ -1,0 +1,71 @@
+"""Board mode: room, subject, start, end and time left in very large type, for a projector or a
+second screen (opens full screen on a screen other than the organizer's when there is one)."""
+
+from __future__ import annotations
+
+from ui.qt import Qt, QtGui, QtWidgets
+
+
+class BoardWindow(QtWidgets.QWidget):
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(None, Qt.WindowType.Window)
+        self._owner = parent
+        self.setObjectName("board")
+        self.setAccessibleName("Board")
+        self.setStyleSheet("QWidget#board { background: #000; } QLabel { color: #fff; }")
+        self.setAutoFillBackground(True)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(40, 20, 40, 20)
+        self.title = QtWidgets.QLabel(self)
+        self.clock = QtWidgets.QLabel(self)
+        self.times = QtWidgets.QLabel(self)
+        self.left = QtWidgets.QLabel(self)
+        self.extra = QtWidgets.QLabel(self)
+        for w, k in ((self.title, 0.07), (self.clock, 0.2), (self.times, 0.1), (self.left, 0.12),
+                     (self.extra, 0.05)):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            w.setWordWrap(True)
+            w.setProperty("scale", k)
+            lay.addWidget(w, 1)
+        self.resize(1024, 640)
+
+    def resizeEvent(self, e):  # noqa: N802 - Qt override
+        h = max(200, self.height())
+        for w in (self.title, self.clock, self.times, self.left, self.extra):
+            # a style sheet, not setFont: the application's style sheet would override a font
+            px = max(14, int(h * float(w.property("scale"))))
+            colour = "#ffd400" if w is self.left else "#ffffff"
+            weight = "normal" if w is self.extra else "bold"
+            w.setStyleSheet(f"font-size: {px}px; font-weight: {weight}; color: {colour};")
+            w.setProperty("px", px)
+        super().resizeEvent(e)
+
+    def keyPressEvent(self, e):  # noqa: N802 - Qt override
+        if e.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F11):
+            self.close()
+            return
+        super().keyPressEvent(e)
+
+    def set_values(self, title: str, clock: str, times: str, left: str, extra: str) -> None:
+        for w, t in ((self.title, title), (self.clock, clock), (self.times, times), (self.left, left),
+                     (self.extra, extra)):
+            if w.text() != t:
+                w.setText(t)
+
+    def target_screen(self) -> QtGui.QScreen | None:
+        """A screen other than the one the organizer's window is on, if there is one."""
+        screens = QtGui.QGuiApplication.screens()
+        mine = self._owner.screen() if self._owner is not None else QtGui.QGuiApplication.primaryScreen()
+        others = [s for s in screens if s is not mine]
+        return others[0] if others else None
+
+    def present(self) -> None:
+        other = self.target_screen()
+        if other is not None:
+            self.setScreen(other)
+            self.setGeometry(other.geometry())
+            self.showFullScreen()
+        else:
+            self.show()
+            self.raise_()
+            self.activateWindow()

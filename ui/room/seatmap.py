@@ -1,0 +1,181 @@
+"""The seat map laid out as the room: rows × seats, each seat coloured by status with a text label.
+
+Click selects, double-click opens the participant's timeline, Enter admits (the primary action),
+arrow keys move between seats.
+"""
+
+from __future__ import annotations
+
+from app.domain.model import Room, parse_seat
+from app.domain.projection import RoomState
+from app.i18n import _
+from ui.qt import Qt, QtWidgets, Signal
+from ui.theme import NORMAL, STATUS_TITLES, Theme, display_status, seat_colours
+
+
+class SeatButton(QtWidgets.QPushButton):
+    double_clicked = Signal(str)
+
+    def __init__(self, label: str, parent: QtWidgets.QWidget):
+        super().__init__(parent)
+        self.label = label
+        self.code = ""
+        # width from the grid, not from the text, so every seat in a row is the same size
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(100, 64)
+        self.setCheckable(True)
+        self.setAutoExclusive(False)
+
+    def show_as(self, text: str, style: str, accessible: str) -> None:
+        """Change only what changed: style sheets are costly to re-apply on every mark."""
+        if self.text() != text:
+            self.setText(text)
+        if self.styleSheet() != style:
+            self.setStyleSheet(style)
+        if self.accessibleName() != accessible:
+            self.setAccessibleName(accessible)
+
+    def mouseDoubleClickEvent(self, e):  # noqa: N802 - Qt override
+        if self.code:
+            self.double_clicked.emit(self.code)
+        super().mouseDoubleClickEvent(e)
+
+
+class SeatMap(QtWidgets.QWidget):
+    """Grid of seats; front of the room (the board) at the top."""
+
+    selected = Signal(str)
+    activated = Signal(str)
+    timeline = Signal(str)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.theme: Theme = NORMAL
+        self.font_pt = 11
+        self.buttons: dict[str, SeatButton] = {}
+        self.by_code: dict[str, SeatButton] = {}
+        self.current = ""
+        self._grid = QtWidgets.QGridLayout(self)
+        self._grid.setSpacing(6)
+        self._front = QtWidgets.QLabel(self)
+        self._front.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._room: Room | None = None
+        self.setAccessibleName(_("Seat map"))
+
+    def build(self, room: Room) -> None:
+        for b in self.buttons.values():
+            b.deleteLater()
+        self.buttons.clear()
+        self._room = room
+        self._grid.addWidget(self._front, 0, 0, 1, room.seats_per_row)
+        for i in range(room.seats_per_row):
+            self._grid.setColumnStretch(i, 1)
+        for r in range(1, room.rows + 1):
+            self._grid.setRowStretch(r, 1)
+        for label in room.seat_labels():
+            r, i = parse_seat(label)
+            b = SeatButton(label, self)
+            b.clicked.connect(lambda _c=False, b=b: self._clicked(b))
+            b.double_clicked.connect(self.timeline)
+            self._grid.addWidget(b, r, i)
+            self.buttons[label] = b
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self._front.setText(_("Board — front of the room"))
+        self.setAccessibleName(_("Seat map"))
+
+    def _clicked(self, b: SeatButton) -> None:
+        self.select(b.code)
+        if b.code:
+            self.selected.emit(b.code)
+
+    def select(self, code: str) -> None:
+        self.current = code
+        for b in self.buttons.values():
+            b.setChecked(bool(code) and b.code == code)
+        if code in self.by_code:
+            self.by_code[code].setFocus()
+
+    def refresh(self, state: RoomState, names: dict[str, str], assigned: dict[str, str]) -> None:
+        """Repaint every seat from the room state. ``assigned`` maps seat label → participant code."""
+        self.by_code.clear()
+        sitting_elsewhere = {p.seat: p.code for p in state.participants.values() if p.seat_changed and p.present}
+        for label, b in self.buttons.items():
+            code = assigned.get(label, "")
+            b.code = code
+            if not code:
+                other = sitting_elsewhere.get(label)
+                if other:
+                    bg, fg = seat_colours(self.theme, "present")
+                    b.show_as(f"{label}\n← {names.get(other, other)}",
+                              f"background:{bg}; color:{fg}; border:3px dashed {self.theme.text};"
+                              f" font-size:{self.font_pt}pt;",
+                              _("Seat {seat}: {name} sits here instead of their seat").format(
+                                  seat=label, name=names.get(other, other)))
+                else:
+                    b.show_as(f"{label}\n—", f"background:{self.theme.window}; color:{self.theme.border};"
+                              f" border:1px dotted {self.theme.border}; font-size:{self.font_pt}pt;",
+                              _("Seat {seat}: empty").format(seat=label))
+                b.setEnabled(bool(other))
+                if other:
+                    b.code = other
+                continue
+            p = state.participants[code]
+            self.by_code[code] = b
+            key = display_status(p.status, p.late)
+            status = _(STATUS_TITLES.get(key, key))
+            extra = ""
+            if p.seat_changed:
+                extra = f" → {p.seat}"
+            if p.ovz:
+                extra += " " + _("ОВЗ")
+            bg, fg = seat_colours(self.theme, key)
+            border = f"4px solid {self.theme.accent}" if code == self.current else f"1px solid {self.theme.border}"
+            style = "dashed" if p.seat_changed else "solid"
+            if code != self.current and p.seat_changed:
+                border = f"3px {style} {self.theme.text}"
+            b.show_as(f"{label}{extra}\n{names.get(code, code)}\n{status}",
+                      f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
+                      f" font-size:{self.font_pt}pt; padding:1px;",
+                      _("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),
+                                                                status=status))
+            b.setEnabled(True)
+            b.setChecked(code == self.current)
+
+    def keyPressEvent(self, e):  # noqa: N802 - Qt override
+        key = e.key()
+        if self._room is None or key not in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
+                                             Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return super().keyPressEvent(e)
+        focus = self.focusWidget()
+        if isinstance(focus, SeatButton):
+            label = focus.label
+        elif self.current in self.by_code:
+            label = self.by_code[self.current].label
+        else:
+            label = next(iter(self.buttons))
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            code = self.buttons[label].code
+            if code:
+                self.select(code)
+                self.selected.emit(code)
+                self.activated.emit(code)
+            return None
+        r, i = parse_seat(label)
+        dr, di = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0),
+                  Qt.Key.Key_Down: (1, 0)}[Qt.Key(key)]
+        from app.domain.model import seat_label
+
+        while True:  # skip empty seats in the direction of travel
+            r, i = r + dr, i + di
+            if not (1 <= r <= self._room.rows and 0 <= i < self._room.seats_per_row):
+                return None
+            b = self.buttons[seat_label(r, i)]
+            if b.code:
+                break
+        b.setFocus()
+        self.select(b.code)
+        self.selected.emit(b.code)
+        return None
+
