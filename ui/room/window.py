@@ -29,6 +29,7 @@ from ui.room.dialogs import (
     EndOfExamDialog,
     ExtraSheetDialog,
     NoDocumentDialog,
+    RoomLogDialog,
     SeatDialog,
     StartOfDayDialog,
     TimelineDialog,
@@ -65,6 +66,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("finished", N_("Handed in"), "Ctrl+H", N_("&Participant"), True),
     ActionSpec("timeline", N_("Timeline…"), "Ctrl+T", N_("&Participant")),
     ActionSpec("open_day", N_("Start of the day…"), "Ctrl+O", N_("&Room")),
+    ActionSpec("room_log", N_("Room log…"), "Ctrl+J", N_("&Room")),
     ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room")),
     ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room")),
     ActionSpec("audio_start", N_("Listening part started"), "Ctrl+Shift+A", N_("&Room")),
@@ -209,7 +211,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             "absent": lambda: self.quick("absent"), "seat": self.change_seat, "exit": lambda: self.quick("exit"),
             "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
             "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
-            "open_day": self.start_of_day, "instruction": lambda: self.mark("instruction-given"),
+            "open_day": self.start_of_day, "room_log": self.show_room_log, "instruction": lambda: self.mark("instruction-given"),
             "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
             "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
             "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
@@ -680,6 +682,11 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.need_participant()
             return
         dlg = TimelineDialog(self.station, self.room, code, self.names, self)
+        self.open_dialog = dlg
+        dlg.exec()
+
+    def show_room_log(self) -> None:
+        dlg = RoomLogDialog(self.station, self.room, self.names, self)
         self.open_dialog = dlg
         dlg.exec()
 
