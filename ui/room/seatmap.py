@@ -97,8 +97,11 @@ class SeatMap(QtWidgets.QWidget):
         if code in self.by_code:
             self.by_code[code].setFocus()
 
-    def refresh(self, state: RoomState, names: dict[str, str], assigned: dict[str, str]) -> None:
-        """Repaint every seat from the room state. ``assigned`` maps seat label → participant code."""
+    def refresh(self, state: RoomState, names: dict[str, str], assigned: dict[str, str],
+                minutes_out: dict[str, int] | None = None) -> None:
+        """Repaint every seat from the room state. ``assigned`` maps seat label → participant code;
+        ``minutes_out`` how long each participant out of the room has been out."""
+        minutes_out = minutes_out or {}
         self.by_code.clear()
         sitting_elsewhere = {p.seat: p.code for p in state.participants.values() if p.seat_changed and p.present}
         for label, b in self.buttons.items():
@@ -125,6 +128,8 @@ class SeatMap(QtWidgets.QWidget):
             self.by_code[code] = b
             key = display_status(p.status, p.late)
             status = _(STATUS_TITLES.get(key, key))
+            if code in minutes_out:
+                status += " · " + _("{n} min").format(n=minutes_out[code])
             extra = ""
             if p.seat_changed:
                 extra = f" → {p.seat}"

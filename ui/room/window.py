@@ -99,6 +99,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             or sorted(station.plan.rooms)[0]
         self.current = ""
         self._state = None
+        self._minutes_out: dict[str, int] = {}
         self.names: dict[str, str] = {}
         self.assigned: dict[str, str] = {}
         self.rows: dict[str, int] = {}
@@ -332,7 +333,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         if reread or self._state is None:
             self._state = self.state()
         state = self._state
-        self.seatmap.refresh(state, self.names, self.assigned)
+        self.seatmap.refresh(state, self.names, self.assigned, self._minutes_out)
         for code, i in self.rows.items():
             p = state.participants[code]
             key = display_status(p.status, p.late)
@@ -432,6 +433,10 @@ class RoomWindow(QtWidgets.QMainWindow):
     def _exits(self) -> None:
         rows = room_ops.open_exits(self.station, self.room, state=self._state)
         tz = self.tz
+        minutes = {x.code: int(x.minutes) for x in rows}
+        if minutes or self._minutes_out:
+            self.seatmap.refresh(self._state, self.names, self.assigned, minutes)
+        self._minutes_out = minutes
         self.exits.setRowCount(len(rows))
         for i, x in enumerate(rows):
             cells = (self.names.get(x.code, x.code), format_time(x.since, tz), f"{int(x.minutes)}")
@@ -462,7 +467,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             if code != self.current:
                 self.current = code
                 self.seatmap.select(code)
-                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned)
+                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned, self._minutes_out)
 
     def visible_codes(self) -> list[str]:
         return [c for c, i in sorted(self.rows.items(), key=lambda r: r[1]) if not self.table.isRowHidden(i)]
