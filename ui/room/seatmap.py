@@ -128,9 +128,9 @@ class SeatMap(QtWidgets.QWidget):
             self.by_code[code] = b
             key = display_status(p.status, p.late)
             status = _(STATUS_TITLES.get(key, key))
-            if code in minutes_out:
-                status += " · " + _("{n} min").format(n=minutes_out[code])
             extra = ""
+            if code in minutes_out:  # on the label line: the status line has no room for it
+                extra += " · " + _("{n} min").format(n=minutes_out[code])
             if p.seat_changed:
                 extra = f" → {p.seat}"
             if p.ovz:
