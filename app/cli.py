@@ -17,7 +17,12 @@ from typing import Any
 from app.errors import UserError
 
 # Modules that add subcommands: each defines register(subparsers). Keep them light to import.
-COMMAND_MODULES: list[str] = ["app.transfer.cli", "app.server.cli", "app.sync.cli"]
+COMMAND_MODULES: list[str] = [
+    "app.forms.cli",
+    "app.transfer.cli",
+    "app.server.cli",
+    "app.sync.cli",
+]
 
 
 def emit(data: Any, as_json: bool, human: str | None = None) -> None:

@@ -36,16 +36,25 @@ def resolve_form(station, name: str) -> str:
         raise UserError(f"unknown form {name!r} (known: {known})") from None
 
 
+class Signer:
+    """Signs QR payloads for one print run: the station key, and the chain head at print time."""
+
+    def __init__(self, station):
+        from app.transfer.keys import station_keys
+
+        self.station_id = station.station_id
+        self.keys = station_keys(station)
+        self.head = station.log.head(station.station_id)
+        self.printed = station.now().astimezone(station.point.zone).strftime("%d.%m.%Y %H:%M")
+
+    def stamp(self, docs: list[Document]) -> Stamp:
+        qr = {d.doc_id: seal(make_payload(d, self.station_id, self.head), self.keys.sign).text for d in docs}
+        return Stamp(self.station_id, self.printed, qr)
+
+
 def stamp_for(station, docs: list[Document]) -> Stamp:
     """Sign each document's QR payload with the station key, against the chain head at print time."""
-    from app.transfer.keys import station_keys
-
-    keys = station_keys(station)
-    head = station.log.head(station.station_id)
-    qr = {d.doc_id: seal(make_payload(d, station.station_id, head), keys.sign).text for d in docs}
-    tz = station.point.zone
-    printed = station.now().astimezone(tz).strftime("%d.%m.%Y %H:%M")
-    return Stamp(station.station_id, printed, qr)
+    return Signer(station).stamp(docs)
 
 
 def build_documents(station, form: str, room: str | None = None, participant: str | None = None,
@@ -53,10 +62,11 @@ def build_documents(station, form: str, room: str | None = None, participant: st
     return sources.build(station, resolve_form(station, form), room, participant, event_id, ctx)
 
 
-def _write(docs: list[Document], station, out: Path) -> int:
+def _write(docs: list[Document], station, out: Path, signer: Signer | None = None) -> int:
+    """Write to a temporary name and rename, so a folder never holds a half-written PDF."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    pages = write_pdf(docs, str(tmp), stamp_for(station, docs))
+    pages = write_pdf(docs, str(tmp), (signer or Signer(station)).stamp(docs))
     os.replace(tmp, out)
     return pages
 
@@ -83,29 +93,45 @@ class Printed:
     pages: int
 
 
-def render_room_set(station, room: str, out_dir: str | Path, progress: Progress | None = None,
-                    ctx: sources.Ctx | None = None) -> list[Printed]:
-    """The room's forms (05-01, 05-02, 12-02, 12-03, 12-04-МАШ), one PDF each."""
+def room_set_documents(station, room: str, ctx: sources.Ctx | None = None) -> list[Document]:
+    ctx = ctx or sources.Ctx(station)
+    num = station.room(room).number
+    return [d for code in sources.ROOM_FORMS for d in sources.build(station, code, num, ctx=ctx)]
+
+
+def render_room_set(station, room: str, out_dir: str | Path, separate: bool = False,
+                    progress: Progress | None = None, ctx: sources.Ctx | None = None,
+                    signer: Signer | None = None) -> list[Printed]:
+    """The room's forms (05-01, 05-02, 12-02, 12-03, 12-04-МАШ): one PDF to print as one job
+    (``ppe-room-NNNN.pdf``), or one PDF per form with ``separate``."""
     out = Path(out_dir)
     num = station.room(room).number
-    ctx = ctx or sources.Ctx(station)
-    done = []
-    for i, code in enumerate(sources.ROOM_FORMS):
-        docs = sources.build(station, code, num, ctx=ctx)
-        path = out / f"{docs[0].file_stem()}.pdf"
-        done.append(Printed(path, code, len(docs), _write(docs, station, path)))
+    signer = signer or Signer(station)
+    docs = room_set_documents(station, num, ctx)
+    if not separate:
+        path = out / f"ppe-room-{num}.pdf"
+        printed = [Printed(path, "room-set", len(docs), _write(docs, station, path, signer))]
         if progress:
-            progress(i + 1, len(sources.ROOM_FORMS), f"{code} {num}")
+            progress(1, 1, num)
+        return printed
+    done = []
+    for i, d in enumerate(docs):
+        path = out / f"{d.file_stem()}.pdf"
+        done.append(Printed(path, d.code, 1, _write([d], station, path, signer)))
+        if progress:
+            progress(i + 1, len(docs), f"{d.code} {num}")
     return done
 
 
 def render_day_pack(station, out_dir: str | Path, progress: Progress | None = None) -> list[Printed]:
-    """Every room's set, the HQ forms (13-02-МАШ, 19, ППЭ-10 facts) and every act of the day."""
+    """The PPE's day: each room's set (rooms/ppe-room-NNNN.pdf), the HQ forms (hq/: 13-02-МАШ, 19,
+    the ППЭ-10 facts) and every act of the day (acts/, one PDF each, every copy)."""
     out = Path(out_dir)
     ctx = sources.Ctx(station)
+    signer = Signer(station)
     rooms = sorted(ctx.plan.rooms)
     acts = [(code, e) for code in sources.ACT_KINDS for e in sources.act_events(ctx, code)]
-    total = len(rooms) * len(sources.ROOM_FORMS) + len(sources.HQ_FORMS) + len(acts)
+    total = len(rooms) + len(sources.HQ_FORMS) + len(acts)
     done: list[Printed] = []
 
     def tick(label: str) -> None:
@@ -113,20 +139,17 @@ def render_day_pack(station, out_dir: str | Path, progress: Progress | None = No
             progress(len(done), total, label)
 
     for num in rooms:
-        for code in sources.ROOM_FORMS:
-            docs = sources.build(station, code, num, ctx=ctx)
-            path = out / num / f"{docs[0].file_stem()}.pdf"
-            done.append(Printed(path, code, 1, _write(docs, station, path)))
-            tick(f"{code} {num}")
+        done += render_room_set(station, num, out / "rooms", ctx=ctx, signer=signer)
+        tick(num)
     for code in sources.HQ_FORMS:
         docs = sources.build(station, code, ctx=ctx)
         path = out / "hq" / f"{docs[0].file_stem()}.pdf"
-        done.append(Printed(path, code, 1, _write(docs, station, path)))
+        done.append(Printed(path, code, 1, _write(docs, station, path, signer)))
         tick(code)
     for code, e in acts:
         doc = sources.build_act(ctx, code, event=e)
         path = out / "acts" / f"{doc.file_stem()}_{e.id[:8]}.pdf"
-        done.append(Printed(path, code, 1, _write([doc], station, path)))
+        done.append(Printed(path, code, 1, _write([doc], station, path, signer)))
         tick(f"{code} {e.participant or ''}")
     log.info("day pack: %d files", len(done))
     return done

@@ -57,8 +57,13 @@ def _load_file(path: str) -> dict[str, Any]:
 
 def all_layouts() -> dict[str, dict[str, Any]]:
     """{official code: layout} of every layout file."""
+    return _all_layouts(str(forms_dir()))
+
+
+@lru_cache(maxsize=4)
+def _all_layouts(folder: str) -> dict[str, dict[str, Any]]:
     out = {}
-    for p in sorted(forms_dir().glob("ppe-*.json")):
+    for p in sorted(Path(folder).glob("ppe-*.json")):
         lay = _load_file(str(p))
         out[lay["form"]] = lay
     return out

@@ -12,9 +12,10 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -22,10 +23,10 @@ from PySide6.QtGui import (
     QFontDatabase,
     QFontMetricsF,
     QGuiApplication,
+    QImage,
     QPageLayout,
     QPageSize,
     QPainter,
-    QPainterPath,
     QPdfWriter,
     QPen,
 )
@@ -41,6 +42,12 @@ QR_MM = 36.0  # square incl. quiet zone; the symbol itself is ~32 mm (readable p
 U = 10.0  # painter units per millimetre
 PT = 0.352778  # millimetres per typographic point
 RED = QColor(176, 0, 0)
+# Alignment flags as plain ints: combining Qt enums in Python costs more than drawing the text.
+A_L, A_R = int(Qt.AlignmentFlag.AlignLeft), int(Qt.AlignmentFlag.AlignRight)
+A_HC = int(Qt.AlignmentFlag.AlignHCenter)
+A_T, A_VC = int(Qt.AlignmentFlag.AlignTop), int(Qt.AlignmentFlag.AlignVCenter)
+A_C = A_HC | A_VC
+WRAP = int(Qt.TextFlag.TextWordWrap)
 
 _app = None
 _family: str | None = None
@@ -90,12 +97,13 @@ def metrics(size_pt: float, bold: bool = False) -> QFontMetricsF:
     return m
 
 
+@lru_cache(maxsize=8192)
 def text_height(text: str, width_mm: float, size: float, bold: bool = False) -> float:
     """Height in mm of text wrapped to a width."""
     if not text:
         return metrics(size, bold).height() / U
     r = metrics(size, bold).boundingRect(QRectF(0, 0, width_mm * U, 1e6),
-                                         int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft), text)
+                                         WRAP | A_L, text)
     return r.height() / U
 
 
@@ -130,6 +138,7 @@ class Pager:
         self.doc = doc
         self.copy = copy_label
         self.pages: list[list[Op]] = []
+        self.strokes: list[dict[float, tuple[list[QRectF], list[QLineF]]]] = []
         self.y = 0.0
         self.bottom = PAGE_H - BOTTOM - 6
         self.new_page()
@@ -137,6 +146,7 @@ class Pager:
     # --- pages ------------------------------------------------------------------------------
     def new_page(self) -> None:
         self.pages.append([])
+        self.strokes.append({})
         self.y = TOP + HEADER_H + 2
 
     def ensure(self, h: float) -> bool:
@@ -150,9 +160,9 @@ class Pager:
         self.pages[-1].append(fn)
 
     def text(self, x: float, y: float, w: float, h: float, s: str, size: float, bold: bool = False,
-             align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, color: QColor | None = None) -> None:
+             align: int = A_L | A_T, color: QColor | None = None) -> None:
         f = font(size, bold)
-        flags = int(align | Qt.TextFlag.TextWordWrap)
+        flags = align | WRAP
         rect = r(x, y, w, h)
 
         def draw(p: QPainter) -> None:
@@ -162,16 +172,14 @@ class Pager:
         self.op(draw)
 
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.2) -> None:
-        a, b = QPointF(x1 * U, y1 * U), QPointF(x2 * U, y2 * U)
-
-        def draw(p: QPainter) -> None:
-            p.setPen(QPen(Qt.GlobalColor.black, width * U))
-            p.drawLine(a, b)
-        self.op(draw)
+        self.strokes[-1].setdefault(width, ([], []))[1].append(QLineF(x1 * U, y1 * U, x2 * U, y2 * U))
 
     def box(self, x: float, y: float, w: float, h: float, width: float = 0.2, color: QColor | None = None,
             fill: QColor | None = None) -> None:
         rect = r(x, y, w, h)
+        if color is None and fill is None:  # plain borders are drawn in one batch per page
+            self.strokes[-1].setdefault(width, ([], []))[0].append(rect)
+            return
 
         def draw(p: QPainter) -> None:
             p.setPen(QPen(color or Qt.GlobalColor.black, width * U))
@@ -188,12 +196,12 @@ class Pager:
         cx = x
         for gi, n in enumerate(groups):
             if gi and sep:
-                self.text(cx, y, 2.4, ch, sep, size, True, Qt.AlignmentFlag.AlignCenter)
+                self.text(cx, y, 2.4, ch, sep, size, True, A_C)
                 cx += 2.4
             for _ in range(n):
                 self.box(cx, y, cw, ch, 0.25)
                 if i < len(chars):
-                    self.text(cx, y, cw, ch, chars[i], size, False, Qt.AlignmentFlag.AlignCenter)
+                    self.text(cx, y, cw, ch, chars[i], size, False, A_C)
                 i += 1
                 cx += cw
         return cx - x
@@ -202,12 +210,12 @@ class Pager:
     def title(self) -> None:
         d = self.doc
         h = text_height(d.title, CONTENT_W - 10, 12, True)
-        self.text(LEFT + 5, self.y, CONTENT_W - 10, h + 1, d.title, 12, True, Qt.AlignmentFlag.AlignHCenter)
+        self.text(LEFT + 5, self.y, CONTENT_W - 10, h + 1, d.title, 12, True, A_HC)
         self.y += h + 1.5
         sub = d.layout.get("subtitle")
         if sub:
             h = text_height(sub, CONTENT_W, 9)
-            self.text(LEFT, self.y, CONTENT_W, h, sub, 9, False, Qt.AlignmentFlag.AlignHCenter)
+            self.text(LEFT, self.y, CONTENT_W, h, sub, 9, False, A_HC)
             self.y += h + 1
         self.y += 2
 
@@ -292,7 +300,7 @@ class Pager:
                 self.text(x, self.y + 0.8, cw - 21, rh, it["label"], size)
                 self.box(x + cw - 18, self.y, 14, rh - 1, 0.3)
                 self.text(x + cw - 18, self.y, 14, rh - 1, fmt(self.doc.value(it["key"])), 10, True,
-                          Qt.AlignmentFlag.AlignCenter)
+                          A_C)
             self.y += rh
         self.y += 3
 
@@ -315,7 +323,7 @@ class Pager:
                 x = LEFT + j * cw
                 self.box(x, self.y + 0.5, 4.5, 4.5, 0.3)
                 if chosen is not None and chosen == it.get("value"):
-                    self.text(x, self.y + 0.5, 4.5, 4.5, "X", 10, True, Qt.AlignmentFlag.AlignCenter)
+                    self.text(x, self.y + 0.5, 4.5, 4.5, "X", 10, True, A_C)
                 self.text(x + 6.5, self.y + 0.8, cw - 9, rh, it["label"], size)
             self.y += rh
         self.y += 2
@@ -355,13 +363,13 @@ class Pager:
                 self.y += 2
             self.text(LEFT, self.y + 2, rw - 2, rh - 2, role, 9)
             x2 = LEFT + rw
-            self.text(x2, self.y + 1.5, nw, 6, name, 9.5, True, Qt.AlignmentFlag.AlignHCenter)
+            self.text(x2, self.y + 1.5, nw, 6, name, 9.5, True, A_HC)
             self.line(x2, self.y + 7, x2 + nw, self.y + 7, 0.2)
-            self.text(x2, self.y + 7.3, nw, 4, "(ФИО)", 6.5, False, Qt.AlignmentFlag.AlignHCenter)
+            self.text(x2, self.y + 7.3, nw, 4, "(ФИО)", 6.5, False, A_HC)
             x3 = x2 + nw + 6
             self.line(x3, self.y + 7, LEFT + CONTENT_W, self.y + 7, 0.2)
             self.text(x3, self.y + 7.3, LEFT + CONTENT_W - x3, 4, "(подпись)", 6.5, False,
-                      Qt.AlignmentFlag.AlignHCenter)
+                      A_HC)
             self.y += rh
         self.ensure(8)
         self.text(LEFT, self.y + 1, 90, 6, f"Дата: {self.doc.header.get('date', '')}", 9)
@@ -390,7 +398,7 @@ class Pager:
             for c, x, w in zip(cols, xs, widths, strict=True):
                 self.box(x, self.y, w, head_h, 0.3, fill=QColor(238, 238, 238))
                 self.text(x + 0.6, self.y + 1, w - 1.2, head_h - 1, c["title"], hsize, True,
-                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter)
+                          A_C)
             self.y += head_h
 
         self.ensure(head_h + min_h * 2)
@@ -398,7 +406,7 @@ class Pager:
         if not rows and not pad_to and b.get("empty"):
             self.box(LEFT, self.y, CONTENT_W, min_h)
             self.text(LEFT + 2, self.y, CONTENT_W - 4, min_h, b["empty"], size, False,
-                      Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
+                      A_VC | A_L)
             self.y += min_h
         all_rows = [(row, False) for row in rows] + [({}, False)] * max(0, pad_to - len(rows)) + \
                    [(row, True) for row in footer]
@@ -416,13 +424,13 @@ class Pager:
                 v = row.get(c["key"], "") if c.get("key") else ""
                 if t == "mark":
                     if v:
-                        self.text(x, self.y, w, h, "X", 11, True, Qt.AlignmentFlag.AlignCenter)
+                        self.text(x, self.y, w, h, "X", 11, True, A_C)
                 elif t == "cells":
                     groups = [int(g) for g in c.get("cells", [len(fmt(v)) or 1])]
                     s = fmt(v)
                     n = sum(groups)
                     if s and (len(s) > n or not s.replace(" ", "").isalnum()):
-                        self.text(x + 0.8, self.y, w - 1.6, h, s, size, bold, Qt.AlignmentFlag.AlignCenter)
+                        self.text(x + 0.8, self.y, w - 1.6, h, s, size, bold, A_C)
                         continue
                     if s.isdigit():
                         s = s.zfill(n)
@@ -434,50 +442,73 @@ class Pager:
                 elif t == "blank":
                     pass
                 else:
-                    al = {"center": Qt.AlignmentFlag.AlignHCenter, "right": Qt.AlignmentFlag.AlignRight}.get(
-                        c.get("align", ""), Qt.AlignmentFlag.AlignLeft)
+                    al = {"center": A_HC, "right": A_R}.get(c.get("align", ""), A_L)
                     self.text(x + 0.8, self.y + 0.8, w - 1.6, h - 1.6, fmt(v), float(c.get("font", size)), bold,
-                              al | Qt.AlignmentFlag.AlignVCenter)
+                              al | A_VC)
             self.y += h
         self.y += 4
+
+    def flush_strokes(self) -> None:
+        """Turn each page's batched borders and lines into one drawing operation."""
+        for ops, strokes in zip(self.pages, self.strokes, strict=True):
+            if strokes:
+                ops.append(_stroke_op(strokes))
+        self.strokes = [{} for _ in self.pages]
 
     def run(self) -> list[list[Op]]:
         self.title()
         self.banner()
         for b in self.doc.layout["blocks"]:
             self.block(b)
+        self.flush_strokes()
         return self.pages
 
 
+def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
+    def draw(p: QPainter) -> None:
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for width, (rects, lines) in strokes.items():
+            p.setPen(QPen(Qt.GlobalColor.black, width * U))
+            if rects:
+                p.drawRects(rects)
+            if lines:
+                p.drawLines(lines)
+    return draw
+
+
 # --- page furniture ---------------------------------------------------------------------------------
-_qr_paths: dict[str, tuple[QPainterPath, int]] = {}
+_qr_images: dict[str, QImage] = {}
+QR_PX = 4  # image pixels per module
 
 
-def qr_path(text: str) -> tuple[QPainterPath, int]:
-    """Vector path of the dark modules (lossless at any zoom), and the module count."""
-    hit = _qr_paths.get(text)
-    if hit:
-        return hit
+def qr_image(text: str) -> QImage:
+    """The QR as a 1-bit image, one pixel per module: a few hundred bytes in the PDF, drawn
+    without smoothing and stored lossless (LosslessImageRendering; shared/pitfalls.md §4)."""
+    img = _qr_images.get(text)
+    if img is not None:
+        return img
     from app.forms.seal import qr_matrix
 
     m = qr_matrix(text)
-    path = QPainterPath()
+    n = len(m)
+    img = QImage(n, n, QImage.Format.Format_Grayscale8)
+    img.fill(255)
+    stride = img.bytesPerLine()
+    buf = bytearray(b"\xff" * (stride * n))
     for y, row in enumerate(m):
-        x = 0
-        n = len(row)
-        while x < n:
-            if row[x]:
-                x0 = x
-                while x < n and row[x]:
-                    x += 1
-                path.addRect(x0, y, x - x0, 1)
-            else:
-                x += 1
-    path.setFillRule(Qt.FillRule.WindingFill)
-    if len(_qr_paths) > 256:
-        _qr_paths.clear()
-    _qr_paths[text] = (path, len(m))
-    return path, len(m)
+        base = y * stride
+        for x, dark in enumerate(row):
+            if dark:
+                buf[base + x] = 0
+    # Upscaled here with no smoothing (viewers interpolate small images when they enlarge them);
+    # 1-bit and Flate-compressed it stays a few kilobytes.
+    img = QImage(bytes(buf), n, n, stride, QImage.Format.Format_Grayscale8).scaled(
+        n * QR_PX, n * QR_PX, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation,
+    ).convertToFormat(QImage.Format.Format_Mono)
+    if len(_qr_images) > 256:
+        _qr_images.clear()
+    _qr_images[text] = img
+    return img
 
 
 HEADER_LABELS = {"region": ("Код региона", [2]), "msu": ("Код МСУ", [3]), "ppe": ("Код ППЭ", [4]),
@@ -486,7 +517,7 @@ HEADER_LABELS = {"region": ("Код региона", [2]), "msu": ("Код МС�
 
 def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, stamp: Stamp) -> None:
     hp = Pager.__new__(Pager)  # reuse the drawing helpers on an ad-hoc page
-    hp.pages = [[]]
+    hp.pages, hp.strokes = [[]], [{}]
     hd = doc.header
     fields = doc.layout.get("header", ["region", "ppe", "room", "subject", "date"])
     # QR in the top-left graphic block
@@ -495,10 +526,10 @@ def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, s
     bw = 58.0
     bx = PAGE_W - RIGHT - bw
     hp.box(bx, TOP, bw, 9, 0.6)
-    hp.text(bx, TOP, bw, 9, doc.code, 13, True, Qt.AlignmentFlag.AlignCenter)
-    hp.text(bx, TOP + 9.3, bw, 3.5, "(код формы)", 6.5, False, Qt.AlignmentFlag.AlignHCenter)
+    hp.text(bx, TOP, bw, 9, doc.code, 13, True, A_C)
+    hp.text(bx, TOP + 9.3, bw, 3.5, "(код формы)", 6.5, False, A_HC)
     if copy:
-        hp.text(LEFT + QR_MM + 3, TOP + 1, bx - LEFT - QR_MM - 6, 6, copy, 10, True, Qt.AlignmentFlag.AlignRight)
+        hp.text(LEFT + QR_MM + 3, TOP + 1, bx - LEFT - QR_MM - 6, 6, copy, 10, True, A_R)
     x0 = LEFT + QR_MM + 3
     x, y = x0, TOP + 13
     for key in ("region", "msu", "ppe", "room"):
@@ -519,26 +550,22 @@ def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, s
                    metrics(6.5).horizontalAdvance("Код предмета") / U + 1)
         hp.text(x + used + 2, y, 40, 3.5, "Название предмета", 6.5)
         hp.box(x + used + 2, y + 3.5, 50, 6, 0.25)
-        hp.text(x + used + 3, y + 3.5, 48, 6, hd.get("subject", ""), 8, False, Qt.AlignmentFlag.AlignVCenter)
+        hp.text(x + used + 3, y + 3.5, 48, 6, hd.get("subject", ""), 8, False, A_VC)
         x += used + 2 + 50 + 5
     if "date" in fields:
         hp.text(x, y, 40, 3.5, "Дата экзамена (ч.м.г.)", 6.5)
         digits = hd.get("date", "").replace(".", "")
         hp.cells(x, y + 3.5, [2, 2, 4], digits, sep=".")
     hp.text(x0, TOP + 35.5, PAGE_W - RIGHT - x0, 4, f"ППЭ: {hd.get('ppe_name', '')}", 7.5)
+    hp.flush_strokes()
     for fn in hp.pages[0]:
         fn(p)
     if qr_text:
-        path, n = qr_path(qr_text)
         quiet = 2.0
-        side = (QR_MM - 2 * quiet) * U
         p.save()
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        p.translate((LEFT + quiet) * U, (TOP + quiet) * U)
-        p.scale(side / n, side / n)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QBrush(Qt.GlobalColor.black))
-        p.drawPath(path)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        p.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)
+        p.drawImage(r(LEFT + quiet, TOP + quiet, QR_MM - 2 * quiet, QR_MM - 2 * quiet), qr_image(qr_text))
         p.restore()
 
 
@@ -547,10 +574,10 @@ def paint_footer(p: QPainter, doc: Document, page: int, pages: int, stamp: Stamp
     p.setPen(QPen(Qt.GlobalColor.black, 0.15 * U))
     p.drawLine(QPointF(LEFT * U, y * U), QPointF((PAGE_W - RIGHT) * U, y * U))
     p.setFont(font(6.5))
-    p.drawText(r(LEFT, y + 0.8, 120, 4), int(Qt.AlignmentFlag.AlignLeft),
+    p.drawText(r(LEFT, y + 0.8, 120, 4), A_L,
                f"{doc.code} · документ {doc.doc_id} · сформирован {stamp.printed} · станция {stamp.station}")
     p.setFont(font(9))
-    p.drawText(r(PAGE_W - RIGHT - 40, y + 0.5, 40, 5), int(Qt.AlignmentFlag.AlignRight),
+    p.drawText(r(PAGE_W - RIGHT - 40, y + 0.5, 40, 5), int(A_R),
                f"стр. {page} из {pages}")
 
 

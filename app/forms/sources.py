@@ -60,6 +60,9 @@ class Ctx:
         self.day = self.plan.day
         self.tz = ZoneInfo(self.point.tz)
         self.subject = self.ref.subject(self.day.subject_code)
+        self._states: dict[str, RoomState] = {}
+        self._day_live: list[Event] | None = None
+        self._forms = {f.code: f for f in self.ref.forms.values()}
 
     def hhmm(self, dt: datetime | str | None) -> str:
         if dt is None or dt == "":
@@ -100,15 +103,13 @@ class Ctx:
         return lead_name, others
 
     def replacements(self, room: str) -> list[tuple[str, str]]:
-        if not hasattr(self, "_repl"):
-            live, _ = effective_events(self.st.log.for_day(self.day.key))
-            self._day_live = live
-            self._repl = [(e.room, str(e.payload.get("replaced", "")), str(e.payload.get("replacement", "")))
-                          for e in live if e.kind == "staff-change"]
-        return [(old, new) for r, old, new in self._repl if r == room]
+        """(replaced, replacement) staff codes of the room's ``staff-change`` marks (ППЭ-19)."""
+        return [(str(e.payload.get("replaced", "")), str(e.payload.get("replacement", "")))
+                for e in self.state(room).events if e.kind == "staff-change"]
 
     def day_events(self) -> list[Event]:
-        self.replacements("")
+        if self._day_live is None:
+            self._day_live, _ = effective_events(self.st.log.for_day(self.day.key))
         return self._day_live
 
     def person(self, code: str | None) -> dict[str, str]:
@@ -122,7 +123,10 @@ class Ctx:
                 "document_number": p.document_number, "seat": p.seat, "school": p.school_code, "room": p.room}
 
     def state(self, room: str) -> RoomState:
-        return self.st.room_state(room)
+        s = self._states.get(room)
+        if s is None:
+            s = self._states[room] = self.st.room_state(room)
+        return s
 
     def doc(self, code: str, room: str | None, **kw) -> Document:
         info = self.ref.form(code)
@@ -157,6 +161,8 @@ def _room(ctx: Ctx, room: str | None) -> str:
     room = room or ctx.st.home_room
     if not room:
         raise UserError("this form is printed for a room: give --room")
+    if room in ctx.plan.rooms:
+        return room
     return ctx.st.room(room).number
 
 

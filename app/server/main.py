@@ -166,7 +166,7 @@ def create_app(db: str | None = None) -> FastAPI:
         return report(engine, day, ppe)
 
     @app.get(f"{API}/monitoring/events", tags=["monitoring"], summary="The events a figure was counted from")
-    def api_metric_events(ppe: str, day: str, metric: str, room: str | None = None, school: str | None = None,
+    def api_metric_events(day: str, metric: str, ppe: str | None = None, room: str | None = None, school: str | None = None,
                           kind: str | None = None):
         evs = metric_events(engine, ppe, day, metric, room, school, kind)
         return {"ppe": ppe, "day": day, "metric": metric, "count": len(evs), "events": [e.to_dict() for e in evs]}
@@ -223,9 +223,9 @@ def create_app(db: str | None = None) -> FastAPI:
                     incident_kinds=INCIDENT_KINDS, charts=charts, all_days=all_days, day=day, ppe=ppe)
 
     @app.get("/monitoring/events", response_class=HTMLResponse, tags=["pages"])
-    def events_page(ppe: str, day: str, metric: str, room: str | None = None, school: str | None = None,
+    def events_page(day: str, metric: str, ppe: str | None = None, room: str | None = None, school: str | None = None,
                     kind: str | None = None):
-        fig = ppe_day(engine, ppe, day)
+        fig = ppe_day(engine, ppe, day) if ppe else None
         evs = metric_events(engine, ppe, day, metric, room, school, kind)
         from app.domain.event import parse_utc
         from app.i18n import format_time

@@ -229,11 +229,20 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
             "schools": [school_rows[k] for k in sorted(school_rows)]}
 
 
-def metric_events(engine: Engine, ppe: str, day: str, metric: str, room: str | None = None,
+def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: str | None = None,
                   school: str | None = None, kind: str | None = None) -> list[Event]:
-    """The events a figure was counted from (effective events of the counted participants)."""
+    """The events a figure was counted from (effective events of the counted participants).
+
+    Without ``ppe`` (a school's or a day's figure) every exam point of the day contributes."""
+    if metric not in METRIC_KINDS:
+        return []
+    if not ppe:
+        out = []
+        for p, _d in _days(engine, day, None):
+            out += metric_events(engine, p, day, metric, room, school, kind)
+        return sorted(out, key=Event.order_key)
     fig = ppe_day(engine, ppe, day)
-    if fig is None or metric not in METRIC_KINDS:
+    if fig is None:
         return []
     kinds = (kind,) if kind else METRIC_KINDS[metric]
     out: list[Event] = []

@@ -110,6 +110,10 @@ class Client:
         self.url = normalize_url(url)
         self.keys = station_keys(station)
         self.prefix = urlsplit(self.url).path
+        if isinstance(verify, str):  # a CA file to trust (a municipality's own certificate authority)
+            import ssl
+
+            verify = ssl.create_default_context(cafile=verify)
         self.http = httpx.Client(base_url=self.url, timeout=timeout, verify=verify,
                                  headers={"User-Agent": "auditoria-hq"})
 

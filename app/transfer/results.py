@@ -18,7 +18,6 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from app import __version__
@@ -210,12 +209,17 @@ def _check_events(m: dict, evs: list[Event], name: str) -> None:
         raise _bad(name, _("its first event does not start a chain"))
 
 
-def import_package(station, path: str | Path) -> Receipt:
-    """Verify a result package completely, then apply it once; returns the receipt."""
+def import_package(station, path: str | Path, progress=None) -> Receipt:
+    """Verify a result package completely, then apply it once; returns the receipt.
+
+    ``progress(percent, stage)`` is called between the stages (for a progress bar).
+    """
     name = str(path)
+    step = progress or (lambda pct, stage: None)
     if station.role != "hq":
         raise UserError(_("import-package runs on the HQ station; this station's role is {role}").format(
             role=station.role))
+    step(5, _("reading"))
     data = read_package_bytes(path)
     env = pk.parse(data, name)
     m = env.manifest
@@ -236,16 +240,19 @@ def import_package(station, path: str | Path) -> Receipt:
         str(m["head_hash"]), str(m["prev_hash"]), str(m["room"]), str(m["package"])
     except (KeyError, TypeError):
         raise _bad(name, _("the manifest is damaged")) from None
+    step(25, _("checking the sender"))
     sender, pair_now, setup = _check_sender(station, env, name)
     if not sender.verify(env.message, env.signature):
         raise _bad(name, _("the signature does not verify: the package was altered or forged"))
+    step(40, _("decrypting"))
     body = pk.unpack_body(pk.decrypt_sealed(keys.box, env.ciphertext, name), name)
     evs = _events_from(body, name)
+    step(60, _("checking the events"))
     _check_events(m, evs, name)
 
     st_id = m["station"]
     held_seq, held_hash = station.log.head(st_id)
-    now = utc_iso(datetime.now(UTC))
+    now = utc_iso(station.now())
     receipt = Receipt("applied", m["package"], st_id, sender.fingerprint, m["room"], m["seq_from"], m["seq_to"],
                       len(evs), 0, held_seq, held_hash, now, pk.sha256(data), dict(m["counts"]["kinds"]),
                       paired_now=pair_now)
@@ -270,6 +277,7 @@ def import_package(station, path: str | Path) -> Receipt:
         log.warning("fork refused: station seq %s", fork["seq"])
         return receipt
     new = [e for e in evs if e.seq > held_seq]
+    step(80, _("applying"))
     if new:
         receipt.new_events = station.log.insert_foreign(new)
     else:
@@ -287,6 +295,7 @@ def import_package(station, path: str | Path) -> Receipt:
                                       "created_at": str(m.get("created_at", "")), "imported_at": now,
                                       "sha256": receipt.sha256, "outcome": receipt.outcome})
     station.invalidate()
+    step(100, _("done"))
     log.info("package import %s: %d events, %d new", receipt.outcome, len(evs), receipt.new_events)
     return receipt
 

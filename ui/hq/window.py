@@ -1,22 +1,380 @@
-"""HQ station main window (minimal: every room of the exam point with its counts)."""
+"""HQ station main window (Штаб ППЭ): every room at a glance, sticks, acts, staff, totals.
+
+A thin view over app.services.hq and app.transfer: no rules and no SQL here.
+"""
 
 from __future__ import annotations
 
-from app.i18n import _
-from ui.qt import QtWidgets
+from pathlib import Path
+
+from app.domain.event import parse_utc
+from app.errors import UserError
+from app.i18n import N_, _, format_time
+from app.services import hq as hqs
+from ui.hq.importer import start_import
+from ui.qt import Qt, QtCore, QtGui, QtWidgets
+
+PHASES = {"not-opened": N_("not opened"), "admission": N_("admission"), "in-progress": N_("in progress"),
+          "audio": N_("audio part"), "stopped": N_("stopped"), "evacuation": N_("evacuation"), "closed": N_("closed")}
+ROOM_COLUMNS = (("room", "Room"), ("phase", "Phase"), ("assigned", "Assigned"), ("present", "Present"),
+                ("absent", "Absent"), ("in_room", "In room"), ("out_of_room", "Out of room"),
+                ("removed", "Removed"), ("finished_early", "Early"), ("finished", "Finished"),
+                ("incidents", "Incidents"), ("acts", "Acts to draw"), ("package", "Last package"),
+                ("received", "Received"))
+AMBER, RED, GREEN = QtGui.QColor("#fff1c2"), QtGui.QColor("#ffd6d6"), QtGui.QColor("#e3f5e1")
+
+
+def _item(text, align_right: bool = False, bg: QtGui.QColor | None = None) -> QtWidgets.QTableWidgetItem:
+    it = QtWidgets.QTableWidgetItem(str(text))
+    it.setFlags(it.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if align_right:
+        it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if bg is not None:
+        it.setBackground(bg)
+    return it
+
+
+def _table(headers: list[str]) -> QtWidgets.QTableWidget:
+    t = QtWidgets.QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+    t.setAlternatingRowColors(True)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
 
 
 class HqWindow(QtWidgets.QMainWindow):
     def __init__(self, station):
         super().__init__()
         self.station = station
-        self.setWindowTitle(f"Auditoria — {_('Exam point HQ')} {station.point.code}")
-        rooms = station.rooms_summary()
-        table = QtWidgets.QTableWidget(len(rooms), 5, self)
-        table.setHorizontalHeaderLabels([_("Room"), _("Phase"), _("Assigned"), _("Present"), _("Absent")])
-        for i, r in enumerate(rooms):
-            for j, key in enumerate(("room", "phase", "assigned", "present", "absent")):
-                table.setItem(i, j, QtWidgets.QTableWidgetItem(str(r[key])))
-        self.table = table
-        self.setCentralWidget(table)
-        self.resize(1200, 700)
+        self.tz = station.point.tz
+        self._threads: list = []
+        self.receipts: list = []
+        pt, day = station.point, station.day
+        self.setWindowTitle(f"Auditoria — {_('Exam point HQ')} {pt.code}")
+        central = QtWidgets.QWidget(self)
+        lay = QtWidgets.QVBoxLayout(central)
+        head = QtWidgets.QHBoxLayout()
+        try:
+            subject = station.ref.subject(day.subject_code).title
+        except KeyError:
+            subject = day.subject_code
+        self.title = QtWidgets.QLabel(f"<b>{_('Exam point')} {pt.code}</b> — {pt.name}<br>"
+                                      f"{day.date.isoformat()} · {day.subject_code} {subject}")
+        head.addWidget(self.title, 1)
+        self.totals_label = QtWidgets.QLabel()
+        head.addWidget(self.totals_label)
+        self.import_button = QtWidgets.QPushButton(_("Import from stick…"))
+        self.import_button.clicked.connect(self.choose_files)
+        head.addWidget(self.import_button)
+        lay.addLayout(head)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setVisible(False)
+        lay.addWidget(self.progress)
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        self.tabs = QtWidgets.QTabWidget()
+        lay.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.table = _table([_(h) for _k, h in ROOM_COLUMNS])
+        self.tabs.addTab(self.table, _("Rooms"))
+        self.tabs.addTab(self._acts_tab(), _("Acts"))
+        self.tabs.addTab(self._staff_tab(), _("Staff changes (ППЭ-19)"))
+        self.totals_table = _table([_("Figure"), _("Total")])
+        self.totals_table.horizontalHeader().setStretchLastSection(False)
+        self.tabs.addTab(self.totals_table, _("Exam point totals"))
+        self.tabs.addTab(self._verify_tab(), _("Verify an act"))
+        from app.transfer.keys import station_keys
+
+        fp = station_keys(station).public.fingerprint
+        self.statusBar().showMessage(f"{_('Station')} {station.station_id} · {_('fingerprint')} {fp}")
+        self.refresh()
+        self.resize(1366, 768)
+
+    # --- tabs ---------------------------------------------------------------------------------------
+    def _acts_tab(self) -> QtWidgets.QWidget:
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(w)
+        self.acts_table = _table([_("Room"), _("Form"), _("Act"), _("Participant"), _("Time"), _("Status"),
+                                  _("Details")])
+        lay.addWidget(self.acts_table, 1)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(QtWidgets.QLabel(_("GEK member:")))
+        self.gek_combo = QtWidgets.QComboBox()
+        for s in hqs.gek_members(self.station):
+            self.gek_combo.addItem(f"{s.code} — {s.short_name}", s.code)
+        row.addWidget(self.gek_combo)
+        self.draw_button = QtWidgets.QPushButton(_("Draw up the act"))
+        self.draw_button.clicked.connect(self.draw_selected)
+        row.addWidget(self.draw_button)
+        self.print_button = QtWidgets.QPushButton(_("Print"))
+        self.print_button.clicked.connect(self.print_selected)
+        row.addWidget(self.print_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        box = QtWidgets.QGroupBox(_("Participant brought to HQ"))
+        form = QtWidgets.QHBoxLayout(box)
+        self.direct_code = QtWidgets.QLineEdit()
+        self.direct_code.setPlaceholderText(_("participant code"))
+        self.direct_form = QtWidgets.QComboBox()
+        for f in hqs.DIRECT_KIND:
+            self.direct_form.addItem(f"{f} {_(hqs.ACT_TITLES[f])}", f)
+        self.direct_reason = QtWidgets.QLineEdit()
+        self.direct_reason.setPlaceholderText(_("reason"))
+        self.direct_button = QtWidgets.QPushButton(_("Record and draw up"))
+        self.direct_button.clicked.connect(self.draw_direct)
+        for x in (self.direct_code, self.direct_form, self.direct_reason, self.direct_button):
+            form.addWidget(x)
+        lay.addWidget(box)
+        return w
+
+    def _staff_tab(self) -> QtWidgets.QWidget:
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(w)
+        row = QtWidgets.QHBoxLayout()
+        self.replaced_combo, self.replacement_combo = QtWidgets.QComboBox(), QtWidgets.QComboBox()
+        for s in sorted(self.station.plan.staff.values(), key=lambda s: s.code):
+            label = f"{s.code} — {s.short_name} ({s.role}{' ' + s.room if s.room else ''})"
+            self.replaced_combo.addItem(label, s.code)
+            self.replacement_combo.addItem(label, s.code)
+        self.staff_reason = QtWidgets.QLineEdit()
+        self.staff_reason.setPlaceholderText(_("reason"))
+        self.staff_button = QtWidgets.QPushButton(_("Record the change"))
+        self.staff_button.clicked.connect(self.record_staff_change)
+        for lab, x in ((_("Replaced:"), self.replaced_combo), (_("By:"), self.replacement_combo),
+                       ("", self.staff_reason), ("", self.staff_button)):
+            if lab:
+                row.addWidget(QtWidgets.QLabel(lab))
+            row.addWidget(x)
+        lay.addLayout(row)
+        self.staff_table = _table([_("Time"), _("Room"), _("Replaced"), _("Replacement"), _("Role"), _("Reason")])
+        lay.addWidget(self.staff_table, 1)
+        return w
+
+    def _verify_tab(self) -> QtWidgets.QWidget:
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(w)
+        lay.addWidget(QtWidgets.QLabel(_("Paste the text of the act's QR code, or scan it with the scanner:")))
+        self.qr_input = QtWidgets.QPlainTextEdit()
+        lay.addWidget(self.qr_input, 1)
+        self.verify_button = QtWidgets.QPushButton(_("Verify"))
+        self.verify_button.clicked.connect(self.verify_qr)
+        lay.addWidget(self.verify_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.verify_result = QtWidgets.QLabel()
+        self.verify_result.setWordWrap(True)
+        lay.addWidget(self.verify_result)
+        return w
+
+    # --- refresh ------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.station.invalidate()
+        rows = hqs.overview(self.station)
+        self.rooms = rows
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            c = r.counts
+            pkg = r.last_package
+            values = {"room": r.room, "phase": _(PHASES.get(r.phase, r.phase)), "incidents": r.incidents,
+                      "acts": r.acts_pending,
+                      "package": (f"{pkg['station']} #{pkg['seq_to']}" if pkg else "—"),
+                      "received": (format_time(parse_utc(pkg["imported_at"]), self.tz) if pkg else "—"), **c}
+            for j, (key, _h) in enumerate(ROOM_COLUMNS):
+                bg = None
+                if key == "out_of_room" and c.get("out_of_room"):
+                    bg = AMBER
+                elif key == "acts" and r.acts_pending:
+                    bg = RED
+                elif key == "phase" and r.phase == "closed":
+                    bg = GREEN
+                self.table.setItem(i, j, _item(values.get(key, ""), key not in ("room", "phase", "package", "received"), bg))
+        self.table.resizeColumnsToContents()
+        tot = hqs.ppe_totals(self.station)
+        t = tot["totals"]
+        self.totals_label.setText(
+            _("present {present} of {assigned} · absent {absent} · out of room {out} · acts to draw {acts}").format(
+                present=t["present"], assigned=t["assigned"], absent=t["absent"], out=t["out_of_room"],
+                acts=sum(a["needed"] - a["drawn"] for a in tot["acts"].values())))
+        self._fill_acts()
+        self._fill_staff()
+        self._fill_totals(tot)
+
+    def _fill_acts(self) -> None:
+        self.act_items = hqs.acts(self.station)
+        plan = self.station.plan
+        self.acts_table.setRowCount(len(self.act_items))
+        for i, a in enumerate(self.act_items):
+            p = plan.participants.get(a.participant or "")
+            who = f"{a.participant} {p.short_name}" if p else (a.participant or "")
+            ev = a.incident or a.drawn
+            when = format_time(parse_utc(ev.at), self.tz) if ev else ""
+            if a.drawn is not None:
+                gek = plan.staff.get(str(a.drawn.payload.get("gek_member", "")))
+                status = _("drawn up, GEK member {name}").format(name=gek.short_name if gek else
+                                                                  a.drawn.payload.get("gek_member"))
+            else:
+                status = _("to draw up")
+            pl = a.incident.payload if a.incident else {}
+            details = " · ".join(str(pl[k]) for k in ("reason", "item", "text", "confirmed_by") if pl.get(k))
+            vals = (a.room, a.form, a.title, who, when, status, details)
+            for j, v in enumerate(vals):
+                self.acts_table.setItem(i, j, _item(v, bg=None if a.drawn else (RED if j == 5 else None)))
+        self.acts_table.resizeColumnsToContents()
+
+    def _fill_staff(self) -> None:
+        changes = hqs.staff_changes(self.station)
+        staff = self.station.plan.staff
+        self.staff_table.setRowCount(len(changes))
+        for i, e in enumerate(changes):
+            def name(code):
+                s = staff.get(str(code))
+                return f"{code} {s.short_name}" if s else str(code)
+            vals = (format_time(parse_utc(e.at), self.tz), e.room, name(e.payload.get("replaced")),
+                    name(e.payload.get("replacement")), e.payload.get("role", ""), e.payload.get("reason", ""))
+            for j, v in enumerate(vals):
+                self.staff_table.setItem(i, j, _item(v))
+        self.staff_table.resizeColumnsToContents()
+
+    def _fill_totals(self, tot: dict) -> None:
+        labels = {"assigned": _("Assigned"), "present": _("Present"), "absent": _("Absent"),
+                  "unmarked": _("Not marked"), "late": _("Late"), "in_room": _("In room"),
+                  "out_of_room": _("Out of room"), "removed": _("Removed (ППЭ-21)"),
+                  "finished_early": _("Finished early (ППЭ-22)"), "finished": _("Finished"),
+                  "extra_sheets": _("Extra answer sheets"), "exits": _("Exits"), "corrections": _("Corrections"),
+                  "appeals": _("Appeals (ППЭ-02)"), "no_document": _("Admitted without a document")}
+        rows = [(labels[k], v) for k, v in tot["totals"].items()]
+        rows += [(_("Rooms closed"), f"{tot['closed']} / {tot['rooms']}"),
+                 (_("Incidents"), tot["incidents"]), (_("Staff changes (ППЭ-19)"), tot["staff_changes"])]
+        rows += [(f"{f} {_('drawn up / needed')}", f"{a['drawn']} / {a['needed']}") for f, a in tot["acts"].items()]
+        if tot["forks"]:
+            rows.append((_("Forked chains found (review!)"), tot["forks"]))
+        self.totals_table.setRowCount(len(rows))
+        for i, (k, v) in enumerate(rows):
+            self.totals_table.setItem(i, 0, _item(k))
+            self.totals_table.setItem(i, 1, _item(v, True))
+        self.totals_table.resizeColumnsToContents()
+
+    # --- actions ------------------------------------------------------------------------------------
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #a00000;" if error else "")
+        self.message.setText(text)
+
+    def choose_files(self) -> None:
+        files, _f = QtWidgets.QFileDialog.getOpenFileNames(self, _("Result packages on the stick"), "",
+                                                           _("Auditoria packages (*.pkg *.auditoria);;All files (*)"))
+        if files:
+            self.import_files([Path(f) for f in files])
+
+    def import_files(self, files: list[Path]):
+        """Import package files in a worker thread; the table refreshes when it is done."""
+        self.import_button.setEnabled(False)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self._say(_("importing {n} file(s)…").format(n=len(files)))
+        self._lines: list[str] = []
+        self._had_error = False
+        thread, worker = start_import(self, self.station.path, files)
+        worker.progress.connect(self._on_progress)
+        worker.receipt.connect(self._on_receipt)
+        worker.failed.connect(self._on_failed)
+        worker.finished.connect(self._on_import_done)
+        self._threads.append(thread)
+        self.import_worker = worker
+        return worker
+
+    def _on_progress(self, pct: int, stage: str) -> None:
+        self.progress.setValue(pct)
+        self.progress.setFormat(f"%p% — {stage}")
+
+    def _on_receipt(self, rec) -> None:
+        self.receipts.append(rec)
+        self._lines.append(rec.message())
+        self._had_error = self._had_error or rec.outcome == "fork"
+
+    def _on_failed(self, file: str, msg: str) -> None:
+        self._lines.append(msg)
+        self._had_error = True
+
+    def _on_import_done(self) -> None:
+        self.import_button.setEnabled(True)
+        self.progress.setVisible(False)
+        self._say("\n".join(self._lines), error=self._had_error)
+        self.refresh()
+
+    def selected_act(self) -> hqs.ActItem | None:
+        rows = self.acts_table.selectionModel().selectedRows()
+        return self.act_items[rows[0].row()] if rows else None
+
+    def draw_selected(self) -> None:
+        item = self.selected_act()
+        if item is None:
+            self._say(_("select an act in the list first"), True)
+            return
+        try:
+            res = hqs.draw_act(self.station, item, self.gek_combo.currentData() or "")
+        except UserError as e:
+            self._say(str(e), True)
+            return
+        self.last_act = res
+        self._say(_("act {form} recorded (document {doc})").format(form=item.form, doc=res.document_id[:8])
+                  + "".join(f"\n{w}" for w in res.warnings))
+        self.refresh()
+
+    def draw_direct(self) -> None:
+        try:
+            res = hqs.direct_act(self.station, self.direct_form.currentData(), self.direct_code.text().strip(),
+                                 self.gek_combo.currentData() or "", self.direct_reason.text())
+        except UserError as e:
+            self._say(str(e), True)
+            return
+        self.last_act = res
+        self._say(_("act {form} recorded (document {doc})").format(form=res.event.payload["form"],
+                                                                    doc=res.document_id[:8]))
+        self.refresh()
+
+    def print_selected(self) -> None:
+        item = self.selected_act()
+        if item is None or item.drawn is None:
+            self._say(_("select an act that has been drawn up"), True)
+            return
+        try:
+            out = hqs.print_act(self.station, item)
+        except UserError as e:
+            self._say(str(e), True)
+            return
+        self.last_printed = out
+        self._say(_("act written to {path}: open it to print").format(path=out))
+        if QtWidgets.QApplication.platformName() not in ("offscreen", "minimal"):
+            QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(out)))
+
+    def record_staff_change(self) -> None:
+        try:
+            hqs.staff_change(self.station, self.replaced_combo.currentData(), self.replacement_combo.currentData(),
+                             self.staff_reason.text())
+        except UserError as e:
+            self._say(str(e), True)
+            return
+        self._say(_("staff change recorded (ППЭ-19)"))
+        self.staff_reason.clear()
+        self.refresh()
+
+    def verify_qr(self) -> None:
+        res = hqs.verify_act_qr(self.station, self.qr_input.toPlainText())
+        self.verify_result.setStyleSheet("color: #006000;" if res.ok else "color: #a00000;")
+        self.verify_result.setText(res.message)
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt name
+        for t in self._threads:
+            try:
+                if t.isRunning():
+                    t.quit()
+                    t.wait(5000)
+            except RuntimeError:  # already deleted
+                pass
+        super().closeEvent(event)
+
+
+__all__ = ["HqWindow", "QtCore"]

@@ -1,0 +1,185 @@
+"""Fixtures of the server tests: a real PostgreSQL started in a temp dir, a real server process
+on 127.0.0.1, and HQ station databases holding a played exam day."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+def _as_postgres(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+class PgServer:
+    def __init__(self, base: Path):
+        self.bin = pg_bin()
+        self.dir = base / "pgdata"
+        self.sock = base / "sock"
+        self.port = free_port()
+        self.n = 0
+
+    def start(self) -> None:
+        base = self.dir.parent
+        base.mkdir(parents=True, exist_ok=True)
+        self.sock.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(base, "postgres", "postgres")
+            shutil.chown(self.sock, "postgres", "postgres")
+        _as_postgres([str(self.bin / "initdb"), "-D", str(self.dir), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                      "--no-locale"])
+        opts = (f"-p {self.port} -k {self.sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir), "-o", opts, "-w", "-l",
+                      str(base / "pg.log"), "start"])
+
+    def stop(self) -> None:
+        _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir), "-m", "immediate", "-w", "stop"])
+
+    def url(self, db: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"
+
+    def new_db(self) -> str:
+        import psycopg
+
+        self.n += 1
+        name = f"auditoria_t{self.n}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as c:
+            c.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL binaries not found in /usr/lib/postgresql/*/bin (apt-get install postgresql)")
+    import tempfile
+
+    # outside pytest's root-only temp tree: the postgres user must be able to reach it
+    base = Path(tempfile.mkdtemp(prefix="auditoria-pg-"))
+    os.chmod(base, 0o755)
+    server = PgServer(base / "pg")
+    try:
+        server.start()
+    except subprocess.CalledProcessError as e:
+        shutil.rmtree(base, ignore_errors=True)
+        raise AssertionError(f"could not start PostgreSQL: {e.stderr}") from None
+    yield server
+    server.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def server_db(request, tmp_path):
+    """A fresh server database address: a SQLite file, or a new database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "server.db")
+    return request.getfixturevalue("pg").new_db()
+
+
+def cli(*args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    res = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, timeout=120)
+    if check and res.returncode != 0:
+        raise AssertionError(f"auditoria {' '.join(args)} -> {res.returncode}\n{res.stdout}\n{res.stderr}")
+    return res
+
+
+class LiveServer:
+    """``auditoria serve`` as a real subprocess on 127.0.0.1."""
+
+    def __init__(self, db: str, log: Path, workers: int = 1):
+        self.db = db
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.fh = open(log, "w")  # noqa: SIM115 - kept open for the process's life
+        self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--db", db, "--host", "127.0.0.1",
+                                      "--port", str(self.port), "--workers", str(workers)], cwd=ROOT,
+                                     stdout=self.fh, stderr=subprocess.STDOUT)
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited: {log.read_text()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"server did not start: {log.read_text()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.fh.close()
+
+    def add_ppe(self, code: str, region: str = "66", name: str = "МАОУ СОШ № 8") -> str:
+        cli("server", "add-ppe", "--db", self.db, "--region", region, "--msu", "043", "--ppe", code, "--name", name)
+        return self.enroll_code(code, region)
+
+    def enroll_code(self, code: str, region: str = "66") -> str:
+        import json
+
+        out = cli("server", "enroll-code", "--db", self.db, "--ppe", code, "--region", region, "--json")
+        return json.loads(out.stdout)["code"]
+
+
+@pytest.fixture
+def live(server_db, tmp_path):
+    srv = LiveServer(server_db, tmp_path / "server.log")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def hq_template(demo_template, tmp_path_factory) -> Path:
+    from tests.server.dayfactory import build_hq_day
+
+    return build_hq_day(demo_template, tmp_path_factory.mktemp("hqday"))
+
+
+@pytest.fixture
+def hq_db(hq_template, tmp_path) -> Path:
+    """A copy of the played HQ day (with its keys: a fresh station identity per test is not needed)."""
+    d = tmp_path / "hq"
+    d.mkdir()
+    dst = d / "hq.db"
+    shutil.copy(hq_template, dst)
+    return dst
+
+
+def copy_hq(src: Path, dst: Path) -> Path:
+    shutil.copy(src, dst)
+    return dst

@@ -1,0 +1,239 @@
+"""End to end: a real server process, a real HQ database, SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from app.server.db import make_engine
+from app.services.station import Station
+from app.sync import protocol as P
+from app.sync.client import Backoff, sync_once, sync_status
+from app.transfer.keys import station_keys
+from tests.server.conftest import cli
+
+FAST = Backoff(base=0.05, cap=0.5, attempts=6)
+
+
+def server_events(db: str) -> dict[str, tuple]:
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, station, seq, hash FROM events").all()
+    engine.dispose()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def signed(st: Station, url: str, method: str, path: str, body: dict | None = None, **kw) -> httpx.Response:
+    raw = b"" if body is None else json.dumps(body).encode()
+    headers = P.sign_headers(station_keys(st), method, path, raw, **kw)
+    return httpx.request(method, url + path, content=raw or None, headers=headers, timeout=30)
+
+
+def test_demo_day_sync_matches_stations(live, hq_db):
+    code = live.add_ppe("0412")
+    out = cli("sync", "--db", str(hq_db), "--server", live.url, "--enroll", code, "--json")
+    res = json.loads(out.stdout)
+    st = Station.open(hq_db)
+    local = {e.id: (e.station, e.seq, e.hash) for e in st.log.all()}
+    assert res["outcome"] == "accepted" and res["sent"] == len(local) and res["rejected"] == []
+    assert len(st.log.stations()) == 4  # three room stations and the HQ itself
+    assert server_events(live.db) == local
+    # the server's figures are the stations' own projections
+    rep = httpx.get(live.url + "/api/v1/monitoring", params={"ppe": "66/0412"}).json()
+    rooms = {r["room"]: r for r in rep["rooms"]}
+    for room in ("0101", "0102", "0103", "0201"):
+        state = st.room_state(room)
+        c = state.counts()
+        for k in ("assigned", "present", "absent", "late", "removed", "finished_early", "exits", "extra_sheets",
+                  "corrections", "appeals"):
+            assert rooms[room][k] == c[k], (room, k)
+        assert rooms[room]["exit_minutes"] == round(state.exit_minutes(), 1)
+        assert rooms[room]["incidents"] == len(state.incidents)
+    assert rooms["0101"]["absent"] == 2 and rooms["0102"]["absent"] == 3 and rooms["0101"]["removed"] == 1
+    assert rooms["0101"]["exit_minutes"] == 11.0 and rooms["0101"]["extra_sheets"] == 1  # the voided sheet is out
+    day = rep["days"][0]
+    assert day["assigned"] == 180 and day["present"] == sum(r["present"] for r in rep["rooms"])
+    # every figure traces to its events
+    evs = httpx.get(live.url + "/api/v1/monitoring/events",
+                    params={"ppe": "66/0412", "day": "2026-06-04/01", "metric": "absent", "room": "0102"}).json()
+    assert evs["count"] == 3 and {e["kind"] for e in evs["events"]} == {"absent"}
+    status = sync_status(st, live.url)
+    assert status["servers"][0]["outcome"] == "accepted" and status["servers"][0]["pending_events"] == 0
+
+
+def test_idempotent_resend_and_conflict(live, hq_db):
+    code = live.add_ppe("0412")
+    st = Station.open(hq_db)
+    first = sync_once(st, live.url, enroll_code=code, backoff=FAST)
+    assert first.outcome == "accepted" and first.sent > 0
+    again = sync_once(st, live.url, backoff=FAST)
+    assert again.outcome == "accepted" and again.sent == 0 and again.batches == 0
+    # resend a whole chain by hand: every event is a duplicate, nothing stored twice
+    chain = st.log.of_station(st.station_id)
+    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [e.to_dict() for e in chain]})
+    assert r.status_code == 200 and r.json()["inserted"] == 0 and r.json()["duplicates"] == len(chain)
+    # same id and seq, other body: refused as a conflict, nothing changes
+    bad = chain[3].to_dict() | {"author": "ORG99"}
+    from app.domain.event import Event
+
+    bad["hash"] = Event.from_dict(bad).compute_hash()
+    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [bad]})
+    assert r.status_code == 409 and r.json()["error"] == "fork" and "seq 4" in r.json()["reason"]
+    assert len(server_events(live.db)) == st.log.count()
+
+
+def test_chain_checks_refuse_altered_gap_and_fork(live, hq_db):
+    from app.domain.event import Event
+
+    code = live.add_ppe("0412")
+    st = Station.open(hq_db)
+    sync_once(st, live.url, enroll_code=code, backoff=FAST, pull=False)
+    # a new station chain arrives with a hole in it
+    room_chain = st.log.of_station(sorted(s for s in st.log.stations() if s.startswith("room"))[0])
+    fake = [Event.from_dict(e.to_dict() | {"station": "room-new", "id": f"x{e.seq}"}) for e in room_chain[:4]]
+    sealed, prev = [], "0" * 64
+    for e in fake:
+        e = Event.from_dict(e.to_dict() | {"prev_hash": prev, "hash": ""}).sealed()
+        sealed.append(e)
+        prev = e.hash
+    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [sealed[0].to_dict(), sealed[2].to_dict()]})
+    assert r.status_code == 409 and r.json()["error"] == "gap" and "gap before seq 3" in r.json()["reason"]
+    altered = sealed[0].to_dict() | {"kind": "absent"}
+    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [altered]})
+    assert r.status_code == 409 and r.json()["error"] == "altered"
+    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [e.to_dict() for e in sealed[:2]]})
+    assert r.status_code == 200 and r.json()["inserted"] == 2
+    # a fork: seq 3 that does not follow the stored seq 2
+    forked = Event.from_dict(sealed[2].to_dict() | {"prev_hash": "f" * 64, "hash": ""}).sealed()
+    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [forked.to_dict()]})
+    assert r.status_code == 409 and r.json()["error"] == "fork"
+    # resumes from the server's high-water mark
+    heads = signed(st, live.url, "GET", "/api/v1/heads").json()["heads"]
+    assert heads["room-new"]["seq"] == 2
+
+
+def test_auth_refusals(live, hq_db, tmp_path):
+    code = live.add_ppe("0412")
+    st = Station.open(hq_db)
+    sync_once(st, live.url, enroll_code=code, backoff=FAST, pull=False)
+    url = live.url
+    assert httpx.get(url + "/api/v1/heads").status_code == 401  # unsigned
+    # the code is single-use
+    r = cli("sync", "--db", str(hq_db), "--server", url, "--enroll", code, "--json", check=False)
+    assert json.loads(r.stdout)["outcome"] == "accepted"  # same station, same key: idempotent re-enroll
+    other = Station.create(tmp_path / "other.db", role="hq")
+    r = cli("sync", "--db", str(tmp_path / "other.db"), "--server", url, "--enroll", code, check=False)
+    assert r.returncode == 2 and "already used" in r.stderr
+    # a key that is not the enrolled station's
+    body = b""
+    forged = P.sign_headers(station_keys(other), "GET", "/api/v1/heads", body)
+    forged[P.H_STATION] = st.station_id
+    r = httpx.get(url + "/api/v1/heads", headers=forged)
+    assert r.status_code == 401 and r.json()["error"] == "bad-signature"
+    # replay: the same signed request twice
+    h = P.sign_headers(station_keys(st), "GET", "/api/v1/heads", body)
+    assert httpx.get(url + "/api/v1/heads", headers=h).status_code == 200
+    r = httpx.get(url + "/api/v1/heads", headers=h)
+    assert r.status_code == 401 and r.json()["error"] == "replay"
+    # stale
+    import time
+
+    r = signed(st, url, "GET", "/api/v1/heads", ts=int(time.time()) - 3600)
+    assert r.status_code == 401 and r.json()["error"] == "stale"
+    # signature over another path or body does not carry over
+    h = P.sign_headers(station_keys(st), "GET", "/api/v1/days", body)
+    assert httpx.get(url + "/api/v1/heads", headers=h).status_code == 401
+    # another exam point's HQ cannot write this exam point's chains
+    code2 = live.add_ppe("0413", name="СОШ № 4")
+    intruder_db = tmp_path / "intruder.db"
+    intruder = Station.create(intruder_db, role="hq")
+    from app.sync.client import enroll
+
+    enroll(intruder, url, code2)
+    chain = st.log.of_station(st.station_id)
+    r = signed(intruder, url, "POST", "/api/v1/events", {"events": [e.to_dict() for e in chain[:3]]})
+    assert r.status_code == 403 and r.json()["error"] == "other-ppe"
+    heads = signed(intruder, url, "GET", "/api/v1/heads").json()
+    assert heads["ppe"] == "66/0413" and heads["heads"] == {}
+    # and reads only its own days
+    assert signed(intruder, url, "GET", "/api/v1/list?day=2026-06-04%2F01").status_code == 404
+
+
+def test_pull_days_and_list(live, tmp_path):
+    """A fresh HQ enrolls and receives the list the authority uploaded."""
+    from app.services.demo import build_demo
+
+    code = live.add_ppe("0412")
+    _, people, _ = build_demo()
+    lst = tmp_path / "list.csv"
+    head = ("region,ppe_code,exam_date,subject_code,room,seat,participant_code,last_name,first_name,middle_name,"
+            "document_series,document_number,school_code,special_conditions")
+    rows = [f"66,0412,2026-06-04,01,{p.room},{p.seat},{p.code},{p.last_name},{p.first_name},{p.middle_name},"
+            f"{p.document_series},{p.document_number},{p.school_code},{'ovz' if p.ovz else ''}" for p in people]
+    lst.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    up = json.loads(cli("server", "upload-list", "--db", live.db, str(lst), "--json").stdout)
+    assert up["rows"] == 180 and up["days"] == ["2026-06-04/01"]
+    hq = Station.create(tmp_path / "fresh.db", role="hq")
+    res = sync_once(hq, live.url, enroll_code=code, backoff=FAST)
+    assert res.outcome == "accepted" and res.pulled_days == ["2026-06-04/01"]
+    hq = Station.open(tmp_path / "fresh.db")
+    assert hq.point.code == "0412" and len(hq.plan.participants) == 180
+    assert hq.plan.participants[people[0].code].last_name == people[0].last_name
+    again = sync_once(hq, live.url, backoff=FAST)
+    assert again.pulled_days == [] and again.list_notes == []
+
+
+def test_bad_input_to_cli(live, tmp_path):
+    r = cli("server", "add-ppe", "--db", live.db, "--region", "6", "--msu", "043", "--ppe", "0412", "--name", "x",
+            check=False)
+    assert r.returncode == 2 and "--region must be 2 digits" in r.stderr and "Traceback" not in r.stderr
+    r = cli("server", "enroll-code", "--db", live.db, "--ppe", "9999", check=False)
+    assert r.returncode == 2 and "no exam point 9999" in r.stderr
+    hq = Station.create(tmp_path / "h.db", role="hq")
+    hq.close()
+    r = cli("sync", "--db", str(tmp_path / "h.db"), "--server", live.url, check=False)
+    assert r.returncode == 2 and "not enrolled" in r.stderr
+    r = cli("sync", "--db", str(tmp_path / "h.db"), "--server", "http://example.org", check=False)
+    assert r.returncode == 2 and "plain HTTP" in r.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html", "openapi"])
+def test_exports_and_pages(live, hq_db, fmt):
+    code = live.add_ppe("0412")
+    st = Station.open(hq_db)
+    sync_once(st, live.url, enroll_code=code, backoff=FAST, pull=False)
+    total_absent = sum(st.room_state(r).counts()["absent"] for r in st.plan.rooms)
+    if fmt == "csv":
+        import csv
+        import io
+
+        r = httpx.get(live.url + "/monitoring.csv")
+        rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+        day = next(x for x in rows if x["level"] == "day")
+        assert int(day["absent"]) == total_absent and int(day["assigned"]) == 180
+        assert {x["level"] for x in rows} == {"day", "ppe", "room", "school"}
+        assert int(day["incidents:removal"]) == 4
+    elif fmt == "xlsx":
+        import io
+
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(httpx.get(live.url + "/monitoring.xlsx").content))
+        assert wb.sheetnames == ["days", "ppe", "rooms", "schools"]
+        head = [c.value for c in wb["days"][1]]
+        assert wb["days"].cell(2, head.index("absent") + 1).value == total_absent
+    elif fmt == "html":
+        html = httpx.get(live.url + "/monitoring", params={"ppe": "66/0412"}).text
+        assert "<svg" in html and 'id="by-school"' in html and 'id="by-room"' in html
+        assert "/monitoring/events?metric=absent" in html
+        page = httpx.get(live.url + "/monitoring/events", params={"ppe": "66/0412", "day": "2026-06-04/01",
+                                                                  "metric": "removed"}).text
+        assert page.count("<td class=\"l\">removal</td>") == 4
+        for p in st.plan.participants.values():  # no names on the authority's pages
+            assert p.last_name not in html and p.last_name not in page
+    else:
+        spec = httpx.get(live.url + "/openapi.json").json()
+        assert "/api/v1/events" in spec["paths"] and "/api/v1/monitoring" in spec["paths"]
+        assert httpx.get(live.url + "/docs").status_code == 200
