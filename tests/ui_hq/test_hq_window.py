@@ -198,3 +198,16 @@ def test_setup_package_from_the_window_opens_at_the_room(qtbot, day, tmp_path):
     assert st.home_room == "0203" and opened.hq.station == hq.station_id
     assert win.export_setup_for("0203", tmp_path / "missing" / "x.pkg") is None
     assert "no such folder" in win.message.text()
+
+
+@pytest.mark.xfail(strict=True, reason="app.forms build_act takes the GEK member from the incident's payload, "
+                                       "not from the act-drawn event HQ records (forms area)")
+def test_printed_act_names_the_gek_member_chosen_at_hq(day):
+    from pypdf import PdfReader
+
+    hq, rooms, _ = day
+    item = next(a for a in hqs.pending_acts(hq) if a.form == "ППЭ-21")
+    hqs.draw_act(hq, item, "GEK02")
+    item = next(a for a in hqs.acts(hq) if a.incident and a.incident.id == item.incident.id)
+    text = "".join(p.extract_text() for p in PdfReader(hqs.print_act(hq, item)).pages)
+    assert hq.plan.staff["GEK02"].last_name in text
