@@ -256,3 +256,15 @@ def test_audio_lockout_advice_shown_on_late_admission(window, station, clock):
     assert last.kind == "late" and last.participant == ps[1].code  # recorded: the organizer decides
     text = window.advice.toPlainText()
     assert "listening part is in progress" in text and "no personal replay" in text
+
+
+def test_room_log_lists_every_mark_with_voided_struck_through(window, station):
+    p = station.plan.room_participants("0101")[0]
+    wrong = station.record("absent", "0101", p.code, at="09:05")
+    station.void("0101", wrong.event.id, "came in after all")
+    station.record("admitted", "0101", p.code, at="09:06")
+    seen = []
+    run_dialog(window.show_room_log, lambda d: (seen.append(d.view.toHtml()), d.accept()))
+    html = seen[0]
+    assert "line-through" in html and "came in after all" in html
+    assert html.count("<li") == 3

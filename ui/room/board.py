@@ -11,7 +11,10 @@ class BoardWindow(QtWidgets.QWidget):
         super().__init__(None, Qt.WindowType.Window)
         self._owner = parent
         self.setObjectName("board")
-        self.setAccessibleName("Board")
+        from app.i18n import _
+
+        self.setAccessibleName(_("Board"))
+        self.setWindowTitle(_("Board"))
         self.setStyleSheet("QWidget#board { background: #000; } QLabel { color: #fff; }")
         self.setAutoFillBackground(True)
         lay = QtWidgets.QVBoxLayout(self)

@@ -358,6 +358,33 @@ class TimelineDialog(QtWidgets.QDialog):
         lay.addWidget(close)
 
 
+class RoomLogDialog(QtWidgets.QDialog):
+    """Every mark in the room in the order recorded; voided ones struck through with the reason."""
+
+    def __init__(self, station: Station, room: str, names: dict[str, str], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Room log"))
+        self.resize(900, 560)
+        lay = QtWidgets.QVBoxLayout(self)
+        self.view = QtWidgets.QTextBrowser(self)
+        self.view.setAccessibleName(_("Room log"))
+        state = station.room_state(room)
+        rows = []
+        for e in sorted(station.log.for_room(station.day.key, room), key=lambda e: (e.station, e.seq)):
+            text = html.escape(describe(station, e, names))
+            v = state.voided.get(e.id)
+            if v is not None:
+                why = html.escape(str(v.payload.get("reason", "")))
+                rows.append(f"<li><s>{text}</s> — <i>{html.escape(_('voided'))}: {why}</i></li>")
+            else:
+                rows.append(f"<li>{text}</li>")
+        self.view.setHtml(f"<ol>{''.join(rows) or html.escape(_('No marks yet.'))}</ol>")
+        lay.addWidget(self.view)
+        close = QtWidgets.QPushButton(_("Close"), self)
+        close.clicked.connect(self.accept)
+        lay.addWidget(close)
+
+
 class EndOfExamDialog(QtWidgets.QDialog):
     """Collection checklist, materials counts, the ППЭ-05-02 checks, finished per participant, room closed."""
 

@@ -29,6 +29,7 @@ from ui.room.dialogs import (
     EndOfExamDialog,
     ExtraSheetDialog,
     NoDocumentDialog,
+    RoomLogDialog,
     SeatDialog,
     StartOfDayDialog,
     TimelineDialog,
@@ -65,6 +66,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("finished", N_("Handed in"), "Ctrl+H", N_("&Participant"), True),
     ActionSpec("timeline", N_("Timeline…"), "Ctrl+T", N_("&Participant")),
     ActionSpec("open_day", N_("Start of the day…"), "Ctrl+O", N_("&Room")),
+    ActionSpec("room_log", N_("Room log…"), "Ctrl+J", N_("&Room")),
     ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room")),
     ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room")),
     ActionSpec("audio_start", N_("Listening part started"), "Ctrl+Shift+A", N_("&Room")),
@@ -97,6 +99,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             or sorted(station.plan.rooms)[0]
         self.current = ""
         self._state = None
+        self._minutes_out: dict[str, int] = {}
         self.names: dict[str, str] = {}
         self.assigned: dict[str, str] = {}
         self.rows: dict[str, int] = {}
@@ -209,7 +212,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             "absent": lambda: self.quick("absent"), "seat": self.change_seat, "exit": lambda: self.quick("exit"),
             "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
             "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
-            "open_day": self.start_of_day, "instruction": lambda: self.mark("instruction-given"),
+            "open_day": self.start_of_day, "room_log": self.show_room_log, "instruction": lambda: self.mark("instruction-given"),
             "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
             "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
             "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
@@ -330,7 +333,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         if reread or self._state is None:
             self._state = self.state()
         state = self._state
-        self.seatmap.refresh(state, self.names, self.assigned)
+        self.seatmap.refresh(state, self.names, self.assigned, self._minutes_out)
         for code, i in self.rows.items():
             p = state.participants[code]
             key = display_status(p.status, p.late)
@@ -430,6 +433,10 @@ class RoomWindow(QtWidgets.QMainWindow):
     def _exits(self) -> None:
         rows = room_ops.open_exits(self.station, self.room, state=self._state)
         tz = self.tz
+        minutes = {x.code: int(x.minutes) for x in rows}
+        if minutes or self._minutes_out:
+            self.seatmap.refresh(self._state, self.names, self.assigned, minutes)
+        self._minutes_out = minutes
         self.exits.setRowCount(len(rows))
         for i, x in enumerate(rows):
             cells = (self.names.get(x.code, x.code), format_time(x.since, tz), f"{int(x.minutes)}")
@@ -460,7 +467,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             if code != self.current:
                 self.current = code
                 self.seatmap.select(code)
-                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned)
+                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned, self._minutes_out)
 
     def visible_codes(self) -> list[str]:
         return [c for c, i in sorted(self.rows.items(), key=lambda r: r[1]) if not self.table.isRowHidden(i)]
@@ -680,6 +687,11 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.need_participant()
             return
         dlg = TimelineDialog(self.station, self.room, code, self.names, self)
+        self.open_dialog = dlg
+        dlg.exec()
+
+    def show_room_log(self) -> None:
+        dlg = RoomLogDialog(self.station, self.room, self.names, self)
         self.open_dialog = dlg
         dlg.exec()
 
