@@ -47,6 +47,8 @@ def main(out: str = "docs/screenshots", lang: str = "ru") -> int:
         screen.grabWindow(0).save(str(outdir / name))
         print(outdir / name)
 
+    win.table.selectRow(7)
+    win.export_setup_for("0204", tmp / "0204-setup.pkg")
     grab("hq-overview.png")
     win.tabs.setCurrentIndex(1)
     grab("hq-acts.png")

@@ -83,9 +83,13 @@ def self_test(args: argparse.Namespace) -> int:
     shown: list = []
 
     def open_window(station, room: str) -> str:
+        from ui.qt import QtCore
         from ui.room.window import RoomWindow
+        from ui.settings import Settings
 
-        win = RoomWindow(station, room=room)
+        # settings in the scratch folder: a self-test leaves the user's settings alone
+        ini = QtCore.QSettings(str(station.path.parent / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+        win = RoomWindow(station, room=room, settings=Settings(ini), ask_start=False)
         shown.append(win)
         win.show()
         app.processEvents()

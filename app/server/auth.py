@@ -147,9 +147,53 @@ def enroll(engine: Engine, method: str, path: str, body: bytes, headers, data: d
 
 
 def station_keys_of(engine: Engine) -> dict:
-    """Public identities of enrolled stations (for verifying printed acts)."""
+    """Public identities of enrolled HQ stations and of the room stations they vouched for (acts)."""
     from app.transfer.keys import PublicIdentity, unb64
 
     with engine.connect() as conn:
+        peers = conn.execute(select(t.peer_keys)).all()
         rows = conn.execute(select(t.stations)).all()
-    return {r.station: PublicIdentity(r.station, r.role, unb64(r.sign_pk), unb64(r.box_pk)) for r in rows}
+    out = {r.station: PublicIdentity(r.station, r.role, unb64(r.sign_pk), unb64(r.box_pk)) for r in peers}
+    out.update({r.station: PublicIdentity(r.station, r.role, unb64(r.sign_pk), unb64(r.box_pk)) for r in rows})
+    return out
+
+
+def register_peers(engine: Engine, caller: Caller, data: dict) -> dict:
+    """An HQ registers the public keys of its room stations (paired through USB set-up packages)."""
+    keys = data.get("keys") if isinstance(data, dict) else None
+    if not isinstance(keys, list) or len(keys) > 1000:
+        raise Rejected(422, "malformed", "keys must be a list (at most 1000)")
+    try:
+        return _register_peers(engine, caller, keys)
+    except DBIntegrityError:  # another worker registered the same key this instant: ask again
+        raise Rejected(503, "busy", "try again") from None
+
+
+def _register_peers(engine: Engine, caller: Caller, keys: list) -> dict:
+    added = same = 0
+    now = now_iso()
+    with engine.begin() as conn:
+        for k in keys:
+            if not isinstance(k, dict) or not isinstance(k.get("station"), str) or not k["station"]:
+                raise Rejected(422, "malformed", "each key needs station, sign_pk, box_pk")
+            ident = _public(k.get("sign_pk") or "", k.get("box_pk") or "", k["station"], str(k.get("role", "room")))
+            if k["station"] == caller.station:
+                continue
+            enrolled = conn.execute(select(t.stations.c.station).where(t.stations.c.station == k["station"])).first()
+            if enrolled is not None:
+                raise Rejected(403, "other-station", f"station {k['station']} is enrolled itself")
+            chain = conn.execute(select(t.chains.c.ppe).where(t.chains.c.station == k["station"])).first()
+            if chain is not None and chain.ppe != caller.ppe:
+                raise Rejected(403, "other-ppe", f"station {k['station']} delivers for exam point {chain.ppe}")
+            have = conn.execute(select(t.peer_keys).where(t.peer_keys.c.station == k["station"])).first()
+            if have is not None:
+                if have.sign_pk != k["sign_pk"] or have.ppe != caller.ppe:
+                    raise Rejected(409, "key-differs", f"station {k['station']} is registered with another key")
+                same += 1
+                continue
+            conn.execute(insert(t.peer_keys).values(station=k["station"], ppe=caller.ppe, role=ident.role,
+                                                    sign_pk=k["sign_pk"], box_pk=k["box_pk"],
+                                                    fingerprint=ident.fingerprint, vouched_by=caller.station,
+                                                    at=now))
+            added += 1
+    return {"added": added, "known": same}

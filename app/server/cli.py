@@ -27,6 +27,11 @@ def cmd_serve(args) -> int:
     for f in (args.cert, args.key):
         if f and not os.path.isfile(f):
             raise UserError(f"{f}: no such file")
+    if args.viewer_password_file:
+        pf = args.viewer_password_file
+        if not os.path.isfile(pf) or not open(pf, encoding="utf-8").read().strip():  # noqa: SIM115
+            raise UserError(f"{pf}: no such file, or it is empty")
+        os.environ["AUDITORIA_VIEWER_PASSWORD_FILE"] = os.path.abspath(pf)
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
     try:
@@ -43,7 +48,10 @@ def cmd_serve(args) -> int:
     log = logjson.setup()
     scheme = "https" if args.cert else "http"
     logjson.info(log, "starting", url=f"{scheme}://{args.host}:{args.port}", db=safe_url(args.db),
-                 workers=args.workers)
+                 workers=args.workers, viewer_password=bool(args.viewer_password_file))
+    if not args.viewer_password_file and not _is_loopback(args.host):
+        logjson.info(log, "warning: monitoring pages are open to anyone who reaches this address; "
+                          "give --viewer-password-file")
     uvicorn.run("app.server.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 ssl_certfile=args.cert, ssl_keyfile=args.key, access_log=False, log_level="warning",
                 timeout_graceful_shutdown=5)
@@ -109,6 +117,7 @@ def register(sub, common) -> None:
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.add_argument("--cert", help="TLS certificate (PEM); required off loopback")
     p.add_argument("--key", help="TLS private key (PEM)")
+    p.add_argument("--viewer-password-file", help="file holding the password of the monitoring pages (HTTP Basic)")
     p.set_defaults(func=cmd_serve)
 
     srv = sub.add_parser("server", help="administer the municipal server database")

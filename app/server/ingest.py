@@ -56,35 +56,98 @@ class IngestResult:
                 "duplicates": self.duplicates, "heads": self.heads}
 
 
-def event_hash(d: dict) -> str:
-    """The station's hash of an event dict (same bytes as ``Event.compute_hash``, without building objects)."""
+# One encoder made once: json.dumps with options builds a new encoder per call (hot path, pitfalls §8).
+_CANON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_esc = json.encoder.encode_basestring  # the C escaper json uses for str with ensure_ascii=False
+_V = str(FORMAT_VERSION)
+
+
+def event_hash_slow(d: dict) -> str:
+    """Reference: the hash as ``Event.compute_hash`` builds it (canonical JSON of every field but the hash)."""
     h = {k: d[k] for k in _FIELDS}
     h["v"] = FORMAT_VERSION
-    return hashlib.sha256(json.dumps(h, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-                          .encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANON(h).encode("utf-8")).hexdigest()
 
 
-def _check_shape(i: int, d: Any) -> None:
+def _s(v: str | None) -> str:
+    return "null" if v is None else _esc(v)
+
+
+def event_hash(d: dict) -> str:
+    """The same bytes as ``event_hash_slow`` written out field by field in sorted key order — the hot
+    path of ingest (tests compare both on random events; shape is checked before, so types are known)."""
+    p = d["payload"]
+    text = "".join((
+        '{"at":', _esc(d["at"]), ',"author":', _esc(d["author"]), ',"day":', _s(d["day"]),
+        ',"id":', _esc(d["id"]), ',"kind":', _esc(d["kind"]), ',"participant":', _s(d["participant"]),
+        ',"payload":', _CANON(p) if p else "{}", ',"prev_hash":', _esc(d["prev_hash"]),
+        ',"recorded_at":', _esc(d["recorded_at"]), ',"room":', _s(d["room"]), ',"seq":', str(d["seq"]),
+        ',"station":', _esc(d["station"]), ',"tz":', _esc(d["tz"]), ',"v":', _V, "}"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _shape_error(i: int, d: Any) -> Rejected:
+    """The precise reason an event failed the fast shape check (slow path, only on bad input)."""
     if not isinstance(d, dict):
-        raise Rejected(422, "malformed", f"event #{i}: not an object")
+        return Rejected(422, "malformed", f"event #{i}: not an object")
     for k in _STR:
-        if not isinstance(d.get(k), str) or not d[k]:
-            if k == "author" and d.get(k) == "":
-                continue
-            raise Rejected(422, "malformed", f"event #{i}: field {k!r} missing or not text")
+        if not isinstance(d.get(k), str) or (not d[k] and k != "author"):
+            return Rejected(422, "malformed", f"event #{i}: field {k!r} missing or not text")
     for k in _OPT:
         if d.get(k) is not None and not isinstance(d[k], str):
-            raise Rejected(422, "malformed", f"event #{i}: field {k!r} must be text or null")
+            return Rejected(422, "malformed", f"event #{i}: field {k!r} must be text or null")
     if not isinstance(d.get("seq"), int) or isinstance(d["seq"], bool) or d["seq"] < 1:
-        raise Rejected(422, "malformed", f"event #{i}: seq must be a positive integer")
+        return Rejected(422, "malformed", f"event #{i}: seq must be a positive integer")
     if not isinstance(d.get("payload"), dict):
-        raise Rejected(422, "malformed", f"event #{i}: payload must be an object")
+        return Rejected(422, "malformed", f"event #{i}: payload must be an object")
     if len(d["id"]) > 36 or len(d["at"]) != 27 or len(d["recorded_at"]) != 27 or len(d["hash"]) != 64:
-        raise Rejected(422, "malformed", f"event #{i} ({d['id'][:36]}): id, time or hash has the wrong length")
+        return Rejected(422, "malformed", f"event #{i} ({d['id'][:36]}): id, time or hash has the wrong length")
     if d.get("room") is not None and len(d["room"]) > 4:
-        raise Rejected(422, "malformed", f"event #{i} ({d['id']}): room longer than 4 characters")
+        return Rejected(422, "malformed", f"event #{i} ({d['id']}): room longer than 4 characters")
     if d.get("day") is not None and len(d["day"]) != 13:
-        raise Rejected(422, "malformed", f"event #{i} ({d['id']}): day must look like YYYY-MM-DD/SS")
+        return Rejected(422, "malformed", f"event #{i} ({d['id']}): day must look like YYYY-MM-DD/SS")
+    return Rejected(422, "malformed", f"event #{i}: unexpected fields or values")
+
+
+def _shape_ok(d: Any) -> bool:
+    try:
+        return (type(d) is dict and type(d["id"]) is str and 0 < len(d["id"]) <= 36 and type(d["station"]) is str
+                and d["station"] != "" and type(d["seq"]) is int and d["seq"] > 0 and type(d["at"]) is str
+                and len(d["at"]) == 27 and type(d["recorded_at"]) is str and len(d["recorded_at"]) == 27
+                and type(d["tz"]) is str and d["tz"] != "" and type(d["author"]) is str and type(d["kind"]) is str
+                and d["kind"] != "" and type(d["payload"]) is dict and type(d["prev_hash"]) is str
+                and type(d["hash"]) is str and len(d["hash"]) == 64
+                and (d["day"] is None or (type(d["day"]) is str and len(d["day"]) == 13))
+                and (d["room"] is None or (type(d["room"]) is str and len(d["room"]) <= 4))
+                and (d["participant"] is None or type(d["participant"]) is str))
+    except KeyError:
+        return False
+
+
+_PAYLOAD = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # as the station stores it
+_COLS = ("id", "ppe", "station", "seq", "at", "recorded_at", "tz", "author", "kind", "day", "room", "participant",
+         "payload", "prev_hash", "hash")
+
+
+def _bulk_insert(conn, rows: list[tuple]) -> None:
+    """One executemany of plain tuples: no per-row objects, no per-row parameter compilation (pitfalls §8).
+
+    sqlite3 runs it in C; on PostgreSQL the rows stream through COPY, in the same transaction, under the
+    same unique constraints (a violation aborts the batch, which is then re-evaluated)."""
+    if conn.dialect.name == "postgresql":
+        import psycopg
+
+        raw = conn.connection.driver_connection
+        try:
+            with raw.cursor() as cur, cur.copy(f"COPY events ({', '.join(_COLS)}) FROM STDIN") as cp:
+                for r in rows:
+                    cp.write_row(r)
+        except psycopg.IntegrityError as e:
+            raise _Raced(str(e.__class__.__name__)) from None
+        return
+    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    ph = ", ".join([mark] * len(_COLS))
+    conn.exec_driver_sql(f"INSERT INTO events ({', '.join(_COLS)}) VALUES ({ph})", rows)
 
 
 def prepare(batch: Any) -> dict[str, list[dict]]:
@@ -95,7 +158,8 @@ def prepare(batch: Any) -> dict[str, list[dict]]:
         raise Rejected(413, "too-large", f"a batch holds at most {MAX_BATCH} events, this one {len(batch)}")
     by_station: dict[str, list[dict]] = {}
     for i, d in enumerate(batch):
-        _check_shape(i, d)
+        if not _shape_ok(d):
+            raise _shape_error(i, d)
         if event_hash(d) != d["hash"]:
             raise Rejected(409, "altered", f"station {d['station']}: event seq {d['seq']} ({d['id']}) "
                                            "does not match its hash (altered)")
@@ -165,16 +229,14 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
             prev_seq, prev_hash = d["seq"], d["hash"]
             if d["day"]:
                 days.add(d["day"])
-            new_rows.append({
-                "id": d["id"], "ppe": ppe, "station": st, "seq": d["seq"], "at": d["at"],
-                "recorded_at": d["recorded_at"], "tz": d["tz"], "author": d["author"], "kind": d["kind"],
-                "day": d["day"], "room": d["room"], "participant": d["participant"],
-                "payload": json.dumps(d["payload"], ensure_ascii=False, sort_keys=True),
-                "prev_hash": d["prev_hash"], "hash": d["hash"]})
+            p = d["payload"]
+            new_rows.append((d["id"], ppe, st, d["seq"], d["at"], d["recorded_at"], d["tz"], d["author"], d["kind"],
+                             d["day"], d["room"], d["participant"], _PAYLOAD(p) if p else "{}", d["prev_hash"],
+                             d["hash"]))
         chain_moves.append((st, head_seq if head else None, prev_seq, prev_hash))
     now = now_iso()
     if new_rows:
-        conn.execute(insert(t.events), new_rows)
+        _bulk_insert(conn, new_rows)
     for st, old_seq, seq, h in chain_moves:
         if old_seq is None:
             conn.execute(insert(t.chains).values(station=st, ppe=ppe, seq=seq, hash=h, updated_at=now))

@@ -49,6 +49,31 @@ def _templates():
     return env
 
 
+def _qr_from_image(data: bytes) -> str:
+    """The Auditoria QR text in an uploaded photo or scan (zbarimg, as the forms area reads it)."""
+    import tempfile
+
+    from app.errors import UserError
+    from app.forms.verify import read_qr_image
+
+    if len(data) > 20 * 1024 * 1024:
+        raise Rejected(413, "too-large", "image over 20 MB")
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "upload.png"
+        p.write_bytes(data)
+        try:
+            return read_qr_image(p)
+        except UserError as e:
+            raise Rejected(422, "no-code", str(e).replace(str(p), "the image")) from None
+
+
+def _viewer_password() -> str:
+    path = os.environ.get("AUDITORIA_VIEWER_PASSWORD_FILE")
+    if not path:
+        return ""
+    return Path(path).read_text(encoding="utf-8").strip()
+
+
 def create_app(db: str | None = None) -> FastAPI:
     db = db or os.environ.get("AUDITORIA_SERVER_DB")
     if not db:
@@ -64,6 +89,27 @@ def create_app(db: str | None = None) -> FastAPI:
     app = FastAPI(title="Auditoria municipal server", version=__version__,
                   description="Signed sync API for exam-point HQ stations, monitoring figures, act verification.")
     app.state.engine = engine
+
+    viewer_password = _viewer_password()
+
+    @app.middleware("http")
+    async def viewers_only(request: Request, call_next):
+        """The authority's pages and figures need the viewer password when one is set (HTTP Basic)."""
+        path = request.url.path
+        if viewer_password and (path.startswith("/monitoring") or path.startswith(f"{API}/monitoring")):
+            import base64
+            import hmac
+
+            given = ""
+            auth = request.headers.get("authorization", "")
+            if auth.lower().startswith("basic "):
+                try:
+                    given = base64.b64decode(auth[6:]).decode("utf-8").partition(":")[2]
+                except (ValueError, UnicodeDecodeError):
+                    given = ""
+            if not hmac.compare_digest(given.encode(), viewer_password.encode()):
+                return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="Auditoria monitoring"'})
+        return await call_next(request)
 
     @app.middleware("http")
     async def access_log(request: Request, call_next):
@@ -146,6 +192,14 @@ def create_app(db: str | None = None) -> FastAPI:
         who = await caller(request, body)
         return await run_in_threadpool(push_plan, engine, who.ppe, parse_json(body))
 
+    @app.post(f"{API}/keys", tags=["sync"], summary="Register the public keys of the PPE's room stations")
+    async def api_keys(request: Request):
+        from app.server.auth import register_peers
+
+        body = await body_of(request)
+        who = await caller(request, body)
+        return await run_in_threadpool(register_peers, engine, who, parse_json(body))
+
     @app.get(f"{API}/days", tags=["sync"], summary="Exam days of the caller's PPE")
     async def api_days(request: Request):
         from app.server.plans import list_days
@@ -171,12 +225,16 @@ def create_app(db: str | None = None) -> FastAPI:
         evs = metric_events(engine, ppe, day, metric, room, school, kind)
         return {"ppe": ppe, "day": day, "metric": metric, "count": len(evs), "events": [e.to_dict() for e in evs]}
 
-    @app.post(f"{API}/verify", tags=["acts"], summary="Check a QR payload of a printed act")
+    @app.post(f"{API}/verify", tags=["acts"], summary="Check the QR text of a printed act, or a photo of it")
     async def api_verify(request: Request):
         from app.server.verify import verify_act
 
-        data = parse_json(await body_of(request))
-        payload = data.get("payload") if isinstance(data, dict) else None
+        body = await body_of(request)
+        if request.headers.get("content-type", "").startswith("image/"):
+            payload = await run_in_threadpool(_qr_from_image, body)
+        else:
+            data = parse_json(body)
+            payload = data.get("payload") if isinstance(data, dict) else None
         if not isinstance(payload, str):
             raise Rejected(422, "malformed", "payload (text) is required")
         return (await run_in_threadpool(verify_act, engine, payload)).to_dict()

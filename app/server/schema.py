@@ -147,3 +147,15 @@ ingests = Table(
 
 __all__ = ["metadata", "ppe", "enroll_codes", "stations", "nonces", "chains", "events", "days", "rooms",
            "participants", "ingests", "UniqueConstraint"]
+
+peer_keys = Table(
+    "peer_keys", metadata,
+    Column("station", String, primary_key=True),
+    Column("ppe", String(8), nullable=False),
+    Column("role", String, nullable=False),
+    Column("sign_pk", String, nullable=False),
+    Column("box_pk", String, nullable=False),
+    Column("fingerprint", String, nullable=False),
+    Column("vouched_by", String, nullable=False),  # the HQ station that registered it
+    Column("at", String(27), nullable=False),
+)

@@ -1,10 +1,19 @@
-"""Act verification: a QR payload from a printed act → valid / invalid / superseded, with its record.
+"""Act verification: the QR text of a printed form or act → valid / invalid / superseded, with its record.
 
-When the forms area provides ``app.forms.qr.verify_payload`` it is used; until then a small
-adapter reads the payload format below and checks the signature with the registered station
-keys. Payload: ``AUDQ1.<base64url JSON>.<base64url Ed25519 signature over the JSON bytes>``;
-the JSON names at least ``station`` and ``doc`` (document id), and usually ``form``, ``ppe``,
-``room``, ``participant``, ``sha256`` (hash of the document content) and key times.
+The payload and its signature are the forms area's (``app.forms.seal``: ``AU1:`` + base32 of
+canonical JSON and an Ed25519 signature). The server checks the signature with the key of the
+station named in it — an enrolled HQ, or a room station its HQ vouched for — then looks the
+document up in the events it holds:
+
+- the signer's chain at the moment of printing (``q``/``h``) must be the chain the server has
+  (else the paper does not come from the record the server holds);
+- the paper is *superseded* when the event it documents was voided, or a void was recorded in
+  its room (for its participant, if it names one) after it was printed: the record changed, the
+  paper must be printed again.
+
+The document's content hash cannot be rebuilt here (the server holds no names), so "superseded"
+relies on the record's corrections; a station with the full record checks the content itself
+(``auditoria verify-act --db``).
 """
 
 from __future__ import annotations
@@ -13,11 +22,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, select
 
 from app.server import schema as t
-
-PREFIX = "AUDQ1"
 
 
 @dataclass
@@ -33,92 +40,59 @@ class Verdict:
                 "superseded_by": self.superseded_by}
 
 
-def _decode(payload: str) -> tuple[dict, bytes, bytes]:
-    from app.transfer.keys import unb64
-
-    parts = payload.strip().split(".")
-    if len(parts) != 3 or parts[0] != PREFIX:
-        raise ValueError("not an Auditoria act code")
-    body = unb64(parts[1])
-    data = json.loads(body.decode("utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError("payload is not an object")
-    return data, body, unb64(parts[2])
+def _brief(r) -> dict[str, Any]:
+    return {"event": r.id, "station": r.station, "seq": r.seq, "kind": r.kind, "at": r.at, "ppe": r.ppe,
+            "day": r.day, "room": r.room, "participant": r.participant, "payload": json.loads(r.payload)}
 
 
-def encode_payload(keys, data: dict) -> str:
-    """Make a payload the way a station signs it (used by tests and by the adapter's round trip)."""
-    from app.transfer.keys import b64
-
-    body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return f"{PREFIX}.{b64(body)}.{b64(keys.sign(body))}"
-
-
-def _record(engine: Engine, data: dict) -> tuple[dict | None, dict | None]:
-    """The act-drawn event for this document, and a later act for the same form and target (superseding it)."""
-    doc = str(data.get("doc", ""))
-    with engine.connect() as conn:
-        rows = conn.execute(select(t.events).where(t.events.c.kind == "act-drawn")).all()
-        voids = {json.loads(r.payload).get("target") for r in conn.execute(
-            select(t.events.c.payload).where(t.events.c.kind == "void"))}
-    mine = None
-    acts = []
-    for r in rows:
-        p = json.loads(r.payload)
-        if r.id in voids:
-            continue
-        item = {"event": r.id, "station": r.station, "seq": r.seq, "at": r.at, "ppe": r.ppe, "room": r.room,
-                "participant": r.participant, "form": p.get("form"), "target": p.get("target"),
-                "document_id": p.get("document_id")}
-        acts.append(item)
-        if p.get("document_id") == doc:
-            mine = item
-    if mine is None:
-        return None, None
-    later = [a for a in acts if a["form"] == mine["form"] and a["target"] == mine["target"]
-             and a["participant"] == mine["participant"] and a["room"] == mine["room"] and a["at"] > mine["at"]]
-    return mine, (max(later, key=lambda a: a["at"]) if later else None)
-
-
-def verify_act(engine: Engine, payload: str) -> Verdict:
-    try:
-        from app.forms.qr import verify_payload  # type: ignore[import-not-found]
-    except ImportError:
-        verify_payload = None
-    if verify_payload is not None:  # the forms area's own format, checked with the registered keys
-        from app.server.auth import station_keys_of
-
-        try:
-            res = verify_payload(payload, station_keys_of(engine))
-            data = dict(getattr(res, "data", None) or (res.get("data") if isinstance(res, dict) else {}) or {})
-            ok = bool(getattr(res, "valid", None) if not isinstance(res, dict) else res.get("valid"))
-            if not ok:
-                reason = getattr(res, "reason", None) if not isinstance(res, dict) else res.get("reason")
-                return Verdict("invalid", str(reason or "signature does not verify"), data)
-            return _with_record(engine, Verdict("valid", "signature verified", data))
-        except (TypeError, AttributeError):
-            pass  # different signature than expected: fall back to the adapter below
-    try:
-        data, body, sig = _decode(payload)
-    except (ValueError, UnicodeDecodeError) as e:
-        return Verdict("invalid", f"cannot read the code: {e}")
+def verify_act(engine: Engine, text: str) -> Verdict:
+    from app.forms.seal import BadPayload, check_signature, parse
     from app.server.auth import station_keys_of
 
-    keys = station_keys_of(engine)
-    ident = keys.get(str(data.get("station", "")))
+    try:
+        sealed = parse(text)
+    except BadPayload as e:
+        return Verdict("invalid", str(e))
+    data = sealed.readable()
+    p = sealed.payload
+    ident = station_keys_of(engine).get(str(p.get("s", "")))
     if ident is None:
-        return Verdict("unknown-key", f"station {data.get('station')!r} is not registered on this server", data)
-    if not ident.verify(body, sig):
-        return Verdict("invalid", "the signature does not match the data (altered or forged)", data)
-    return _with_record(engine, Verdict("valid", "signature verified", data))
+        return Verdict("unknown-key", f"station {p.get('s')} is not known to this server (its HQ has not synced "
+                                      "its key)", data)
+    if not check_signature(sealed, ident):
+        return Verdict("invalid", "the signature does not match the data: the code was altered or forged", data)
+    v = Verdict("valid", "signature verified", data)
+    with engine.connect() as conn:
+        head = None
+        if isinstance(p.get("q"), int) and p["q"] > 0:
+            head = conn.execute(select(t.events).where(and_(t.events.c.station == p["s"],
+                                                            t.events.c.seq == p["q"]))).first()
+        if head is None:
+            v.reason += "; the record at the time of printing has not reached this server yet"
+            return v
+        from app.transfer.keys import unb64
 
-
-def _with_record(engine: Engine, v: Verdict) -> Verdict:
-    mine, later = _record(engine, v.data)
-    v.record = mine
-    if mine is None:
-        v.reason += "; the act is not (yet) in the events this server holds"
-    elif later is not None:
-        v.status, v.superseded_by = "superseded", later
-        v.reason = "signature verified, but a later act replaces this one"
+        if bytes.fromhex(head.hash) != unb64(p["h"]):
+            return Verdict("invalid", "signed, but over a record this server does not hold (the station's chain "
+                                      "differs)", data)
+        rows = conn.execute(select(t.events).where(and_(t.events.c.ppe == head.ppe, t.events.c.day == p.get("d"),
+                                                        t.events.c.room == p.get("r")))).all()
+    by_id = {r.id: r for r in rows}
+    short = str(p.get("e") or "")
+    doc_event = next((r for r in rows if short and r.id.replace("-", "").startswith(short)), None)
+    if doc_event is not None:
+        v.record = _brief(doc_event)
+    later_voids = []
+    for r in rows:
+        if r.kind != "void":
+            continue
+        target = by_id.get(json.loads(r.payload).get("target", ""))
+        if doc_event is not None and target is not None and target.id == doc_event.id:
+            later_voids.insert(0, r)
+        elif r.recorded_at > head.recorded_at and (not p.get("u") or (target is not None
+                                                                      and target.participant == p["u"])):
+            later_voids.append(r)
+    if later_voids:
+        v.status, v.superseded_by = "superseded", _brief(later_voids[0])
+        v.reason = "signature verified, but the record was corrected after printing: print the document again"
     return v

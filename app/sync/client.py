@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy import and_, delete, insert, select, update
 
 from app.errors import UserError
+from app.i18n import _
 from app.logs import get_logger
 from app.sync import protocol as P
 from app.sync import tables as T
@@ -93,9 +94,9 @@ def normalize_url(url: str) -> str:
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UserError(f"--server must be an http(s) URL, not {url!r}")
+        raise UserError(_("The server address must be an http(s) URL, not {url!r}").format(url=url))
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise UserError(f"{url}: plain HTTP is allowed only on this computer (127.0.0.1); use https://")
+        raise UserError(_("{url}: plain HTTP is allowed only on this computer (127.0.0.1); use https://").format(url=url))
     return url
 
 
@@ -236,9 +237,10 @@ def enroll(station, url: str, code: str, client: Client | None = None, backoff: 
             res = _with_retries(lambda: own.call("POST", f"{P.API}/enroll", body), backoff or Backoff(),
                                 lambda _r: None)
         except _Reject as e:
-            raise UserError(f"enrollment refused by {url}: {e.reason}") from None
+            raise UserError(_("Enrollment refused by {url}: {reason}").format(url=url, reason=e.reason)) from None
         except _Retry as e:
-            raise UserError(f"cannot reach {url} to enroll ({e.reason}); try again later") from None
+            raise UserError(_("Cannot reach {url} to enroll ({reason}); try again later").format(url=url, reason=e.reason)) \
+                from None
     finally:
         if client is None:
             own.close()
@@ -273,11 +275,12 @@ def sync_once(station, url: str, progress: Callable[[Progress], None] | None = N
             enroll(station, url, enroll_code, client, backoff)
         info = enrollment(station, url)
         if info is None:
-            raise UserError(f"this station is not enrolled with {url}: run sync once with --enroll CODE "
-                            "(the authority gives the code)")
+            raise UserError(_("This station is not enrolled with {url}: enroll it with the one-time code the "
+                              "authority gives (auditoria sync --enroll CODE)").format(url=url))
         result.ppe = info["ppe"]
         try:
             _push_plans(station, client, backoff, retried, report)
+            _push_keys(station, client, backoff, retried)
             _push_events(station, client, url, batch_size, backoff, retried, report, result)
             if pull:
                 _pull(station, client, url, backoff, retried, report, result)
@@ -324,6 +327,18 @@ def _push_plans(station, client: Client, backoff: Backoff, retried, report) -> N
                 "participants": [{"code": p.code, "room": p.room, "seat": p.seat, "school_code": p.school_code,
                                   "ovz": p.ovz} for p in plan.participants.values()]}
         _with_retries(lambda b=body: client.call("POST", f"{P.API}/plan", b), backoff, retried)
+
+
+def _push_keys(station, client: Client, backoff: Backoff, retried) -> None:
+    """The public keys of the room stations this HQ paired with, so the server can check their acts."""
+    try:
+        from app.transfer.records import trusted
+
+        peers = [tr.identity.to_dict() for tr in trusted(station.engine)]
+    except Exception:  # no transfer records in this database (older or foreign)
+        return
+    if peers:
+        _with_retries(lambda: client.call("POST", f"{P.API}/keys", {"keys": peers}), backoff, retried)
 
 
 def _push_events(station, client: Client, url: str, batch_size: int, backoff: Backoff, retried, report,

@@ -3,10 +3,8 @@ on 127.0.0.1, and HQ station databases holding a played exam day."""
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,83 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.server.pgtemp import free_port, pg_bin, start_temp, stop_temp
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
-def _as_postgres(cmd: list[str], **kw) -> subprocess.CompletedProcess:
-    if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--", *cmd]
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
-
-
-class PgServer:
-    def __init__(self, base: Path):
-        self.bin = pg_bin()
-        self.dir = base / "pgdata"
-        self.sock = base / "sock"
-        self.port = free_port()
-        self.n = 0
-
-    def start(self) -> None:
-        base = self.dir.parent
-        base.mkdir(parents=True, exist_ok=True)
-        self.sock.mkdir()
-        if os.geteuid() == 0:
-            shutil.chown(base, "postgres", "postgres")
-            shutil.chown(self.sock, "postgres", "postgres")
-        _as_postgres([str(self.bin / "initdb"), "-D", str(self.dir), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                      "--no-locale"])
-        opts = (f"-p {self.port} -k {self.sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir), "-o", opts, "-w", "-l",
-                      str(base / "pg.log"), "start"])
-
-    def stop(self) -> None:
-        _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir), "-m", "immediate", "-w", "stop"])
-
-    def url(self, db: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"
-
-    def new_db(self) -> str:
-        import psycopg
-
-        self.n += 1
-        name = f"auditoria_t{self.n}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as c:
-            c.execute(f"CREATE DATABASE {name}")
-        return self.url(name)
+__all__ = ["free_port"]
 
 
 @pytest.fixture(scope="session")
 def pg():
     if pg_bin() is None:
         pytest.skip("PostgreSQL binaries not found in /usr/lib/postgresql/*/bin (apt-get install postgresql)")
-    import tempfile
-
-    # outside pytest's root-only temp tree: the postgres user must be able to reach it
-    base = Path(tempfile.mkdtemp(prefix="auditoria-pg-"))
-    os.chmod(base, 0o755)
-    server = PgServer(base / "pg")
-    try:
-        server.start()
-    except subprocess.CalledProcessError as e:
-        shutil.rmtree(base, ignore_errors=True)
-        raise AssertionError(f"could not start PostgreSQL: {e.stderr}") from None
+    server = start_temp()
     yield server
-    server.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    stop_temp(server)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -112,14 +46,14 @@ def cli(*args: str, check: bool = True, env: dict | None = None) -> subprocess.C
 class LiveServer:
     """``auditoria serve`` as a real subprocess on 127.0.0.1."""
 
-    def __init__(self, db: str, log: Path, workers: int = 1):
+    def __init__(self, db: str, log: Path, workers: int = 1, extra: tuple[str, ...] = ()):
         self.db = db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.fh = open(log, "w")  # noqa: SIM115 - kept open for the process's life
         self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--db", db, "--host", "127.0.0.1",
-                                      "--port", str(self.port), "--workers", str(workers)], cwd=ROOT,
+                                      "--port", str(self.port), "--workers", str(workers), *extra], cwd=ROOT,
                                      stdout=self.fh, stderr=subprocess.STDOUT)
         import httpx
 

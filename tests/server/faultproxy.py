@@ -14,6 +14,7 @@ sequence) one fault or a clean pass to the upstream server:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import socket
@@ -96,10 +97,8 @@ class FaultProxy:
         t.start()
 
     def _forward_quiet(self, req: bytes) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._forward(req)
-        except OSError:
-            pass
 
     def _pick(self) -> str:
         with self.lock:

@@ -98,3 +98,20 @@ def test_workers_keep_idempotency(server_db, tmp_path, hq_db):
         assert '"workers": 3' in log
     finally:
         srv.stop()
+
+
+def test_viewer_password(tmp_path):
+    pw = tmp_path / "viewer.txt"
+    pw.write_text("s3cret\n")
+    srv = LiveServer(str(tmp_path / "s.db"), tmp_path / "v.log", extra=("--viewer-password-file", str(pw)))
+    try:
+        assert httpx.get(srv.url + "/monitoring").status_code == 401
+        assert httpx.get(srv.url + "/api/v1/monitoring").status_code == 401
+        assert httpx.get(srv.url + "/monitoring", auth=("x", "wrong")).status_code == 401
+        assert httpx.get(srv.url + "/monitoring", auth=("authority", "s3cret")).status_code == 200
+        assert httpx.get(srv.url + "/monitoring.csv", auth=("authority", "s3cret")).status_code == 200
+        assert httpx.get(srv.url + "/verify").status_code == 200  # anyone holding a paper act may check it
+        assert httpx.get(srv.url + "/healthz").status_code == 200
+    finally:
+        srv.stop()
+    assert "s3cret" not in (tmp_path / "v.log").read_text()
