@@ -6,10 +6,6 @@ import pytest
 
 from ui.qt import QTimer, QtWidgets
 
-# Create the QApplication at collection time, before any test runs: app.forms makes a bare
-# QGuiApplication when none exists (tests/forms run first), and widgets cannot live in one.
-_APP = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-
 
 @pytest.fixture
 def window(station, qtbot):
