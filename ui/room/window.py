@@ -22,6 +22,7 @@ from app.i18n import N_, _, current_language, format_date, format_time, set_lang
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
+from ui.ops import Operation
 from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets
 from ui.room.board import BoardWindow
 from ui.room.dialogs import (
@@ -67,6 +68,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("timeline", N_("Timeline…"), "Ctrl+T", N_("&Participant")),
     ActionSpec("open_day", N_("Start of the day…"), "Ctrl+O", N_("&Room")),
     ActionSpec("room_log", N_("Room log…"), "Ctrl+J", N_("&Room")),
+    ActionSpec("print", N_("Print the room's forms…"), "Ctrl+P", N_("&Room")),
     ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room")),
     ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room")),
     ActionSpec("audio_start", N_("Listening part started"), "Ctrl+Shift+A", N_("&Room")),
@@ -190,6 +192,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         foot = QtWidgets.QHBoxLayout()
         self.advice = QtWidgets.QTextBrowser(self)
         self.advice.setMaximumHeight(130)
+        self.advice.setOpenExternalLinks(True)
         foot.addWidget(self.advice, 3)
         self.exits = QtWidgets.QTableWidget(0, 3, self)
         self.exits.setMaximumHeight(130)
@@ -212,7 +215,8 @@ class RoomWindow(QtWidgets.QMainWindow):
             "absent": lambda: self.quick("absent"), "seat": self.change_seat, "exit": lambda: self.quick("exit"),
             "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
             "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
-            "open_day": self.start_of_day, "room_log": self.show_room_log, "instruction": lambda: self.mark("instruction-given"),
+            "open_day": self.start_of_day, "room_log": self.show_room_log,
+            "print": self.print_forms, "instruction": lambda: self.mark("instruction-given"),
             "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
             "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
             "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
@@ -689,6 +693,41 @@ class RoomWindow(QtWidgets.QMainWindow):
         dlg = TimelineDialog(self.station, self.room, code, self.names, self)
         self.open_dialog = dlg
         dlg.exec()
+
+    def print_forms(self, folder: str | None = None) -> Operation | None:
+        """The room's forms (05-01, 05-02, 12-02, 12-03, 12-04-МАШ) as PDFs, rendered on the worker thread."""
+        if folder is None:
+            from app.paths import data_dir
+
+            default = data_dir() / "print" / self.room
+            folder = QtWidgets.QFileDialog.getExistingDirectory(self, _("Folder for the room's forms"), str(default))
+            if not folder:
+                return None
+        from pathlib import Path
+
+        out = Path(folder)
+        station, room = self.station, self.room
+
+        def work(progress):
+            from app.forms import render_room_set
+
+            out.mkdir(parents=True, exist_ok=True)
+            return render_room_set(station, room, out, separate=True, progress=progress)
+
+        def done(printed) -> None:
+            items = "".join(f"<li>{html.escape(p.path.name)}</li>" for p in printed)
+            url = QtCore.QUrl.fromLocalFile(str(out)).toString()
+            self.advice.setHtml(f"<p>✔ {html.escape(_('Printed {n} forms into').format(n=len(printed)))} "
+                                f"<a href='{url}'>{html.escape(str(out))}</a></p><ul>{items}</ul>")
+            self.printed = printed
+
+        def failed(e: Exception) -> None:
+            self.show_message(str(e) if isinstance(e, UserError) else
+                              _("Printing failed ({name}).").format(name=e.__class__.__name__), warning=True)
+
+        self.print_op = Operation(self, work, _("Printing the room's forms…"), with_progress=True) \
+            .success(done).failure(failed).run()
+        return self.print_op
 
     def show_room_log(self) -> None:
         dlg = RoomLogDialog(self.station, self.room, self.names, self)
