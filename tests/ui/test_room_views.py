@@ -288,3 +288,26 @@ def test_print_room_forms_off_the_gui_thread(window, station, qtbot, tmp_path):
     exits = next(p.path for p in window.printed if "12-04" in p.form)
     text = subprocess.run(["pdftotext", str(exits), "-"], capture_output=True, text=True).stdout
     assert "10:30" in text.replace(" ", "") or "1030" in text.replace(" ", "").replace(":", "")
+
+
+def test_room_clock_dialog_sets_offset_and_notes_it(window, demo_db, qtbot):
+    """With the system clock (as in use): the station then reads the room clock, and the log says so."""
+    from PySide6.QtCore import QTime
+
+    from app.services.station import Station
+    from ui.room.window import RoomWindow
+
+    st = Station.open(demo_db)
+    w = RoomWindow(st, room="0101", ask_start=False)
+    qtbot.addWidget(w)
+
+    def handle(dlg):
+        dlg.clock.setTime(QTime(9, 59, 0))
+        dlg.accept()
+
+    rec = run_dialog(w.set_clock, handle)
+    assert rec.event.kind == "note" and rec.event.payload["text"].startswith("room clock set")
+    assert w.board_texts()["clock"].startswith("09:59")
+    assert Station.open(demo_db).clock.offset == st.clock.offset  # remembered
+    w.timer.stop()
+    st.close()

@@ -116,6 +116,32 @@ class StartOfDayDialog(QtWidgets.QDialog):
         return dt + timedelta(seconds=time.monotonic() - self._shown_at)
 
 
+class ClockDialog(QtWidgets.QDialog):
+    """Set the station clock to the room clock (the laptop's may be wrong; there is no network time)."""
+
+    def __init__(self, station: Station, parent=None):
+        super().__init__(parent)
+        self.station = station
+        self.setWindowTitle(_("Room clock"))
+        lay = QtWidgets.QFormLayout(self)
+        now = station.now().astimezone(ZoneInfo(station.point.tz))
+        self.clock = QtWidgets.QTimeEdit(QtCore.QTime(now.hour, now.minute, now.second), self)
+        self.clock.setDisplayFormat("HH:mm:ss")
+        self.clock.setAccessibleName(_("Time on the room clock"))
+        lay.addRow(QtWidgets.QLabel(_("Type the time the room clock shows now."), self))
+        lay.addRow(_("Time on the room &clock:"), self.clock)
+        lay.addRow(_buttons(self, _("Set")))
+        self._shown_at = time.monotonic()
+
+    def room_clock(self) -> datetime:
+        from datetime import timedelta
+
+        t = self.clock.time()
+        today = self.station.now().astimezone(ZoneInfo(self.station.point.tz))
+        dt = today.replace(hour=t.hour(), minute=t.minute(), second=t.second(), microsecond=0)
+        return dt + timedelta(seconds=time.monotonic() - self._shown_at)
+
+
 class NoDocumentDialog(QtWidgets.QDialog):
     """Admission without an identity document: who confirmed in writing (→ ППЭ-20 in HQ)."""
 

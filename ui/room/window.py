@@ -26,6 +26,7 @@ from ui.ops import Operation
 from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets
 from ui.room.board import BoardWindow
 from ui.room.dialogs import (
+    ClockDialog,
     DeskCheckDialog,
     EndOfExamDialog,
     ExtraSheetDialog,
@@ -68,6 +69,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("timeline", N_("Timeline…"), "Ctrl+T", N_("&Participant")),
     ActionSpec("open_day", N_("Start of the day…"), "Ctrl+O", N_("&Room")),
     ActionSpec("room_log", N_("Room log…"), "Ctrl+J", N_("&Room")),
+    ActionSpec("clock", N_("Room clock…"), "Ctrl+K", N_("&Room")),
     ActionSpec("print", N_("Print the room's forms…"), "Ctrl+P", N_("&Room")),
     ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room")),
     ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room")),
@@ -215,7 +217,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             "absent": lambda: self.quick("absent"), "seat": self.change_seat, "exit": lambda: self.quick("exit"),
             "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
             "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
-            "open_day": self.start_of_day, "room_log": self.show_room_log,
+            "open_day": self.start_of_day, "room_log": self.show_room_log, "clock": self.set_clock,
             "print": self.print_forms, "instruction": lambda: self.mark("instruction-given"),
             "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
             "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
@@ -728,6 +730,17 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.print_op = Operation(self, work, _("Printing the room's forms…"), with_progress=True) \
             .success(done).failure(failed).run()
         return self.print_op
+
+    def set_clock(self) -> Recorded | None:
+        dlg = ClockDialog(self.station, self)
+        self.open_dialog = dlg
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        rec = room_ops.adjust_clock(self.station, self.room, dlg.room_clock(), author=self.author())
+        self._seen_due.clear()
+        self.refresh()
+        self.show_recorded(rec)
+        return rec
 
     def show_room_log(self) -> None:
         dlg = RoomLogDialog(self.station, self.room, self.names, self)
