@@ -342,6 +342,15 @@ PAYLOAD_VALUES = {"document": N_("document checked"), "no-document": N_("no docu
                   "permitted": N_("permitted"), "forbidden": N_("forbidden")}
 
 
+def item_titles(station: Station, keys: str) -> str:
+    """Desk-item keys ("phone,pen") as their titles in the current language; free text stays as typed."""
+    ref = station.ref
+    en = current_language() == "en"
+    titles = {a.key: (a.title_en if en else a.title) for a in ref.aids.values()}
+    titles.update({d.key: (d.title_en if en else d.title) for d in (*ref.desk_general, *ref.forbidden)})
+    return ", ".join(titles.get(k.strip(), k.strip()) for k in keys.split(",") if k.strip())
+
+
 def describe(station: Station, e, names: dict[str, str]) -> str:
     """One line for an event: time, what, who."""
     from app.domain.event import parse_utc
@@ -350,8 +359,8 @@ def describe(station: Station, e, names: dict[str, str]) -> str:
     title = _(KINDS[e.kind].title) if e.kind in KINDS else e.kind
     who = names.get(e.participant or "", e.participant or "")
     bits = [b for b in (when, title, who) if b]
-    detail = [(_(PAYLOAD_LABELS[k]), _(PAYLOAD_VALUES.get(str(v), str(v)))) for k, v in e.payload.items()
-              if k in PAYLOAD_LABELS]
+    detail = [(_(PAYLOAD_LABELS[k]), item_titles(station, str(v)) if k == "item" else
+               _(PAYLOAD_VALUES.get(str(v), str(v)))) for k, v in e.payload.items() if k in PAYLOAD_LABELS]
     if detail:
         bits.append(", ".join(f"{k}: {v}" for k, v in detail))
     return " · ".join(str(b) for b in bits)

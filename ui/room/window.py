@@ -111,6 +111,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self._banner_until = None
         self.board: BoardWindow | None = None
         self.last_advice: list = []
+        self.last_recorded: Recorded | None = None
         self.theme = THEMES.get(self.settings.get("theme"), THEMES["normal"])
         self.font_pt = int(self.settings.get("font_pt"))
         self.setObjectName("RoomWindow")
@@ -174,14 +175,14 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.search.returnPressed.connect(self._search_enter)
         self.search.installEventFilter(self)
         mid.addWidget(self.search)
-        self.table = QtWidgets.QTableWidget(0, 4, self)
+        self.table = QtWidgets.QTableWidget(0, 3, self)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.Stretch)  # names keep their width
         self.table.itemSelectionChanged.connect(self._table_selected)
         self.table.doubleClicked.connect(lambda _i: self.show_timeline(self.current))
         mid.addWidget(self.table, 1)
@@ -193,11 +194,11 @@ class RoomWindow(QtWidgets.QMainWindow):
         # footer: advice and exits
         foot = QtWidgets.QHBoxLayout()
         self.advice = QtWidgets.QTextBrowser(self)
-        self.advice.setMaximumHeight(130)
+        self.advice.setMaximumHeight(150)
         self.advice.setOpenExternalLinks(True)
         foot.addWidget(self.advice, 3)
         self.exits = QtWidgets.QTableWidget(0, 3, self)
-        self.exits.setMaximumHeight(130)
+        self.exits.setMaximumHeight(150)
         self.exits.verticalHeader().hide()
         self.exits.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         eh = self.exits.horizontalHeader()
@@ -238,6 +239,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.actions[spec.name] = a
             if spec.button:
                 b = QtWidgets.QPushButton(self)
+                b.setObjectName("action")
                 b.setMinimumHeight(38)
                 b.clicked.connect(a.trigger)
                 self.buttons_box.addWidget(b)
@@ -252,6 +254,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.addAction(a)
             self.actions["incident_" + spec.key] = a
         b = QtWidgets.QPushButton(self)
+        b.setObjectName("action")
         b.setMinimumHeight(38)
         b.setMenu(self.incident_menu)
         self.buttons_box.insertWidget(self.buttons_box.count() - 2, b)
@@ -283,7 +286,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.big["incident"].setAccessibleName(_("Incident"))
         self.search.setPlaceholderText(_("Surname, code or seat — Enter admits  [Ctrl+F]"))
         self.search.setAccessibleName(_("Find a participant"))
-        self.table.setHorizontalHeaderLabels([_("Seat"), _("Participant"), _("Code"), _("Status")])
+        self.table.setHorizontalHeaderLabels([_("Seat"), _("Participant"), _("Status")])
         self.table.setAccessibleName(_("The room's list"))
         self.exits.setHorizontalHeaderLabels([_("Out of the room"), _("Since"), _("Minutes")])
         self.exits.setAccessibleName(_("Out of the room now"))
@@ -293,6 +296,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.seatmap.retranslate()
         self.setWindowTitle(f"Auditoria — {_('Room')} {self.room}")
         self.refresh()
+        if self.last_recorded is not None:  # advice in the new language
+            self.show_recorded(self.last_recorded)
 
     def apply_theme(self) -> None:
         app = QtWidgets.QApplication.instance()
@@ -301,6 +306,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.seatmap.font_pt = max(8, self.font_pt - 1)
         self.actions["contrast"].setChecked(self.theme.name == "high-contrast")
         self.refresh()
+        if self.last_recorded is not None:  # advice in the new colours
+            self.show_recorded(self.last_recorded)
 
     # --- data ----------------------------------------------------------------------------
     def state(self):
@@ -322,11 +329,11 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.table.setRowCount(len(people))
         self.rows = {}
         for i, p in enumerate(people):
-            for j, text in enumerate((p.seat, p.short_name, p.code, "")):
+            for j, text in enumerate((p.seat, p.short_name, "")):
                 it = QtWidgets.QTableWidgetItem(text)
                 it.setData(Qt.ItemDataRole.UserRole, p.code)
-                if j == 1:  # for the ID check at the door: full name and document on hover
-                    it.setToolTip(f"{p.full_name}\n{p.document}")
+                if j == 1:  # for the ID check at the door: full name, document and code on hover
+                    it.setToolTip(f"{p.full_name}\n{p.document}\n{p.code}")
                 self.table.setItem(i, j, it)
             self.rows[p.code] = i
         self.current = ""
@@ -348,7 +355,7 @@ class RoomWindow(QtWidgets.QMainWindow):
                 text += " · " + _("sits at {seat}").format(seat=p.seat)
             if p.ovz:
                 text += " · ОВЗ"
-            it = self.table.item(i, 3)
+            it = self.table.item(i, 2)
             if it.text() != text:
                 it.setText(text)
             bg, fg = seat_colours(self.theme, key)
@@ -532,6 +539,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         return rec
 
     def show_recorded(self, rec: Recorded) -> None:
+        self.last_recorded = rec
         self.last_advice = rec.advice
         e = rec.event
         head = html.escape(_("Recorded: {what}").format(what=describe(self.station, e, self.names)))
