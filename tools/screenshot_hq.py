@@ -1,7 +1,7 @@
 """Screenshots of the HQ window on the demo day (run under Xvfb at 1366×768).
 
     xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb \\
-        /work/venv/bin/python tools/screenshot_hq.py docs/screenshots
+        .venv/bin/python tools/screenshot_hq.py docs/screenshots
 
 The day is moved through real set-up and result packages first (app.services.hq_demo).
 """
