@@ -116,6 +116,32 @@ class StartOfDayDialog(QtWidgets.QDialog):
         return dt + timedelta(seconds=time.monotonic() - self._shown_at)
 
 
+class ClockDialog(QtWidgets.QDialog):
+    """Set the station clock to the room clock (the laptop's may be wrong; there is no network time)."""
+
+    def __init__(self, station: Station, parent=None):
+        super().__init__(parent)
+        self.station = station
+        self.setWindowTitle(_("Room clock"))
+        lay = QtWidgets.QFormLayout(self)
+        now = station.now().astimezone(ZoneInfo(station.point.tz))
+        self.clock = QtWidgets.QTimeEdit(QtCore.QTime(now.hour, now.minute, now.second), self)
+        self.clock.setDisplayFormat("HH:mm:ss")
+        self.clock.setAccessibleName(_("Time on the room clock"))
+        lay.addRow(QtWidgets.QLabel(_("Type the time the room clock shows now."), self))
+        lay.addRow(_("Time on the room &clock:"), self.clock)
+        lay.addRow(_buttons(self, _("Set")))
+        self._shown_at = time.monotonic()
+
+    def room_clock(self) -> datetime:
+        from datetime import timedelta
+
+        t = self.clock.time()
+        today = self.station.now().astimezone(ZoneInfo(self.station.point.tz))
+        dt = today.replace(hour=t.hour(), minute=t.minute(), second=t.second(), microsecond=0)
+        return dt + timedelta(seconds=time.monotonic() - self._shown_at)
+
+
 class NoDocumentDialog(QtWidgets.QDialog):
     """Admission without an identity document: who confirmed in writing (→ ППЭ-20 in HQ)."""
 
@@ -316,6 +342,15 @@ PAYLOAD_VALUES = {"document": N_("document checked"), "no-document": N_("no docu
                   "permitted": N_("permitted"), "forbidden": N_("forbidden")}
 
 
+def item_titles(station: Station, keys: str) -> str:
+    """Desk-item keys ("phone,pen") as their titles in the current language; free text stays as typed."""
+    ref = station.ref
+    en = current_language() == "en"
+    titles = {a.key: (a.title_en if en else a.title) for a in ref.aids.values()}
+    titles.update({d.key: (d.title_en if en else d.title) for d in (*ref.desk_general, *ref.forbidden)})
+    return ", ".join(titles.get(k.strip(), k.strip()) for k in keys.split(",") if k.strip())
+
+
 def describe(station: Station, e, names: dict[str, str]) -> str:
     """One line for an event: time, what, who."""
     from app.domain.event import parse_utc
@@ -324,8 +359,8 @@ def describe(station: Station, e, names: dict[str, str]) -> str:
     title = _(KINDS[e.kind].title) if e.kind in KINDS else e.kind
     who = names.get(e.participant or "", e.participant or "")
     bits = [b for b in (when, title, who) if b]
-    detail = [(_(PAYLOAD_LABELS[k]), _(PAYLOAD_VALUES.get(str(v), str(v)))) for k, v in e.payload.items()
-              if k in PAYLOAD_LABELS]
+    detail = [(_(PAYLOAD_LABELS[k]), item_titles(station, str(v)) if k == "item" else
+               _(PAYLOAD_VALUES.get(str(v), str(v)))) for k, v in e.payload.items() if k in PAYLOAD_LABELS]
     if detail:
         bits.append(", ".join(f"{k}: {v}" for k, v in detail))
     return " · ".join(str(b) for b in bits)
