@@ -130,14 +130,23 @@ def step_record(ctx: Context) -> str:
 
 def step_form(ctx: Context) -> str:
     try:
-        from app.forms import render_form
+        from app.forms.api import build_documents, render_form, stamp_for
+        from app.forms.verify import verify_text
     except ImportError as e:
         raise StepFailed(f"app.forms is not in this build ({e.__class__.__name__}: {e}); cannot print a form") \
             from None
+    st = ctx.station
     pdf = ctx.workdir / f"ППЭ-{FORM}.pdf"
-    render_form(ctx.station, FORM, room=ROOM, out=pdf)
+    render_form(st, FORM, room=ROOM, out=pdf)
     ctx.pdf = pdf
-    return verify_pdf(pdf, [f"ППЭ-{FORM}", ctx.participant.full_name.split()[0]])
+    read = verify_pdf(pdf, [f"ППЭ-{FORM}", ctx.participant.full_name.split()[0]], images=1)
+    # the QR seal: signed with this station's key (PyNaCl) and accepted by the verifier
+    docs = build_documents(st, FORM, room=ROOM)
+    qr = stamp_for(st, docs).qr_text
+    _check(bool(qr), "the form has no QR seal")
+    verdict = verify_text(next(iter(qr.values())), st)
+    _check(verdict.valid, f"QR seal does not verify: {verdict.reason}")
+    return f"{read}; QR seal verified"
 
 
 STEPS: list[tuple[str, Callable[[Context], str]]] = [
@@ -151,8 +160,9 @@ STEPS: list[tuple[str, Callable[[Context], str]]] = [
 
 
 # --- PDF check ----------------------------------------------------------------------------------
-def verify_pdf(path: Path, expect: list[str]) -> str:
-    """A real PDF with pages whose text contains ``expect`` (text is checked when pypdf is present)."""
+def verify_pdf(path: Path, expect: list[str], images: int = 0) -> str:
+    """A real PDF with pages whose text contains ``expect`` and at least ``images`` images (the QR);
+    text and images are checked when pypdf is present (the bundle ships it)."""
     _check(path.is_file(), f"{path.name} was not written")
     data = path.read_bytes()
     _check(data.startswith(b"%PDF-"), f"{path.name} is not a PDF")
@@ -169,7 +179,10 @@ def verify_pdf(path: Path, expect: list[str]) -> str:
     flat = re.sub(r"\s+", " ", text)
     missing = [w for w in expect if w not in flat]
     _check(not missing, f"{path.name}: text lacks {', '.join(repr(m) for m in missing)}")
-    return f"{path.name}: {len(data)} bytes, {len(reader.pages)} page(s), text read back"
+    found = sum(len(page.images) for page in reader.pages) if images else 0
+    _check(found >= images, f"{path.name}: {found} image(s), expected at least {images} (the QR code)")
+    return f"{path.name}: {len(data)} bytes, {len(reader.pages)} page(s), text read back" + (
+        f", {found} image(s)" if images else "")
 
 
 # --- runner -------------------------------------------------------------------------------------

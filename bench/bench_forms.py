@@ -1,6 +1,6 @@
 """Benchmark: printing forms to PDF, beside a 2-page QPdfWriter floor measured in the same run.
 
-Run: QT_QPA_PLATFORM=offscreen /work/venv/bin/python bench/bench_forms.py
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python -m bench.bench_forms
 Targets (issue 4): the room set (05-01, 05-02, 12-02, 12-03, 12-04-МАШ) ≤ 0.25 s;
 the PPE day pack for 20 rooms ≤ 5 s.
 """

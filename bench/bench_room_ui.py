@@ -1,6 +1,6 @@
 """Room station benchmark, one command:
 
-    QT_QPA_PLATFORM=offscreen /work/venv/bin/python bench/bench_room_ui.py [--runs 7] [--marks 300]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m bench.bench_room_ui [--runs 7] [--marks 300]
 
 1. Launch → room window interactive with the demo day, vs a bare PySide6 window importing the same
    third-party libraries, both measured here as wall time from process start to the first idle

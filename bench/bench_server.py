@@ -1,6 +1,6 @@
 """Benchmark of the municipal server: ingest of a city's exam day and one exam point synced over loopback.
 
-    /work/venv/bin/python bench/bench_server.py [--events 300000] [--no-postgres]
+    .venv/bin/python -m bench.bench_server [--events 300000] [--no-postgres]
 
 1. Ingest: 300,000 events (30 exam points × 10 station chains × 1,000 events) go through
    ``app.server.ingest.ingest`` — shape checks, each event's hash recomputed, chain continuity

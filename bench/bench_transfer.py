@@ -1,6 +1,6 @@
 """Benchmark: export + import of result packages — one room's day, and a 20-room exam point's day.
 
-    /work/venv/bin/python bench/bench_transfer.py
+    .venv/bin/python -m bench.bench_transfer
 
 Every figure is printed beside a floor measured in the same run: the cost of the bare
 primitives the operation cannot avoid on the same data (zlib, sealed box, Ed25519 sign and

@@ -13,7 +13,13 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("AUDITORIA_LANG", "en")
 
+# One QApplication for the whole test process, made before anything else can make a plain
+# QGuiApplication (the forms renderer does, headless); widgets need the QApplication kind.
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
 from app.clock import FixedClock  # noqa: E402
+
+_QAPP = QApplication.instance() or QApplication(["auditoria-tests"])
 
 TZ = ZoneInfo("Asia/Yekaterinburg")
 
@@ -22,6 +28,16 @@ def local(hhmm: str) -> datetime:
     """An instant on the demo day at a local wall-clock time."""
     h, m = map(int, hhmm.split(":"))
     return datetime(2026, 6, 4, h, m, tzinfo=TZ)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _widgets_application_first(qapp):
+    """One QApplication for the whole session, made before anything else.
+
+    app.forms makes a bare QGuiApplication to paint when none exists; a QWidget created later
+    under it aborts the process (forms tests followed by window tests did exactly that).
+    """
+    yield qapp
 
 
 @pytest.fixture(autouse=True)

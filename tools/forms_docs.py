@@ -1,6 +1,6 @@
 """Render every form of the sample day to docs/forms/*.png (and PDFs in a temp folder) for review.
 
-Run: QT_QPA_PLATFORM=offscreen /work/venv/bin/python tools/forms_docs.py [OUT_DIR]
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python tools/forms_docs.py [OUT_DIR]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Screenshots of the HQ window on the demo day (run under Xvfb at 1366×768).
 
     xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb \\
-        /work/venv/bin/python tools/screenshot_hq.py docs/screenshots
+        .venv/bin/python tools/screenshot_hq.py docs/screenshots
 
 The day is moved through real set-up and result packages first (app.services.hq_demo).
 """
@@ -47,6 +47,8 @@ def main(out: str = "docs/screenshots", lang: str = "ru") -> int:
         screen.grabWindow(0).save(str(outdir / name))
         print(outdir / name)
 
+    win.table.selectRow(7)
+    win.export_setup_for("0204", tmp / "0204-setup.pkg")
     grab("hq-overview.png")
     win.tabs.setCurrentIndex(1)
     grab("hq-acts.png")

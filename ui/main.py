@@ -44,7 +44,16 @@ def open_station(args: argparse.Namespace):
         install_demo(st)
     else:
         st = Station.open(db)
-    room = args.room or st.home_room or (sorted(st.plan.rooms)[0] if st.plan.rooms else "")
+    role = args.role or st.role
+    plan = st.plan  # a database without an exam day stops here with a clear message (UserError)
+    room = args.room or st.home_room or (sorted(plan.rooms)[0] if plan.rooms else "")
+    if role == "room":
+        if not room:
+            from app.errors import UserError
+
+            raise UserError(f"{db}: no rooms in this exam day: import a distribution list first")
+        room = st.room(room).number  # an unknown --room stops here, naming the rooms there are
+        args.room = room
     if args.demo and room and not st.log.for_room(st.day.key, room):
         # exam morning: a fresh demo room starts at 08:55 on the demo day; a demo already under way keeps
         # its remembered offset, so its clock goes on from where the marks are
@@ -53,7 +62,7 @@ def open_station(args: argparse.Namespace):
         hh, mm = (int(x) for x in args.demo_time.split(":"))
         room_ops.set_room_clock(st, room_ops.local_on_day(st, hh, mm))
     # warm the caches the window needs, here on the worker thread
-    if room and st.role == "room":
+    if role == "room":
         st.room_state(room)
     return st
 
@@ -74,9 +83,13 @@ def self_test(args: argparse.Namespace) -> int:
     shown: list = []
 
     def open_window(station, room: str) -> str:
+        from ui.qt import QtCore
         from ui.room.window import RoomWindow
+        from ui.settings import Settings
 
-        win = RoomWindow(station, room=room)
+        # settings in the scratch folder: a self-test leaves the user's settings alone
+        ini = QtCore.QSettings(str(station.path.parent / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+        win = RoomWindow(station, room=room, settings=Settings(ini), ask_start=False)
         shown.append(win)
         win.show()
         app.processEvents()
@@ -160,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
             QTimer.singleShot(0, report)
 
     def failed(e: Exception) -> None:
+        from app.errors import UserError
+
+        if isinstance(e, UserError):
+            print(f"auditoria-gui: {e}", file=sys.stderr)
         show_error(None, e)
         app.exit(2)
 

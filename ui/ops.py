@@ -32,16 +32,21 @@ def worker_pool() -> QtCore.QThreadPool:
 class _Relay(QtCore.QObject):
     done = Signal(object)
     failed = Signal(object)
+    progress = Signal(int, int, str)
 
 
 class _Task(QtCore.QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay):
+    def __init__(self, fn: Callable[..., Any], relay: _Relay, with_progress: bool):
         super().__init__()
-        self.fn, self.relay = fn, relay
+        self.fn, self.relay, self.with_progress = fn, relay, with_progress
 
-    def run(self) -> None:  # worker thread: no widgets here
+    def run(self) -> None:  # worker thread: no widgets here; progress goes to the GUI as a signal
         try:
-            result = self.fn()
+            if self.with_progress:
+                result = self.fn(lambda done, total, label="": self.relay.progress.emit(int(done), int(total),
+                                                                                      str(label)))
+            else:
+                result = self.fn()
         except Exception as e:  # handed to the GUI thread; never a traceback to the user
             self.relay.failed.emit(e)
         else:
@@ -53,16 +58,20 @@ class Operation(QtCore.QObject):
 
     finished = Signal()
 
-    def __init__(self, parent: QtWidgets.QWidget | None, fn: Callable[[], Any], label: str,
-                 show_after_ms: int = 300):
+    def __init__(self, parent: QtWidgets.QWidget | None, fn: Callable[..., Any], label: str,
+                 show_after_ms: int = 300, with_progress: bool = False):
+        """``with_progress``: ``fn`` takes one argument, ``progress(done, total, label)``."""
         super().__init__(parent)
         self.fn, self.label, self.show_after_ms = fn, label, show_after_ms
+        self.with_progress = with_progress
+        self.last_progress: tuple[int, int, str] | None = None
         self._ok: Callable[[Any], None] | None = None
         self._fail: Callable[[Exception], None] | None = None
         self._progress: QtWidgets.QProgressDialog | None = None
         self._relay = _Relay()
         self._relay.done.connect(self._on_done, QtCore.Qt.ConnectionType.QueuedConnection)
         self._relay.failed.connect(self._on_failed, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._relay.progress.connect(self._on_progress, QtCore.Qt.ConnectionType.QueuedConnection)
         self.running = False
 
     def success(self, cb: Callable[[Any], None]) -> Operation:
@@ -77,16 +86,24 @@ class Operation(QtCore.QObject):
         self.running = True
         _alive.add(self)
         parent = self.parent()
-        if isinstance(parent, QtWidgets.QWidget):
-            dlg = QtWidgets.QProgressDialog(self.label, "", 0, 0, parent)
-            dlg.setCancelButton(None)
-            dlg.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
-            dlg.setMinimumDuration(self.show_after_ms)
-            dlg.setAccessibleName(self.label)
-            dlg.setValue(0)
-            self._progress = dlg
-        worker_pool().start(_Task(self.fn, self._relay))
+        parent = parent if isinstance(parent, QtWidgets.QWidget) else None
+        dlg = QtWidgets.QProgressDialog(self.label, "", 0, 0, parent)  # busy until the first progress
+        dlg.setCancelButton(None)
+        dlg.setWindowModality(QtCore.Qt.WindowModality.WindowModal if parent else QtCore.Qt.WindowModality.NonModal)
+        dlg.setMinimumDuration(self.show_after_ms)
+        dlg.setAccessibleName(self.label)
+        dlg.setValue(0)
+        self._progress = dlg
+        worker_pool().start(_Task(self.fn, self._relay, self.with_progress))
         return self
+
+    def _on_progress(self, done: int, total: int, label: str) -> None:
+        self.last_progress = (done, total, label)
+        if self._progress is not None and total > 0:
+            self._progress.setMaximum(total)
+            self._progress.setValue(min(done, total))
+            if label:
+                self._progress.setLabelText(f"{self.label}\n{label}")
 
     def _close(self) -> None:
         self.running = False

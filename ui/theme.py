@@ -88,4 +88,5 @@ def stylesheet(theme: Theme, base_pt: int = 12) -> str:
     QLabel#board {{ font-size: {int(base_pt * 1.4)}pt; font-weight: bold; }}
     QTableWidget::item:selected {{ background: {theme.accent}; color: {theme.window}; }}
     QToolBar QToolButton {{ font-size: {base_pt - 2}pt; }}
+    QPushButton#action {{ font-size: {base_pt - 1}pt; text-align: left; padding-left: 10px; }}
     """

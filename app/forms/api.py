@@ -20,6 +20,7 @@ from app.forms import sources
 from app.forms.document import Document
 from app.forms.render import Stamp, paint_on_printer, write_pdf
 from app.forms.seal import make_payload, seal
+from app.i18n import _
 from app.logs import get_logger
 
 log = get_logger("forms")
@@ -33,7 +34,7 @@ def resolve_form(station, name: str) -> str:
         return station.ref.form(name).code
     except KeyError:
         known = ", ".join(sorted(f.slug for f in station.ref.forms.values()))
-        raise UserError(f"unknown form {name!r} (known: {known})") from None
+        raise UserError(_("unknown form {name!r} (known: {known})").format(name=name, known=known)) from None
 
 
 class Signer:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from app.errors import UserError
+from app.i18n import _
 
 
 def cmd_print(args) -> int:
@@ -30,15 +31,15 @@ def cmd_print(args) -> int:
     if args.all:
         room = args.room or st.home_room
         if not room:
-            raise UserError("print --all: --room is required")
+            raise UserError(_("print --all: --room is required"))
         printed = api.render_room_set(st, room, out, separate=args.separate)
         emit({"files": [str(p.path) for p in printed], "count": len(printed)}, args.json,
              "\n".join(f"{p.form}: {p.path} ({p.pages} p.)" for p in printed))
         return 0
     if not args.form:
-        raise UserError("print: name a FORM (e.g. 05-02), or use --all / --day-pack")
+        raise UserError(_("print: name a FORM (e.g. 05-02), or use --all / --day-pack"))
     if out.is_dir() or str(args.out).endswith(("/", os.sep)):
-        raise UserError(f"print {args.form}: -o must be a PDF file, not a folder")
+        raise UserError(_("print {form}: -o must be a PDF file, not a folder").format(form=args.form))
     code = api.resolve_form(st, args.form)
     room = args.room or (st.home_room if st.ref.forms[code].where == "room" else None)
     path = api.render_form(st, code, room=room, participant=args.participant, event_id=args.event, out=out)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import UserError
+from app.i18n import _
 from app.paths import resources_dir
 
 BLOCK_TYPES = ("fields", "table", "counts", "checkboxes", "lines", "signatures", "text", "problems")
@@ -72,5 +73,5 @@ def _all_layouts(folder: str) -> dict[str, dict[str, Any]]:
 def layout_for(code: str) -> dict[str, Any]:
     layouts = all_layouts()
     if code not in layouts:
-        raise UserError(f"no layout for form {code} in {forms_dir()}")
+        raise UserError(_("no layout for form {code} in {folder}").format(code=code, folder=forms_dir()))
     return layouts[code]

@@ -97,6 +97,24 @@ def metrics(size_pt: float, bold: bool = False) -> QFontMetricsF:
     return m
 
 
+def wrap_lines(text: str, width_mm: float, size: float, bold: bool = False) -> list[str]:
+    """Greedy word wrap into lines no wider than width (so each can sit on a ruled line)."""
+    fm = metrics(size, bold)
+    limit = width_mm * U
+    out: list[str] = []
+    for para in text.splitlines() or [""]:
+        cur = ""
+        for word in para.split():
+            trial = f"{cur} {word}" if cur else word
+            if fm.horizontalAdvance(trial) <= limit or not cur:
+                cur = trial
+            else:
+                out.append(cur)
+                cur = word
+        out.append(cur)
+    return out
+
+
 @lru_cache(maxsize=8192)
 def text_height(text: str, width_mm: float, size: float, bold: bool = False) -> float:
     """Height in mm of text wrapped to a width."""
@@ -333,18 +351,20 @@ class Pager:
         label = b["label"]
         val = fmt(self.doc.value(b["key"])) if b.get("key") else ""
         lh = 7.0
-        need = max(int(b.get("lines", 1)), 1)
-        if val:
-            need = max(need, int(text_height(val, CONTENT_W, size, True) / (lh - 0.5)) + 1)
+        written = wrap_lines(val, CONTENT_W - 2, size, True) if val else []
+        need = max(int(b.get("lines", 1)), 1, len(written))
         hl = text_height(label + ":", CONTENT_W, size)
         self.ensure(hl + lh * min(need, 3))
         self.text(LEFT, self.y, CONTENT_W, hl, label + ":", size)
         self.y += hl + 0.5
-        if val:
-            self.text(LEFT + 1, self.y + 1.2, CONTENT_W - 2, lh * need, val, size, True)
         for k in range(need):
-            self.line(LEFT, self.y + lh * (k + 1) - 0.5, LEFT + CONTENT_W, self.y + lh * (k + 1) - 0.5, 0.15)
-        self.y += lh * need + 3
+            if self.ensure(lh):
+                self.y += 1
+            if k < len(written):  # each written line sits on its own rule, as by hand
+                self.text(LEFT + 1, self.y + 1.2, CONTENT_W - 2, lh - 1.2, written[k], size, True)
+            self.line(LEFT, self.y + lh - 0.5, LEFT + CONTENT_W, self.y + lh - 0.5, 0.15)
+            self.y += lh
+        self.y += 3
 
     def b_signatures(self, b) -> None:
         rows: list[tuple[str, str]] = []
@@ -356,6 +376,7 @@ class Pager:
                 rows.append((it["role"], fmt(self.doc.value(it["name"])) if it.get("name") else ""))
         rh = 13.0
         self.ensure(min(len(rows), 3) * rh + 8)
+        self.text(LEFT + CONTENT_W - 60, self.y, 60, 5, f"Дата: {self.doc.header.get('date', '')}", 9, False, A_R)
         self.y += 2
         rw, nw = 62.0, 70.0
         for role, name in rows:
@@ -371,9 +392,7 @@ class Pager:
             self.text(x3, self.y + 7.3, LEFT + CONTENT_W - x3, 4, "(подпись)", 6.5, False,
                       A_HC)
             self.y += rh
-        self.ensure(8)
-        self.text(LEFT, self.y + 1, 90, 6, f"Дата: {self.doc.header.get('date', '')}", 9)
-        self.y += 9
+        self.y += 3
 
     def b_table(self, b) -> None:
         doc = self.doc

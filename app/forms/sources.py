@@ -20,6 +20,7 @@ from app.domain.projection import RoomState, effective_events
 from app.errors import UserError
 from app.forms.document import Document
 from app.forms.layouts import layout_for
+from app.i18n import _
 from app.paths import resources_dir
 
 ROOM_FORMS = ("ППЭ-05-01", "ППЭ-05-02", "ППЭ-12-02", "ППЭ-12-03", "ППЭ-12-04-МАШ")
@@ -160,7 +161,7 @@ def warnings_for(ctx: Ctx, state: RoomState, wanted: list[str] | str) -> list[st
 def _room(ctx: Ctx, room: str | None) -> str:
     room = room or ctx.st.home_room
     if not room:
-        raise UserError("this form is printed for a room: give --room")
+        raise UserError(_("this form is printed for a room: give --room"))
     if room in ctx.plan.rooms:
         return room
     return ctx.st.room(room).number
@@ -251,7 +252,7 @@ def build_extra_sheets(ctx: Ctx, code: str, room: str | None, **_) -> Document:
         per[pc] = per.get(pc, 1) + 1  # the main answer sheet No. 2 is sheet 1
         rows.append({"n": i, "code": pc, "name": ctx.person(pc)["name"], "sheet": sheet, "page": per[pc],
                      "at": ctx.hhmm(at)})
-    lead, _ = ctx.organizers(room, state)
+    lead, _others = ctx.organizers(room, state)
     return ctx.doc(code, room, tables={"sheets": rows}, fields={"count": len(rows), "lead": lead,
                                                                 "participants": len(per)},
                    warnings=warnings_for(ctx, state, layout_for(code).get("checks", [])))
@@ -271,7 +272,7 @@ def build_exits(ctx: Ctx, code: str, room: str | None, **_) -> Document:
                      "escort": escort, "note": "" if back or not x.closed_by else
                      {"removal": "удалён", "early-completion": "ППЭ-22", "finished": "сдал работу"}.get(
                          x.closed_by, x.closed_by)})
-    lead, _ = ctx.organizers(room, state)
+    lead, _others = ctx.organizers(room, state)
     return ctx.doc(code, room, tables={"exits": rows}, fields={"count": len(rows), "lead": lead},
                    warnings=warnings_for(ctx, state, layout_for(code).get("checks", [])))
 
@@ -382,16 +383,17 @@ def build_act(ctx: Ctx, code: str, room: str | None = None, participant: str | N
     if event is None:
         evs = act_events(ctx, code, room, participant, event_id)
         if not evs:
-            raise UserError(f"{code}: no event in the record calls for this act"
-                            + (f" (participant {participant})" if participant else ""))
+            raise UserError(_("{code}: no event in the record calls for this act").format(code=code)
+                            + (f" ({participant})" if participant else ""))
         if len(evs) > 1:
-            raise UserError(f"{code}: {len(evs)} events call for this act; give --participant or the event id")
+            raise UserError(_("{code}: {n} events call for this act; give --participant or the event id").format(
+                code=code, n=len(evs)))
         event = evs[0]
     who = ctx.person(event.participant)
     p = event.payload
     state = ctx.state(event.room) if event.room else None
     ps = state.participants.get(event.participant or "") if state else None
-    lead, _ = ctx.organizers(event.room, state) if state and event.room else ("", [])
+    lead, _others = ctx.organizers(event.room, state) if state and event.room else ("", [])
     heads = ctx.of_role("ppe-head")
     item = str(p.get("item", ""))
     violation = item if item in {d.key for d in ctx.ref.forbidden} else ("other" if item else "")
@@ -421,12 +423,12 @@ def build(station, code: str, room: str | None = None, participant: str | None =
     lay = layout_for(code)
     src = SOURCES.get(lay["source"])
     if src is None:
-        raise UserError(f"layout of {code}: unknown source {lay['source']!r}")
+        raise UserError(_("layout of {code}: unknown source {source!r}").format(code=code, source=lay["source"]))
     if lay["source"] == "act":
         if participant or event_id:
             return [build_act(ctx, code, room, participant, event_id)]
         evs = act_events(ctx, code, room)
         if not evs:
-            raise UserError(f"{code}: no event in the record calls for this act")
+            raise UserError(_("{code}: no event in the record calls for this act").format(code=code))
         return [build_act(ctx, code, event=e) for e in evs]
     return [src(ctx, code, room)]

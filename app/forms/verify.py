@@ -19,6 +19,7 @@ from typing import Any
 
 from app.errors import UserError
 from app.forms.seal import BadPayload, Sealed, check_signature, parse
+from app.i18n import _
 from app.transfer.keys import PublicIdentity, b64, unb64
 
 
@@ -45,14 +46,14 @@ def read_qr_image(path: Path) -> str:
     """QR text from a PNG/JPEG via zbarimg (Debian zbar-tools)."""
     exe = shutil.which("zbarimg")
     if exe is None:
-        raise UserError("zbarimg is not installed (Debian package zbar-tools); pass the code text instead")
+        raise UserError(_("zbarimg is not installed (Debian package zbar-tools); pass the code text instead"))
     if not path.exists():
-        raise UserError(f"{path}: no such file")
+        raise UserError(_("{path}: no such file").format(path=path))
     res = subprocess.run([exe, "--raw", "-q", "-Sbinary", str(path)], capture_output=True, timeout=60)
     texts = [t for t in res.stdout.decode("utf-8", "replace").splitlines() if t.strip()]
     ours = [t for t in texts if t.upper().startswith("AU1:")]
     if not ours:
-        raise UserError(f"{path}: no Auditoria QR code found in the image")
+        raise UserError(_("{path}: no Auditoria QR code found in the image").format(path=path))
     return ours[0]
 
 
@@ -66,19 +67,19 @@ def load_key(text: str) -> PublicIdentity:
     except (ValueError, KeyError) as e:
         raise UserError(f"--key: not a public identity or key ({e.__class__.__name__})") from None
     if len(raw) != 32:
-        raise UserError("--key: an Ed25519 public key is 32 bytes (base64url)")
+        raise UserError(_("--key: an Ed25519 public key is 32 bytes (base64url)"))
     return PublicIdentity("", "", raw, b"\0" * 32)
 
 
 def trusted_identities(station) -> list[PublicIdentity]:
-    """The station's own identity plus any peers the transfer area records (if it offers them)."""
+    """The station's own identity plus the stations it is paired with (app.transfer.records)."""
     from app.transfer import keys
 
     out = [keys.station_keys(station).public]
-    known = getattr(keys, "known_identities", None)
-    if callable(known):
-        with contextlib.suppress(Exception):  # a peer store problem must not hide the own-key check
-            out += list(known(station))
+    with contextlib.suppress(Exception):  # a peer store problem must not hide the own-key check
+        from app.transfer import records
+
+        out += [t.identity for t in records.trusted(station.engine)]
     return out
 
 
@@ -90,14 +91,15 @@ def verify_text(text: str, station=None, extra_keys: list[PublicIdentity] | None
     data = sealed.readable()
     trusted = list(extra_keys or []) + (trusted_identities(station) if station is not None else [])
     if not trusted:
-        return Verdict(False, "no trusted key to check the signature against (give --db or --key)", data)
+        return Verdict(False, _("no trusted key to check the signature against (give --db or --key)"), data)
     signer = next((k for k in trusted if check_signature(sealed, k)), None)
     if signer is None:
         same_station = [k for k in trusted if k.station and k.station == sealed.payload.get("s")]
-        why = ("signature does not match: the code was altered or signed by a foreign key" if same_station
-               else f"signature does not match any trusted key (station {sealed.payload.get('s')} is not known here)")
+        why = (_("signature does not match: the code was altered or signed by a foreign key") if same_station
+               else _("signature does not match any trusted key (station {station} is not known here)").format(
+                   station=sealed.payload.get("s")))
         return Verdict(False, why, data)
-    v = Verdict(True, "signature valid", data, signer=signer.fingerprint)
+    v = Verdict(True, _("signature valid"), data, signer=signer.fingerprint)
     if station is not None:
         v.record, v.record_reason = compare_with_record(sealed, station)
     return v
@@ -109,20 +111,22 @@ def compare_with_record(sealed: Sealed, station) -> tuple[str, str]:
 
     p = sealed.payload
     if p.get("p") != station.point.code:
-        return "unknown", f"the code is from exam point {p.get('p')}, this database is {station.point.code}"
+        return "unknown", _("the code is from exam point {code}, this database is {ours}").format(
+            code=p.get("p"), ours=station.point.code)
     if p.get("d") != station.day.key:
-        return "unknown", f"the code is for exam day {p.get('d')}, this database is on {station.day.key}"
+        return "unknown", _("the code is for exam day {day}, this database is on {ours}").format(
+            day=p.get("d"), ours=station.day.key)
     try:
         code = station.ref.form(str(p["f"])).code
         docs = sources.build(station, code, p.get("r"), p.get("u"), p.get("e"))
     except (UserError, KeyError) as e:
-        return "superseded", f"the document is no longer in the record ({e})"
+        return "superseded", _("the document is no longer in the record ({why})").format(why=e)
     doc = next((d for d in docs if d.doc_id == p["i"]), None)
     if doc is None:
-        return "superseded", "the document is no longer in the record"
+        return "superseded", _("the document is no longer in the record")
     if b64(doc.content_hash()) != p["c"]:
-        return "superseded", "the record changed after printing (a later mark or a void): print the form again"
-    return "current", "the paper matches the record"
+        return "superseded", _("the record changed after printing (a later mark or a void): print the form again")
+    return "current", _("the paper matches the record")
 
 
 def verify_act(source: str, db: str | Path | None = None, keys: list[str] | None = None) -> Verdict:
@@ -137,7 +141,7 @@ def verify_act(source: str, db: str | Path | None = None, keys: list[str] | None
         from app.services.station import Station
 
         if not Path(db).exists():
-            raise UserError(f"{db}: no such database")
+            raise UserError(_("{db}: no such database").format(db=db))
         station = Station.open(db)
     try:
         return verify_text(text, station, [load_key(k) for k in keys or []])

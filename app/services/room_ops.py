@@ -62,6 +62,15 @@ def set_room_clock(station: Station, room_clock: datetime) -> float:
     return offset
 
 
+def adjust_clock(station: Station, room: str, room_clock: datetime, author: str = "") -> Recorded:
+    """Set the station clock to the room clock mid-day; the change is noted in the log (no silent edits)."""
+    before = station.now()
+    offset = set_room_clock(station, room_clock)
+    shift = round((station.now() - before).total_seconds())
+    return station.record("note", room, payload={"text": f"room clock set: shift {shift:+d} s, offset {offset:+.0f} s"},
+                          author=author)
+
+
 def open_room(station: Station, room: str, organizers: list[str], author: str = "") -> Recorded:
     """Record the start of the day in the room: organizers on duty and the clock offset in use."""
     known = station.plan.staff

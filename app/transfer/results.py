@@ -241,6 +241,9 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
     except (KeyError, TypeError):
         raise _bad(name, _("the manifest is damaged")) from None
     step(25, _("checking the sender"))
+    if m.get("point") != station.point.code:
+        raise _bad(name, _("it comes from exam point {other}; this HQ serves exam point {mine}").format(
+            other=m.get("point"), mine=station.point.code))
     sender, pair_now, setup = _check_sender(station, env, name)
     if not sender.verify(env.message, env.signature):
         raise _bad(name, _("the signature does not verify: the package was altered or forged"))
@@ -303,3 +306,26 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
 def _previous_stations(station, room: str, me: str) -> list[str]:
     return sorted(t.station for t in records.trusted(station.engine, role="room") if t.room == room and
                   t.station != me)
+
+
+def order_packages(paths) -> list[Path]:
+    """Package files of a stick in the order to import them: per station by first sequence number.
+
+    Folders are expanded to their ``*.pkg`` files; set-up packages are left out (they go to rooms).
+    Files that cannot be read sort last, so their import reports the problem.
+    """
+    files: list[Path] = []
+    for p in map(Path, paths):
+        files.extend(sorted(p.glob("*.pkg")) if p.is_dir() else [p])
+
+    def key(f: Path):
+        try:
+            m = pk.parse(read_package_bytes(f), str(f)).manifest
+        except UserError:
+            return (2, "", 0, f.name)
+        if m.get("kind") == "setup":
+            return (3, "", 0, f.name)
+        return (0, str(m.get("station", "")), int(m.get("seq_from", 0) or 0), f.name)
+
+    keyed = sorted((key(f), f) for f in files)
+    return [f for k, f in keyed if k[0] != 3]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app import __version__
@@ -158,7 +158,6 @@ def init_from(db: str | Path, path: str | Path, passphrase: str, clock=None):
         people = [Participant(**p) for p in b["participants"]]
         staff = [StaffMember(**s) for s in b["staff"]]
         events = [Event.from_dict(e) for e in b["events"]]
-        date.fromisoformat(day.date.isoformat())
         room_number(room.number)
     except (KeyError, TypeError, ValueError):
         raise UserError(_("{name}: the package body is damaged; nothing was done").format(name=name)) from None

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from nacl.signing import SigningKey
 
 from app.forms.api import render_form
@@ -154,6 +155,9 @@ def test_cli_print_and_verify(day, tmp_path):
     assert res.returncode == 2 and "unknown form" in res.stderr and "Traceback" not in res.stderr
     res = run_cli("print", "--db", db, "21", "--participant", who["removed"], "-o", str(tmp_path / "a.pdf"))
     assert res.returncode == 0, res.stderr
+    res = run_cli("print", "--db", db, "--day-pack", "-o", str(tmp_path / "pack"), "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["count"] == len(st.plan.rooms) + 3 + 5
 
 
 def test_day_pack(day, tmp_path):
@@ -170,3 +174,40 @@ def test_day_pack(day, tmp_path):
     assert sorted(p.path.name for p in printed if p.form == "room-set") == [
         f"ppe-room-{r}.pdf" for r in sorted(st.plan.rooms)]
     assert not list((tmp_path / "pack").rglob("*.tmp"))
+
+
+def test_paper_from_a_paired_station_verifies_at_hq(day, demo_db, tmp_path):
+    """HQ trusts the room stations it is paired with (transfer records), and only those."""
+    from app.forms.api import build_documents, stamp_for
+    from app.forms.qr import verify_payload
+    from app.services.station import Station
+    from app.transfer import records
+    from app.transfer.keys import station_keys
+
+    hq, _ = day
+    room = Station.open(demo_db)
+    try:
+        room.record("admitted", "0101", room.plan.room_participants("0101")[0].code, at="09:10")
+        docs = build_documents(room, "05-02", room="0101")
+        text = stamp_for(room, docs).qr_text[docs[0].doc_id]
+        ident = station_keys(room).public
+    finally:
+        room.close()
+    v = verify_text(text, hq)
+    assert not v.valid and "not known here" in v.reason
+    with hq.engine.begin() as conn:
+        records.add_trusted(conn, ident, "0101", "test", "2026-06-04T03:00:00.000000Z")
+    v = verify_text(text, hq)
+    assert v.valid and v.signer == ident.fingerprint
+    # the server-side entry point: keys given as {station: identity}
+    res = verify_payload(text, {ident.station: ident})
+    assert res.valid and res.data["doc"] == docs[0].doc_id and res.data["form"] == "05-02"
+    assert not verify_payload(flip(text, 40), {ident.station: ident}).valid
+    with pytest.raises(TypeError):  # another format: the server falls back to its own adapter
+        verify_payload("AUDQ1.e30.AA", {ident.station: ident})
+
+
+def test_package_exports_render_form_lazily():
+    import app.forms as forms
+
+    assert callable(forms.render_form)

@@ -312,3 +312,47 @@ def test_keys_are_private_and_stable(hq_template, tmp_path):
     k1 = station_keys(st).public
     assert stat.S_IMODE(os.stat(key_path(st.path)).st_mode) == 0o600
     assert station_keys(st).public == k1
+
+
+def test_package_from_another_exam_point_refused(hq, tmp_path):
+    """Even a paired station cannot bring another exam point's events into this HQ."""
+    from app.domain.model import ExamPoint
+    from app.store import plan_repo
+
+    r1 = setup_room(hq, "0101", tmp_path)
+    full_day(r1, until="morning")
+    export_results(r1, tmp_path / "a.pkg")
+    import_package(hq, tmp_path / "a.pkg")
+    pt = hq.point
+    with hq.engine.begin() as conn:
+        plan_repo.save_point(conn, ExamPoint(pt.region, pt.msu, "9999", pt.name, pt.tz))
+    hq.invalidate()
+    r1.record("note", "0101", at="12:00", payload={"text": "x"})
+    export_results(r1, tmp_path / "b.pkg")
+    n = hq.log.count()
+    with pytest.raises(UserError, match="comes from exam point 0412"):
+        import_package(hq, tmp_path / "b.pkg")
+    assert hq.log.count() == n
+
+
+def test_stick_folder_is_imported_in_chain_order(hq, tmp_path):
+    from app.transfer.results import order_packages
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    r1 = setup_room(hq, "0101", stick)
+    full_day(r1, until="morning")
+    export_results(r1, stick / "zz-first.pkg")
+    full_day(r1, until="afternoon")
+    export_results(r1, stick / "aa-second.pkg")
+    (stick / "junk.pkg").write_bytes(b"hello")
+    files = order_packages([stick])
+    assert [f.name for f in files] == ["zz-first.pkg", "aa-second.pkg", "junk.pkg"]  # set-up package left out
+    outcomes = []
+    for f in files:
+        try:
+            outcomes.append(import_package(hq, f).outcome)
+        except UserError as e:
+            outcomes.append(str(e))
+    assert outcomes[:2] == ["applied", "applied"] and "not an Auditoria package" in outcomes[2]
+    assert hq.log.count() == r1.log.count()

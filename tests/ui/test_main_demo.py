@@ -34,3 +34,20 @@ def test_demo_opens_at_0855_and_keeps_its_clock_once_under_way(tmp_path):
     st = Station.open(tmp_path / "demo.db")
     assert st.clock.offset == offset  # not reset to 08:55 under the marks already made
     st.close()
+
+
+def test_open_station_refuses_an_unknown_room_and_an_empty_database(tmp_path, demo_db):
+    import pytest
+
+    from app.errors import UserError
+    from app.services.station import Station
+    from ui.main import open_station, parse_args
+
+    with pytest.raises(UserError, match="no room 0999"):
+        open_station(parse_args(["--db", str(demo_db), "--room", "999"]))
+    empty = tmp_path / "empty.db"
+    Station.create(empty, role="room", room="0101").close()
+    with pytest.raises(UserError, match="no exam day yet"):
+        open_station(parse_args(["--db", str(empty)]))
+    with pytest.raises(UserError, match="no such database"):
+        open_station(parse_args(["--db", str(tmp_path / "missing.db")]))

@@ -103,6 +103,7 @@ def test_whole_exam_day(window, station, clock, qtbot):
     assert window.exits.rowCount() == 1
     assert window.exits.item(0, 2).text() == "12"
     assert window.exits.item(0, 0).background().color().name() == window.theme.warn_bg
+    assert "· 12 min" in seat_text(window, ps[2].code) and "out of room" in seat_text(window, ps[2].code)
     window.trigger("back")
     window.tick()
     assert window.exits.rowCount() == 0

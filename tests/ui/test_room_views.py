@@ -256,3 +256,58 @@ def test_audio_lockout_advice_shown_on_late_admission(window, station, clock):
     assert last.kind == "late" and last.participant == ps[1].code  # recorded: the organizer decides
     text = window.advice.toPlainText()
     assert "listening part is in progress" in text and "no personal replay" in text
+
+
+def test_room_log_lists_every_mark_with_voided_struck_through(window, station):
+    p = station.plan.room_participants("0101")[0]
+    wrong = station.record("absent", "0101", p.code, at="09:05")
+    station.void("0101", wrong.event.id, "came in after all")
+    station.record("admitted", "0101", p.code, at="09:06")
+    seen = []
+    run_dialog(window.show_room_log, lambda d: (seen.append(d.view.toHtml()), d.accept()))
+    html = seen[0]
+    assert "line-through" in html and "came in after all" in html
+    assert html.count("<li") == 3
+
+
+def test_print_room_forms_off_the_gui_thread(window, station, qtbot, tmp_path):
+    import subprocess
+
+    ps = station.plan.room_participants("0101")
+    station.record("admitted", "0101", ps[0].code, at="09:10")
+    station.record("exam-start", "0101", at="10:00")
+    station.record("exit", "0101", ps[0].code, at="10:30")
+    station.record("return", "0101", ps[0].code, at="10:36")
+    window.refresh()
+    op = window.print_forms(str(tmp_path / "out"))
+    qtbot.waitUntil(lambda: not op.running, timeout=60000)
+    assert op.last_progress is not None and op.last_progress[0] == op.last_progress[1]
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.pdf"))
+    assert len(names) == len(window.printed) >= 3
+    assert "Printed" in window.advice.toPlainText()
+    exits = next(p.path for p in window.printed if "12-04" in p.form)
+    text = subprocess.run(["pdftotext", str(exits), "-"], capture_output=True, text=True).stdout
+    assert "10:30" in text.replace(" ", "") or "1030" in text.replace(" ", "").replace(":", "")
+
+
+def test_room_clock_dialog_sets_offset_and_notes_it(window, demo_db, qtbot):
+    """With the system clock (as in use): the station then reads the room clock, and the log says so."""
+    from PySide6.QtCore import QTime
+
+    from app.services.station import Station
+    from ui.room.window import RoomWindow
+
+    st = Station.open(demo_db)
+    w = RoomWindow(st, room="0101", ask_start=False)
+    qtbot.addWidget(w)
+
+    def handle(dlg):
+        dlg.clock.setTime(QTime(9, 59, 0))
+        dlg.accept()
+
+    rec = run_dialog(w.set_clock, handle)
+    assert rec.event.kind == "note" and rec.event.payload["text"].startswith("room clock set")
+    assert w.board_texts()["clock"].startswith("09:59")
+    assert Station.open(demo_db).clock.offset == st.clock.offset  # remembered
+    w.timer.stop()
+    st.close()

@@ -26,12 +26,13 @@ class ImportWorker(QtCore.QObject):
     @Slot()
     def run(self) -> None:
         from app.services.station import Station
-        from app.transfer.results import import_package
+        from app.transfer.results import import_package, order_packages
 
         station = None
         try:
             station = Station.open(self.db)
-            n = len(self.files)
+            self.files = order_packages(self.files)
+            n = max(1, len(self.files))
             for i, f in enumerate(self.files):
                 def step(pct: int, stage: str, i=i, f=f) -> None:
                     self.progress.emit(int((i * 100 + pct) / n), f"{f.name}: {stage}")

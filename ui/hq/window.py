@@ -81,7 +81,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(central)
 
         self.table = _table([_(h) for _k, h in ROOM_COLUMNS])
-        self.tabs.addTab(self.table, _("Rooms"))
+        self.tabs.addTab(self._rooms_tab(), _("Rooms"))
         self.tabs.addTab(self._acts_tab(), _("Acts"))
         self.tabs.addTab(self._staff_tab(), _("Staff changes (ППЭ-19)"))
         self.totals_table = _table([_("Figure"), _("Total")])
@@ -96,6 +96,48 @@ class HqWindow(QtWidgets.QMainWindow):
         self.resize(1366, 768)
 
     # --- tabs ---------------------------------------------------------------------------------------
+    def _rooms_tab(self) -> QtWidgets.QWidget:
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.table, 1)
+        row = QtWidgets.QHBoxLayout()
+        self.setup_button = QtWidgets.QPushButton(_("Set-up package for the selected room…"))
+        self.setup_button.clicked.connect(self.choose_setup_target)
+        row.addWidget(self.setup_button)
+        self.passphrase_label = QtWidgets.QLabel()
+        self.passphrase_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(self.passphrase_label, 1)
+        lay.addLayout(row)
+        return w
+
+    def choose_setup_target(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self._say(_("select a room in the list first"), True)
+            return
+        room = self.rooms[rows[0].row()].room
+        path, _f = QtWidgets.QFileDialog.getSaveFileName(self, _("Set-up package on the stick"),
+                                                         f"{room}-setup.pkg", _("Auditoria packages (*.pkg)"))
+        if path:
+            self.export_setup_for(room, Path(path))
+
+    def export_setup_for(self, room: str, path: Path):
+        """Write the room's set-up package and show the one-time passphrase to type at the room."""
+        from app.transfer.setup import export_setup
+
+        try:
+            res = export_setup(self.station, room, path)
+        except UserError as e:
+            self._say(str(e), True)
+            return None
+        self.passphrase_label.setText(
+            _("Room {room}: passphrase <b style='font-size:16pt'>{phrase}</b> · HQ fingerprint {fp}").format(
+                room=res.room, phrase=res.passphrase, fp=res.hq_fingerprint))
+        self._say(res.write.message() + (" · " + _("{n} events carried for failover").format(n=res.events)
+                                         if res.events else ""))
+        return res
+
     def _acts_tab(self) -> QtWidgets.QWidget:
         w = QtWidgets.QWidget()
         lay = QtWidgets.QVBoxLayout(w)

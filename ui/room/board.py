@@ -11,7 +11,10 @@ class BoardWindow(QtWidgets.QWidget):
         super().__init__(None, Qt.WindowType.Window)
         self._owner = parent
         self.setObjectName("board")
-        self.setAccessibleName("Board")
+        from app.i18n import _
+
+        self.setAccessibleName(_("Board"))
+        self.setWindowTitle(_("Board"))
         self.setStyleSheet("QWidget#board { background: #000; } QLabel { color: #fff; }")
         self.setAutoFillBackground(True)
         lay = QtWidgets.QVBoxLayout(self)
@@ -30,15 +33,27 @@ class BoardWindow(QtWidgets.QWidget):
         self.resize(1024, 640)
 
     def resizeEvent(self, e):  # noqa: N802 - Qt override
-        h = max(200, self.height())
+        self._fit()
+        super().resizeEvent(e)
+
+    def _fit(self) -> None:
+        """Each line as large as its share of the height allows, shrunk until it fits the width."""
+        h, width = max(200, self.height()), max(200, self.width() - 100)
         for w in (self.title, self.clock, self.times, self.left, self.extra):
             # a style sheet, not setFont: the application's style sheet would override a font
             px = max(14, int(h * float(w.property("scale"))))
+            f = QtGui.QFont(w.font())
+            f.setBold(w is not self.extra)
+            while px > 14:
+                f.setPixelSize(px)
+                if QtGui.QFontMetrics(f).horizontalAdvance(w.text()) <= width:
+                    break
+                px = int(px * 0.92)
             colour = "#ffd400" if w is self.left else "#ffffff"
             weight = "normal" if w is self.extra else "bold"
-            w.setStyleSheet(f"font-size: {px}px; font-weight: {weight}; color: {colour};")
-            w.setProperty("px", px)
-        super().resizeEvent(e)
+            if w.property("px") != px:
+                w.setStyleSheet(f"font-size: {px}px; font-weight: {weight}; color: {colour};")
+                w.setProperty("px", px)
 
     def keyPressEvent(self, e):  # noqa: N802 - Qt override
         if e.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F11):
@@ -47,10 +62,14 @@ class BoardWindow(QtWidgets.QWidget):
         super().keyPressEvent(e)
 
     def set_values(self, title: str, clock: str, times: str, left: str, extra: str) -> None:
+        changed = False
         for w, t in ((self.title, title), (self.clock, clock), (self.times, times), (self.left, left),
                      (self.extra, extra)):
             if w.text() != t:
+                changed = changed or len(w.text()) != len(t)
                 w.setText(t)
+        if changed:
+            self._fit()
 
     def target_screen(self) -> QtGui.QScreen | None:
         """A screen other than the one the organizer's window is on, if there is one."""

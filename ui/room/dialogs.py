@@ -116,6 +116,32 @@ class StartOfDayDialog(QtWidgets.QDialog):
         return dt + timedelta(seconds=time.monotonic() - self._shown_at)
 
 
+class ClockDialog(QtWidgets.QDialog):
+    """Set the station clock to the room clock (the laptop's may be wrong; there is no network time)."""
+
+    def __init__(self, station: Station, parent=None):
+        super().__init__(parent)
+        self.station = station
+        self.setWindowTitle(_("Room clock"))
+        lay = QtWidgets.QFormLayout(self)
+        now = station.now().astimezone(ZoneInfo(station.point.tz))
+        self.clock = QtWidgets.QTimeEdit(QtCore.QTime(now.hour, now.minute, now.second), self)
+        self.clock.setDisplayFormat("HH:mm:ss")
+        self.clock.setAccessibleName(_("Time on the room clock"))
+        lay.addRow(QtWidgets.QLabel(_("Type the time the room clock shows now."), self))
+        lay.addRow(_("Time on the room &clock:"), self.clock)
+        lay.addRow(_buttons(self, _("Set")))
+        self._shown_at = time.monotonic()
+
+    def room_clock(self) -> datetime:
+        from datetime import timedelta
+
+        t = self.clock.time()
+        today = self.station.now().astimezone(ZoneInfo(self.station.point.tz))
+        dt = today.replace(hour=t.hour(), minute=t.minute(), second=t.second(), microsecond=0)
+        return dt + timedelta(seconds=time.monotonic() - self._shown_at)
+
+
 class NoDocumentDialog(QtWidgets.QDialog):
     """Admission without an identity document: who confirmed in writing (→ ППЭ-20 in HQ)."""
 
@@ -316,6 +342,15 @@ PAYLOAD_VALUES = {"document": N_("document checked"), "no-document": N_("no docu
                   "permitted": N_("permitted"), "forbidden": N_("forbidden")}
 
 
+def item_titles(station: Station, keys: str) -> str:
+    """Desk-item keys ("phone,pen") as their titles in the current language; free text stays as typed."""
+    ref = station.ref
+    en = current_language() == "en"
+    titles = {a.key: (a.title_en if en else a.title) for a in ref.aids.values()}
+    titles.update({d.key: (d.title_en if en else d.title) for d in (*ref.desk_general, *ref.forbidden)})
+    return ", ".join(titles.get(k.strip(), k.strip()) for k in keys.split(",") if k.strip())
+
+
 def describe(station: Station, e, names: dict[str, str]) -> str:
     """One line for an event: time, what, who."""
     from app.domain.event import parse_utc
@@ -324,8 +359,8 @@ def describe(station: Station, e, names: dict[str, str]) -> str:
     title = _(KINDS[e.kind].title) if e.kind in KINDS else e.kind
     who = names.get(e.participant or "", e.participant or "")
     bits = [b for b in (when, title, who) if b]
-    detail = [(_(PAYLOAD_LABELS[k]), _(PAYLOAD_VALUES.get(str(v), str(v)))) for k, v in e.payload.items()
-              if k in PAYLOAD_LABELS]
+    detail = [(_(PAYLOAD_LABELS[k]), item_titles(station, str(v)) if k == "item" else
+               _(PAYLOAD_VALUES.get(str(v), str(v)))) for k, v in e.payload.items() if k in PAYLOAD_LABELS]
     if detail:
         bits.append(", ".join(f"{k}: {v}" for k, v in detail))
     return " · ".join(str(b) for b in bits)
@@ -352,6 +387,33 @@ class TimelineDialog(QtWidgets.QDialog):
                 rows.append(f"<li>{text}</li>")
         head = html.escape(f"{p.full_name} · {p.seat} · {p.code}" if p else code)
         self.view.setHtml(f"<h3>{head}</h3><ol>{''.join(rows) or html.escape(_('No marks yet.'))}</ol>")
+        lay.addWidget(self.view)
+        close = QtWidgets.QPushButton(_("Close"), self)
+        close.clicked.connect(self.accept)
+        lay.addWidget(close)
+
+
+class RoomLogDialog(QtWidgets.QDialog):
+    """Every mark in the room in the order recorded; voided ones struck through with the reason."""
+
+    def __init__(self, station: Station, room: str, names: dict[str, str], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Room log"))
+        self.resize(900, 560)
+        lay = QtWidgets.QVBoxLayout(self)
+        self.view = QtWidgets.QTextBrowser(self)
+        self.view.setAccessibleName(_("Room log"))
+        state = station.room_state(room)
+        rows = []
+        for e in sorted(station.log.for_room(station.day.key, room), key=lambda e: (e.station, e.seq)):
+            text = html.escape(describe(station, e, names))
+            v = state.voided.get(e.id)
+            if v is not None:
+                why = html.escape(str(v.payload.get("reason", "")))
+                rows.append(f"<li><s>{text}</s> — <i>{html.escape(_('voided'))}: {why}</i></li>")
+            else:
+                rows.append(f"<li>{text}</li>")
+        self.view.setHtml(f"<ol>{''.join(rows) or html.escape(_('No marks yet.'))}</ol>")
         lay.addWidget(self.view)
         close = QtWidgets.QPushButton(_("Close"), self)
         close.clicked.connect(self.accept)

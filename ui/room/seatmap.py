@@ -97,8 +97,11 @@ class SeatMap(QtWidgets.QWidget):
         if code in self.by_code:
             self.by_code[code].setFocus()
 
-    def refresh(self, state: RoomState, names: dict[str, str], assigned: dict[str, str]) -> None:
-        """Repaint every seat from the room state. ``assigned`` maps seat label → participant code."""
+    def refresh(self, state: RoomState, names: dict[str, str], assigned: dict[str, str],
+                minutes_out: dict[str, int] | None = None) -> None:
+        """Repaint every seat from the room state. ``assigned`` maps seat label → participant code;
+        ``minutes_out`` how long each participant out of the room has been out."""
+        minutes_out = minutes_out or {}
         self.by_code.clear()
         sitting_elsewhere = {p.seat: p.code for p in state.participants.values() if p.seat_changed and p.present}
         for label, b in self.buttons.items():
@@ -126,6 +129,8 @@ class SeatMap(QtWidgets.QWidget):
             key = display_status(p.status, p.late)
             status = _(STATUS_TITLES.get(key, key))
             extra = ""
+            if code in minutes_out:  # on the label line: the status line has no room for it
+                extra += " · " + _("{n} min").format(n=minutes_out[code])
             if p.seat_changed:
                 extra = f" → {p.seat}"
             if p.ovz:

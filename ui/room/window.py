@@ -22,13 +22,16 @@ from app.i18n import N_, _, current_language, format_date, format_time, set_lang
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
+from ui.ops import Operation
 from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets
 from ui.room.board import BoardWindow
 from ui.room.dialogs import (
+    ClockDialog,
     DeskCheckDialog,
     EndOfExamDialog,
     ExtraSheetDialog,
     NoDocumentDialog,
+    RoomLogDialog,
     SeatDialog,
     StartOfDayDialog,
     TimelineDialog,
@@ -65,6 +68,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("finished", N_("Handed in"), "Ctrl+H", N_("&Participant"), True),
     ActionSpec("timeline", N_("Timeline…"), "Ctrl+T", N_("&Participant")),
     ActionSpec("open_day", N_("Start of the day…"), "Ctrl+O", N_("&Room")),
+    ActionSpec("room_log", N_("Room log…"), "Ctrl+J", N_("&Room")),
+    ActionSpec("clock", N_("Room clock…"), "Ctrl+K", N_("&Room")),
+    ActionSpec("print", N_("Print the room's forms…"), "Ctrl+P", N_("&Room")),
     ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room")),
     ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room")),
     ActionSpec("audio_start", N_("Listening part started"), "Ctrl+Shift+A", N_("&Room")),
@@ -97,6 +103,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             or sorted(station.plan.rooms)[0]
         self.current = ""
         self._state = None
+        self._minutes_out: dict[str, int] = {}
         self.names: dict[str, str] = {}
         self.assigned: dict[str, str] = {}
         self.rows: dict[str, int] = {}
@@ -104,6 +111,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self._banner_until = None
         self.board: BoardWindow | None = None
         self.last_advice: list = []
+        self.last_recorded: Recorded | None = None
         self.theme = THEMES.get(self.settings.get("theme"), THEMES["normal"])
         self.font_pt = int(self.settings.get("font_pt"))
         self.setObjectName("RoomWindow")
@@ -167,14 +175,14 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.search.returnPressed.connect(self._search_enter)
         self.search.installEventFilter(self)
         mid.addWidget(self.search)
-        self.table = QtWidgets.QTableWidget(0, 4, self)
+        self.table = QtWidgets.QTableWidget(0, 3, self)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.Stretch)  # names keep their width
         self.table.itemSelectionChanged.connect(self._table_selected)
         self.table.doubleClicked.connect(lambda _i: self.show_timeline(self.current))
         mid.addWidget(self.table, 1)
@@ -186,10 +194,11 @@ class RoomWindow(QtWidgets.QMainWindow):
         # footer: advice and exits
         foot = QtWidgets.QHBoxLayout()
         self.advice = QtWidgets.QTextBrowser(self)
-        self.advice.setMaximumHeight(130)
+        self.advice.setMaximumHeight(150)
+        self.advice.setOpenExternalLinks(True)
         foot.addWidget(self.advice, 3)
         self.exits = QtWidgets.QTableWidget(0, 3, self)
-        self.exits.setMaximumHeight(130)
+        self.exits.setMaximumHeight(150)
         self.exits.verticalHeader().hide()
         self.exits.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         eh = self.exits.horizontalHeader()
@@ -209,7 +218,8 @@ class RoomWindow(QtWidgets.QMainWindow):
             "absent": lambda: self.quick("absent"), "seat": self.change_seat, "exit": lambda: self.quick("exit"),
             "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
             "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
-            "open_day": self.start_of_day, "instruction": lambda: self.mark("instruction-given"),
+            "open_day": self.start_of_day, "room_log": self.show_room_log, "clock": self.set_clock,
+            "print": self.print_forms, "instruction": lambda: self.mark("instruction-given"),
             "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
             "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
             "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
@@ -229,6 +239,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.actions[spec.name] = a
             if spec.button:
                 b = QtWidgets.QPushButton(self)
+                b.setObjectName("action")
                 b.setMinimumHeight(38)
                 b.clicked.connect(a.trigger)
                 self.buttons_box.addWidget(b)
@@ -243,6 +254,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.addAction(a)
             self.actions["incident_" + spec.key] = a
         b = QtWidgets.QPushButton(self)
+        b.setObjectName("action")
         b.setMinimumHeight(38)
         b.setMenu(self.incident_menu)
         self.buttons_box.insertWidget(self.buttons_box.count() - 2, b)
@@ -274,7 +286,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.big["incident"].setAccessibleName(_("Incident"))
         self.search.setPlaceholderText(_("Surname, code or seat — Enter admits  [Ctrl+F]"))
         self.search.setAccessibleName(_("Find a participant"))
-        self.table.setHorizontalHeaderLabels([_("Seat"), _("Participant"), _("Code"), _("Status")])
+        self.table.setHorizontalHeaderLabels([_("Seat"), _("Participant"), _("Status")])
         self.table.setAccessibleName(_("The room's list"))
         self.exits.setHorizontalHeaderLabels([_("Out of the room"), _("Since"), _("Minutes")])
         self.exits.setAccessibleName(_("Out of the room now"))
@@ -284,6 +296,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.seatmap.retranslate()
         self.setWindowTitle(f"Auditoria — {_('Room')} {self.room}")
         self.refresh()
+        if self.last_recorded is not None:  # advice in the new language
+            self.show_recorded(self.last_recorded)
 
     def apply_theme(self) -> None:
         app = QtWidgets.QApplication.instance()
@@ -292,6 +306,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.seatmap.font_pt = max(8, self.font_pt - 1)
         self.actions["contrast"].setChecked(self.theme.name == "high-contrast")
         self.refresh()
+        if self.last_recorded is not None:  # advice in the new colours
+            self.show_recorded(self.last_recorded)
 
     # --- data ----------------------------------------------------------------------------
     def state(self):
@@ -313,11 +329,11 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.table.setRowCount(len(people))
         self.rows = {}
         for i, p in enumerate(people):
-            for j, text in enumerate((p.seat, p.short_name, p.code, "")):
+            for j, text in enumerate((p.seat, p.short_name, "")):
                 it = QtWidgets.QTableWidgetItem(text)
                 it.setData(Qt.ItemDataRole.UserRole, p.code)
-                if j == 1:  # for the ID check at the door: full name and document on hover
-                    it.setToolTip(f"{p.full_name}\n{p.document}")
+                if j == 1:  # for the ID check at the door: full name, document and code on hover
+                    it.setToolTip(f"{p.full_name}\n{p.document}\n{p.code}")
                 self.table.setItem(i, j, it)
             self.rows[p.code] = i
         self.current = ""
@@ -330,7 +346,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         if reread or self._state is None:
             self._state = self.state()
         state = self._state
-        self.seatmap.refresh(state, self.names, self.assigned)
+        self.seatmap.refresh(state, self.names, self.assigned, self._minutes_out)
         for code, i in self.rows.items():
             p = state.participants[code]
             key = display_status(p.status, p.late)
@@ -339,7 +355,7 @@ class RoomWindow(QtWidgets.QMainWindow):
                 text += " · " + _("sits at {seat}").format(seat=p.seat)
             if p.ovz:
                 text += " · ОВЗ"
-            it = self.table.item(i, 3)
+            it = self.table.item(i, 2)
             if it.text() != text:
                 it.setText(text)
             bg, fg = seat_colours(self.theme, key)
@@ -430,6 +446,10 @@ class RoomWindow(QtWidgets.QMainWindow):
     def _exits(self) -> None:
         rows = room_ops.open_exits(self.station, self.room, state=self._state)
         tz = self.tz
+        minutes = {x.code: int(x.minutes) for x in rows}
+        if minutes or self._minutes_out:
+            self.seatmap.refresh(self._state, self.names, self.assigned, minutes)
+        self._minutes_out = minutes
         self.exits.setRowCount(len(rows))
         for i, x in enumerate(rows):
             cells = (self.names.get(x.code, x.code), format_time(x.since, tz), f"{int(x.minutes)}")
@@ -460,7 +480,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             if code != self.current:
                 self.current = code
                 self.seatmap.select(code)
-                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned)
+                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned, self._minutes_out)
 
     def visible_codes(self) -> list[str]:
         return [c for c, i in sorted(self.rows.items(), key=lambda r: r[1]) if not self.table.isRowHidden(i)]
@@ -519,6 +539,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         return rec
 
     def show_recorded(self, rec: Recorded) -> None:
+        self.last_recorded = rec
         self.last_advice = rec.advice
         e = rec.event
         head = html.escape(_("Recorded: {what}").format(what=describe(self.station, e, self.names)))
@@ -680,6 +701,57 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.need_participant()
             return
         dlg = TimelineDialog(self.station, self.room, code, self.names, self)
+        self.open_dialog = dlg
+        dlg.exec()
+
+    def print_forms(self, folder: str | None = None) -> Operation | None:
+        """The room's forms (05-01, 05-02, 12-02, 12-03, 12-04-МАШ) as PDFs, rendered on the worker thread."""
+        if folder is None:
+            from app.paths import data_dir
+
+            default = data_dir() / "print" / self.room
+            folder = QtWidgets.QFileDialog.getExistingDirectory(self, _("Folder for the room's forms"), str(default))
+            if not folder:
+                return None
+        from pathlib import Path
+
+        out = Path(folder)
+        station, room = self.station, self.room
+
+        def work(progress):
+            from app.forms import render_room_set
+
+            out.mkdir(parents=True, exist_ok=True)
+            return render_room_set(station, room, out, separate=True, progress=progress)
+
+        def done(printed) -> None:
+            items = "".join(f"<li>{html.escape(p.path.name)}</li>" for p in printed)
+            url = QtCore.QUrl.fromLocalFile(str(out)).toString()
+            self.advice.setHtml(f"<p>✔ {html.escape(_('Printed {n} forms into').format(n=len(printed)))} "
+                                f"<a href='{url}'>{html.escape(str(out))}</a></p><ul>{items}</ul>")
+            self.printed = printed
+
+        def failed(e: Exception) -> None:
+            self.show_message(str(e) if isinstance(e, UserError) else
+                              _("Printing failed ({name}).").format(name=e.__class__.__name__), warning=True)
+
+        self.print_op = Operation(self, work, _("Printing the room's forms…"), with_progress=True) \
+            .success(done).failure(failed).run()
+        return self.print_op
+
+    def set_clock(self) -> Recorded | None:
+        dlg = ClockDialog(self.station, self)
+        self.open_dialog = dlg
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        rec = room_ops.adjust_clock(self.station, self.room, dlg.room_clock(), author=self.author())
+        self._seen_due.clear()
+        self.refresh()
+        self.show_recorded(rec)
+        return rec
+
+    def show_room_log(self) -> None:
+        dlg = RoomLogDialog(self.station, self.room, self.names, self)
         self.open_dialog = dlg
         dlg.exec()
 

@@ -1,0 +1,109 @@
+"""Layouts as data, the printer path, and the rule that app/ paints without widgets."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.errors import UserError
+from app.forms import layouts
+from tests.forms.conftest import pdf_text
+
+ROOT = Path(__file__).resolve().parents[2]
+PRINTED = ("ППЭ-05-01", "ППЭ-05-02", "ППЭ-12-02", "ППЭ-12-03", "ППЭ-12-04-МАШ", "ППЭ-13-02-МАШ", "ППЭ-19",
+           "ППЭ-10", "ППЭ-20", "ППЭ-21", "ППЭ-22", "ППЭ-02", "ППЭ-03")
+
+
+def test_every_printed_form_has_a_layout_with_the_catalog_code(station):
+    lays = layouts.all_layouts()
+    assert set(PRINTED) <= set(lays)
+    for code in lays:
+        assert station.ref.form(code).code == code  # every layout names a catalog form
+
+
+def test_broken_layout_is_named(tmp_path, monkeypatch):
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "ppe-99.json").write_text('{"form": "ППЭ-99", "source": "list", "blocks": [\n'
+                                                    '{"type": "table", "table": "x", "columns": [{"title": "a"}]}]}',
+                                                    encoding="utf-8")
+    monkeypatch.setattr(layouts, "resources_dir", lambda: tmp_path)
+    with pytest.raises(UserError, match=r"ppe-99\.json: blocks\[0\]\.columns\[0\]: missing 'width'"):
+        layouts.all_layouts()
+    (tmp_path / "forms" / "ppe-99.json").write_text('{"form": ', encoding="utf-8")
+    with pytest.raises(UserError, match=r"ppe-99\.json: line 1"):
+        layouts.all_layouts()
+
+
+def test_form_names_resolve(station):
+    from app.forms.api import resolve_form
+
+    for name in ("05-02", "ППЭ-05-02", "ppe-05-02", "PPE-05-02"):
+        assert resolve_form(station, name) == "ППЭ-05-02"
+    assert resolve_form(station, "12-04-mash") == "ППЭ-12-04-МАШ"
+    with pytest.raises(UserError, match="unknown form"):
+        resolve_form(station, "99-99")
+
+
+def test_paint_to_printer(day, tmp_path):
+    """The print / print-preview path: a QPrinter (QtPrintSupport, no widgets) gets the same pages."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    from app.forms.api import paint_to_printer
+    from app.forms.render import ensure_gui
+
+    st, _ = day
+    ensure_gui()
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "printer.pdf"
+    printer.setOutputFileName(str(out))
+    pages = paint_to_printer(printer, st, "05-02", room="0101")
+    assert pages == 2
+    text = re.sub(r"\s+", " ", pdf_text(out))
+    assert "Протокол проведения ГИА в аудитории" in text and "стр. 2 из 2" in text
+
+
+def test_app_never_imports_widgets():
+    imp = re.compile(r"^\s*(from\s+PySide6\.QtWidgets|import\s+PySide6\.QtWidgets|from\s+PySide6\s+import[^\n]*QtWidgets)",
+                     re.M)
+    hits = [str(p.relative_to(ROOT)) for p in (ROOT / "app").rglob("*.py") if imp.search(p.read_text(encoding="utf-8"))]
+    assert hits == []
+    code = ("import sys, app.forms.api, app.forms.render, app.forms.cli, app.forms.verify; "
+            "print(json.dumps([m for m in sys.modules if 'QtWidgets' in m]))")
+    res = subprocess.run([sys.executable, "-c", "import json; " + code], cwd=ROOT, capture_output=True, text=True,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == []
+
+
+def test_cli_module_is_light():
+    """Registering the subcommands must not load Qt (start-up is mostly imports; pitfalls §7)."""
+    code = "import sys, app.cli; app.cli.build_parser(); print(any(m.startswith('PySide6') for m in sys.modules))"
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "False"
+
+
+def test_bundled_font_and_licence():
+    fonts = ROOT / "resources" / "fonts"
+    assert (fonts / "DejaVuSans.ttf").stat().st_size > 100_000 and (fonts / "DejaVuSans-Bold.ttf").exists()
+    assert "Bitstream" in (fonts / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
+
+
+def test_pdf_embeds_the_bundled_font(day, tmp_path):
+    from pypdf import PdfReader
+
+    from app.forms.api import render_form
+
+    st, _ = day
+    out = render_form(st, "05-01", room="0101", out=tmp_path / "f.pdf")
+    fonts = set()
+    for page in PdfReader(str(out)).pages:
+        for f in page["/Resources"]["/Font"].values():
+            fonts.add(str(f.get_object()["/BaseFont"]))
+    assert fonts and all("DejaVu" in f for f in fonts)
