@@ -33,7 +33,7 @@ class StepFailed(Exception):
 class Context:
     workdir: Path
     lang: str
-    open_window: Callable[[object, str], str] | None
+    open_window: Callable[[object, str | None], str] | None  # room None: the HQ window
     station: object = None
     participant: object = None
     pdf: Path | None = None
@@ -108,6 +108,15 @@ def step_window(ctx: Context) -> str:
     return f"«{title}»"
 
 
+def step_hq_window(ctx: Context) -> str:
+    _check(ctx.open_window is not None, "no window to open (run it as auditoria-gui --self-test)")
+    from app.i18n import _
+
+    title = ctx.open_window(ctx.station, None)
+    _check(_("Exam point HQ") in title, f"HQ window title {title!r} lacks {_('Exam point HQ')!r}")
+    return f"«{title}»"
+
+
 def step_record(ctx: Context) -> str:
     from app.services.station import Station
 
@@ -154,6 +163,7 @@ STEPS: list[tuple[str, Callable[[Context], str]]] = [
     ("translations", step_translations),
     ("database", step_database),
     ("window", step_window),
+    ("hq-window", step_hq_window),
     ("record", step_record),
     ("form", step_form),
 ]
@@ -186,7 +196,7 @@ def verify_pdf(path: Path, expect: list[str], images: int = 0) -> str:
 
 
 # --- runner -------------------------------------------------------------------------------------
-def run(open_window: Callable[[object, str], str] | None = None, lang: str | None = None,
+def run(open_window: Callable[[object, str | None], str] | None = None, lang: str | None = None,
         out: TextIO | None = None, keep: Path | None = None) -> int:
     """Run every step in order; stop at the first failure. Returns the exit code."""
     from app import i18n

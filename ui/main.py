@@ -82,14 +82,20 @@ def self_test(args: argparse.Namespace) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     shown: list = []
 
-    def open_window(station, room: str) -> str:
+    def open_window(station, room: str | None) -> str:
         from ui.qt import QtCore
-        from ui.room.window import RoomWindow
         from ui.settings import Settings
 
-        # settings in the scratch folder: a self-test leaves the user's settings alone
-        ini = QtCore.QSettings(str(station.path.parent / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-        win = RoomWindow(station, room=room, settings=Settings(ini), ask_start=False)
+        if room is None:
+            from ui.hq.window import HqWindow
+
+            win = HqWindow(station)
+        else:
+            from ui.room.window import RoomWindow
+
+            # settings in the scratch folder: a self-test leaves the user's settings alone
+            ini = QtCore.QSettings(str(station.path.parent / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+            win = RoomWindow(station, room=room, settings=Settings(ini), ask_start=False)
         shown.append(win)
         win.show()
         app.processEvents()

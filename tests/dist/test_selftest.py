@@ -13,7 +13,7 @@ import pytest
 from app.selftest import StepFailed, verify_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
-BEFORE_FORM = ["environment", "translations", "database", "window", "record"]
+BEFORE_FORM = ["environment", "translations", "database", "window", "hq-window", "record"]
 
 
 def _run(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -30,6 +30,7 @@ def test_self_test_runs_every_step_headless(tmp_path):
     for step in BEFORE_FORM:
         assert any(line.startswith(f"ok   {step} ") for line in lines), res.stdout + res.stderr
     assert "«Auditoria — Аудитория 0101»" in res.stdout  # Russian by default, window really built
+    assert "«Auditoria — Штаб ППЭ 0412»" in res.stdout
     assert "Traceback" not in res.stdout + res.stderr
     if importlib.util.find_spec("app.forms") is None:
         # the forms API is not merged yet: the step must fail clearly, never be faked
@@ -47,6 +48,7 @@ def test_self_test_runs_every_step_headless(tmp_path):
 def test_self_test_in_english(tmp_path):
     res = _run(tmp_path, "--lang", "en")
     assert "«Auditoria — Room 0101»" in res.stdout, res.stdout + res.stderr
+    assert "«Auditoria — Exam point HQ 0412»" in res.stdout
 
 
 def _pdf(path: Path, text: str) -> Path:
