@@ -99,11 +99,14 @@ class Operation(QtCore.QObject):
 
     def _on_progress(self, done: int, total: int, label: str) -> None:
         self.last_progress = (done, total, label)
-        if self._progress is not None and total > 0:
-            self._progress.setMaximum(total)
-            self._progress.setValue(min(done, total))
-            if label:
-                self._progress.setLabelText(f"{self.label}\n{label}")
+        dlg = self._progress
+        if dlg is None or total <= 0:
+            return
+        dlg.setMaximum(total)
+        if label:
+            dlg.setLabelText(f"{self.label}\n{label}")
+        # A modal dialog's setValue processes events, so the queued "done" may close it right here.
+        dlg.setValue(min(done, total))
 
     def _close(self) -> None:
         self.running = False

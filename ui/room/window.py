@@ -59,7 +59,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("admit", N_("Admit (document checked)"), "F2", N_("&Participant"), True),
     ActionSpec("admit_nodoc", N_("Admit without a document…"), "Shift+F2", N_("&Participant"), True),
     ActionSpec("late", N_("Late arrival"), "F3", N_("&Participant"), True),
-    ActionSpec("absent", N_("Absent"), "F4", N_("&Participant"), True),
+    ActionSpec("absent", N_("Did not come"), "F4", N_("&Participant"), True),
     ActionSpec("seat", N_("Sits elsewhere…"), "F6", N_("&Participant")),
     ActionSpec("exit", N_("Leaves the room"), "F7", N_("&Participant"), True),
     ActionSpec("back", N_("Returns"), "F8", N_("&Participant"), True),
