@@ -31,7 +31,7 @@ case "$cmd" in
     for l in $LANGS; do
       po=translations/$l/LC_MESSAGES/auditoria.po
       if [ -f "$po" ]; then
-        pybabel update -i "$POT" -D auditoria -d translations -l "$l" --no-fuzzy-matching \
+        pybabel update -i "$POT" -D auditoria -d translations -l "$l" --no-fuzzy-matching --ignore-pot-creation-date \
           --ignore-obsolete --no-wrap
       else
         pybabel init -i "$POT" -D auditoria -d translations -l "$l" --no-wrap

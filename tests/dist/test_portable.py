@@ -80,3 +80,15 @@ def test_runtime_hook_turns_on_portable_mode(frozen):
     if sys.platform.startswith("linux"):  # Qt and fontconfig caches stay on the stick too
         for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
             assert Path(env[var]).is_relative_to(frozen.resolve() / "data"), var
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="compares with Qt's Linux answer")
+def test_user_folder_is_where_qstandardpaths_puts_data(tmp_path, monkeypatch):
+    """app.paths stays Qt-free (the CLI never loads Qt) but agrees with QStandardPaths."""
+    from PySide6.QtCore import QStandardPaths
+
+    for var in ("AUDITORIA_HOME", "AUDITORIA_PORTABLE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    qt = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    assert paths.data_dir() == Path(qt) / "auditoria"
