@@ -13,13 +13,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("AUDITORIA_LANG", "en")
 
-# One QApplication for the whole test process, made before anything else can make a plain
-# QGuiApplication (the forms renderer does, headless); widgets need the QApplication kind.
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
 from app.clock import FixedClock  # noqa: E402
-
-_QAPP = QApplication.instance() or QApplication(["auditoria-tests"])
 
 TZ = ZoneInfo("Asia/Yekaterinburg")
 

@@ -11,13 +11,6 @@ import pytest
 from tests.conftest import local
 
 
-@pytest.fixture(autouse=True)
-def _qt_application(qapp):
-    """Tests share one process: let pytest-qt make the QApplication before the renderer would make a
-    plain QGuiApplication, on which the widget tests that run later could not create windows."""
-    return qapp
-
-
 @pytest.fixture(scope="session")
 def sample_template(tmp_path_factory) -> tuple[Path, dict]:
     from app.clock import FixedClock
