@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, delete, insert, select
 
+from app.domain.event import utc_iso
 from app.errors import UserError
 from app.server import schema as t
 from app.server.db import now_iso
@@ -93,7 +94,7 @@ def enroll_code(engine: Engine, ppe: PPE, valid_hours: int = 72) -> tuple[str, s
     """A new one-time enrollment code for an exam point; returns (code, expires_at). Only its hash is kept."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     code = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
-    expires = (datetime.now(UTC) + timedelta(hours=valid_hours)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    expires = utc_iso(datetime.now(UTC) + timedelta(hours=valid_hours))
     with engine.begin() as conn:
         conn.execute(insert(t.enroll_codes).values(code_hash=code_hash(code), ppe=ppe.key, created_at=now_iso(),
                                                    expires_at=expires, used_at=None, station=None))

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
+from app.domain.event import utc_iso
 from app.errors import UserError
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_iso(datetime.now(UTC))
 
 
 def db_url(url_or_file: str | Path) -> str:

@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import and_, delete, insert, select, update
 
+from app.domain.event import utc_iso
 from app.errors import UserError
 from app.i18n import _
 from app.logs import get_logger
@@ -35,10 +36,6 @@ BATCH = 2000
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -189,7 +186,7 @@ def _save_state(station, url: str, **values) -> None:
 
 def _outbox(station, url: str, st: str, first: int, last: int, count: int, state: str, reason: str = "",
             next_at: str | None = None) -> None:
-    now = _iso(_now())
+    now = utc_iso(_now())
     with station.engine.begin() as conn:
         row = conn.execute(select(T.outbox.c.id, T.outbox.c.attempts).where(and_(
             T.outbox.c.server == url, T.outbox.c.station == st, T.outbox.c.first_seq == first,
@@ -249,7 +246,7 @@ def enroll(station, url: str, code: str, client: Client | None = None, backoff: 
         conn.execute(delete(T.enrollment).where(T.enrollment.c.server == url))
         conn.execute(insert(T.enrollment).values(server=url, station=station.station_id, ppe=ppe["key"],
                                                  ppe_name=ppe.get("name", ""), fingerprint=res["fingerprint"],
-                                                 enrolled_at=_iso(_now())))
+                                                 enrolled_at=utc_iso(_now())))
     log.info("enrolled with the server: ppe %s", ppe["key"])
     return res
 
@@ -263,7 +260,7 @@ def sync_once(station, url: str, progress: Callable[[Progress], None] | None = N
     report = progress or (lambda _p: None)
     result = SyncResult(server=url, outcome="accepted")
     client = Client(station, url, timeout=timeout, verify=verify)
-    _save_state(station, url, last_attempt_at=_iso(_now()))
+    _save_state(station, url, last_attempt_at=utc_iso(_now()))
 
     def retried(reason: str) -> None:
         result.retries += 1
@@ -295,12 +292,12 @@ def sync_once(station, url: str, progress: Callable[[Progress], None] | None = N
         client.close()
     now = _now()
     if result.outcome == "accepted":
-        _save_state(station, url, last_success_at=_iso(now), outcome="accepted", failures=0, next_attempt_at=None,
+        _save_state(station, url, last_success_at=utc_iso(now), outcome="accepted", failures=0, next_attempt_at=None,
                     message=f"sent {result.sent} events")
     else:
         with station.engine.connect() as conn:
             failures = int(conn.execute(select(T.state.c.failures).where(T.state.c.server == url)).scalar() or 0) + 1
-        next_at = _iso(now + timedelta(seconds=Backoff(base=30, cap=3600).delay(failures)))
+        next_at = utc_iso(now + timedelta(seconds=Backoff(base=30, cap=3600).delay(failures)))
         _save_state(station, url, outcome=result.outcome, failures=failures, next_attempt_at=next_at,
                     message=result.message)
     report(Progress("done", 1, 1, result.outcome))
@@ -377,7 +374,7 @@ def _push_events(station, client: Client, url: str, batch_size: int, backoff: Ba
             res = _with_retries(lambda b=body: client.call("POST", f"{P.API}/events", b), backoff, retried)
         except _Retry as e:
             _outbox(station, url, st, first, last, len(evs), "retry", e.reason,
-                    _iso(_now() + timedelta(seconds=60)))
+                    utc_iso(_now() + timedelta(seconds=60)))
             result.pending = sum(seq - heads.get(s, {}).get("seq", 0) for s, (seq, _h) in local.items()
                                  if s not in blocked and seq > heads.get(s, {}).get("seq", 0))
             raise

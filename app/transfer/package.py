@@ -19,7 +19,6 @@ no key pair HQ could know yet). No home-made cryptography: PyNaCl/libsodium only
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from app.domain.event import canonical_json
 from app.errors import UserError
 from app.i18n import _
+from app.transfer.keys import b64, unb64
 
 MAGIC = b"AUDITORIA-PACKAGE 1\n"
 FORMAT = 1
@@ -38,14 +38,6 @@ KINDS = ("setup", "results")
 MAX_BODY = 256 * 1024**2  # decompressed body limit (guards against a zip bomb)
 PASS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a screen, typed by hand
 PASS_GROUPS = 4
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def sha256(data: bytes) -> str:
