@@ -39,6 +39,23 @@ def room_number(text: str) -> str:
     return text.zfill(4)
 
 
+class _Named:
+    """Name formatting shared by participants and staff ("Иванова Анна Петровна", "Иванова А.П.")."""
+
+    last_name: str
+    first_name: str
+    middle_name: str
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def short_name(self) -> str:
+        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
+        return f"{self.last_name} {initials}".strip()
+
+
 @dataclass(frozen=True)
 class ExamPoint:
     region: str  # 2 digits
@@ -89,7 +106,7 @@ class Room:
 
 
 @dataclass(frozen=True)
-class Participant:
+class Participant(_Named):
     code: str
     last_name: str
     first_name: str
@@ -102,14 +119,6 @@ class Participant:
     day: str  # ExamDay.key
     ovz: bool = False
 
-    @property
-    def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
-
-    @property
-    def short_name(self) -> str:
-        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
-        return f"{self.last_name} {initials}".strip()
 
     @property
     def document(self) -> str:
@@ -117,7 +126,7 @@ class Participant:
 
 
 @dataclass(frozen=True)
-class StaffMember:
+class StaffMember(_Named):
     code: str
     last_name: str
     first_name: str
@@ -126,14 +135,6 @@ class StaffMember:
     room: str = ""  # assigned room for room organizers
     lead: bool = False
 
-    @property
-    def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
-
-    @property
-    def short_name(self) -> str:
-        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
-        return f"{self.last_name} {initials}".strip()
 
 
 @dataclass

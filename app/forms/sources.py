@@ -395,6 +395,12 @@ def build_act(ctx: Ctx, code: str, room: str | None = None, participant: str | N
     ps = state.participants.get(event.participant or "") if state else None
     lead, _others = ctx.organizers(event.room, state) if state and event.room else ("", [])
     heads = ctx.of_role("ppe-head")
+    # The ГЭК member who drew up the act at HQ (act-drawn event) outranks the one named in the room.
+    gek = str(p.get("gek_member", ""))
+    for e in reversed(state.events if state else []):
+        if e.kind == "act-drawn" and e.payload.get("target") == event.id and e.payload.get("gek_member"):
+            gek = str(e.payload["gek_member"])
+            break
     item = str(p.get("item", ""))
     violation = item if item in {d.key for d in ctx.ref.forbidden} else ("other" if item else "")
     fields = {**{f"p_{k}": v for k, v in who.items()}, "at": ctx.hhmm(event.at),
@@ -402,7 +408,7 @@ def build_act(ctx: Ctx, code: str, room: str | None = None, participant: str | N
               "reason": str(p.get("reason", "")), "item": item, "violation": violation,
               "item_title": next((d.title for d in ctx.ref.forbidden if d.key == item), item),
               "text": str(p.get("text", "")), "note": str(p.get("note", "")),
-              "confirmed_by": str(p.get("confirmed_by", "")), "gek": ctx.staff_name(str(p.get("gek_member", ""))),
+              "confirmed_by": str(p.get("confirmed_by", "")), "gek": ctx.staff_name(gek),
               "medic": ctx.staff_name(str(p.get("medic", ""))), "head": heads[0] if heads else "",
               "lead": lead, "event_kind": event.kind}
     return ctx.doc(code, event.room, participant=event.participant, event_id=event.id, fields=fields,

@@ -200,8 +200,6 @@ def test_setup_package_from_the_window_opens_at_the_room(qtbot, day, tmp_path):
     assert "no such folder" in win.message.text()
 
 
-@pytest.mark.xfail(strict=True, reason="app.forms build_act takes the GEK member from the incident's payload, "
-                                       "not from the act-drawn event HQ records (forms area)")
 def test_printed_act_names_the_gek_member_chosen_at_hq(day):
     from pypdf import PdfReader
 
