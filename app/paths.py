@@ -38,6 +38,27 @@ def is_portable() -> bool:
     return (executable_dir() / "portable.txt").exists() or os.environ.get("AUDITORIA_PORTABLE") == "1"
 
 
+def user_data_root() -> Path:
+    """The platform's per-user data folder, as Qt names it (``QStandardPaths``).
+
+    GenericDataLocation, not AppLocalDataLocation: it does not depend on the application and
+    organisation names of a running QCoreApplication, so the CLI (no Qt application object) and
+    the desktop program agree. Windows: ``%LOCALAPPDATA%``; Linux: ``$XDG_DATA_HOME`` or
+    ``~/.local/share``; macOS: ``~/Library/Application Support``. QtCore is no widget module, so
+    the core may import it.
+    """
+    from PySide6.QtCore import QStandardPaths
+
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    if not location:  # Qt found no home folder at all (a stripped service account)
+        raise OSError("no writable per-user data folder; set AUDITORIA_HOME or use portable mode")
+    return Path(location)
+
+
+# Lower case is the Linux habit for folders under ~/.local/share; capitalised elsewhere.
+DATA_FOLDER = "auditoria" if sys.platform.startswith("linux") else "Auditoria"
+
+
 def data_dir() -> Path:
     """Writable data folder: env override, portable folder, or the user's data folder."""
     env = os.environ.get("AUDITORIA_HOME")
@@ -45,11 +66,7 @@ def data_dir() -> Path:
         path = Path(env)
     elif is_portable():
         path = executable_dir() / "data"
-    elif sys.platform == "win32":
-        path = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "Auditoria"
-    elif sys.platform == "darwin":
-        path = Path.home() / "Library" / "Application Support" / "Auditoria"
     else:
-        path = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "auditoria"
+        path = user_data_root() / DATA_FOLDER
     path.mkdir(parents=True, exist_ok=True)
     return path

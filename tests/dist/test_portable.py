@@ -51,8 +51,6 @@ def test_without_marker_data_goes_to_the_users_folder(frozen, tmp_path, monkeypa
     assert not paths.is_portable()
     assert paths.data_dir() == tmp_path / "xdg" / "auditoria"
     assert not (frozen / "data").exists()
-    monkeypatch.setattr(sys, "platform", "win32")
-    assert paths.data_dir() == tmp_path / "localappdata" / "Auditoria"
 
 
 def test_home_override_wins_over_portable(frozen, tmp_path, monkeypatch):
@@ -82,13 +80,34 @@ def test_runtime_hook_turns_on_portable_mode(frozen):
             assert Path(env[var]).is_relative_to(frozen.resolve() / "data"), var
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="compares with Qt's Linux answer")
-def test_user_folder_is_where_qstandardpaths_puts_data(tmp_path, monkeypatch):
-    """app.paths stays Qt-free (the CLI never loads Qt) but agrees with QStandardPaths."""
+def test_user_folder_comes_from_qstandardpaths(tmp_path, monkeypatch):
+    """The user's folder is whatever QStandardPaths says (on Linux it follows XDG_DATA_HOME)."""
     from PySide6.QtCore import QStandardPaths
 
     for var in ("AUDITORIA_HOME", "AUDITORIA_PORTABLE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     qt = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    assert paths.data_dir() == Path(qt) / "auditoria"
+    assert paths.data_dir() == Path(qt) / paths.DATA_FOLDER
+    if sys.platform.startswith("linux"):
+        assert paths.data_dir() == tmp_path / "xdg" / "auditoria"
+    calls = []
+    monkeypatch.setattr(QStandardPaths, "writableLocation",
+                        lambda loc: calls.append(loc) or str(tmp_path / "from-qt"))
+    assert paths.data_dir() == tmp_path / "from-qt" / paths.DATA_FOLDER
+    assert calls == [QStandardPaths.StandardLocation.GenericDataLocation]
+
+
+def test_cli_and_gui_agree_on_the_data_folder(tmp_path):
+    """A Qt application with its own names set must not move the data folder the CLI uses."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "AUDITORIA_"))}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    env["HOME"] = str(tmp_path / "home")
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    cli = "from app.paths import data_dir; print(data_dir())"
+    gui = ("from PySide6.QtWidgets import QApplication; a = QApplication([]); "
+           "a.setOrganizationName('Auditoria'); a.setApplicationName('Auditoria'); " + cli)
+    out = [subprocess.run([PYTHON, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout.strip() for code in (cli, gui)]
+    assert out[0] == out[1]
+    assert Path(out[0]).parent.exists()
