@@ -145,6 +145,10 @@ class EventLog:
     def for_room(self, day: str, room: str) -> list[Event]:
         return list(self._select("WHERE room=? AND (day=? OR day IS NULL)", (room, day)))
 
+    def for_point(self, day: str) -> list[Event]:
+        """Events of the exam point as a whole (no room)."""
+        return list(self._select("WHERE room IS NULL AND (day=? OR day IS NULL)", (day,)))
+
     def for_day(self, day: str) -> list[Event]:
         return list(self._select("WHERE day=? OR day IS NULL", (day,)))
 
