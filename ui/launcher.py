@@ -74,7 +74,15 @@ class Launcher(QtWidgets.QWidget):
         self.message.setAccessibleName(_("Message"))
         lay.addWidget(self.message)
         self.fill_recent()
-        self.resize(640, 600)
+        self.apply_theme()
+        self.resize(720, 640)
+
+    def apply_theme(self) -> None:
+        """The organizer's chosen theme and text size, as the station windows will show them."""
+        from ui.theme import THEMES, stylesheet
+
+        theme = THEMES.get(self.settings.get("theme"), THEMES["normal"])
+        QtWidgets.QApplication.instance().setStyleSheet(stylesheet(theme, int(self.settings.get("font_pt"))))
 
     def _big(self, text: str) -> QtWidgets.QPushButton:
         b = QtWidgets.QPushButton(text, self)
