@@ -232,3 +232,18 @@ def test_no_arguments_shows_the_start_window_and_creates_nothing(tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     assert "SHOWN start" in p.stdout and "Traceback" not in p.stderr
     assert not list(tmp_path.glob("*.db"))
+
+
+def test_recent_list_is_newest_first_short_and_forgets_missing_files(tmp_path):
+    from ui.settings import RECENT_MAX, Settings
+
+    s = Settings()
+    files = [tmp_path / f"s{i}.db" for i in range(RECENT_MAX + 2)]
+    for f in files:
+        f.write_bytes(b"x")
+        s.remember(str(f))
+    s.remember(str(files[3]))
+    recent = s.recent()
+    assert recent[0] == str(files[3]) and len(recent) == RECENT_MAX and recent[1] == str(files[-1])
+    files[-1].unlink()
+    assert str(files[-1]) not in s.recent()

@@ -484,6 +484,9 @@ class EndOfExamDialog(QtWidgets.QDialog):
         self.export = QtWidgets.QPushButton(_("&Export results to stick…") + "  [F12]", self)
         self.export.setAccessibleName(_("Export results to stick"))
         self.export.setEnabled(window.can_export())
+        if not self.export.isEnabled():
+            self.export.setToolTip(_("This station was not set up from an HQ package, so it has no HQ to write "
+                                     "results for."))
         self.export.clicked.connect(lambda: window.export_to_stick())
         right.addWidget(self.export)
         done = QtWidgets.QPushButton(_("Done"), self)
