@@ -25,7 +25,7 @@ from app.domain.reference import Reference, load_reference
 from app.errors import UserError
 from app.store import plan_repo
 from app.store.db import check_database, open_engine
-from app.store.eventlog import EventLog
+from app.store.eventlog import EventLog, Token
 
 ROLES = ("room", "hq")
 
@@ -48,7 +48,8 @@ class Station:
         self.home_room = plan_repo.get_meta(engine, "room") or ""
         self.log = EventLog(engine, self.station_id)
         self._plan: DayPlan | None = None
-        self._states: dict[str, tuple[int, RoomState]] = {}
+        # room -> (change token, event count, state): see room_state
+        self._states: dict[str, tuple[Token, int, RoomState]] = {}
         self._point: ExamPoint | None = None
         self._day: ExamDay | None = None
         if isinstance(self.clock, SystemClock):
@@ -181,6 +182,7 @@ class Station:
         clean = validate_payload(kind, payload, code)
         when = at if isinstance(at, datetime) else self.parse_at(at)
         state = self.room_state(r.number)
+        seen = self._states[r.number]
         if kind == "void":
             target = self.log.get(clean["target"])
             if target is None:
@@ -193,9 +195,10 @@ class Station:
             clean["end"] = utc_iso(when + timedelta(minutes=self.ref.subject(self.day.subject_code).minutes))
         event = self.log.append(kind=kind, at=when, recorded_at=self.now(), tz=self.point.tz, author=author,
                                 day=self.day.key, room=r.number, participant=code, payload=clean)
-        cached = self._states.get(r.number)
-        if cached is not None and cached[1] is state and apply_new(state, event):
-            self._states[r.number] = (cached[0] + 1, state)
+        before, after = self.log.last_append_tokens()
+        # fold the new event in place only if nobody else wrote since the state was checked
+        if seen[0] == before and seen[2] is state and apply_new(state, event):
+            self._states[r.number] = (after, seen[1] + 1, state)
         else:
             self._states.pop(r.number, None)
         return Recorded(event, advice)
@@ -213,14 +216,22 @@ class Station:
 
     # --- views -----------------------------------------------------------------------------
     def room_state(self, room: str) -> RoomState:
-        """The room's state, rebuilt only when events were added other than through this object."""
+        """The room's state, rebuilt only when events were added other than through this object.
+
+        Freshness is checked cheaply first (the log's change token: no write anywhere since), then by
+        the room's event count (events are only ever added), and only then by projecting again.
+        """
         num = self.room(room).number
-        n = self.log.count_room(self.day.key, num)
+        token = self.log.change_token()
         cached = self._states.get(num)
-        if cached is not None and cached[0] == n:
-            return cached[1]
+        if cached is not None and cached[0] == token:
+            return cached[2]
+        n = self.log.count_room(self.day.key, num)
+        if cached is not None and cached[1] == n:
+            self._states[num] = (token, n, cached[2])
+            return cached[2]
         state = project_room(self.plan, self.ref, num, self.log.for_room(self.day.key, num))
-        self._states[num] = (n, state)
+        self._states[num] = (token, n, state)
         return state
 
     def due(self, room: str) -> list[rules.Advice]:

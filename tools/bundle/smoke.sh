@@ -27,4 +27,10 @@ code=$("$cli" state --db "$tmp/room.db" --room 0101 --json | grep -o -m1 '"code"
 "$cli" verify --db "$tmp/room.db"
 set +e; "$cli" state --db "$tmp/missing.db" --room 0101 2>"$tmp/err"; rc=$?; set -e
 [ "$rc" = 2 ] && grep -q "no such database" "$tmp/err" || { echo "smoke: CLI error path broken (rc $rc)" >&2; exit 1; }
+if command -v objdump >/dev/null && [ -z "$ext" ]; then
+  # the oldest Linux the bundle starts on: the newest glibc symbol version any bundled binary needs
+  floor=$(find "$bundle" -type f \( -name '*.so*' -o -name 'auditoria*' \) -exec objdump -T {} + 2>/dev/null \
+          | grep -o 'GLIBC_[0-9][0-9.]*' | sort -uV | tail -1 || true)
+  echo "smoke: the Linux bundle needs ${floor:-an unknown} glibc or newer (this machine: $(ldd --version | head -1 | grep -o '[0-9.]*$'))"
+fi
 echo "smoke: bundle OK"
