@@ -19,7 +19,8 @@ _T0 = time.perf_counter()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="auditoria-gui", description="Auditoria desktop station")
+    p = argparse.ArgumentParser(prog="auditoria-gui", description="Auditoria desktop station (without --db or "
+                                "--demo: the start window)")
     p.add_argument("--db", type=Path, help="station database (default: demo.db in the data folder with --demo)")
     p.add_argument("--demo", action="store_true", help="open the demo exam day (created on first use)")
     p.add_argument("--role", choices=("room", "hq"), help="window to show (default: the database's role)")
@@ -50,6 +51,15 @@ def open_station(args: argparse.Namespace):
         install_demo(st)
     else:
         st = Station.open(db)
+    try:
+        return _prepare(st, db, args)
+    except BaseException:  # the start window may try another file: leave nothing open behind
+        st.close()
+        raise
+
+
+def _prepare(st, db: Path, args: argparse.Namespace):
+    """Check the station can show a window, set the demo's morning clock, warm the caches."""
     role = args.role or st.role
     plan = st.plan  # a database without an exam day stops here with a clear message (UserError)
     room = args.room or st.home_room or (sorted(plan.rooms)[0] if plan.rooms else "")
