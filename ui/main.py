@@ -1,5 +1,7 @@
-"""Desktop entry point: open (or create) a station database and show the window for its role.
+"""Desktop entry point: the start window, or a station database's window for its role.
 
+Without ``--db`` or ``--demo`` the start window (ui/launcher.py) shows: set up this room from
+HQ's package, open a station database, recent ones, or the demo. Nothing is created unasked.
 ``python -m ui.main --demo`` opens the demo exam day in a database under the data folder, with
 the room clock set to 08:55 on the demo day so it feels like exam morning.
 The database is opened on the worker thread (ui.ops.Operation) while a progress window shows.
@@ -17,7 +19,8 @@ _T0 = time.perf_counter()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="auditoria-gui", description="Auditoria desktop station")
+    p = argparse.ArgumentParser(prog="auditoria-gui", description="Auditoria desktop station (without --db or "
+                                "--demo: the start window)")
     p.add_argument("--db", type=Path, help="station database (default: demo.db in the data folder with --demo)")
     p.add_argument("--demo", action="store_true", help="open the demo exam day (created on first use)")
     p.add_argument("--role", choices=("room", "hq"), help="window to show (default: the database's role)")
@@ -32,9 +35,13 @@ def open_station(args: argparse.Namespace):
     from app.paths import data_dir
     from app.services.station import Station
 
+    if args.db is None and not args.demo:
+        from app.errors import UserError
+
+        raise UserError("no station database: give --db FILE, or --demo")
     db = args.db or (data_dir() / ("demo-hq.db" if args.role == "hq" else "demo.db"))
     if not db.exists():
-        if not (args.demo or args.db is None):
+        if not args.demo:
             from app.errors import UserError
 
             raise UserError(f"{db}: no such database")
@@ -44,6 +51,15 @@ def open_station(args: argparse.Namespace):
         install_demo(st)
     else:
         st = Station.open(db)
+    try:
+        return _prepare(st, db, args)
+    except BaseException:  # the start window may try another file: leave nothing open behind
+        st.close()
+        raise
+
+
+def _prepare(st, db: Path, args: argparse.Namespace):
+    """Check the station can show a window, set the demo's morning clock, warm the caches."""
     role = args.role or st.role
     plan = st.plan  # a database without an exam day stops here with a clear message (UserError)
     room = args.room or st.home_room or (sorted(plan.rooms)[0] if plan.rooms else "")
@@ -134,7 +150,7 @@ def third_party_modules() -> list[str]:
                   and n not in ("app", "ui", "bench", "tests"))
 
 
-def _show(station, args) -> object:
+def _show(station, args, settings=None) -> object:
     role = args.role or station.role
     if role == "hq":
         from ui.hq.window import HqWindow
@@ -143,18 +159,101 @@ def _show(station, args) -> object:
     else:
         from ui.room.window import RoomWindow
 
-        win = RoomWindow(station, room=args.room, ask_start=not os.environ.get("AUDITORIA_BENCH_QUIT"))
+        win = RoomWindow(station, room=args.room, settings=settings,
+                         ask_start=not os.environ.get("AUDITORIA_BENCH_QUIT"))
     win.show()
     return win
+
+
+class Session:
+    """What the desktop program shows: the start window until a station is chosen, then its window.
+
+    A database chosen in the start window that will not open (not a station, no exam day) is
+    reported there and the start window stays; with ``--db`` on the command line the program
+    says why on stderr and in the one error dialog, and exits 2.
+    """
+
+    def __init__(self, args: argparse.Namespace, settings, on_fatal=None, on_shown=None):
+        self.args = args
+        self.settings = settings
+        self.on_fatal = on_fatal
+        self.on_shown = on_shown  # called once a window (start or station) is up: the benchmark's cue
+        self.launcher = None
+        self.window = None
+        self.station = None
+        self.op = None
+
+    def start(self) -> None:
+        if self.args.db is not None or self.args.demo:
+            self.open(self.args)
+        else:
+            self.show_launcher()
+
+    def show_launcher(self):
+        from ui.launcher import Launcher
+
+        self.launcher = Launcher(self.settings)
+        self.launcher.open_requested.connect(self.open_path)
+        self.launcher.demo_requested.connect(self.open_demo)
+        self.launcher.show()
+        if self.on_shown:
+            self.on_shown()
+        return self.launcher
+
+    def open_path(self, path: Path, notice: str = "") -> None:
+        self.open(argparse.Namespace(**{**vars(self.args), "db": Path(path), "demo": False}), notice)
+
+    def open_demo(self) -> None:
+        self.open(argparse.Namespace(**{**vars(self.args), "db": None, "demo": True}))
+
+    def open(self, args: argparse.Namespace, notice: str = "") -> None:
+        from app.i18n import _
+        from ui.ops import Operation
+
+        if self.launcher is not None:
+            self.launcher.set_busy(True)
+
+        def opened(station) -> None:
+            self.station = station
+            if args.db is not None:
+                self.settings.remember(str(Path(args.db).resolve()))
+            self.window = _show(station, args, self.settings)
+            if notice and hasattr(self.window, "show_notice"):
+                self.window.show_notice(notice)
+            if self.launcher is not None:
+                self.launcher.close()
+                self.launcher.deleteLater()
+                self.launcher = None
+            if self.on_shown:
+                self.on_shown()
+
+        def failed(e: Exception) -> None:
+            from app.errors import UserError
+            from ui.ops import show_error
+
+            if self.launcher is not None:
+                self.launcher.set_busy(False)
+                self.launcher.say(str(e) if isinstance(e, UserError) else _(
+                    "This database could not be opened ({name}). Details are in the log.").format(
+                    name=e.__class__.__name__), error=True)
+                return
+            if isinstance(e, UserError):
+                print(f"auditoria-gui: {e}", file=sys.stderr)
+            show_error(None, e)
+            if self.on_fatal:
+                self.on_fatal()
+
+        self.op = Operation(self.launcher, lambda: open_station(args), _("Opening the exam day…")) \
+            .success(opened).failure(failed).run()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.self_test:
         return self_test(args)
-    from app.i18n import _, set_language
+    from app.i18n import set_language
     from app.logs import setup_logging
-    from ui.ops import Operation, install_excepthook, show_error
+    from ui.ops import install_excepthook
     from ui.qt import QTimer, QtWidgets
     from ui.settings import Settings
 
@@ -165,30 +264,18 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Auditoria")
     settings = Settings()
     set_language(args.lang or settings.get("language") or "ru")
-    holder: dict[str, object] = {}
+    session = Session(args, settings, on_fatal=lambda: app.exit(2))
 
-    def opened(station) -> None:
-        holder["win"] = _show(station, args)
-        if os.environ.get("AUDITORIA_BENCH_QUIT"):  # bench/bench_room_ui.py: report and leave
-            def report() -> None:
-                if os.environ.get("AUDITORIA_BENCH_MODULES"):
-                    print("MODULES " + " ".join(third_party_modules()), flush=True)
-                print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f}", flush=True)
-                app.quit()
+    if os.environ.get("AUDITORIA_BENCH_QUIT"):  # bench/bench_room_ui.py and tests: report and leave
+        def report() -> None:
+            if os.environ.get("AUDITORIA_BENCH_MODULES"):
+                print("MODULES " + " ".join(third_party_modules()), flush=True)
+            print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f}", flush=True)
+            print("SHOWN " + ("window" if session.window is not None else "start"), flush=True)
+            app.quit()
 
-            QTimer.singleShot(0, report)
-
-    def failed(e: Exception) -> None:
-        from app.errors import UserError
-
-        if isinstance(e, UserError):
-            print(f"auditoria-gui: {e}", file=sys.stderr)
-        show_error(None, e)
-        app.exit(2)
-
-    op = Operation(None, lambda: open_station(args), _("Opening the exam day…")).success(opened).failure(failed)
-    QTimer.singleShot(0, op.run)
-    holder["op"] = op
+        session.on_shown = lambda: QTimer.singleShot(0, report)
+    QTimer.singleShot(0, session.start)
     return app.exec()
 
 

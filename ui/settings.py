@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ui.qt import QtCore
 
 VERSION = 1
+RECENT_MAX = 8
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ OPTIONS = {o.key: o for o in (
     Option("room", str, ""),
     Option("theme", str, "normal"),
     Option("font_pt", int, 12),
+    # one path a line: QSettings hands a one-item list back as a bare string in INI files
+    Option("recent", str, ""),
+    Option("export/folder", str, ""),
+    Option("setup/folder", str, ""),
     Option("window/geometry", QtCore.QByteArray, QtCore.QByteArray()),
     Option("window/state", QtCore.QByteArray, QtCore.QByteArray()),
 )}
@@ -63,6 +68,17 @@ class Settings:
         if key not in OPTIONS:
             raise KeyError(key)
         self.s.setValue(key, value)
+
+    def recent(self) -> list[str]:
+        """Station databases opened lately, newest first, those still on disk."""
+        from pathlib import Path
+
+        return [p for p in str(self.get("recent")).splitlines() if p and Path(p).exists()]
+
+    def remember(self, path: str) -> None:
+        """Put a database at the top of the recent list (at most RECENT_MAX)."""
+        paths = [path] + [p for p in self.recent() if p != path]
+        self.set("recent", "\n".join(paths[:RECENT_MAX]))
 
     def sync(self) -> None:
         self.s.sync()

@@ -117,3 +117,40 @@ def read_package_bytes(path: str | Path) -> bytes:
         return path.read_bytes()
     except OSError as e:
         raise UserError(_("{path}: cannot read ({error})").format(path=path, error=e.strerror)) from None
+
+
+_STICK_FS = ("vfat", "fat", "fat32", "exfat", "msdos", "fuseblk")
+
+
+def removable_folders() -> list[Path]:
+    """Mounted volumes that look like USB sticks, for a folder dialog's default.
+
+    A guess, never a rule: Linux desktops mount sticks under /media or /run/media, macOS under
+    /Volumes, and Windows sticks are FAT32/exFAT drives other than the system drive. QtCore (no
+    widgets) answers portably.
+    """
+    from PySide6.QtCore import QStorageInfo
+
+    system = Path(os.environ.get("SYSTEMDRIVE", "C:") + "\\") if os.name == "nt" else Path("/")
+    out: list[Path] = []
+    for v in QStorageInfo.mountedVolumes():
+        if not (v.isValid() and v.isReady()) or v.isReadOnly():
+            continue
+        root = v.rootPath()
+        fs = bytes(v.fileSystemType()).decode("ascii", "replace").lower()
+        if os.name == "nt":
+            looks = fs in _STICK_FS and Path(root) != system
+        else:
+            looks = root.startswith(("/media/", "/run/media/", "/Volumes/"))
+        if looks:
+            out.append(Path(root))
+    return sorted(out)
+
+
+def default_folder(remembered: str = "") -> Path:
+    """Where a folder dialog for a stick should start: the folder used last time if it is still there
+    (the same stick, plugged in again), else a mounted stick, else the home folder."""
+    if remembered and Path(remembered).is_dir():
+        return Path(remembered)
+    sticks = removable_folders()
+    return sticks[0] if sticks else Path.home()

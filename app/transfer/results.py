@@ -53,6 +53,20 @@ class ResultsExport:
                 "safe_to_remove": self.write.synced}
 
 
+def hq_recipient(station) -> PublicIdentity | None:
+    """The HQ this station's results are encrypted to, or None: a station not set up from a package
+    (the demo, a hand-made database) has nobody to write to, so the desktop does not offer it."""
+    hqs = records.trusted(station.engine, role="hq")
+    return hqs[0].identity if hqs else None
+
+
+def package_name(station) -> str:
+    """The result file's name on the stick: room, day and station, so packages of several rooms (or a
+    spare laptop of the same room) sit side by side, and writing again replaces only this station's own."""
+    room = station.home_room or "room"
+    return f"{room}-{station.day.date.isoformat()}-{station.station_id}.pkg"
+
+
 def export_results(station, out: str | Path, everything: bool = False) -> ResultsExport:
     """Write this station's events since its last package (or all) for HQ."""
     hqs = records.trusted(station.engine, role="hq")

@@ -145,12 +145,56 @@ def open_setup(path: str | Path, passphrase: str) -> SetupOpened:
 
 
 def init_from(db: str | Path, path: str | Path, passphrase: str, clock=None):
-    """Create a room station from a set-up package; the station then trusts only that HQ."""
-    from app.services.station import Station
-    from app.store import plan_repo
+    """Create a room station from a set-up package; the station then trusts only that HQ.
 
+    All or nothing: a wrong passphrase or an altered package stops before any file is made, and
+    a failure after the database was created removes it (and its keys) again.
+    """
+    db = Path(db)
+    if db.exists() and db.stat().st_size > 0:  # before the costly Argon2id, and never removed below
+        raise UserError(_("{path}: already exists; choose another file or remove it first").format(path=db))
+    return _init_opened(db, open_setup(path, passphrase), str(path), clock)
+
+
+def room_db_name(opened: SetupOpened) -> str:
+    """A file name that says what the station is: room-<exam point>-<room>-<date>.db."""
+    m = opened.manifest
+    date = str(m.get("day", "")).split("/")[0]
+    parts = [str(m.get("point", "")), str(m.get("room", "")), date]
+    safe = ["".join(c for c in part if c.isalnum() or c == "-") for part in parts]
+    return "-".join(["room", *[x for x in safe if x]]) + ".db"
+
+
+def init_in_folder(folder: str | Path, path: str | Path, passphrase: str, clock=None):
+    """Set up a room station in ``folder`` under a name taken from the package (the desktop's way).
+
+    An existing database is never overwritten: a second set-up of the same room on this laptop
+    (a new package after a failure) gets ``-2``, ``-3``… appended.
+    """
+    folder = Path(folder)
     opened = open_setup(path, passphrase)
-    b, name = opened.body, str(path)
+    base = room_db_name(opened)
+    db = folder / base
+    n = 1
+    while db.exists() or Path(str(db) + ".keys").exists():
+        n += 1
+        db = folder / f"{base[:-3]}-{n}.db"
+    return _init_opened(db, opened, str(path), clock)
+
+
+def _remove_station_files(db: Path) -> None:
+    for f in (db, Path(str(db) + "-wal"), Path(str(db) + "-shm"), Path(str(db) + "-journal"),
+              Path(str(db) + ".keys")):
+        try:
+            f.unlink(missing_ok=True)
+        except OSError:
+            log.warning("could not remove a half-made station file")
+
+
+def _init_opened(db: Path, opened: SetupOpened, name: str, clock=None):
+    from app.services.station import Station
+
+    b = opened.body
     try:
         point = ExamPoint(**b["point"])
         day = ExamDay.from_key(b["day"])
@@ -170,6 +214,22 @@ def init_from(db: str | Path, path: str | Path, passphrase: str, clock=None):
             raise UserError(_("{name}: events carried for failover are inconsistent ({problem}); nothing was "
                               "done").format(name=name, problem=problem))
     st = Station.create(db, role="room", room=room.number, point=point, clock=clock)
+    try:
+        _fill(st, opened, day, room, people, staff, events, by_station)
+    except BaseException:
+        st.close()
+        _remove_station_files(db)
+        raise
+    log.info("station initialised from set-up package: room %s, %d participants, %d events", room.number,
+             len(people), len(events))
+    return st, opened
+
+
+def _fill(st, opened: SetupOpened, day: ExamDay, room: Room, people: list[Participant], staff: list[StaffMember],
+          events: list[Event], by_station: dict[str, list[Event]]) -> None:
+    from app.store import plan_repo
+
+    b = opened.body
     now = utc_iso(datetime.now(UTC))
     with st.engine.begin() as conn:
         plan_repo.save_day(conn, day)
@@ -189,6 +249,3 @@ def init_from(db: str | Path, path: str | Path, passphrase: str, clock=None):
         st.record("note", room.number, payload={"text": f"station {st.station_id} continues room {room.number} "
                                                          f"from the set-up package (previous: {heads})"})
     station_keys(st)  # make the keys now, so the fingerprint can be shown at once
-    log.info("station initialised from set-up package: room %s, %d participants, %d events", room.number,
-             len(people), len(events))
-    return st, opened

@@ -481,6 +481,14 @@ class EndOfExamDialog(QtWidgets.QDialog):
         right.addWidget(self.checks, 1)
         self.close_room = QtWidgets.QPushButton(_("&Close the room"), self)
         right.addWidget(self.close_room)
+        self.export = QtWidgets.QPushButton(_("&Export results to stick…") + "  [F12]", self)
+        self.export.setAccessibleName(_("Export results to stick"))
+        self.export.setEnabled(window.can_export())
+        if not self.export.isEnabled():
+            self.export.setToolTip(_("This station was not set up from an HQ package, so it has no HQ to write "
+                                     "results for."))
+        self.export.clicked.connect(lambda: window.export_to_stick())
+        right.addWidget(self.export)
         done = QtWidgets.QPushButton(_("Done"), self)
         done.clicked.connect(self.accept)
         right.addWidget(done)
@@ -537,10 +545,12 @@ class EndOfExamDialog(QtWidgets.QDialog):
         return sum(self.checklist.item(i).checkState() != Qt.CheckState.Checked for i in range(self.checklist.count()))
 
     def _close(self) -> None:
-        self.w.mark("room-closed", None)
+        rec = self.w.mark("room-closed", None)
         self.refresh()
         if self.unticked():  # advice, not a block: the organizer decides
             n = self.unticked()
             self.checks.append(ngettext("Collection checklist: {n} item not ticked.",
                                         "Collection checklist: {n} items not ticked.", n).format(n=n))
+        if rec is not None:
+            self.w.offer_export(self)
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from app.domain.kinds import KINDS
 from app.errors import UserError
-from app.i18n import N_, _, current_language, format_date, format_time, set_language
+from app.i18n import N_, _, current_language, format_date, format_time, ngettext, set_language
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
@@ -71,6 +71,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("room_log", N_("Room log…"), "Ctrl+J", N_("&Room")),
     ActionSpec("clock", N_("Room clock…"), "Ctrl+K", N_("&Room")),
     ActionSpec("print", N_("Print the room's forms…"), "Ctrl+P", N_("&Room")),
+    ActionSpec("export", N_("Export results to stick…"), "F12", N_("&Room")),
     ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room")),
     ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room")),
     ActionSpec("audio_start", N_("Listening part started"), "Ctrl+Shift+A", N_("&Room")),
@@ -209,6 +210,10 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(central)
         self.status = QtWidgets.QStatusBar(self)
         self.setStatusBar(self.status)
+        self.notice = QtWidgets.QLabel(self)
+        self.notice.setWordWrap(False)
+        self.notice.hide()
+        self.status.addPermanentWidget(self.notice)
         # actions, menus, buttons
         self.actions: dict[str, QtGui.QAction] = {}
         self.menus: dict[str, QtWidgets.QMenu] = {}
@@ -219,7 +224,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
             "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
             "open_day": self.start_of_day, "room_log": self.show_room_log, "clock": self.set_clock,
-            "print": self.print_forms, "instruction": lambda: self.mark("instruction-given"),
+            "print": self.print_forms, "export": self.export_to_stick, "instruction": lambda: self.mark("instruction-given"),
             "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
             "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
             "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
@@ -562,6 +567,13 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.advice.setHtml(f"<p style='{style}'>{html.escape(text)}</p>")
         self.status.showMessage(text, 8000)
 
+    def show_notice(self, text: str) -> None:
+        """A line that stays in the status bar (after set-up: the fingerprints to compare with HQ's)."""
+        self.notice.setText(text)
+        self.notice.setToolTip(text)
+        self.notice.show()
+        self.show_message(text)
+
     def need_participant(self) -> str:
         if not self.current:
             self.show_message(_("Choose a participant first: click a seat or type a surname."), warning=True)
@@ -738,6 +750,75 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.print_op = Operation(self, work, _("Printing the room's forms…"), with_progress=True) \
             .success(done).failure(failed).run()
         return self.print_op
+
+    def can_export(self) -> bool:
+        """Only a station set up from HQ's package has an HQ to encrypt its results to."""
+        from app.transfer.results import hq_recipient
+
+        return hq_recipient(self.station) is not None
+
+    def export_to_stick(self, folder: str | None = None) -> Operation | None:
+        """Write this station's marks for HQ to a stick, on the worker thread, and say what was written.
+
+        Every mark each time, not only the new ones: any one stick brings HQ the whole room, however
+        many sticks went missing or came in out of order, and HQ counts each mark once.
+        """
+        from pathlib import Path
+
+        from app.transfer.media import default_folder
+        from app.transfer.results import export_results, package_name
+
+        if not self.can_export():
+            self.show_message(_("This station was not set up from an HQ package, so it has no HQ to write "
+                                "results for."), warning=True)
+            return None
+        if folder is None:
+            folder = QtWidgets.QFileDialog.getExistingDirectory(
+                self, _("The stick for HQ: choose it (or a folder on it)"),
+                str(default_folder(self.settings.get("export/folder"))))
+            if not folder:
+                return None
+        self.settings.set("export/folder", str(folder))
+        out = Path(folder) / package_name(self.station)
+        station = self.station
+
+        def done(res) -> None:
+            self.last_export = res
+            n = res.events
+            lines = [
+                _("Results written to the stick: {file} in {folder}.").format(file=res.write.path.name,
+                                                                              folder=res.write.path.parent),
+                ngettext("{n} event of this station (#{a}–#{b}).", "{n} events of this station (#{a}–#{b}).",
+                         n).format(n=n, a=res.seq_from, b=res.seq_to),
+                _("It is safe to remove the stick. Take it to HQ.") if res.write.synced else
+                _("Written and flushed; wait a moment before removing the stick, then take it to HQ."),
+                _("Writing again later is fine: HQ counts every mark once."),
+            ]
+            self.advice.setHtml("<p>✔ " + "<br>".join(html.escape(x) for x in lines) + "</p>")
+            self.status.showMessage(lines[0], 15000)
+            log.info("results exported: %d events", n)
+
+        def failed(e: Exception) -> None:
+            self.show_message(str(e) if isinstance(e, UserError) else
+                              _("Writing to the stick failed ({name}); nothing is lost here, try again or another "
+                                "stick.").format(name=e.__class__.__name__), warning=True)
+
+        self.export_op = Operation(self, lambda: export_results(station, out, everything=True),
+                                   _("Writing the results to the stick…")).success(done).failure(failed).run()
+        return self.export_op
+
+    def offer_export(self, parent: QtWidgets.QWidget | None = None) -> Operation | None:
+        """After the room is closed: the results go to HQ now, so ask (once, never forced)."""
+        if not self.can_export():
+            return None
+        answer = QtWidgets.QMessageBox.question(
+            parent or self, _("Export results"),
+            _("The room is closed. Write the results to the stick for HQ now?"),
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+            QtWidgets.QMessageBox.StandardButton.Yes)
+        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+            return None
+        return self.export_to_stick()
 
     def set_clock(self) -> Recorded | None:
         dlg = ClockDialog(self.station, self)
