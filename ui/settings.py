@@ -26,6 +26,7 @@ OPTIONS = {o.key: o for o in (
     Option("room", str, ""),
     Option("theme", str, "normal"),
     Option("font_pt", int, 12),
+    Option("hq/server", str, ""),  # the municipal server's address the HQ window syncs with
     Option("window/geometry", QtCore.QByteArray, QtCore.QByteArray()),
     Option("window/state", QtCore.QByteArray, QtCore.QByteArray()),
 )}
