@@ -6,6 +6,7 @@ import pytest
 
 from app.services.station import Station
 from app.sync.client import Backoff, enroll, sync_once
+from tests.server.conftest import LiveServer
 from tests.server.test_sync_e2e import server_events, signed
 from ui.qt import Qt, QtWidgets
 
@@ -78,7 +79,7 @@ def test_enroll_with_code_then_sync_then_nothing_new(qtbot, server, hq):
     assert panel2.pending_value.text() == "0"
 
 
-def test_server_down_gives_a_calm_message_and_keeps_the_counts(qtbot, server, hq):
+def test_server_down_gives_a_calm_message_keeps_the_counts_and_sends_later(qtbot, server, hq, monkeypatch, tmp_path):
     code = server.add_ppe("0412")
     assert sync_once(hq, server.url, enroll_code=code, backoff=FAST).outcome == "accepted"
     win, panel = _window(qtbot, hq)
@@ -97,6 +98,20 @@ def test_server_down_gives_a_calm_message_and_keeps_the_counts(qtbot, server, hq
     assert "no connection" in panel.last_attempt_value.text()
     assert "next attempt about" in panel.retry_value.text()
     assert panel.view["outcome"] == "retry" and panel.view["next_attempt_at"]
+    assert panel.retry_if_due() is None  # not due yet: the tab waits
+    # the connection comes back (the same server, same address); when the next attempt is due the tab
+    # sends what waited by itself
+    monkeypatch.setattr("tests.server.conftest.free_port", lambda: server.port)
+    back = LiveServer(server.db, tmp_path / "server2.log")
+    try:
+        panel.view["next_attempt_at"] = "2000-01-01T00:00:00.000000Z"
+        assert panel.retry_if_due() is not None
+        qtbot.waitUntil(lambda: not panel.running, timeout=60000)
+        assert panel.last_result.outcome == "accepted" and panel.last_result.sent == 2
+        assert panel.pending_value.text() == "0" and server_events(server.db) == _local(hq)
+        assert "2 events sent" in panel.message.text()
+    finally:
+        back.stop()
 
 
 def test_refused_batch_is_listed_with_its_reason(qtbot, server, hq):

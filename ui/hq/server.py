@@ -75,11 +75,12 @@ class ServerPanel(QtWidgets.QWidget):
         form.addRow(self.code_label, self.code)
         row = QtWidgets.QHBoxLayout()
         self.sync_button = QtWidgets.QPushButton(_("Sync now"))
-        self.sync_button.clicked.connect(self.sync_now)
+        self.sync_button.clicked.connect(lambda: self.sync_now())
         row.addWidget(self.sync_button)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setVisible(False)
         row.addWidget(self.progress, 1)
+        row.addStretch(0)
         form.addRow(row)
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
@@ -115,15 +116,19 @@ class ServerPanel(QtWidgets.QWidget):
         self.rejected_help.setWordWrap(True)
         inner.addWidget(self.rejected_help)
         self.rejected_table = QtWidgets.QTableWidget(0, 4)
-        self.rejected_table.setHorizontalHeaderLabels([_("Station"), _("Events"), _("Reason"), _("When")])
+        self.rejected_table.setHorizontalHeaderLabels([_("Station"), _("Seq. numbers"), _("Reason"), _("When")])
         self.rejected_table.verticalHeader().setVisible(False)
-        self.rejected_table.horizontalHeader().setStretchLastSection(True)
+        head = self.rejected_table.horizontalHeader()
+        for j in range(4):
+            head.setSectionResizeMode(j, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.rejected_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         inner.addWidget(self.rejected_table, 1)
         self.resolve_button = QtWidgets.QPushButton(_("Send refused batches again"))
         self.resolve_button.clicked.connect(self.resolve_and_sync)
         inner.addWidget(self.resolve_button, 0, Qt.AlignmentFlag.AlignLeft)
-        lay.addWidget(box, 1)
+        lay.addWidget(box)
+        lay.addStretch(1)
 
         remembered = settings.get("hq/server") if settings is not None else ""
         if not remembered:
@@ -177,7 +182,6 @@ class ServerPanel(QtWidgets.QWidget):
         if view is None and url is not None:
             from app.sync.client import server_view
 
-            self.station.invalidate()
             view = server_view(self.station, url)
         self.view = view
         enrolled = bool(view and view["enrolled"])
@@ -233,7 +237,6 @@ class ServerPanel(QtWidgets.QWidget):
                 it = QtWidgets.QTableWidgetItem(v)
                 it.setToolTip(v)
                 self.rejected_table.setItem(i, j, it)
-        self.rejected_table.resizeColumnsToContents()
 
     # --- actions ------------------------------------------------------------------------------------
     def sync_now(self, auto: bool = False) -> Operation | None:

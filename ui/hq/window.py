@@ -96,7 +96,7 @@ class HqWindow(QtWidgets.QMainWindow):
         from ui.hq.server import ServerPanel
 
         self.server_panel = ServerPanel(station, self.tz, settings)
-        self.server_panel.synced.connect(lambda _res: self.refresh())
+        self.server_panel.synced.connect(lambda _res: self.refresh())  # lists may have arrived
         self.tabs.addTab(self.server_panel, _("Server"))
         from app.transfer.keys import station_keys
 
@@ -253,6 +253,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self._fill_acts()
         self._fill_staff()
         self._fill_totals(tot)
+        self.server_panel.show_status()  # an import or a mark changes what waits to be sent
 
     def _fill_acts(self) -> None:
         self.act_items = hqs.acts(self.station)
