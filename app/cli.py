@@ -91,9 +91,11 @@ def cmd_rooms(args) -> int:
 
 
 def cmd_record(args) -> int:
+    from app.domain.kinds import get_kind
+
     st = _station(args)
     room = args.room or st.home_room
-    if not room:
+    if not room and not get_kind(args.kind).point_level:
         raise UserError("record: --room is required")
     payload = _kv(args.fields)
     res = st.record(args.kind, room, args.participant, at=args.at, payload=payload, author=args.author or "")

@@ -12,4 +12,4 @@ secs=$(( $(date +%s) - start ))
 size=$(du -sm dist/auditoria | cut -f1)
 echo "bundle: dist/auditoria ($size MB, $(find dist/auditoria -type f | wc -l) files), built in ${secs}s"
 [ "${1:-}" = "--no-test" ] && exit 0
-exec bash tools/bundle/smoke.sh dist/auditoria
+exec "$py" tools/bundle/smoke.py dist/auditoria

@@ -30,6 +30,7 @@ class Kind:
     fields: tuple[Field, ...] = ()
     extra_int_fields: bool = False  # accepts arbitrary integer counters (materials)
     incident: bool = False  # shown in the incidents list and reported upward
+    point_level: bool = False  # may concern the exam point as a whole: recorded with no room (HQ)
     act: str = ""  # official act HQ draws up for it
     doc: str = ""
     field_map: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
@@ -92,17 +93,17 @@ _KINDS: tuple[Kind, ...] = (
     Kind("evacuation-start", N_("Evacuation started"), incident=True, fields=(Field("note"),)),
     Kind("evacuation-end", N_("Evacuation ended"), incident=True, fields=(Field("note"),)),
     Kind("room-closed", N_("Room closed")),
-    Kind("note", N_("Note"), fields=(Field("text", required=True),)),
+    Kind("note", N_("Note"), point_level=True, fields=(Field("text", required=True),)),
     Kind("countersign", N_("Countersigned"), fields=(
         Field("target", required=True), Field("organizer", required=True),
     )),
-    Kind("staff-change", N_("Staff change"), incident=True, act="ППЭ-19", fields=(
+    Kind("staff-change", N_("Staff change"), incident=True, act="ППЭ-19", point_level=True, fields=(
         Field("replaced", required=True), Field("replacement", required=True), Field("role"), Field("reason"),
     )),
     Kind("act-drawn", N_("Act drawn up"), fields=(
         Field("form", required=True), Field("target"), Field("document_id"), Field("gek_member"),
     )),
-    Kind("void", N_("Mark voided"), fields=(Field("target", required=True), Field("reason", required=True))),
+    Kind("void", N_("Mark voided"), point_level=True, fields=(Field("target", required=True), Field("reason", required=True))),
 )
 
 KINDS: dict[str, Kind] = {k.name: k for k in _KINDS}

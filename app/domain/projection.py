@@ -134,6 +134,7 @@ class RoomState:
     events: list[Event] = field(default_factory=list)  # effective, in domain order
     voided: dict[str, Event] = field(default_factory=dict)
     last_at: datetime | None = None
+    sheet_holders: dict[str, list[str]] = field(default_factory=dict)  # extra sheet № -> participants
 
     # --- derived views -------------------------------------------------------------------
     @property
@@ -367,7 +368,9 @@ def _apply(s: RoomState, e: Event) -> None:
             p.status = "present"
             _close_exit(p, at, "return", e.id)
     elif k == "extra-sheet":
-        p.extra_sheets.append((str(e.payload.get("sheet", "")), at, e.id))
+        sheet = str(e.payload.get("sheet", ""))
+        p.extra_sheets.append((sheet, at, e.id))
+        s.sheet_holders.setdefault(sheet, []).append(p.code)
     elif k == "correction":
         p.corrections.append(e)
     elif k == "desk-check":

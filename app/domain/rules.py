@@ -167,7 +167,7 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
 
     if kind == "extra-sheet":
         sheet = str(payload.get("sheet", ""))
-        used = [c for c, s, _, _ in state.extra_sheet_log() if s == sheet]
+        used = state.sheet_holders.get(sheet, [])
         if used:
             out.append(_a("sheet-duplicate", "warning",
                           N_("Extra sheet {sheet} was already issued to {other}."), sheet=sheet,

@@ -254,7 +254,8 @@ def verify_act_qr(station, text: str) -> QrCheck:
 
 def staff_change(station, replaced: str, replacement: str, reason: str, role: str = "", room: str = "",
                  author: str = "", at=None):
-    """ППЭ-19: one worker replaced by another; filed under the replaced worker's room (or the one given)."""
+    """ППЭ-19: one worker replaced by another; filed under the replaced worker's room (or the one given),
+    or under the exam point as a whole for staff who serve outside the rooms."""
     staff = station.plan.staff
     for code in (replaced, replacement):
         if code not in staff:
@@ -263,14 +264,14 @@ def staff_change(station, replaced: str, replacement: str, reason: str, role: st
         raise UserError(_("the replacement must be another person"))
     if not reason.strip():
         raise UserError(_("a reason is required"))
-    where = room or staff[replaced].room or min(station.plan.rooms)
+    where = room or staff[replaced].room or None
     return station.record("staff-change", where, at=at, author=author,
                           payload={"replaced": replaced, "replacement": replacement,
                                    "role": role or staff[replaced].role, "reason": reason})
 
 
 def staff_changes(station) -> list[Event]:
-    out = []
+    out = [e for e in station.point_events() if e.kind == "staff-change"]
     for num in sorted(station.plan.rooms):
         out += [e for e in station.room_state(num).events if e.kind == "staff-change"]
     return sorted(out, key=Event.order_key)

@@ -18,14 +18,14 @@ from sqlalchemy import Engine
 from app.clock import Clock, SystemClock
 from app.domain import rules
 from app.domain.event import Event, parse_utc, utc_iso
-from app.domain.kinds import validate_payload
+from app.domain.kinds import KINDS, get_kind, validate_payload
 from app.domain.model import DayPlan, ExamDay, ExamPoint, room_number
-from app.domain.projection import RoomState, apply_new, participant_timeline, project_room
+from app.domain.projection import RoomState, apply_new, effective_events, participant_timeline, project_room
 from app.domain.reference import Reference, load_reference
 from app.errors import UserError
 from app.store import plan_repo
 from app.store.db import check_database, open_engine
-from app.store.eventlog import EventLog
+from app.store.eventlog import EventLog, Token
 
 ROLES = ("room", "hq")
 
@@ -48,7 +48,8 @@ class Station:
         self.home_room = plan_repo.get_meta(engine, "room") or ""
         self.log = EventLog(engine, self.station_id)
         self._plan: DayPlan | None = None
-        self._states: dict[str, tuple[int, RoomState]] = {}
+        # room -> (change token, event count, state): see room_state
+        self._states: dict[str, tuple[Token, int, RoomState]] = {}
         self._point: ExamPoint | None = None
         self._day: ExamDay | None = None
         if isinstance(self.clock, SystemClock):
@@ -172,35 +173,63 @@ class Station:
         return dt.astimezone(UTC)
 
     # --- the use cases ---------------------------------------------------------------------
-    def record(self, kind: str, room: str, participant: str | None = None, *, at: datetime | str | None = None,
-               payload: dict | None = None, author: str = "") -> Recorded:
-        """Record one mark durably; returns the stored event and the rules' advice."""
+    def record(self, kind: str, room: str | None, participant: str | None = None, *,
+               at: datetime | str | None = None, payload: dict | None = None, author: str = "") -> Recorded:
+        """Record one mark durably; returns the stored event and the rules' advice.
+
+        ``room=None`` files an event of the exam point as a whole (a staff change of someone who
+        serves outside the rooms, an HQ note, the void of either): only ``point_level`` kinds.
+        """
         payload = dict(payload or {})
-        r = self.room(room)
         code = participant.strip() if participant else None
         clean = validate_payload(kind, payload, code)
         when = at if isinstance(at, datetime) else self.parse_at(at)
+        if not room:
+            return self._record_point(kind, code, clean, when, author)
+        r = self.room(room)
         state = self.room_state(r.number)
+        seen = self._states[r.number]
         if kind == "void":
             target = self.log.get(clean["target"])
             if target is None:
                 raise UserError(f"void: no event {clean['target']!r} in this database")
             if target.room != r.number:
-                raise UserError(f"void: event {target.id} belongs to room {target.room}, not {r.number}")
+                where = f"room {target.room}" if target.room else "the exam point as a whole (no room)"
+                raise UserError(f"void: event {target.id} belongs to {where}, not room {r.number}")
             code = code or target.participant
         advice = rules.advise(state, self.plan, self.ref, kind, code, clean, when)
         if kind == "exam-start" and "end" not in clean:
             clean["end"] = utc_iso(when + timedelta(minutes=self.ref.subject(self.day.subject_code).minutes))
         event = self.log.append(kind=kind, at=when, recorded_at=self.now(), tz=self.point.tz, author=author,
                                 day=self.day.key, room=r.number, participant=code, payload=clean)
-        cached = self._states.get(r.number)
-        if cached is not None and cached[1] is state and apply_new(state, event):
-            self._states[r.number] = (cached[0] + 1, state)
+        before, after = self.log.last_append_tokens()
+        # fold the new event in place only if nobody else wrote since the state was checked
+        if seen[0] == before and seen[2] is state and apply_new(state, event):
+            self._states[r.number] = (after, seen[1] + 1, state)
         else:
             self._states.pop(r.number, None)
         return Recorded(event, advice)
 
-    def void(self, room: str, target: str, reason: str, author: str = "") -> Recorded:
+    def _record_point(self, kind: str, code: str | None, clean: dict, when: datetime, author: str) -> Recorded:
+        if not get_kind(kind).point_level:
+            allowed = ", ".join(k.name for k in KINDS.values() if k.point_level)
+            raise UserError(f"{kind}: a room is required (only {allowed} may concern the whole exam point)")
+        if kind == "void":
+            target = self.log.get(clean["target"])
+            if target is None:
+                raise UserError(f"void: no event {clean['target']!r} in this database")
+            if target.room:
+                raise UserError(f"void: event {target.id} belongs to room {target.room}: void it there")
+        event = self.log.append(kind=kind, at=when, recorded_at=self.now(), tz=self.point.tz, author=author,
+                                day=self.day.key, room=None, participant=code, payload=clean)
+        return Recorded(event, [])
+
+    def point_events(self) -> list[Event]:
+        """The day's effective events that belong to no room (voids applied), in domain order."""
+        live, _ = effective_events(self.log.for_point(self.day.key))
+        return live
+
+    def void(self, room: str | None, target: str, reason: str, author: str = "") -> Recorded:
         if not reason.strip():
             raise UserError("void: a reason is required")
         return self.record("void", room, payload={"target": target, "reason": reason}, author=author)
@@ -213,14 +242,22 @@ class Station:
 
     # --- views -----------------------------------------------------------------------------
     def room_state(self, room: str) -> RoomState:
-        """The room's state, rebuilt only when events were added other than through this object."""
+        """The room's state, rebuilt only when events were added other than through this object.
+
+        Freshness is checked cheaply first (the log's change token: no write anywhere since), then by
+        the room's event count (events are only ever added), and only then by projecting again.
+        """
         num = self.room(room).number
-        n = self.log.count_room(self.day.key, num)
+        token = self.log.change_token()
         cached = self._states.get(num)
-        if cached is not None and cached[0] == n:
-            return cached[1]
+        if cached is not None and cached[0] == token:
+            return cached[2]
+        n = self.log.count_room(self.day.key, num)
+        if cached is not None and cached[1] == n:
+            self._states[num] = (token, n, cached[2])
+            return cached[2]
         state = project_room(self.plan, self.ref, num, self.log.for_room(self.day.key, num))
-        self._states[num] = (n, state)
+        self._states[num] = (token, n, state)
         return state
 
     def due(self, room: str) -> list[rules.Advice]:

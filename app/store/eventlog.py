@@ -8,6 +8,7 @@ synchronous=FULL) reaches the disk before ``append`` returns.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import uuid
@@ -36,6 +37,12 @@ def _event(row) -> Event:
     return Event(**d)
 
 
+Token = tuple[int, int, int]
+"""(writer connection serial, PRAGMA data_version, appends through that connection)."""
+
+_serials = itertools.count(1)
+
+
 class EventLog:
     """Append and read events of a station database."""
 
@@ -49,7 +56,24 @@ class EventLog:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self.engine.raw_connection()
+            self._local.serial, self._local.appends = next(_serials), 0
         return conn
+
+    def change_token(self) -> Token:
+        """A cheap token that differs whenever the database may have changed since it was taken.
+
+        ``PRAGMA data_version`` moves when *another* connection commits; this connection's own
+        appends are counted here. Equal tokens (from the same thread) mean nothing was written;
+        unequal ones mean only "look again" (a write to another table also moves it).
+        """
+        conn = self._writer()
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        return (self._local.serial, int(version), self._local.appends)
+
+    def last_append_tokens(self) -> tuple[Token, Token]:
+        """The change tokens just before and just after this thread's last append, both read under
+        its write lock: a caller whose token equals the first knows nobody else wrote in between."""
+        return self._local.tokens
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -64,6 +88,7 @@ class EventLog:
         cur = self._writer().cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
+            version = int(cur.execute("PRAGMA data_version").fetchone()[0])
             head = cur.execute("SELECT seq, hash FROM events WHERE station=? ORDER BY seq DESC LIMIT 1",
                                (self.station,)).fetchone()
             seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
@@ -77,6 +102,9 @@ class EventLog:
             raise
         finally:
             cur.close()
+        loc = self._local
+        loc.appends += 1
+        loc.tokens = ((loc.serial, version, loc.appends - 1), (loc.serial, version, loc.appends))
         return e
 
     def insert_foreign(self, evs: Iterable[Event]) -> int:
@@ -116,6 +144,10 @@ class EventLog:
 
     def for_room(self, day: str, room: str) -> list[Event]:
         return list(self._select("WHERE room=? AND (day=? OR day IS NULL)", (room, day)))
+
+    def for_point(self, day: str) -> list[Event]:
+        """Events of the exam point as a whole (no room)."""
+        return list(self._select("WHERE room IS NULL AND (day=? OR day IS NULL)", (day,)))
 
     def for_day(self, day: str) -> list[Event]:
         return list(self._select("WHERE day=? OR day IS NULL", (day,)))

@@ -169,3 +169,20 @@ def test_advice_is_translated(station):
     i18n.set_language("en")
     assert all(a.to_dict()["message"] for a in adv)
     assert en != ru and "организатор" in ru[0]
+
+
+def test_duplicate_extra_sheet_is_warned_and_a_void_frees_the_number(station):
+    a, b = (p.code for p in people(station)[:2])
+    station.record("admitted", "0101", a, at=local("09:05"))
+    station.record("admitted", "0101", b, at=local("09:06"))
+    station.record("exam-start", "0101", at=local("10:00"))
+    first = station.record("extra-sheet", "0101", a, at=local("11:00"), payload={"sheet": "2000001"})
+    assert "sheet-duplicate" not in codes(first)
+    again = station.record("extra-sheet", "0101", b, at=local("11:05"), payload={"sheet": "2000001"})
+    dup = next(x for x in again.advice if x.code == "sheet-duplicate")
+    assert a in dup.text()
+    assert station.room_state("0101").counts()["extra_sheets"] == 2  # advised, not blocked
+    station.void("0101", again.event.id, "typed the wrong number")
+    station.void("0101", first.event.id, "sheet spoiled")
+    res = station.record("extra-sheet", "0101", b, at=local("11:10"), payload={"sheet": "2000001"})
+    assert "sheet-duplicate" not in codes(res)

@@ -32,6 +32,12 @@ def signed(st: Station, url: str, method: str, path: str, body: dict | None = No
 
 
 def test_demo_day_sync_matches_stations(live, hq_db):
+    from app.services import hq
+
+    before = Station.open(hq_db)
+    outside = hq.staff_change(before, "OUT01", "OUT04", "unwell").event  # an event of no room travels too
+    before.close()
+    assert outside.room is None
     code = live.add_ppe("0412")
     out = cli("sync", "--db", str(hq_db), "--server", live.url, "--enroll", code, "--json")
     res = json.loads(out.stdout)
@@ -39,7 +45,7 @@ def test_demo_day_sync_matches_stations(live, hq_db):
     local = {e.id: (e.station, e.seq, e.hash) for e in st.log.all()}
     assert res["outcome"] == "accepted" and res["sent"] == len(local) and res["rejected"] == []
     assert len(st.log.stations()) == 4  # three room stations and the HQ itself
-    assert server_events(live.db) == local
+    assert server_events(live.db) == local and outside.id in local
     # the server's figures are the stations' own projections
     rep = httpx.get(live.url + "/api/v1/monitoring", params={"ppe": "66/0412"}).json()
     rooms = {r["room"]: r for r in rep["rooms"]}

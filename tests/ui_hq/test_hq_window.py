@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.i18n import _ as tr
 from app.services import hq as hqs
 from app.services.hq_demo import demo_exchange, local, room_day, set_up_room
 from app.transfer.results import export_results
@@ -110,6 +111,14 @@ def test_participant_brought_to_hq_and_staff_change(qtbot, day):
     ch = hqs.staff_changes(hq)
     assert [(e.payload["replaced"], e.payload["replacement"], e.room) for e in ch] == [("ORG03", "OUT04", "0102")]
     assert win.staff_table.rowCount() == 1
+    # an outside organizer's change belongs to the exam point, not to a room
+    win.replaced_combo.setCurrentIndex(win.replaced_combo.findData("OUT01"))
+    win.replacement_combo.setCurrentIndex(win.replacement_combo.findData("OUT03"))
+    win.staff_reason.setText("called away")
+    qtbot.mouseClick(win.staff_button, hqs_left())
+    assert [e.room for e in hqs.staff_changes(hq)] == ["0102", None]
+    assert win.staff_table.rowCount() == 2
+    assert {win.staff_table.item(r, 1).text() for r in range(2)} == {"0102", tr("Exam point")}
     # the print and verify buttons never raise: clear messages
     win.verify_button.click()
     assert win.verify_result.text()

@@ -285,7 +285,7 @@ class HqWindow(QtWidgets.QMainWindow):
             def name(code):
                 s = staff.get(str(code))
                 return f"{code} {s.short_name}" if s else str(code)
-            vals = (format_time(parse_utc(e.at), self.tz), e.room, name(e.payload.get("replaced")),
+            vals = (format_time(parse_utc(e.at), self.tz), e.room or _("Exam point"), name(e.payload.get("replaced")),
                     name(e.payload.get("replacement")), e.payload.get("role", ""), e.payload.get("reason", ""))
             for j, v in enumerate(vals):
                 self.staff_table.setItem(i, j, _item(v))

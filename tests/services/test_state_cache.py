@@ -1,0 +1,92 @@
+"""The station's cached room state: reused while nothing was written, never stale after a write
+by another connection (another Station on the same file, another process, an import)."""
+
+from __future__ import annotations
+
+import threading
+
+from app.services.station import Station
+from tests.conftest import local
+
+
+def codes(station, room="0101"):
+    return [p.code for p in station.plan.room_participants(room)]
+
+
+def test_state_reused_while_nothing_changes_and_folded_in_on_own_marks(station, monkeypatch):
+    a, b = codes(station)[:2]
+    station.record("admitted", "0101", a, at=local("09:05"))
+    state = station.room_state("0101")
+    calls = []
+    import app.services.station as mod
+
+    real = mod.project_room
+    monkeypatch.setattr(mod, "project_room", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert station.room_state("0101") is state
+    station.record("admitted", "0101", b, at=local("09:06"))
+    assert station.room_state("0101") is state  # folded in place, not projected again
+    assert state.participants[b].status == "present"
+    assert calls == []
+
+
+def test_write_by_another_connection_is_seen(station, demo_db):
+    a, b, c = codes(station)[:3]
+    station.record("admitted", "0101", a, at=local("09:05"))
+    station.room_state("0101")
+    other = Station.open(demo_db)
+    other.record("admitted", "0101", b, at=local("09:06"))
+    assert station.room_state("0101").participants[b].status == "present"
+    # and a mark made here after the other's write folds on top of it, not on the stale state
+    other.record("absent", "0101", c, at=local("09:07"))
+    station.record("exam-start", "0101", at=local("10:00"))
+    s = station.room_state("0101")
+    assert s.participants[c].status == "absent" and s.start is not None
+    fresh = Station.open(demo_db).room_state("0101")
+    assert {k: p.status for k, p in s.participants.items()} == {k: p.status for k, p in fresh.participants.items()}
+
+
+def test_other_room_or_table_writes_keep_the_state(station, demo_db):
+    a, b = codes(station)[:2]
+    station.record("admitted", "0101", a, at=local("09:05"))
+    state = station.room_state("0101")
+    other = Station.open(demo_db)
+    other.record("admitted", "0102", codes(other, "0102")[0], at=local("09:05"))
+    assert station.room_state("0101") is state  # the room's count did not move
+    station.record("admitted", "0101", b, at=local("09:06"))
+    assert station.room_state("0101").participants[b].status == "present"
+
+
+def test_state_read_on_another_thread_is_still_right(station):
+    a, b = codes(station)[:2]
+    station.record("admitted", "0101", a, at=local("09:05"))
+    seen: list = []
+    t = threading.Thread(target=lambda: seen.append(station.room_state("0101").participants[a].status))
+    t.start()
+    t.join()
+    station.record("admitted", "0101", b, at=local("09:06"))
+    t = threading.Thread(target=lambda: seen.append(station.room_state("0101").participants[b].status))
+    t.start()
+    t.join()
+    assert seen == ["present", "present"]
+    station.log.close()
+
+
+def test_write_racing_between_check_and_append_is_not_lost(station, demo_db, monkeypatch):
+    """Another process commits after record() looked at the state but before its append."""
+    a, b = codes(station)[:2]
+    station.record("admitted", "0101", a, at=local("09:05"))
+    station.room_state("0101")
+    import app.services.station as mod
+
+    other = Station.open(demo_db)
+    real = mod.rules.advise
+
+    def racing(*args, **kw):
+        monkeypatch.setattr(mod.rules, "advise", real)
+        other.record("admitted", "0101", b, at=local("09:06"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(mod.rules, "advise", racing)
+    station.record("exam-start", "0101", at=local("10:00"))
+    s = station.room_state("0101")
+    assert s.participants[b].status == "present" and s.start is not None
