@@ -75,6 +75,13 @@ def format_time(dt: datetime, tz: str, seconds: bool = False) -> str:
     return bt(dt, "HH:mm:ss" if seconds else "HH:mm", tzinfo=_zone(tz), locale=babel_locale())
 
 
+def format_datetime(dt: datetime, tz: str) -> str:
+    """Date and time of an instant in a zone (the exam point's), short form: 04.06.2026, 14:30."""
+    from babel.dates import format_datetime as bdt
+
+    return bdt(dt, "short", tzinfo=_zone(tz), locale=babel_locale())
+
+
 def format_date(dt, long: bool = False) -> str:
     from babel.dates import format_date as bd
 

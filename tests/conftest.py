@@ -76,3 +76,21 @@ def station(demo_db, clock):
     st = Station.open(demo_db, clock=clock)
     yield st
     st.close()
+
+
+@pytest.fixture(scope="session")
+def hq_template(demo_template, tmp_path_factory) -> Path:
+    """An HQ database holding a played exam day: three room stations' events and its own (made once)."""
+    from tests.server.dayfactory import build_hq_day
+
+    return build_hq_day(demo_template, tmp_path_factory.mktemp("hqday"))
+
+
+@pytest.fixture
+def hq_db(hq_template, tmp_path) -> Path:
+    """A copy of the played HQ day (with its keys: a fresh station identity per test is not needed)."""
+    d = tmp_path / "hq"
+    d.mkdir()
+    dst = d / "hq.db"
+    shutil.copy(hq_template, dst)
+    return dst

@@ -3,6 +3,8 @@
 ``Operation(parent, fn, label).success(cb).failure(cb).run()`` runs ``fn`` on the single
 database worker, shows a busy progress dialog after a short delay, and calls back on the GUI
 thread. Widgets are never touched off the GUI thread; SQLite sees one writer at a time.
+``dialog=False`` shows no dialog: the caller shows ``progressed`` in its own widgets (the HQ
+window's sync, which must not block the other tabs).
 """
 
 from __future__ import annotations
@@ -57,13 +59,14 @@ class Operation(QtCore.QObject):
     """One piece of long work with progress and GUI-thread callbacks."""
 
     finished = Signal()
+    progressed = Signal(int, int, str)  # done, total, label: on the GUI thread
 
     def __init__(self, parent: QtWidgets.QWidget | None, fn: Callable[..., Any], label: str,
-                 show_after_ms: int = 300, with_progress: bool = False):
+                 show_after_ms: int = 300, with_progress: bool = False, dialog: bool = True):
         """``with_progress``: ``fn`` takes one argument, ``progress(done, total, label)``."""
         super().__init__(parent)
         self.fn, self.label, self.show_after_ms = fn, label, show_after_ms
-        self.with_progress = with_progress
+        self.with_progress, self.dialog = with_progress, dialog
         self.last_progress: tuple[int, int, str] | None = None
         self._ok: Callable[[Any], None] | None = None
         self._fail: Callable[[Exception], None] | None = None
@@ -85,6 +88,9 @@ class Operation(QtCore.QObject):
     def run(self) -> Operation:
         self.running = True
         _alive.add(self)
+        if not self.dialog:
+            worker_pool().start(_Task(self.fn, self._relay, self.with_progress))
+            return self
         parent = self.parent()
         parent = parent if isinstance(parent, QtWidgets.QWidget) else None
         dlg = QtWidgets.QProgressDialog(self.label, "", 0, 0, parent)  # busy until the first progress
@@ -99,6 +105,7 @@ class Operation(QtCore.QObject):
 
     def _on_progress(self, done: int, total: int, label: str) -> None:
         self.last_progress = (done, total, label)
+        self.progressed.emit(done, total, label)
         dlg = self._progress
         if dlg is None or total <= 0:
             return

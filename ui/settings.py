@@ -31,6 +31,7 @@ OPTIONS = {o.key: o for o in (
     Option("recent", str, ""),
     Option("export/folder", str, ""),
     Option("setup/folder", str, ""),
+    Option("hq/server", str, ""),  # the municipal server's address the HQ window syncs with
     Option("window/geometry", QtCore.QByteArray, QtCore.QByteArray()),
     Option("window/state", QtCore.QByteArray, QtCore.QByteArray()),
 )}

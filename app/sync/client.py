@@ -418,8 +418,9 @@ def _pull(station, client: Client, url: str, backoff: Backoff, retried, report, 
                 have = []
         if have:
             if sorted(have) != sorted(p.code for p in people) or pulled.get(d["day"]):
-                result.list_notes.append(f"{day.key}: the server's list differs from this station's; not applied "
-                                         "(import it by hand if it should replace the station's)")
+                result.list_notes.append(_("{day}: the server's list differs from this station's; not applied "
+                                           "(import it by hand if it should replace the station's)").format(
+                                             day=day.key))
             pulled[d["day"]] = d["list_sha256"]
             continue
         pt = lst["ppe"]
@@ -454,6 +455,11 @@ def sync_status(station, url: str | None = None) -> dict:
             heads = json.loads(st.heads) if st else {}
             rejected = [dict(r._mapping) for r in conn.execute(select(T.outbox).where(and_(
                 T.outbox.c.server == s["server"], T.outbox.c.state == "rejected")))]
+            # a batch left to retry counts until the server's high-water mark has passed it (the next
+            # round resumes from that mark, so its seq range may differ from the old row's)
+            retry = [dict(r._mapping) for r in conn.execute(select(T.outbox).where(and_(
+                T.outbox.c.server == s["server"], T.outbox.c.state == "retry")).order_by(T.outbox.c.id))
+                if r.last_seq > heads.get(r.station, {}).get("seq", 0)]
             local = station.log.stations()
             pending = sum(max(0, seq - heads.get(k, {}).get("seq", 0)) for k, (seq, _h) in local.items())
             out.append({"server": s["server"], "ppe": s["ppe"], "ppe_name": s["ppe_name"],
@@ -464,5 +470,24 @@ def sync_status(station, url: str | None = None) -> dict:
                         "next_attempt_at": st.next_attempt_at if st else None,
                         "failures": st.failures if st else 0, "pending_events": pending,
                         "rejected": [{"station": r["station"], "first_seq": r["first_seq"], "last_seq": r["last_seq"],
-                                      "reason": r["reason"], "at": r["updated_at"]} for r in rejected]})
+                                      "reason": r["reason"], "at": r["updated_at"]} for r in rejected],
+                        "retry": [{"station": r["station"], "first_seq": r["first_seq"], "last_seq": r["last_seq"],
+                                   "count": r["count"], "attempts": r["attempts"], "reason": r["reason"],
+                                   "next_attempt_at": r["next_attempt_at"]} for r in retry]})
     return {"enrolled": bool(out), "servers": out}
+
+
+def server_view(station, url: str) -> dict:
+    """One server address as the HQ window shows it: ``sync_status``'s entry once enrolled; before
+    that, everything this station holds waits to be sent."""
+    url = normalize_url(url)
+    servers = sync_status(station, url)["servers"]
+    if servers:
+        return {**servers[0], "enrolled": True}
+    with station.engine.connect() as conn:
+        st = conn.execute(select(T.state).where(T.state.c.server == url)).first()
+    return {"server": url, "enrolled": False, "ppe": "", "ppe_name": "", "enrolled_at": None, "fingerprint": "",
+            "outcome": st.outcome if st else "never", "message": st.message if st else "",
+            "last_attempt_at": st.last_attempt_at if st else None, "last_success_at": None,
+            "next_attempt_at": None, "failures": st.failures if st else 0,
+            "pending_events": station.log.count(), "rejected": [], "retry": []}

@@ -1,5 +1,6 @@
 """Fixtures of the server tests: a real PostgreSQL started in a temp dir, a real server process
-on 127.0.0.1, and HQ station databases holding a played exam day."""
+on 127.0.0.1. The HQ station databases holding a played exam day (``hq_template``, ``hq_db``) are in
+tests/conftest.py: the HQ window's tests sync them too."""
 
 from __future__ import annotations
 
@@ -95,23 +96,6 @@ def live(server_db, tmp_path):
     srv = LiveServer(server_db, tmp_path / "server.log")
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="session")
-def hq_template(demo_template, tmp_path_factory) -> Path:
-    from tests.server.dayfactory import build_hq_day
-
-    return build_hq_day(demo_template, tmp_path_factory.mktemp("hqday"))
-
-
-@pytest.fixture
-def hq_db(hq_template, tmp_path) -> Path:
-    """A copy of the played HQ day (with its keys: a fresh station identity per test is not needed)."""
-    d = tmp_path / "hq"
-    d.mkdir()
-    dst = d / "hq.db"
-    shutil.copy(hq_template, dst)
-    return dst
 
 
 def copy_hq(src: Path, dst: Path) -> Path:

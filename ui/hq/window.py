@@ -46,9 +46,14 @@ def _table(headers: list[str]) -> QtWidgets.QTableWidget:
 
 
 class HqWindow(QtWidgets.QMainWindow):
-    def __init__(self, station):
+    def __init__(self, station, settings=None):
         super().__init__()
         self.station = station
+        if settings is None:
+            from ui.settings import Settings
+
+            settings = Settings()
+        self.settings = settings
         self.tz = station.point.tz
         self._threads: list = []
         self.receipts: list = []
@@ -88,6 +93,11 @@ class HqWindow(QtWidgets.QMainWindow):
         self.totals_table.horizontalHeader().setStretchLastSection(False)
         self.tabs.addTab(self.totals_table, _("Exam point totals"))
         self.tabs.addTab(self._verify_tab(), _("Verify an act"))
+        from ui.hq.server import ServerPanel
+
+        self.server_panel = ServerPanel(station, self.tz, settings)
+        self.server_panel.synced.connect(lambda _res: self.refresh())  # lists may have arrived
+        self.tabs.addTab(self.server_panel, _("Server"))
         from app.transfer.keys import station_keys
 
         fp = station_keys(station).public.fingerprint
@@ -243,6 +253,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self._fill_acts()
         self._fill_staff()
         self._fill_totals(tot)
+        self.server_panel.show_status()  # an import or a mark changes what waits to be sent
 
     def _fill_acts(self) -> None:
         self.act_items = hqs.acts(self.station)
@@ -409,6 +420,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.verify_result.setText(res.message)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt name
+        self.server_panel.stop()
         for t in self._threads:
             try:
                 if t.isRunning():
