@@ -20,6 +20,8 @@ STATUS_TITLES: dict[str, str] = {
     "finished_early": N_("early completion"),
     "absent": N_("absent"),
 }
+# on a seat tile, where a long status would be cut off; the full one is in its tooltip
+TILE_TITLES: dict[str, str] = {**STATUS_TITLES, "finished_early": N_("finished early")}
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,12 @@ def _write(docs: list[Document], station, out: Path, signer: Signer | None = Non
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     pages = write_pdf(docs, str(tmp), (signer or Signer(station)).stamp(docs))
-    os.replace(tmp, out)
+    try:
+        os.replace(tmp, out)
+    except PermissionError:  # Windows: a PDF viewer holds the old file open
+        tmp.unlink(missing_ok=True)
+        raise UserError(_("{path}: the file is open in another program (a PDF viewer?) or the folder is read-only; "
+                          "close it and print again").format(path=out)) from None
     return pages
 
 

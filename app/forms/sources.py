@@ -20,7 +20,7 @@ from app.domain.projection import RoomState, effective_events
 from app.errors import UserError
 from app.forms.document import Document
 from app.forms.layouts import layout_for
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.paths import resources_dir
 
 ROOM_FORMS = ("ППЭ-05-01", "ППЭ-05-02", "ППЭ-12-02", "ППЭ-12-03", "ППЭ-12-04-МАШ")
@@ -386,7 +386,9 @@ def build_act(ctx: Ctx, code: str, room: str | None = None, participant: str | N
             raise UserError(_("{code}: no event in the record calls for this act").format(code=code)
                             + (f" ({participant})" if participant else ""))
         if len(evs) > 1:
-            raise UserError(_("{code}: {n} events call for this act; give --participant or the event id").format(
+            raise UserError(ngettext("{code}: {n} event calls for this act; give --participant or the event id",
+                                     "{code}: {n} events call for this act; give --participant or the event id",
+                                     len(evs)).format(
                 code=code, n=len(evs)))
         event = evs[0]
     who = ctx.person(event.participant)

@@ -107,3 +107,19 @@ def test_pdf_embeds_the_bundled_font(day, tmp_path):
         for f in page["/Resources"]["/Font"].values():
             fonts.add(str(f.get_object()["/BaseFont"]))
     assert fonts and all("DejaVu" in f for f in fonts)
+
+
+def test_pdf_held_open_elsewhere_gives_a_clear_message(day, tmp_path, monkeypatch):
+    """Windows refuses to replace a PDF a viewer holds open: say so, leave no temporary file."""
+    import app.forms.api as api
+    from app.errors import UserError
+
+    st, _ = day
+
+    def locked(src, dst):
+        raise PermissionError(13, "locked")
+
+    monkeypatch.setattr(api.os, "replace", locked)
+    with pytest.raises(UserError, match="open in another program"):
+        api.render_form(st, "05-01", room="0101", out=tmp_path / "f.pdf")
+    assert list(tmp_path.iterdir()) == []

@@ -186,7 +186,8 @@ def test_whole_exam_day(window, station, clock, qtbot):
 
     rec = run_dialog(lambda: window.incident("early"), early)
     assert rec.event.kind == "early-completion"
-    assert "early completion" in seat_text(window, ps[7].code)
+    assert "finished early" in seat_text(window, ps[7].code)  # short on the tile, whole in the tooltip
+    assert "early completion" in window.seatmap.by_code[ps[7].code].toolTip()
 
     # a wrong mark, voided with Ctrl+Z and a reason; timeline shows it struck through
     window.select(ps[8].code)

@@ -284,7 +284,7 @@ def test_print_room_forms_off_the_gui_thread(window, station, qtbot, tmp_path):
     assert op.last_progress is not None and op.last_progress[0] == op.last_progress[1]
     names = sorted(p.name for p in (tmp_path / "out").glob("*.pdf"))
     assert len(names) == len(window.printed) >= 3
-    assert "Printed" in window.advice.toPlainText()
+    assert f"{len(window.printed)} forms printed into" in window.advice.toPlainText()
     exits = next(p.path for p in window.printed if "12-04" in p.form)
     text = subprocess.run(["pdftotext", str(exits), "-"], capture_output=True, text=True).stdout
     assert "10:30" in text.replace(" ", "") or "1030" in text.replace(" ", "").replace(":", "")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.domain.event import parse_utc
 from app.errors import UserError
-from app.i18n import N_, _, format_time
+from app.i18n import N_, _, format_time, ngettext
 from app.services import hq as hqs
 from ui.hq.importer import start_import
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
@@ -144,7 +144,8 @@ class HqWindow(QtWidgets.QMainWindow):
         self.passphrase_label.setText(
             _("Room {room}: passphrase <b style='font-size:16pt'>{phrase}</b> · HQ fingerprint {fp}").format(
                 room=res.room, phrase=res.passphrase, fp=res.hq_fingerprint))
-        self._say(res.write.message() + (" · " + _("{n} events carried for failover").format(n=res.events)
+        self._say(res.write.message() + (" · " + ngettext("{n} event carried for failover", "{n} events carried for failover",
+                                                            res.events).format(n=res.events)
                                          if res.events else ""))
         return res
 
@@ -326,7 +327,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.import_button.setEnabled(False)
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        self._say(_("importing {n} file(s)…").format(n=len(files)))
+        self._say(ngettext("importing {n} file…", "importing {n} files…", len(files)).format(n=len(files)))
         self._lines: list[str] = []
         self._had_error = False
         thread, worker = start_import(self, self.station.path, files)

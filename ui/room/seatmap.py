@@ -10,7 +10,7 @@ from app.domain.model import Room, parse_seat
 from app.domain.projection import RoomState
 from app.i18n import _
 from ui.qt import Qt, QtWidgets, Signal
-from ui.theme import NORMAL, STATUS_TITLES, Theme, display_status, seat_colours
+from ui.theme import NORMAL, STATUS_TITLES, TILE_TITLES, Theme, display_status, seat_colours
 
 
 class SeatButton(QtWidgets.QPushButton):
@@ -34,6 +34,7 @@ class SeatButton(QtWidgets.QPushButton):
             self.setStyleSheet(style)
         if self.accessibleName() != accessible:
             self.setAccessibleName(accessible)
+            self.setToolTip(accessible)  # the full status, where the tile shows a short one
 
     def mouseDoubleClickEvent(self, e):  # noqa: N802 - Qt override
         if self.code:
@@ -140,7 +141,7 @@ class SeatMap(QtWidgets.QWidget):
             style = "dashed" if p.seat_changed else "solid"
             if code != self.current and p.seat_changed:
                 border = f"3px {style} {self.theme.text}"
-            b.show_as(f"{label}{extra}\n{names.get(code, code)}\n{status}",
+            b.show_as(f"{label}{extra}\n{names.get(code, code)}\n{_(TILE_TITLES.get(key, key))}",
                       f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
                       f" font-size:{self.font_pt}pt; padding:1px;",
                       _("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),

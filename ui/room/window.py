@@ -65,7 +65,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("back", N_("Returns"), "F8", N_("&Participant"), True),
     ActionSpec("sheet", N_("Extra answer sheet…"), "F9", N_("&Participant"), True),
     ActionSpec("desk", N_("Desk and items…"), "Ctrl+D", N_("&Participant"), True),
-    ActionSpec("finished", N_("Handed in"), "Ctrl+H", N_("&Participant"), True),
+    ActionSpec("finished", N_("Participant handed in"), "Ctrl+H", N_("&Participant"), True),
     ActionSpec("timeline", N_("Timeline…"), "Ctrl+T", N_("&Participant")),
     ActionSpec("open_day", N_("Start of the day…"), "Ctrl+O", N_("&Room")),
     ActionSpec("room_log", N_("Room log…"), "Ctrl+J", N_("&Room")),
@@ -739,7 +739,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         def done(printed) -> None:
             items = "".join(f"<li>{html.escape(p.path.name)}</li>" for p in printed)
             url = QtCore.QUrl.fromLocalFile(str(out)).toString()
-            self.advice.setHtml(f"<p>✔ {html.escape(_('Printed {n} forms into').format(n=len(printed)))} "
+            head = ngettext("{n} form printed into", "{n} forms printed into", len(printed)).format(n=len(printed))
+            self.advice.setHtml(f"<p>✔ {html.escape(head)} "
                                 f"<a href='{url}'>{html.escape(str(out))}</a></p><ul>{items}</ul>")
             self.printed = printed
 
