@@ -32,18 +32,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def open_station(args: argparse.Namespace):
+    from app.errors import UserError
     from app.paths import data_dir
     from app.services.station import Station
 
     if args.db is None and not args.demo:
-        from app.errors import UserError
-
         raise UserError("no station database: give --db FILE, or --demo")
     db = args.db or (data_dir() / ("demo-hq.db" if args.role == "hq" else "demo.db"))
     if not db.exists():
         if not args.demo:
-            from app.errors import UserError
-
             raise UserError(f"{db}: no such database")
         st = Station.create(db, role=args.role or "room", room="" if args.role == "hq" else "0101")
         from app.services.demo import install_demo

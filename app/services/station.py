@@ -190,13 +190,7 @@ class Station:
         state = self.room_state(r.number)
         seen = self._states[r.number]
         if kind == "void":
-            target = self.log.get(clean["target"])
-            if target is None:
-                raise UserError(f"void: no event {clean['target']!r} in this database")
-            if target.room != r.number:
-                where = f"room {target.room}" if target.room else "the exam point as a whole (no room)"
-                raise UserError(f"void: event {target.id} belongs to {where}, not room {r.number}")
-            code = code or target.participant
+            code = code or self._void_target(clean["target"], r.number).participant
         advice = rules.advise(state, self.plan, self.ref, kind, code, clean, when)
         if kind == "exam-start" and "end" not in clean:
             clean["end"] = utc_iso(when + timedelta(minutes=self.ref.subject(self.day.subject_code).minutes))
@@ -215,14 +209,22 @@ class Station:
             allowed = ", ".join(k.name for k in KINDS.values() if k.point_level)
             raise UserError(f"{kind}: a room is required (only {allowed} may concern the whole exam point)")
         if kind == "void":
-            target = self.log.get(clean["target"])
-            if target is None:
-                raise UserError(f"void: no event {clean['target']!r} in this database")
-            if target.room:
-                raise UserError(f"void: event {target.id} belongs to room {target.room}: void it there")
+            self._void_target(clean["target"], None)
         event = self.log.append(kind=kind, at=when, recorded_at=self.now(), tz=self.point.tz, author=author,
                                 day=self.day.key, room=None, participant=code, payload=clean)
         return Recorded(event, [])
+
+    def _void_target(self, target_id: str, room: str | None) -> Event:
+        """The event a void names; it must belong where the void is filed (a room, or no room)."""
+        target = self.log.get(target_id)
+        if target is None:
+            raise UserError(f"void: no event {target_id!r} in this database")
+        if target.room != room:
+            if room is None:
+                raise UserError(f"void: event {target.id} belongs to room {target.room}: void it there")
+            where = f"room {target.room}" if target.room else "the exam point as a whole (no room)"
+            raise UserError(f"void: event {target.id} belongs to {where}, not room {room}")
+        return target
 
     def point_events(self) -> list[Event]:
         """The day's effective events that belong to no room (voids applied), in domain order."""

@@ -442,6 +442,12 @@ def _pull(station, client: Client, url: str, backoff: Backoff, retried, report, 
     _save_state(station, url, pulled=json.dumps(pulled, sort_keys=True))
 
 
+def _outbox_rows(conn, server: str, state: str) -> list[dict]:
+    """The outbox batches for one server in one state, oldest first."""
+    q = select(T.outbox).where(and_(T.outbox.c.server == server, T.outbox.c.state == state)).order_by(T.outbox.c.id)
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
 def sync_status(station, url: str | None = None) -> dict:
     """What the HQ window shows: enrollment, last outcome, next attempt, what waits, what was rejected."""
     with station.engine.connect() as conn:
@@ -453,13 +459,11 @@ def sync_status(station, url: str | None = None) -> dict:
         for s in servers:
             st = conn.execute(select(T.state).where(T.state.c.server == s["server"])).first()
             heads = json.loads(st.heads) if st else {}
-            rejected = [dict(r._mapping) for r in conn.execute(select(T.outbox).where(and_(
-                T.outbox.c.server == s["server"], T.outbox.c.state == "rejected")))]
+            rejected = _outbox_rows(conn, s["server"], "rejected")
             # a batch left to retry counts until the server's high-water mark has passed it (the next
             # round resumes from that mark, so its seq range may differ from the old row's)
-            retry = [dict(r._mapping) for r in conn.execute(select(T.outbox).where(and_(
-                T.outbox.c.server == s["server"], T.outbox.c.state == "retry")).order_by(T.outbox.c.id))
-                if r.last_seq > heads.get(r.station, {}).get("seq", 0)]
+            retry = [r for r in _outbox_rows(conn, s["server"], "retry")
+                     if r["last_seq"] > heads.get(r["station"], {}).get("seq", 0)]
             local = station.log.stations()
             pending = sum(max(0, seq - heads.get(k, {}).get("seq", 0)) for k, (seq, _h) in local.items())
             out.append({"server": s["server"], "ppe": s["ppe"], "ppe_name": s["ppe_name"],

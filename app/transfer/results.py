@@ -69,11 +69,10 @@ def package_name(station) -> str:
 
 def export_results(station, out: str | Path, everything: bool = False) -> ResultsExport:
     """Write this station's events since its last package (or all) for HQ."""
-    hqs = records.trusted(station.engine, role="hq")
-    if not hqs:
+    hq = hq_recipient(station)
+    if hq is None:
         raise UserError(_("this station was not set up from an HQ set-up package: there is no HQ to encrypt "
                           "to (auditoria init --db FILE --from SETUP)"))
-    hq = hqs[0].identity
     keys = station_keys(station)
     head_seq, head_hash = station.log.head()
     if head_seq == 0:
