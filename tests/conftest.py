@@ -16,6 +16,18 @@ os.environ.setdefault("AUDITORIA_LANG", "en")
 from app.clock import FixedClock  # noqa: E402
 
 TZ = ZoneInfo("Asia/Yekaterinburg")
+UI_TEST_TIMEOUT_S = 120  # a window test that waits on an unanswered dialog fails instead of hanging the run
+UI_FOLDERS = ("ui", "ui_hq")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Every test under tests/ui and tests/ui_hq gets a pytest-timeout (thread method: a modal
+    dialog's event loop never returns to Python's signal handler) unless it sets its own."""
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        if "tests" in parts and parts[parts.index("tests") + 1] in UI_FOLDERS and \
+                item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(UI_TEST_TIMEOUT_S, method="thread"))
 
 
 def local(hhmm: str) -> datetime:
