@@ -31,17 +31,59 @@ def staff_by_role(plan: DayPlan, role: str) -> list[StaffMember]:
     return sorted((s for s in plan.staff.values() if s.role == role), key=lambda s: s.code)
 
 
+def _fold(text: str) -> str:
+    """Case- and ё-insensitive form: organizers type «Соловьев» for «Соловьёв»."""
+    return text.strip().casefold().replace("ё", "е")
+
+
 def search(plan: DayPlan, room: str, text: str) -> list[Participant]:
-    """Participants of the room whose surname starts with ``text`` (case-insensitive), whose code
+    """Participants of the room whose surname starts with ``text`` (case- and ё-insensitive), whose code
     starts with it, or whose seat equals it. Exact code/seat matches come first."""
-    q = text.strip().casefold()
+    q = _fold(text)
     people = plan.room_participants(room)
     if not q:
         return people
     exact = [p for p in people if p.code == text.strip() or normalize_seat(p.seat) == normalize_seat(text)]
     rest = [p for p in people if p not in exact and (
-        p.last_name.casefold().startswith(q) or p.code.startswith(q) or p.full_name.casefold().startswith(q))]
+        _fold(p.last_name).startswith(q) or p.code.startswith(q) or _fold(p.full_name).startswith(q))]
     return exact + rest
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    """What Enter in the search means: one participant to mark (``code``), or a choice to ask for."""
+
+    code: str
+    matches: tuple[Participant, ...]
+
+    @property
+    def unique(self) -> bool:
+        return bool(self.code)
+
+
+def resolve_search(plan: DayPlan, room: str, text: str) -> SearchAnswer:
+    """The one participant ``text`` names, or none (then the window asks which one was meant).
+
+    A participant is named by an exact code, an exact seat, a surname (or full name) that only one
+    person has, or a prefix only one person's surname or code starts with. A prefix shared by several
+    people names nobody: admitting "the first «С»" recorded the wrong person (issue 12).
+    """
+    q = _fold(text)
+    if not q:
+        return SearchAnswer("", ())
+    people = plan.room_participants(room)
+    matches = tuple(search(plan, room, text))
+    for exact in ([p for p in people if p.code == text.strip()],
+                  [p for p in people if normalize_seat(p.seat) == normalize_seat(text)],
+                  [p for p in people if _fold(p.full_name) == q],
+                  [p for p in people if _fold(p.last_name) == q]):
+        if len(exact) == 1:
+            return SearchAnswer(exact[0].code, matches)
+        if len(exact) > 1:
+            return SearchAnswer("", tuple(exact))
+    if len(matches) == 1:
+        return SearchAnswer(matches[0].code, matches)
+    return SearchAnswer("", matches)
 
 
 def clock_offset_for(station: Station, room_clock: datetime, laptop_now: datetime | None = None) -> float:

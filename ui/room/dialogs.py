@@ -116,6 +116,38 @@ class StartOfDayDialog(QtWidgets.QDialog):
         return dt + timedelta(seconds=time.monotonic() - self._shown_at)
 
 
+class ChooseParticipantDialog(QtWidgets.QDialog):
+    """Several people match what was typed: pick the one meant (nobody is chosen for the organizer)."""
+
+    def __init__(self, text: str, rows: list[tuple[str, str]], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Who is it?"))
+        lay = QtWidgets.QVBoxLayout(self)
+        head = QtWidgets.QLabel(ngettext("«{text}» matches {n} participant: choose one.",
+                                         "«{text}» matches {n} participants: choose one.",
+                                         len(rows)).format(text=text, n=len(rows)), self)
+        head.setWordWrap(True)
+        lay.addWidget(head)
+        self.list = QtWidgets.QListWidget(self)
+        self.list.setAccessibleName(_("Matching participants"))
+        for code, label in rows:
+            it = QtWidgets.QListWidgetItem(label)
+            it.setData(Qt.ItemDataRole.UserRole, code)
+            self.list.addItem(it)
+        self.list.itemActivated.connect(lambda _it: self.accept())
+        lay.addWidget(self.list, 1)
+        self.box = _buttons(self, _("Admit"))
+        ok = self.box.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(False)
+        self.list.currentRowChanged.connect(lambda r: ok.setEnabled(r >= 0))
+        lay.addWidget(self.box)
+        self.list.setFocus()
+
+    def chosen(self) -> str:
+        it = self.list.currentItem()
+        return it.data(Qt.ItemDataRole.UserRole) if it is not None and self.list.currentRow() >= 0 else ""
+
+
 class ClockDialog(QtWidgets.QDialog):
     """Set the station clock to the room clock (the laptop's may be wrong; there is no network time)."""
 

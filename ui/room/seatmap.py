@@ -92,11 +92,11 @@ class SeatMap(QtWidgets.QWidget):
             self.selected.emit(b.code)
 
     def select(self, code: str) -> None:
+        """Show ``code`` as the chosen seat. Never takes the keyboard focus: the search keeps it while
+        the organizer types (the arrow keys and clicks move the focus themselves)."""
         self.current = code
         for b in self.buttons.values():
             b.setChecked(bool(code) and b.code == code)
-        if code in self.by_code:
-            self.by_code[code].setFocus()
 
     def refresh(self, state: RoomState, names: dict[str, str], assigned: dict[str, str],
                 minutes_out: dict[str, int] | None = None) -> None:
