@@ -85,6 +85,7 @@ _KINDS: tuple[Kind, ...] = (
          act="ППЭ-20", fields=(CONFIRMED_BY, Field("note"))),
     Kind("finished", N_("Finished and handed in"), participant=True, fields=(
         Field("sheets", int, doc="answer sheets handed in"),
+        Field("confirmed_open", list, doc="open items the organizer confirmed (e.g. before-end: time not over)"),
     )),
     Kind("materials-collected", N_("Materials collected"), extra_int_fields=True),
     Kind("exam-stopped", N_("Exam stopped"), incident=True, fields=(
@@ -92,7 +93,9 @@ _KINDS: tuple[Kind, ...] = (
     )),
     Kind("evacuation-start", N_("Evacuation started"), incident=True, fields=(Field("note"),)),
     Kind("evacuation-end", N_("Evacuation ended"), incident=True, fields=(Field("note"),)),
-    Kind("room-closed", N_("Room closed")),
+    Kind("room-closed", N_("Room closed"), fields=(
+        Field("confirmed_open", list, doc="end-of-exam checks still open that the organizer confirmed closing with"),
+    )),
     Kind("note", N_("Note"), point_level=True, fields=(Field("text", required=True),)),
     Kind("countersign", N_("Countersigned"), fields=(
         Field("target", required=True), Field("organizer", required=True),

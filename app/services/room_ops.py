@@ -16,6 +16,7 @@ from app.domain.model import DayPlan, Participant, StaffMember, normalize_seat
 from app.domain.projection import RoomState
 from app.domain.reference import DeskItem, Reference
 from app.errors import UserError
+from app.i18n import _, format_time, ngettext
 from app.services.station import Recorded, Station
 
 ORGANIZER_ROLES = ("organizer-room",)
@@ -225,3 +226,147 @@ def open_exits(station: Station, room: str, now: datetime | None = None, state: 
             m = x.minutes(t)
             out.append(OpenExit(p.code, x.out_at, m, m >= LONG_EXIT_MINUTES))
     return sorted(out, key=lambda e: -e.minutes)
+
+
+# --- the end of the exam -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpenItem:
+    """Something still open when the room is about to close (or everyone to be marked handed in).
+
+    ``code`` is what goes into the event's ``confirmed_open`` when the organizer closes anyway;
+    ``participants`` are codes (names are looked up by whoever shows the item). The message is
+    made in the current language when the guard runs (the guard runs each time it is shown).
+    """
+
+    code: str
+    message: str
+    participants: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        return self.message
+
+
+def _item(code: str, message: str, participants: list[str] | tuple[str, ...] = ()) -> OpenItem:
+    return OpenItem(code, message, tuple(participants))
+
+
+def end_of_exam_guard(station: Station, room: str, now: datetime | None = None,
+                      state: RoomState | None = None, unticked: int = 0) -> list[OpenItem]:
+    """What is still open at the end of the exam in ``room``: closing needs a confirmation that names these.
+
+    Who is still writing (and until when: ОВЗ ends are per participant), whose end is not reached,
+    who was neither admitted nor marked absent, and materials counts that disagree with the record.
+    An empty list means the room may be closed without asking.
+    """
+    state = state or station.room_state(room)
+    t = now or station.now()
+    tz = station.point.tz
+    out: list[OpenItem] = []
+    ps = sorted(state.listed(), key=lambda p: (p.assigned_seat, p.code))
+    if state.start is None and state.stopped_at is None:
+        out.append(_item("not-started", _("The exam has not started in this room.")))
+    elif state.end is not None and t < state.end and state.stopped_at is None:
+        out.append(_item("end-not-reached", _("The exam time is not over: the end is at {end}.").format(
+            end=format_time(state.end, tz))))
+    writing = [p for p in ps if p.status in ("present", "out_of_room")]
+    if writing:
+        out.append(_item("still-writing", ngettext("{n} participant has not handed in.",
+                                                   "{n} participants have not handed in.", len(writing)).format(
+            n=len(writing)), [p.code for p in writing]))
+    ovz = [p for p in writing if p.ovz and p.end is not None and t < p.end and p.end != state.end]
+    if ovz:
+        ends = sorted({p.end for p in ovz if p.end is not None})
+        out.append(_item("ovz-end-not-reached", ngettext(
+            "{n} participant with special conditions (ОВЗ) writes until {end}.",
+            "{n} participants with special conditions (ОВЗ) write until {end}.", len(ovz)).format(
+            n=len(ovz), end=", ".join(format_time(e, tz) for e in ends)), [p.code for p in ovz]))
+    out_now = [p for p in ps if p.status == "out_of_room"]
+    if out_now:
+        out.append(_item("out-of-room", ngettext("{n} participant is out of the room.",
+                                                 "{n} participants are out of the room.", len(out_now)).format(
+            n=len(out_now)), [p.code for p in out_now]))
+    unmarked = [p for p in ps if p.status == "expected"]
+    if unmarked:
+        out.append(_item("unmarked", ngettext("{n} participant is neither admitted nor marked absent.",
+                                              "{n} participants are neither admitted nor marked absent.",
+                                              len(unmarked)).format(n=len(unmarked)), [p.code for p in unmarked]))
+    if not state.materials:
+        out.append(_item("materials-not-recorded", _("The materials collected are not recorded.")))
+    out.extend(materials_disagreements(state))
+    if unticked:
+        out.append(_item("checklist", ngettext("Collection checklist: {n} item not ticked.",
+                                               "Collection checklist: {n} items not ticked.", unticked).format(
+            n=unticked)))
+    return out
+
+
+def materials_disagreements(state: RoomState) -> list[OpenItem]:
+    """Materials counts recorded at collection that disagree with the marks (and with each other)."""
+    m = state.materials
+    if not m:
+        return []
+    c = state.counts()
+    handed = c["finished"] + c["removed"] + c["finished_early"]
+    out: list[OpenItem] = []
+    if "blanks" in m and m["blanks"] != handed:
+        out.append(_item("materials-blanks", _("Registration blanks collected: {got}; participants who handed "
+                                               "in: {want}.").format(got=m["blanks"], want=handed)))
+    if "extra_sheets" in m and m["extra_sheets"] != c["extra_sheets"]:
+        out.append(_item("materials-extra-sheets", _("Extra answer sheets collected: {got}; issued: {want}.").format(
+            got=m["extra_sheets"], want=c["extra_sheets"])))
+    if "kim" in m and "blanks" in m and m["kim"] != m["blanks"]:
+        out.append(_item("materials-kim", _("KIM collected: {got}; registration blanks: {want} (one KIM per "
+                                            "participant's set).").format(got=m["kim"], want=m["blanks"])))
+    return out
+
+
+class OpenItemsError(UserError):
+    """Closing was asked for without confirming the open items: the caller shows them and asks."""
+
+    def __init__(self, items: list[OpenItem]):
+        super().__init__("; ".join(i.text() for i in items))
+        self.items = items
+
+
+def close_room(station: Station, room: str, confirmed: list[str] | tuple[str, ...] = (), author: str = "",
+               now: datetime | None = None, unticked: int = 0) -> Recorded:
+    """Record «Аудитория закрыта». With open items, only if every one was confirmed (by code); the
+    confirmation goes into the event (``confirmed_open``), so the record shows what was still open."""
+    items = end_of_exam_guard(station, room, now, unticked=unticked)
+    unconfirmed = [i for i in items if i.code not in confirmed]
+    if unconfirmed:
+        raise OpenItemsError(unconfirmed)
+    payload = {"confirmed_open": [i.code for i in items]} if items else {}
+    return station.record("room-closed", room, payload=payload, author=author)
+
+
+@dataclass(frozen=True)
+class HandIn:
+    """Who "everyone in the room handed in" would mark: those whose time is over, and those still
+    within their time (ОВЗ, or the general end not reached) who are marked only if confirmed."""
+
+    due: tuple[str, ...]
+    before_end: tuple[str, ...]
+
+
+def hand_in_candidates(station: Station, room: str, now: datetime | None = None) -> HandIn:
+    state = station.room_state(room)
+    t = now or station.now()
+    writing = sorted((p for p in state.listed() if p.status in ("present", "out_of_room")),
+                     key=lambda p: (p.assigned_seat, p.code))
+    due = tuple(p.code for p in writing if p.end is not None and t >= p.end)
+    early = tuple(p.code for p in writing if p.code not in due)
+    return HandIn(due, early)
+
+
+def hand_in_all(station: Station, room: str, confirm_before_end: bool = False, author: str = "",
+                now: datetime | None = None) -> list[Recorded]:
+    """Mark handed in everyone still in the room whose time is over; those still within their time only
+    when ``confirm_before_end`` (each such mark carries ``confirmed_open: [before-end]``)."""
+    c = hand_in_candidates(station, room, now)
+    out = [station.record("finished", room, code, author=author) for code in c.due]
+    if confirm_before_end:
+        out += [station.record("finished", room, code, payload={"confirmed_open": ["before-end"]}, author=author)
+                for code in c.before_end]
+    return out

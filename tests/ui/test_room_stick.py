@@ -164,7 +164,7 @@ def test_set_up_from_stick_mark_export_and_hq_sees_the_marks(qtbot, session, hq_
 
     def close_room(dlg):
         assert dlg.export.isEnabled()
-        dlg.close_room.click()
+        run_dialog(dlg.close_room.click, lambda c: c.confirm.click())  # marks still open: confirmed
         dlg.accept()
 
     run_dialog(win.end_of_exam, close_room)

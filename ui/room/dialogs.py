@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.domain.kinds import KINDS
+from app.errors import UserError
 from app.i18n import N_, _, current_language, format_time, ngettext
 from app.services import room_ops
 from app.services.station import Station
@@ -452,15 +453,59 @@ class RoomLogDialog(QtWidgets.QDialog):
         lay.addWidget(close)
 
 
+class ConfirmOpenDialog(QtWidgets.QDialog):
+    """Lists what is still open and asks for an explicit confirmation (Enter and Esc cancel).
+
+    ``exec()`` returns ``CONFIRMED`` (go ahead with everything), ``WITHOUT`` (offered with
+    ``keep_text``: go ahead, leaving the listed ones out) or 0 (cancelled: do nothing).
+    """
+
+    CONFIRMED = 1
+    WITHOUT = 3
+
+    def __init__(self, title: str, intro: str, rows: list[str], confirm_text: str, parent=None,
+                 keep_text: str = ""):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        lay = QtWidgets.QVBoxLayout(self)
+        head = QtWidgets.QLabel(intro, self)
+        head.setWordWrap(True)
+        lay.addWidget(head)
+        self.list = QtWidgets.QListWidget(self)
+        self.list.setWordWrap(True)
+        self.list.setAccessibleName(title)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for r in rows:
+            self.list.addItem(r)
+        lay.addWidget(self.list, 1)
+        box = QtWidgets.QDialogButtonBox(self)
+        self.confirm = box.addButton(confirm_text, QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
+        self.confirm.setAutoDefault(False)
+        self.confirm.clicked.connect(lambda: self.done(self.CONFIRMED))
+        self.keep = None
+        if keep_text:
+            self.keep = box.addButton(keep_text, QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
+            self.keep.setAutoDefault(False)
+            self.keep.clicked.connect(lambda: self.done(self.WITHOUT))
+        self.cancel = box.addButton(_("Cancel"), QtWidgets.QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel.setDefault(True)  # Enter does not confirm by accident
+        self.cancel.clicked.connect(self.reject)
+        lay.addWidget(box)
+        self.resize(620, 360)
+
+    def rows(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+
 class EndOfExamDialog(QtWidgets.QDialog):
     """Collection checklist, materials counts, the ППЭ-05-02 checks, finished per participant, room closed."""
 
     CHECKLIST = (
-        "Announced the end of the exam",
-        "Collected answer sheets, KIM and drafts from every desk",
-        "Cancelled empty answer fields with «Z»",
-        "Counted and packed the materials into return envelopes in view of the camera",
-        "Participants signed ППЭ-05-02",
+        N_("Announced the end of the exam"),
+        N_("Collected answer sheets, KIM and drafts from every desk"),
+        N_("Cancelled empty answer fields with «Z»"),
+        N_("Counted and packed the materials into return envelopes in view of the camera"),
+        N_("Participants signed ППЭ-05-02"),
     )
 
     def __init__(self, window, parent=None):
@@ -565,8 +610,30 @@ class EndOfExamDialog(QtWidgets.QDialog):
         self.refresh()
 
     def _hand_all(self) -> None:
-        for i in range(self.still_in.count()):
-            self.w.mark("finished", self.still_in.item(i).data(Qt.ItemDataRole.UserRole))
+        """Everyone whose time is over; those still within it (ОВЗ) only if the organizer confirms them."""
+        c = room_ops.hand_in_candidates(self._st, self._room)
+        confirm = False
+        if c.before_end:
+            state = self._st.room_state(self._room)
+            tz = self._st.point.tz
+            rows = [f"{self.w.names.get(code, code)} — {_('until {end}').format(end=format_time(e, tz))}"
+                    if (e := state.participants[code].end) is not None else self.w.names.get(code, code)
+                    for code in c.before_end]
+            dlg = ConfirmOpenDialog(
+                _("Time not over"),
+                ngettext("{n} participant is still within their time and is left out:",
+                         "{n} participants are still within their time and are left out:",
+                         len(c.before_end)).format(n=len(c.before_end)), rows,
+                _("Mark them handed in too"), self, keep_text=_("Leave them writing"))
+            self.confirm_dialog = dlg
+            answer = dlg.exec()
+            if answer not in (ConfirmOpenDialog.CONFIRMED, ConfirmOpenDialog.WITHOUT):
+                return
+            confirm = answer == ConfirmOpenDialog.CONFIRMED
+        recs = room_ops.hand_in_all(self._st, self._room, confirm_before_end=confirm, author=self.w.author())
+        self.w.refresh()
+        if recs:
+            self.w.show_recorded(recs[-1])
         self.refresh()
 
     def _materials(self) -> None:
@@ -577,12 +644,27 @@ class EndOfExamDialog(QtWidgets.QDialog):
         return sum(self.checklist.item(i).checkState() != Qt.CheckState.Checked for i in range(self.checklist.count()))
 
     def _close(self) -> None:
-        rec = self.w.mark("room-closed", None)
+        """Close the room; anything still open is listed and must be confirmed, and the confirmation
+        is recorded with the event (``confirmed_open``)."""
+        items = room_ops.end_of_exam_guard(self._st, self._room, unticked=self.unticked())
+        if items:
+            dlg = ConfirmOpenDialog(_("Close the room?"), _("Not everything is finished in this room:"),
+                                    [self._item_text(i) for i in items], _("Close the room anyway"), self)
+            self.confirm_dialog = dlg
+            if dlg.exec() != ConfirmOpenDialog.CONFIRMED:
+                return
+        try:
+            rec = room_ops.close_room(self._st, self._room, [i.code for i in items], author=self.w.author(),
+                                      unticked=self.unticked())
+        except UserError as e:
+            self.w.show_message(str(e), warning=True)
+            return
+        self.w.refresh()
+        self.w.show_recorded(rec)
         self.refresh()
-        if self.unticked():  # advice, not a block: the organizer decides
-            n = self.unticked()
-            self.checks.append(ngettext("Collection checklist: {n} item not ticked.",
-                                        "Collection checklist: {n} items not ticked.", n).format(n=n))
-        if rec is not None:
-            self.w.offer_export(self)
+        self.w.offer_export(self)
+
+    def _item_text(self, item) -> str:
+        names = [self.w.names.get(c, c) for c in item.participants]
+        return item.text() + (f" ({', '.join(names)})" if names else "")
 
