@@ -248,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.self_test:
         return self_test(args)
-    from app.i18n import set_language
     from app.logs import setup_logging
+    from ui.language import switch_language
     from ui.ops import install_excepthook
     from ui.qt import QTimer, QtWidgets
     from ui.settings import Settings
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Auditoria")
     app.setOrganizationName("Auditoria")
     settings = Settings()
-    set_language(args.lang or settings.get("language") or "ru")
+    switch_language(args.lang or settings.get("language") or "ru")
     session = Session(args, settings, on_fatal=lambda: app.exit(2))
 
     if os.environ.get("AUDITORIA_BENCH_QUIT"):  # bench/bench_room_ui.py and tests: report and leave

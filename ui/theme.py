@@ -71,7 +71,7 @@ def stylesheet(theme: Theme, base_pt: int = 12) -> str:
     QWidget {{ font-size: {base_pt}pt; color: {theme.text}; }}
     QMainWindow, QDialog {{ background: {theme.window}; }}
     QDialog {{ border: 3px solid {theme.accent}; }}
-    QTableWidget, QListWidget, QTextBrowser, QLineEdit, QComboBox, QSpinBox, QTimeEdit, QPlainTextEdit {{
+    QTableWidget, QListWidget, QTextBrowser, QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit {{
         background: {theme.panel}; color: {theme.text}; border: 1px solid {theme.border}; }}
     QPushButton, QToolButton {{ min-height: 30px; padding: 3px 8px; background: {theme.panel}; color: {theme.text};
         border: 2px solid {theme.border}; border-radius: 4px; }}
@@ -85,6 +85,8 @@ def stylesheet(theme: Theme, base_pt: int = 12) -> str:
     QListWidget::item:selected {{ background: {theme.accent}; color: {theme.window}; }}
     QPushButton:focus, QToolButton:focus, QLineEdit:focus, QTableWidget:focus {{
         outline: 3px solid {theme.accent}; border: 3px solid {theme.accent}; }}
+    QAbstractSpinBox {{ min-height: 30px; }}
+    QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 26px; }}
     QLabel#warning {{ background: {theme.warn_bg}; color: {theme.warn_fg}; padding: 6px; font-weight: bold; }}
     QLabel#clock {{ font-size: {base_pt * 3}pt; font-weight: bold; }}
     QLabel#board {{ font-size: {int(base_pt * 1.4)}pt; font-weight: bold; }}

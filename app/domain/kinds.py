@@ -96,7 +96,11 @@ _KINDS: tuple[Kind, ...] = (
     Kind("room-closed", N_("Room closed"), fields=(
         Field("confirmed_open", list, doc="end-of-exam checks still open that the organizer confirmed closing with"),
     )),
-    Kind("note", N_("Note"), point_level=True, fields=(Field("text", required=True),)),
+    Kind("note", N_("Note"), point_level=True, fields=(
+        Field("text", required=True),
+        Field("clock_shift_s", int, doc="a room-clock setting: how far the station clock moved, seconds"),
+        Field("clock_offset_s", int, doc="a room-clock setting: the offset from the laptop clock now, seconds"),
+    )),
     Kind("countersign", N_("Countersigned"), fields=(
         Field("target", required=True), Field("organizer", required=True),
     )),

@@ -15,6 +15,7 @@ from app.domain.event import Event, parse_utc
 from app.domain.kinds import KINDS
 from app.domain.model import DayPlan, normalize_seat
 from app.domain.reference import Reference
+from app.i18n import _, ngettext
 
 PRESENT_STATUSES = ("present", "out_of_room", "finished", "removed", "finished_early")
 STATUSES = ("expected", "present", "out_of_room", "finished", "removed", "finished_early", "absent")
@@ -216,34 +217,42 @@ class RoomState:
         c = self.counts()
         out: list[Check] = []
         out.append(Check("assigned-balance", c["present"] + c["absent"] + c["unmarked"] == c["assigned"],
-                         f"admitted {c['present']} + absent {c['absent']} + unmarked {c['unmarked']}"
-                         f" = assigned {c['assigned']}"))
+                         _("admitted {present} + absent {absent} + unmarked {unmarked} = assigned {assigned}")
+                         .format(**c)))
         closing = self.closed_at is not None or self.materials != {}
         out.append(Check("all-marked", not closing or c["unmarked"] == 0,
-                         f"{c['unmarked']} participant(s) neither admitted nor marked absent"))
+                         ngettext("{n} participant neither admitted nor marked absent",
+                                  "{n} participants neither admitted nor marked absent", c["unmarked"])
+                         .format(n=c["unmarked"])))
         out.append(Check("present-balance",
                          c["finished"] + c["removed"] + c["finished_early"] + c["in_room"] + c["out_of_room"]
                          == c["present"],
-                         "finished + removed + early completion + in room + out of room = present"))
-        out.append(Check("all-handed-in", not closing or (c["in_room"] == 0 and c["out_of_room"] == 0),
-                         f"{c['in_room'] + c['out_of_room']} participant(s) have not handed in"))
+                         _("finished + removed + early completion + in room + out of room = present")))
+        writing = c["in_room"] + c["out_of_room"]
+        out.append(Check("all-handed-in", not closing or writing == 0,
+                         ngettext("{n} participant has not handed in", "{n} participants have not handed in",
+                                  writing).format(n=writing)))
         open_exits = [code for code, x in self.exit_log() if x.back_at is None and not x.closed_by]
         out.append(Check("exits-closed", not closing or not open_exits,
-                         f"exits without a return or explanation: {', '.join(open_exits) or 'none'}"))
-        sheets = [s for _, s, _, _ in self.extra_sheet_log()]
+                         _("exits without a return or explanation: {codes}").format(
+                             codes=", ".join(open_exits) or _("none"))))
+        sheets = [s for _c, s, _t, _e in self.extra_sheet_log()]
         dup = sorted({s for s in sheets if sheets.count(s) > 1})
-        out.append(Check("sheets-unique", not dup, f"extra sheet numbers used twice: {', '.join(dup) or 'none'}"))
+        out.append(Check("sheets-unique", not dup, _("extra sheet numbers used twice: {numbers}").format(
+            numbers=", ".join(dup) or _("none"))))
         strangers = [p.code for p in self.participants.values() if not p.on_list]
-        out.append(Check("on-list", not strangers, f"marks for codes not on the list: {', '.join(strangers) or 'none'}"))
+        out.append(Check("on-list", not strangers, _("marks for codes not on the list: {codes}").format(
+            codes=", ".join(strangers) or _("none"))))
         if "extra_sheets" in self.materials:
             n = self.materials["extra_sheets"]
             out.append(Check("materials-extra-sheets", n == c["extra_sheets"],
-                             f"extra sheets collected {n}, issued {c['extra_sheets']}"))
+                             _("extra sheets collected {n}, issued {issued}").format(n=n, issued=c["extra_sheets"])))
         if "blanks" in self.materials:
             n = self.materials["blanks"]
             handed = c["finished"] + c["removed"] + c["finished_early"]
             out.append(Check("materials-blanks", n == handed,
-                             f"registration blanks collected {n}, participants who handed in {handed}"))
+                             _("registration blanks collected {n}, participants who handed in {handed}").format(
+                                 n=n, handed=handed)))
         return out
 
     def problems(self) -> list[Check]:

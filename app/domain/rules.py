@@ -9,7 +9,7 @@ Nothing here refuses a mark.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from app.domain.model import DayPlan, normalize_seat
 from app.domain.projection import RoomState
@@ -25,6 +25,7 @@ class Advice:
     params: tuple[tuple[str, str], ...] = ()
     act: str = ""  # the official act this calls for, if any
     call: str = ""  # who must be called (GEK member, medic)
+    lasting: bool = False  # a condition (shown while it holds), not a moment (30 minutes left)
 
     def text(self) -> str:
         """The message in the current language."""
@@ -39,10 +40,11 @@ class Advice:
         return d
 
 
-def _a(ident: str, level: str, message: str, act: str = "", call: str = "", **params: object) -> Advice:
+def _a(ident: str, level: str, message: str, act: str = "", call: str = "", lasting: bool = False,
+       **params: object) -> Advice:
     if act:
         params.setdefault("form", act)
-    return Advice(ident, level, message, tuple((k, str(v)) for k, v in params.items()), act, call)
+    return Advice(ident, level, message, tuple((k, str(v)) for k, v in params.items()), act, call, lasting)
 
 
 GEK = N_("GEK member")
@@ -220,10 +222,25 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
     return out
 
 
+def clock_date_advice(exam_date: date, local_date: date) -> Advice | None:
+    """The station's date is not the exam's: every mark would carry the wrong date (set the room clock)."""
+    if local_date == exam_date:
+        return None
+    return _a("clock-date", "warning",
+              N_("The date on this station is {today}, but the exam is on {exam}: set the room clock with the "
+                 "right date (Ctrl+K) before marking."), lasting=True, today=local_date.strftime("%d.%m.%Y"),
+              exam=exam_date.strftime("%d.%m.%Y"))
+
+
 def due(state: RoomState, plan: DayPlan, ref: Reference, now: datetime) -> list[Advice]:
-    """What the clock calls for at ``now``: end warnings and the no-show rule."""
+    """What the clock calls for at ``now``: a wrong date, end warnings and the no-show rule."""
     out: list[Advice] = []
     tz = plan.point.tz
+    from zoneinfo import ZoneInfo
+
+    wrong_date = clock_date_advice(plan.day.date, now.astimezone(ZoneInfo(tz)).date())
+    if wrong_date is not None:
+        out.append(wrong_date)
     if state.start is not None and state.closed_at is None and state.stopped_at is None:
         for end in state.ends():
             left = end - now
@@ -238,10 +255,11 @@ def due(state: RoomState, plan: DayPlan, ref: Reference, now: datetime) -> list[
                               end=_local(end, tz)))
     start = plan.day.local(ref.start_local, tz)
     limit = start + timedelta(minutes=ref.no_show_stop_after_minutes)
-    if now >= limit and state.stopped_at is None and state.closed_at is None and state.listed() and \
+    if wrong_date is None and now >= limit and state.stopped_at is None and state.closed_at is None and state.listed() and \
             not any(p.present for p in state.listed()):
         out.append(_a("no-show", "warning",
                       N_("Nobody has appeared {minutes} minutes after the start: the GEK members may stop the exam "
                          "in this room with the GEK chair's agreement; the act goes to the chair and the "
-                         "participants get a reserve day."), minutes=ref.no_show_stop_after_minutes, call=GEK))
+                         "participants get a reserve day."), minutes=ref.no_show_stop_after_minutes, call=GEK,
+                      lasting=True))
     return out

@@ -110,8 +110,21 @@ def adjust_clock(station: Station, room: str, room_clock: datetime, author: str 
     before = station.now()
     offset = set_room_clock(station, room_clock)
     shift = round((station.now() - before).total_seconds())
-    return station.record("note", room, payload={"text": f"room clock set: shift {shift:+d} s, offset {offset:+.0f} s"},
-                          author=author)
+    return station.record("note", room, payload={"text": clock_note(shift, round(offset)), "clock_shift_s": shift,
+                                                 "clock_offset_s": round(offset)}, author=author)
+
+
+def clock_note(shift_s: int, offset_s: int) -> str:
+    """The room-clock note in the current language (the window re-reads it from the numbers)."""
+    return _("Room clock set: the station clock moved by {shift}; it runs {offset} from the laptop clock.").format(
+        shift=_signed_duration(shift_s), offset=_signed_duration(offset_s))
+
+
+def _signed_duration(seconds: int) -> str:
+    sign = "+" if seconds >= 0 else "−"
+    s = abs(int(seconds))
+    h, m, sec = s // 3600, (s % 3600) // 60, s % 60
+    return f"{sign}{h}:{m:02d}:{sec:02d}" if h else f"{sign}{m}:{sec:02d}"
 
 
 def open_room(station: Station, room: str, organizers: list[str], author: str = "") -> Recorded:

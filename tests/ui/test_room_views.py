@@ -306,7 +306,7 @@ def test_room_clock_dialog_sets_offset_and_notes_it(window, demo_db, qtbot):
         dlg.accept()
 
     rec = run_dialog(w.set_clock, handle)
-    assert rec.event.kind == "note" and rec.event.payload["text"].startswith("room clock set")
+    assert rec.event.kind == "note" and rec.event.payload["text"].startswith("Room clock set") and "clock_shift_s" in rec.event.payload
     assert w.board_texts()["clock"].startswith("09:59")
     assert Station.open(demo_db).clock.offset == st.clock.offset  # remembered
     w.timer.stop()

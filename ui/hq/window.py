@@ -9,18 +9,18 @@ from pathlib import Path
 
 from app.domain.event import parse_utc
 from app.errors import UserError
-from app.i18n import N_, _, format_time, ngettext
+from app.i18n import N_, _, format_date, format_time, ngettext
 from app.services import hq as hqs
 from ui.hq.importer import start_import
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
 
 PHASES = {"not-opened": N_("not opened"), "admission": N_("admission"), "in-progress": N_("in progress"),
           "audio": N_("audio part"), "stopped": N_("stopped"), "evacuation": N_("evacuation"), "closed": N_("closed")}
-ROOM_COLUMNS = (("room", "Room"), ("phase", "Phase"), ("assigned", "Assigned"), ("present", "Present"),
-                ("absent", "Absent"), ("in_room", "In room"), ("out_of_room", "Out of room"),
-                ("removed", "Removed"), ("finished_early", "Early"), ("finished", "Finished"),
-                ("incidents", "Incidents"), ("acts", "Acts to draw"), ("package", "Last package"),
-                ("received", "Received"))
+ROOM_COLUMNS = (("room", N_("Room")), ("phase", N_("Phase")), ("assigned", N_("Assigned")),
+                ("present", N_("Present")), ("absent", N_("Absent")), ("in_room", N_("In room")),
+                ("out_of_room", N_("Out of room")), ("removed", N_("Removed")), ("finished_early", N_("Early")),
+                ("finished", N_("Finished")), ("incidents", N_("Incidents")), ("acts", N_("Acts to draw")),
+                ("package", N_("Last package")), ("received", N_("Received")))
 AMBER, RED, GREEN = QtGui.QColor("#fff1c2"), QtGui.QColor("#ffd6d6"), QtGui.QColor("#e3f5e1")
 
 
@@ -67,7 +67,7 @@ class HqWindow(QtWidgets.QMainWindow):
         except KeyError:
             subject = day.subject_code
         self.title = QtWidgets.QLabel(f"<b>{_('Exam point')} {pt.code}</b> — {pt.name}<br>"
-                                      f"{day.date.isoformat()} · {day.subject_code} {subject}")
+                                      f"{format_date(day.date)} · {day.subject_code} {subject}")
         head.addWidget(self.title, 1)
         self.totals_label = QtWidgets.QLabel()
         head.addWidget(self.totals_label)

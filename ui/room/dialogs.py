@@ -46,6 +46,10 @@ class StartOfDayDialog(QtWidgets.QDialog):
         self.setMinimumSize(900, 600)
         lay = QtWidgets.QVBoxLayout(self)
         form = QtWidgets.QFormLayout()
+        # the clock first: every mark after it (the room's opening too) is stamped from this clock
+        self.clock = RoomClockEdit(station, self)
+        form.addRow(_("Date and time on the room &clock:"), self.clock)
+        form.addRow("", self.clock.warning)
         self.room = QtWidgets.QComboBox(self)
         for num, r in sorted(station.plan.rooms.items()):
             self.room.addItem(f"{num} — {r.name}", num)
@@ -56,12 +60,6 @@ class StartOfDayDialog(QtWidgets.QDialog):
         self.organizers.setAccessibleName(_("Organizers on duty"))
         self.organizers.setMaximumHeight(150)
         form.addRow(_("&Organizers on duty:"), self.organizers)
-        now = station.now().astimezone(ZoneInfo(station.point.tz))
-        self.clock = QtWidgets.QTimeEdit(QtCore.QTime(now.hour, now.minute, now.second), self)
-        self.clock.setDisplayFormat("HH:mm:ss")
-        self.clock.setAccessibleName(_("Time on the room clock"))
-        form.addRow(_("Time on the room &clock:"), self.clock)
-        self._shown_at = time.monotonic()
         lay.addLayout(form)
         self.list_title = QtWidgets.QLabel(_("The room's list (ППЭ-05-01)"), self)
         lay.addWidget(self.list_title)
@@ -106,15 +104,8 @@ class StartOfDayDialog(QtWidgets.QDialog):
         return out
 
     def room_clock(self) -> datetime:
-        """The room-clock instant the organizer typed, advanced by the time the dialog was open."""
-        t = self.clock.time()
-        dt = room_ops.local_on_day(self.station, t.hour(), t.minute(), t.second())
-        # keep the date of "today" on the room clock as the station's current local date
-        today = self.station.now().astimezone(ZoneInfo(self.station.point.tz)).date()
-        dt = dt.replace(year=today.year, month=today.month, day=today.day)
-        from datetime import timedelta
-
-        return dt + timedelta(seconds=time.monotonic() - self._shown_at)
+        """The room-clock instant (date and time) the organizer confirmed, advanced by the time since."""
+        return self.clock.room_clock()
 
 
 class ChooseParticipantDialog(QtWidgets.QDialog):
@@ -149,30 +140,63 @@ class ChooseParticipantDialog(QtWidgets.QDialog):
         return it.data(Qt.ItemDataRole.UserRole) if it is not None and self.list.currentRow() >= 0 else ""
 
 
+class RoomClockEdit(QtWidgets.QDateTimeEdit):
+    """Date and time on the room clock, with a warning when the date is not the exam's.
+
+    A laptop dated 1 December running the 4 June exam would stamp every mark with 1 December; the
+    organizer sees the date here and the warning under it.
+    """
+
+    def __init__(self, station: Station, parent=None):
+        tz = ZoneInfo(station.point.tz)
+        now = station.now().astimezone(tz)
+        super().__init__(QtCore.QDateTime(QtCore.QDate(now.year, now.month, now.day),
+                                          QtCore.QTime(now.hour, now.minute, now.second)), parent)
+        self.station = station
+        self.setDisplayFormat("dd.MM.yyyy  HH:mm:ss")
+        self.setCalendarPopup(True)
+        self.setAccessibleName(_("Date and time on the room clock"))
+        self.warning = QtWidgets.QLabel(parent)
+        self.warning.setObjectName("warning")
+        self.warning.setWordWrap(True)
+        self._shown_at = time.monotonic()
+        self.dateTimeChanged.connect(lambda _dt: self._check())
+        self._check()
+
+    def _check(self) -> None:
+        from app.domain import rules
+
+        d = self.date()
+        advice = rules.clock_date_advice(self.station.day.date, datetime(d.year(), d.month(), d.day()).date())
+        self.warning.setText(advice.text() if advice else "")
+        self.warning.setVisible(advice is not None)
+
+    def room_clock(self) -> datetime:
+        from datetime import timedelta
+
+        d, t = self.date(), self.time()
+        dt = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second(),
+                      tzinfo=ZoneInfo(self.station.point.tz))
+        return dt + timedelta(seconds=time.monotonic() - self._shown_at)
+
+
 class ClockDialog(QtWidgets.QDialog):
-    """Set the station clock to the room clock (the laptop's may be wrong; there is no network time)."""
+    """Set the station clock to the room clock, date and time (the laptop's may be wrong; there is no
+    network time)."""
 
     def __init__(self, station: Station, parent=None):
         super().__init__(parent)
         self.station = station
         self.setWindowTitle(_("Room clock"))
         lay = QtWidgets.QFormLayout(self)
-        now = station.now().astimezone(ZoneInfo(station.point.tz))
-        self.clock = QtWidgets.QTimeEdit(QtCore.QTime(now.hour, now.minute, now.second), self)
-        self.clock.setDisplayFormat("HH:mm:ss")
-        self.clock.setAccessibleName(_("Time on the room clock"))
-        lay.addRow(QtWidgets.QLabel(_("Type the time the room clock shows now."), self))
-        lay.addRow(_("Time on the room &clock:"), self.clock)
+        self.clock = RoomClockEdit(station, self)
+        lay.addRow(QtWidgets.QLabel(_("Type the date and time the room clock shows now."), self))
+        lay.addRow(_("Date and time on the room &clock:"), self.clock)
+        lay.addRow(self.clock.warning)
         lay.addRow(_buttons(self, _("Set")))
-        self._shown_at = time.monotonic()
 
     def room_clock(self) -> datetime:
-        from datetime import timedelta
-
-        t = self.clock.time()
-        today = self.station.now().astimezone(ZoneInfo(self.station.point.tz))
-        dt = today.replace(hour=t.hour(), minute=t.minute(), second=t.second(), microsecond=0)
-        return dt + timedelta(seconds=time.monotonic() - self._shown_at)
+        return self.clock.room_clock()
 
 
 class NoDocumentDialog(QtWidgets.QDialog):
@@ -372,7 +396,12 @@ PAYLOAD_LABELS = {"seat": N_("seat"), "sheet": N_("sheet"), "reason": N_("reason
                   "field": N_("field"), "new": N_("new value"), "verdict": N_("verdict"), "item": N_("item"),
                   "text": N_("text"), "organizer": N_("organizer"), "note": N_("note")}
 PAYLOAD_VALUES = {"document": N_("document checked"), "no-document": N_("no document"),
-                  "permitted": N_("permitted"), "forbidden": N_("forbidden")}
+                  "permitted": N_("permitted"), "forbidden": N_("forbidden"),
+                  # the fields a correction names (ППЭ-12-02)
+                  "last_name": N_("surname"), "first_name": N_("first name"), "middle_name": N_("patronymic"),
+                  "document_series": N_("document series"), "document_number": N_("document number"),
+                  "document_type": N_("document type"), "sex": N_("sex"),
+                  "current": N_("current-year student"), "previous": N_("previous-year graduate")}
 
 
 def item_titles(station: Station, keys: str) -> str:
@@ -392,8 +421,12 @@ def describe(station: Station, e, names: dict[str, str]) -> str:
     title = _(KINDS[e.kind].title) if e.kind in KINDS else e.kind
     who = names.get(e.participant or "", e.participant or "")
     bits = [b for b in (when, title, who) if b]
+    payload = dict(e.payload)
+    if "clock_shift_s" in payload:  # the clock note in today's language, from its numbers
+        payload["text"] = room_ops.clock_note(int(payload["clock_shift_s"]), int(payload.get("clock_offset_s", 0)))
     detail = [(_(PAYLOAD_LABELS[k]), item_titles(station, str(v)) if k == "item" else
-               _(PAYLOAD_VALUES.get(str(v), str(v)))) for k, v in e.payload.items() if k in PAYLOAD_LABELS]
+               _(PAYLOAD_VALUES[str(v)]) if str(v) in PAYLOAD_VALUES else str(v))
+              for k, v in payload.items() if k in PAYLOAD_LABELS]
     if detail:
         bits.append(", ".join(f"{k}: {v}" for k, v in detail))
     return " · ".join(str(b) for b in bits)

@@ -19,10 +19,11 @@ from datetime import timedelta
 
 from app.domain.kinds import KINDS
 from app.errors import UserError
-from app.i18n import N_, _, current_language, format_date, format_time, ngettext, set_language
+from app.i18n import N_, _, current_language, format_date, format_time, ngettext
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
+from ui.language import switch_language
 from ui.ops import Operation
 from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets
 from ui.room.board import BoardWindow
@@ -112,7 +113,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.assigned: dict[str, str] = {}
         self.rows: dict[str, int] = {}
         self._seen_due: set[str] = set()
-        self._banner_until = None
+        self._banners: dict[str, tuple] = {}  # key -> (advice, shown until): see update_banner
         self.board: BoardWindow | None = None
         self.last_advice: list = []
         self.last_recorded: Recorded | None = None
@@ -437,21 +438,37 @@ class RoomWindow(QtWidgets.QMainWindow):
                                   f"{_('Start')} {b['start']}   {_('End')} {b['end']}", b["left"], b["ovz"])
         if repaint_only:
             return
-        for adv in self.station.due(self.room):
-            key = adv.code + str(adv.params)
+        self.update_banner()
+
+    def update_banner(self) -> None:
+        """The clock's warnings: a new one beeps once; a lasting one (no-show, wrong date) stays while
+        the rules still call for it and goes as soon as they do not (admissions, the clock set); a
+        moment's one (30/5 minutes left) stays two minutes."""
+        now = self.station.now()
+        due = {adv.code + str(adv.params): adv for adv in self.station.due(self.room)}
+        for key, adv in due.items():
             if key not in self._seen_due:
                 self._seen_due.add(key)
-                self.warn(adv.text())
-        now = self.station.now()
-        if self._banner_until is not None and now > self._banner_until:
-            self.banner.hide()
-            self._banner_until = None
+                self._banners[key] = (adv, now + timedelta(minutes=2))
+                self._beep(adv.text())
+        for key, (adv, until) in list(self._banners.items()):
+            if (adv.lasting and key not in due) or (not adv.lasting and now > until):
+                del self._banners[key]
+        text = "\n".join(adv.text() for adv, _until in self._banners.values())
+        if self.banner.text() != text:
+            self.banner.setText(text)
+        self.banner.setVisible(bool(text))
 
     def warn(self, text: str) -> None:
-        """A clock warning: banner, sound, status bar."""
-        self.banner.setText(text)
+        """A warning of the moment in the banner (two minutes), with a beep."""
+        from app.domain.rules import Advice
+
+        self._banners["warn:" + text] = (Advice("warn", "warning", text), self.station.now() + timedelta(minutes=2))
+        self._beep(text)
+        self.banner.setText("\n".join(adv.text() for adv, _until in self._banners.values()))
         self.banner.show()
-        self._banner_until = self.station.now() + timedelta(minutes=2)
+
+    def _beep(self, text: str) -> None:
         QtWidgets.QApplication.beep()
         self.status.showMessage(text, 60_000)
 
@@ -964,7 +981,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.set_language("en" if current_language() == "ru" else "ru")
 
     def set_language(self, lang: str) -> None:
-        set_language(lang)
+        switch_language(lang)  # Qt's own dialogs too
         self.settings.set("language", lang)
         self.retranslate()
 
