@@ -11,6 +11,22 @@ from zoneinfo import ZoneInfo
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def offscreen_screen(width: int, height: int) -> str:
+    """QT_QPA_PLATFORM for Qt's offscreen platform with one screen of this size (a laptop's, not
+    Qt's default 800×800), written to a config file Qt reads at start-up."""
+    import json
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / f"auditoria-offscreen-{width}x{height}.json"
+    path.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": width, "height": height,
+                                             "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    return f"offscreen:configfile={path}"
+
+
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":  # the windows are tested on the laptop they are made for
+    os.environ["QT_QPA_PLATFORM"] = offscreen_screen(1366, 768)
 os.environ.setdefault("AUDITORIA_LANG", "en")
 
 from app.clock import FixedClock  # noqa: E402

@@ -13,6 +13,7 @@ from app.i18n import N_, _, format_date, format_time, ngettext
 from app.services import hq as hqs
 from ui.hq.importer import start_import
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
+from ui.widgets import fit_to_screen
 
 PHASES = {"not-opened": N_("not opened"), "admission": N_("admission"), "in-progress": N_("in progress"),
           "audio": N_("audio part"), "stopped": N_("stopped"), "evacuation": N_("evacuation"), "closed": N_("closed")}
@@ -97,13 +98,24 @@ class HqWindow(QtWidgets.QMainWindow):
 
         self.server_panel = ServerPanel(station, self.tz, settings)
         self.server_panel.synced.connect(lambda _res: self.refresh())  # lists may have arrived
-        self.tabs.addTab(self.server_panel, _("Server"))
+        server_scroll = QtWidgets.QScrollArea()  # its boxes stack taller than a 720 px screen at +2
+        server_scroll.setWidget(self.server_panel)
+        server_scroll.setWidgetResizable(True)
+        server_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.tabs.addTab(server_scroll, _("Server"))
         from app.transfer.keys import station_keys
 
         fp = station_keys(station).public.fingerprint
         self.statusBar().showMessage(f"{_('Station')} {station.station_id} · {_('fingerprint')} {fp}")
+        # long staff names and act choices are cut in the box (whole in the list), the totals wrap:
+        # neither may set the window's minimum width past a 1280 px screen
+        for combo in self.findChildren(QtWidgets.QComboBox):
+            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
+        self.totals_label.setWordWrap(True)
         self.refresh()
         self.resize(1366, 768)
+        fit_to_screen(self)
 
     # --- tabs ---------------------------------------------------------------------------------------
     def _rooms_tab(self) -> QtWidgets.QWidget:
@@ -419,6 +431,10 @@ class HqWindow(QtWidgets.QMainWindow):
         res = hqs.verify_act_qr(self.station, self.qr_input.toPlainText())
         self.verify_result.setStyleSheet("color: #006000;" if res.ok else "color: #a00000;")
         self.verify_result.setText(res.message)
+
+    def showEvent(self, e):  # noqa: N802 - Qt override
+        super().showEvent(e)
+        fit_to_screen(self)  # again now that the frame (title bar) is known
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt name
         self.server_panel.stop()

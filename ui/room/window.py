@@ -46,6 +46,7 @@ from ui.room.scan import ScanBurst
 from ui.room.seatmap import SeatMap
 from ui.settings import Settings
 from ui.theme import STATUS_TITLES, THEMES, display_status, seat_colours, stylesheet
+from ui.widgets import ElidedLabel, fit_to_screen, save_geometry_if_on_screen
 
 log = get_logger("ui.room")
 
@@ -132,6 +133,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.restoreGeometry(geo)
         else:
             self.resize(1366, 768)
+        fit_to_screen(self)
         st = self.settings.get("window/state")
         if isinstance(st, QtCore.QByteArray) and not st.isEmpty():
             self.restoreState(st)
@@ -196,9 +198,18 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.table.doubleClicked.connect(lambda _i: self.show_timeline(self.current))
         mid.addWidget(self.table, 1)
         body.addLayout(mid, 4)
-        self.buttons_box = QtWidgets.QVBoxLayout()
+        # the action column scrolls when the screen is short (1280×720 at a larger text size): its
+        # height must never become the window's minimum height
+        self.buttons_panel = QtWidgets.QWidget(self)
+        self.buttons_box = QtWidgets.QVBoxLayout(self.buttons_panel)
         self.buttons_box.setSpacing(3)
-        body.addLayout(self.buttons_box, 0)
+        self.buttons_box.setContentsMargins(0, 0, 0, 0)
+        self.buttons_scroll = QtWidgets.QScrollArea(self)
+        self.buttons_scroll.setWidget(self.buttons_panel)
+        self.buttons_scroll.setWidgetResizable(True)
+        self.buttons_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.buttons_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body.addWidget(self.buttons_scroll, 0)
         root.addLayout(body, 1)
         # footer: advice and exits
         foot = QtWidgets.QHBoxLayout()
@@ -218,8 +229,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(central)
         self.status = QtWidgets.QStatusBar(self)
         self.setStatusBar(self.status)
-        self.notice = QtWidgets.QLabel(self)
-        self.notice.setWordWrap(False)
+        self.notice = ElidedLabel(self)  # a long notice (the fingerprints after set-up) never widens the window
         self.notice.hide()
         self.status.addPermanentWidget(self.notice)
         # actions, menus, buttons
@@ -307,10 +317,20 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.clock.setAccessibleName(_("Room clock"))
         self.board_values.setAccessibleName(_("Board"))
         self.seatmap.retranslate()
+        self._fit_buttons()
         self.setWindowTitle(f"Auditoria — {_('Room')} {self.room}")
         self.refresh()
         if self.last_recorded is not None:  # advice in the new language
             self.show_recorded(self.last_recorded)
+
+    def _fit_buttons(self) -> None:
+        """The action column as wide as its widest button (texts change with language and size)."""
+        self.buttons_panel.ensurePolished()
+        for b in self.big.values():
+            b.ensurePolished()
+        self.buttons_panel.adjustSize()
+        width = self.buttons_panel.sizeHint().width() + self.buttons_scroll.verticalScrollBar().sizeHint().width()
+        self.buttons_scroll.setMinimumWidth(width)
 
     def apply_theme(self) -> None:
         app = QtWidgets.QApplication.instance()
@@ -318,6 +338,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.seatmap.theme = self.theme
         self.seatmap.font_pt = max(8, self.font_pt - 1)
         self.actions["contrast"].setChecked(self.theme.name == "high-contrast")
+        self._fit_buttons()
         self.refresh()
         if self.last_recorded is not None:  # advice in the new colours
             self.show_recorded(self.last_recorded)
@@ -985,8 +1006,12 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.settings.set("language", lang)
         self.retranslate()
 
+    def showEvent(self, e):  # noqa: N802 - Qt override
+        super().showEvent(e)
+        fit_to_screen(self)  # again now that the frame (title bar) is known
+
     def closeEvent(self, e):  # noqa: N802 - Qt override
-        self.settings.set("window/geometry", self.saveGeometry())
+        save_geometry_if_on_screen(self, self.settings)
         self.settings.set("window/state", self.saveState())
         self.settings.sync()
         if self.board is not None:
