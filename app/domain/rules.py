@@ -47,6 +47,9 @@ def _a(ident: str, level: str, message: str, act: str = "", call: str = "", last
     return Advice(ident, level, message, tuple((k, str(v)) for k, v in params.items()), act, call, lasting)
 
 
+# The first part of the instruction begins not earlier than 09:50 for a 10:00 start (the procedure).
+INSTRUCTION_BEFORE_START_MINUTES = 10
+
 GEK = N_("GEK member")
 MEDIC = N_("medic")
 
@@ -130,7 +133,34 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
             out.append(_a("seat-taken", "warning", N_("Seat {seat} is already taken by {other}."),
                           seat=seat, other=", ".join(taken)))
 
+    if kind == "instruction-given":
+        opens = scheduled_start - timedelta(minutes=INSTRUCTION_BEFORE_START_MINUTES)
+        if at < opens:
+            out.append(_a("instruction-early", "warning",
+                          N_("The instruction begins not earlier than {time} local time; it is recorded at "
+                             "{actual}."), time=_local(opens, tz), actual=_local(at, tz)))
+        if not any(q.present for q in state.listed()):
+            out.append(_a("instruction-nobody", "warning",
+                          N_("Nobody is admitted in this room yet: the instruction is given to the participants "
+                             "present.")))
+
+    if kind == "absent" and state.start is None and state.stopped_at is None:
+        out.append(_a("absent-before-start", "warning",
+                      N_("The exam has not started: «did not come» is marked after the start ({time}); until then "
+                         "the participant may still come, and after it they are admitted as late."),
+                      time=ref.start_local))
+
+    if kind == "materials-collected":
+        kim, blanks = payload.get("kim"), payload.get("blanks")
+        if kim is not None and blanks is not None and int(kim) != int(blanks):
+            out.append(_a("materials-kim", "warning",
+                          N_("KIM {kim} against {blanks} registration blanks: each participant's set holds one KIM "
+                             "and one registration blank; count again."), kim=kim, blanks=blanks))
+
     if kind == "exam-start":
+        if not any(q.present for q in state.listed()):
+            out.append(_a("start-nobody", "warning",
+                          N_("Nobody is admitted in this room: check the admissions before starting the exam.")))
         if state.start is not None:
             out.append(_a("already-started", "warning", N_("The exam has already started in this room.")))
         if at < scheduled_start - timedelta(minutes=1):
@@ -263,3 +293,16 @@ def due(state: RoomState, plan: DayPlan, ref: Reference, now: datetime) -> list[
                          "participants get a reserve day."), minutes=ref.no_show_stop_after_minutes, call=GEK,
                       lasting=True))
     return out
+
+
+def end_of_exam_early(state: RoomState, plan: DayPlan, now: datetime) -> Advice | None:
+    """The end-of-exam work (collection, closing) opened before the exam's time is over."""
+    if state.closed_at is not None or state.stopped_at is not None:
+        return None
+    if state.start is None:
+        return _a("end-not-started", "warning", N_("The exam has not started in this room yet."))
+    if state.end is not None and now < state.end:
+        return _a("end-early", "warning",
+                  N_("The exam time is not over: the end is at {end}. Collection starts at the end; a participant "
+                     "who finishes early hands in alone (Ctrl+H)."), end=_local(state.end, plan.point.tz))
+    return None

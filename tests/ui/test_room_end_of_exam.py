@@ -91,3 +91,24 @@ def test_hand_all_confirmed_marks_the_ovz_participant_with_the_confirmation(wind
     ev = next(e for e in station.log.for_room(station.day.key, "0101") if e.kind == "finished"
               and e.participant == ovz.code)
     assert ev.payload == {"confirmed_open": ["before-end"]}
+
+
+def test_end_of_exam_dialog_before_the_end_says_so(window, station, clock):
+    _morning(station, "10:00")
+    clock.set(local("10:00"))
+    window.refresh()
+    seen: list[str] = []
+
+    def end(dlg):
+        seen.append(dlg.early.text() if dlg.early.isVisibleTo(dlg) else "")
+        dlg.accept()
+
+    run_dialog(window.end_of_exam, end)
+    assert "not over: the end is at 13:30" in seen[0]
+
+
+def test_instruction_button_too_early_shows_the_advice(window, station, clock):
+    clock.set(local("08:57"))
+    window.trigger("instruction")
+    assert kinds(station)[-1] == "instruction-given"
+    assert "not earlier than 09:50" in window.advice.toPlainText()

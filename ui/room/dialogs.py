@@ -547,7 +547,17 @@ class EndOfExamDialog(QtWidgets.QDialog):
         st, room = window.station, window.room
         self.setWindowTitle(_("End of the exam"))
         self.resize(980, 660)
-        lay = QtWidgets.QHBoxLayout(self)
+        outer = QtWidgets.QVBoxLayout(self)
+        from app.domain import rules
+
+        early = rules.end_of_exam_early(st.room_state(room), st.plan, st.now())
+        self.early = QtWidgets.QLabel(early.text() if early else "", self)
+        self.early.setObjectName("warning")
+        self.early.setWordWrap(True)
+        self.early.setVisible(early is not None)
+        outer.addWidget(self.early)
+        lay = QtWidgets.QHBoxLayout()
+        outer.addLayout(lay, 1)
         left = QtWidgets.QVBoxLayout()
         left.addWidget(QtWidgets.QLabel("<b>" + html.escape(_("Collection checklist")) + "</b>", self))
         self.checklist = QtWidgets.QListWidget(self)
