@@ -413,12 +413,26 @@ def item_titles(station: Station, keys: str) -> str:
     return ", ".join(titles.get(k.strip(), k.strip()) for k in keys.split(",") if k.strip())
 
 
+def event_title(station: Station, kind: str, participant: str | None) -> str:
+    """The msgid of a kind's title, in the participant's grammatical gender («Не явилась»)."""
+    from app.domain.grammar import participant_title
+
+    return participant_title(kind, KINDS[kind].title, participant_gender(station, participant))
+
+
+def participant_gender(station: Station, code: str | None) -> str:
+    from app.domain.grammar import MASCULINE, gender
+
+    p = station.plan.participants.get(code or "")
+    return gender(p.middle_name, p.last_name) if p is not None else MASCULINE
+
+
 def describe(station: Station, e, names: dict[str, str]) -> str:
     """One line for an event: time, what, who."""
     from app.domain.event import parse_utc
 
     when = format_time(parse_utc(e.at), station.point.tz)
-    title = _(KINDS[e.kind].title) if e.kind in KINDS else e.kind
+    title = _(event_title(station, e.kind, e.participant)) if e.kind in KINDS else e.kind
     who = names.get(e.participant or "", e.participant or "")
     bits = [b for b in (when, title, who) if b]
     payload = dict(e.payload)

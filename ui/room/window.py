@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app.domain.kinds import KINDS
 from app.errors import UserError
 from app.i18n import N_, _, current_language, format_date, format_time, ngettext
 from app.logs import get_logger
@@ -40,6 +39,8 @@ from ui.room.dialogs import (
     TimelineDialog,
     VoidDialog,
     describe,
+    event_title,
+    participant_gender,
 )
 from ui.room.incidents import INCIDENT_BY_KEY, INCIDENTS, IncidentDialog
 from ui.room.scan import ScanBurst
@@ -667,7 +668,8 @@ class RoomWindow(QtWidgets.QMainWindow):
                 if a.level == "warning" else ""
             items.append(f"<li style='{style}'>{html.escape(a.text())}{tail}</li>")
         self.advice.setHtml(f"<p>✔ {head}</p><ul>{''.join(items)}</ul>")
-        self.status.showMessage(_("Recorded: {what}").format(what=_(KINDS[e.kind].title)), 5000)
+        self.status.showMessage(_("Recorded: {what}").format(what=_(event_title(self.station, e.kind, e.participant))),
+                                5000)
 
     def show_message(self, text: str, warning: bool = False) -> None:
         style = f"background:{self.theme.warn_bg}; color:{self.theme.warn_fg}; font-weight:bold;" if warning else ""
@@ -695,7 +697,11 @@ class RoomWindow(QtWidgets.QMainWindow):
             return None
         p = self.participant_state(code)
         if p is not None and p.status not in ("expected", "absent"):
-            self.show_message(_("{name} is already marked: {status}.").format(
+            from app.domain.grammar import FEMININE
+
+            feminine = participant_gender(self.station, code) == FEMININE
+            self.show_message((_("{name} is already marked: {status}. (feminine)") if feminine else
+                               _("{name} is already marked: {status}.")).format(
                 name=self.names.get(code, code), status=_(STATUS_TITLES.get(p.status, p.status))))
             return None
         kind = "late" if self.state().start is not None else "admitted"
