@@ -101,6 +101,15 @@ class Launcher(QtWidgets.QWidget):
             self.recent.setCurrentRow(0)
         self.open_recent_button.setEnabled(self.recent.count() > 0)
 
+    def keyPressEvent(self, e):  # noqa: N802 - Qt override
+        """Enter presses the focused button (Qt only does so in dialogs; here Space alone did)."""
+        focus = self.focusWidget()
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(focus, QtWidgets.QPushButton) \
+                and focus.isEnabled():
+            focus.click()
+            return
+        super().keyPressEvent(e)
+
     def say(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #a00000; font-weight: bold;" if error else "")
         self.message.setText(text)

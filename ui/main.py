@@ -212,8 +212,8 @@ class Session:
 
         def opened(station) -> None:
             self.station = station
-            if args.db is not None:
-                self.settings.remember(str(Path(args.db).resolve()))
+            # the demo's database too: the start window lists it next time
+            self.settings.remember(str(Path(args.db if args.db is not None else station.path).resolve()))
             self.window = _show(station, args, self.settings)
             if notice and hasattr(self.window, "show_notice"):
                 self.window.show_notice(notice)

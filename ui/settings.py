@@ -31,6 +31,8 @@ OPTIONS = {o.key: o for o in (
     Option("recent", str, ""),
     Option("export/folder", str, ""),
     Option("setup/folder", str, ""),
+    Option("print/folder", str, ""),  # where the room printed its forms last time
+    Option("hq/stick_folder", str, ""),  # the stick HQ wrote or read packages on last time
     Option("hq/server", str, ""),  # the municipal server's address the HQ window syncs with
     Option("window/geometry", QtCore.QByteArray, QtCore.QByteArray()),
     Option("window/state", QtCore.QByteArray, QtCore.QByteArray()),

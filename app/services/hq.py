@@ -312,3 +312,9 @@ def ppe_totals(station) -> dict:
         "incidents": sum(r.incidents for r in rows),
         "forks": len(records.forks(station.engine)),
     }
+
+
+def closed_clean(counts: dict[str, int]) -> bool:
+    """A closed room is finished only if nobody is still in it or out of it and everyone is marked
+    (a room closed with open items, confirmed at the room, is shown as needing attention)."""
+    return not (counts.get("in_room") or counts.get("out_of_room") or counts.get("unmarked"))

@@ -58,6 +58,36 @@ class HqWindow(QtWidgets.QMainWindow):
         self.tz = station.point.tz
         self._threads: list = []
         self.receipts: list = []
+        language = QtGui.QAction(self)  # no menu bar here: the shortcut lives on the window
+        language.setShortcut(QtGui.QKeySequence("Ctrl+L"))
+        language.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        language.triggered.connect(self.toggle_language)
+        self.addAction(language)
+        self.language_action = language
+        self._build()
+        self.resize(1366, 768)
+        fit_to_screen(self)
+
+    def toggle_language(self) -> None:
+        """Ctrl+L: Русский / English. The window is built again in the other language (not during a sync)."""
+        from app.i18n import current_language
+        from ui.language import switch_language
+
+        if self.server_panel.running:
+            self._say(_("Wait for the sync to finish, then switch the language."), True)
+            return
+        lang = "en" if current_language() == "ru" else "ru"
+        switch_language(lang)
+        self.settings.set("language", lang)
+        self.server_panel.stop()
+        tab = self.tabs.currentIndex()
+        self._build()
+        self.tabs.setCurrentIndex(tab)
+
+    def _build(self) -> None:
+        """Every widget and text of the window, in the current language."""
+        station = self.station
+        settings = self.settings
         pt, day = station.point, station.day
         self.setWindowTitle(f"Auditoria — {_('Exam point HQ')} {pt.code}")
         central = QtWidgets.QWidget(self)
@@ -114,8 +144,6 @@ class HqWindow(QtWidgets.QMainWindow):
             combo.setMinimumContentsLength(14)
         self.totals_label.setWordWrap(True)
         self.refresh()
-        self.resize(1366, 768)
-        fit_to_screen(self)
 
     # --- tabs ---------------------------------------------------------------------------------------
     def _rooms_tab(self) -> QtWidgets.QWidget:
@@ -139,10 +167,22 @@ class HqWindow(QtWidgets.QMainWindow):
             self._say(_("select a room in the list first"), True)
             return
         room = self.rooms[rows[0].row()].room
-        path, _f = QtWidgets.QFileDialog.getSaveFileName(self, _("Set-up package on the stick"),
-                                                         f"{room}-setup.pkg", _("Auditoria packages (*.pkg)"))
+        start = self.stick_folder() / f"{room}-setup.pkg"
+        path, _f = QtWidgets.QFileDialog.getSaveFileName(self, _("Set-up package on the stick"), str(start),
+                                                         _("Auditoria packages (*.pkg)"))
         if path:
+            self.remember_stick(Path(path).parent)
             self.export_setup_for(room, Path(path))
+
+    def stick_folder(self) -> Path:
+        """Where the stick dialogs start: the folder used last time (the same stick plugged in again),
+        else a mounted stick, else home — never the program's folder."""
+        from app.transfer.media import default_folder
+
+        return default_folder(str(self.settings.get("hq/stick_folder") or ""))
+
+    def remember_stick(self, folder: Path) -> None:
+        self.settings.set("hq/stick_folder", str(folder))
 
     def export_setup_for(self, room: str, path: Path):
         """Write the room's set-up package and show the one-time passphrase to type at the room."""
@@ -254,7 +294,7 @@ class HqWindow(QtWidgets.QMainWindow):
                 elif key == "acts" and r.acts_pending:
                     bg = RED
                 elif key == "phase" and r.phase == "closed":
-                    bg = GREEN
+                    bg = GREEN if hqs.closed_clean(c) else RED  # closed with someone still in or unmarked
                 self.table.setItem(i, j, _item(values.get(key, ""), key not in ("room", "phase", "package", "received"), bg))
         self.table.resizeColumnsToContents()
         tot = hqs.ppe_totals(self.station)
@@ -329,9 +369,11 @@ class HqWindow(QtWidgets.QMainWindow):
         self.message.setText(text)
 
     def choose_files(self) -> None:
-        files, _f = QtWidgets.QFileDialog.getOpenFileNames(self, _("Result packages on the stick"), "",
+        files, _f = QtWidgets.QFileDialog.getOpenFileNames(self, _("Result packages on the stick"),
+                                                           str(self.stick_folder()),
                                                            _("Auditoria packages (*.pkg *.auditoria);;All files (*)"))
         if files:
+            self.remember_stick(Path(files[0]).parent)
             self.import_files([Path(f) for f in files])
 
     def import_files(self, files: list[Path]):

@@ -1,5 +1,6 @@
 """Board mode: room, subject, start, end and time left in very large type, for a projector or a
-second screen (opens full screen on a screen other than the organizer's when there is one)."""
+second screen (opens full screen on a screen other than the organizer's when there is one, else
+full screen on the organizer's: Esc returns)."""
 
 from __future__ import annotations
 
@@ -79,12 +80,12 @@ class BoardWindow(QtWidgets.QWidget):
         return others[0] if others else None
 
     def present(self) -> None:
-        other = self.target_screen()
-        if other is not None:
-            self.setScreen(other)
-            self.setGeometry(other.geometry())
-            self.showFullScreen()
-        else:
-            self.show()
-            self.raise_()
-            self.activateWindow()
+        """Full screen: on a second screen (the projector) when there is one, else on this one
+        (Esc or F11 returns to the organizer's window)."""
+        screen = self.target_screen() or (self._owner.screen() if self._owner is not None else None) \
+            or QtGui.QGuiApplication.primaryScreen()
+        self.setScreen(screen)
+        self.setGeometry(screen.geometry())
+        self.showFullScreen()
+        self.raise_()
+        self.activateWindow()

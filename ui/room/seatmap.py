@@ -15,6 +15,7 @@ from ui.theme import NORMAL, STATUS_TITLES, TILE_TITLES, Theme, display_status, 
 
 class SeatButton(QtWidgets.QPushButton):
     double_clicked = Signal(str)
+    context = Signal(str, object)  # code, global position: the right-click menu
 
     def __init__(self, label: str, parent: QtWidgets.QWidget):
         super().__init__(parent)
@@ -36,6 +37,10 @@ class SeatButton(QtWidgets.QPushButton):
             self.setAccessibleName(accessible)
             self.setToolTip(accessible)  # the full status, where the tile shows a short one
 
+    def contextMenuEvent(self, e):  # noqa: N802 - Qt override
+        if self.code:
+            self.context.emit(self.code, e.globalPos())
+
     def mouseDoubleClickEvent(self, e):  # noqa: N802 - Qt override
         if self.code:
             self.double_clicked.emit(self.code)
@@ -48,6 +53,7 @@ class SeatMap(QtWidgets.QWidget):
     selected = Signal(str)
     activated = Signal(str)
     timeline = Signal(str)
+    context = Signal(str, object)  # right-click on a seat: code, global position
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -78,6 +84,7 @@ class SeatMap(QtWidgets.QWidget):
             b = SeatButton(label, self)
             b.clicked.connect(lambda _c=False, b=b: self._clicked(b))
             b.double_clicked.connect(self.timeline)
+            b.context.connect(self.context)
             self._grid.addWidget(b, r, i)
             self.buttons[label] = b
         self.retranslate()

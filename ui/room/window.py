@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from app.errors import UserError
 from app.i18n import N_, _, current_language, format_date, format_time, ngettext
@@ -78,8 +79,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("clock", N_("Room clock…"), "Ctrl+K", N_("&Room")),
     ActionSpec("print", N_("Print the room's forms…"), "Ctrl+P", N_("&Room")),
     ActionSpec("export", N_("Export results to stick…"), "F12", N_("&Room")),
-    ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room")),
-    ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room")),
+    ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room"), True),
+    ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room"), True),
     ActionSpec("audio_start", N_("Listening part started"), "Ctrl+Shift+A", N_("&Room")),
     ActionSpec("audio_end", N_("Listening part ended"), "Ctrl+Shift+E", N_("&Room")),
     ActionSpec("evacuation_end", N_("Evacuation ended"), "Ctrl+9", N_("&Room")),
@@ -178,6 +179,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.seatmap.selected.connect(self.select)
         self.seatmap.activated.connect(lambda c: self.trigger("admit"))
         self.seatmap.timeline.connect(self.show_timeline)
+        self.seatmap.context.connect(self._seat_menu)
         body.addWidget(self.seatmap, 5)
         mid = QtWidgets.QVBoxLayout()
         self.search = QtWidgets.QLineEdit(self)
@@ -197,6 +199,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.table.itemSelectionChanged.connect(self._table_selected)
         self.table.installEventFilter(self)  # typing on the list goes to the search
         self.table.doubleClicked.connect(lambda _i: self.show_timeline(self.current))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._row_menu)
         mid.addWidget(self.table, 1)
         body.addLayout(mid, 4)
         # the action column scrolls when the screen is short (1280×720 at a larger text size): its
@@ -248,7 +252,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
             "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
             "board": self.toggle_board, "contrast": self.toggle_contrast, "bigger": lambda: self.zoom(1),
-            "smaller": lambda: self.zoom(-1), "language": self.toggle_language, "quit": self.close,
+            "smaller": lambda: self.zoom(-1), "language": self.toggle_language, "quit": self.quit_asking,
         }
         for spec in ACTIONS:
             menu = self._menu(spec.menu)
@@ -835,11 +839,13 @@ class RoomWindow(QtWidgets.QMainWindow):
             from app.paths import data_dir
 
             default = data_dir() / "print" / self.room
+            remembered = str(self.settings.get("print/folder") or "")
+            if remembered and Path(remembered).is_dir():
+                default = Path(remembered)
             folder = QtWidgets.QFileDialog.getExistingDirectory(self, _("Folder for the room's forms"), str(default))
             if not folder:
                 return None
-        from pathlib import Path
-
+            self.settings.set("print/folder", str(folder))
         out = Path(folder)
         station, room = self.station, self.room
 
@@ -855,6 +861,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             head = ngettext("{n} form printed into", "{n} forms printed into", len(printed)).format(n=len(printed))
             self.advice.setHtml(f"<p>✔ {html.escape(head)} "
                                 f"<a href='{url}'>{html.escape(str(out))}</a></p><ul>{items}</ul>")
+            self.status.showMessage(f"{head} {out}", 30_000)  # where the PDFs went, also in the status bar
             self.printed = printed
 
         def failed(e: Exception) -> None:
@@ -1016,7 +1023,62 @@ class RoomWindow(QtWidgets.QMainWindow):
         super().showEvent(e)
         fit_to_screen(self)  # again now that the frame (title bar) is known
 
+    # --- right-click menus -----------------------------------------------------------------
+    MENU_ACTIONS = ("admit", "admit_nodoc", "late", "absent", "seat", "exit", "back", "sheet", "desk", "finished",
+                    "timeline")
+
+    def participant_menu(self, code: str) -> QtWidgets.QMenu:
+        """The participant's actions (the same ones as the keys and buttons) and the incidents."""
+        self.select(code)
+        menu = QtWidgets.QMenu(self)
+        menu.setTitle(self.names.get(code, code))
+        head = menu.addAction(self.names.get(code, code))
+        head.setEnabled(False)
+        menu.addSeparator()
+        for name in self.MENU_ACTIONS:
+            menu.addAction(self.actions[name])
+        menu.addSeparator()
+        menu.addMenu(self.incident_menu)
+        return menu
+
+    def _seat_menu(self, code: str, pos) -> None:
+        self.participant_menu(code).popup(pos)
+
+    def _row_menu(self, pos) -> None:
+        it = self.table.itemAt(pos)
+        if it is not None:
+            self.participant_menu(it.data(Qt.ItemDataRole.UserRole)).popup(self.table.viewport().mapToGlobal(pos))
+
+    # --- closing -----------------------------------------------------------------------------
+    def needs_close_confirmation(self) -> bool:
+        """Mid-exam (the room opened or started, not closed) closing the program is asked about."""
+        state = self.state()
+        return (state.opened_at is not None or state.start is not None) and state.closed_at is None
+
+    def confirm_close(self) -> bool:
+        if not self.needs_close_confirmation():
+            return True
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, _("Quit"),
+                                    _("The exam is not over in this room. Quit the program? Every mark is saved; "
+                                      "open it again to go on."),
+                                    QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+                                    self)
+        box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.No)
+        self.open_dialog = box
+        return box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def quit_asking(self) -> bool:
+        """Ctrl+Q and the window's close button: asks mid-exam, then closes."""
+        if not self.confirm_close():
+            return False
+        self._close_confirmed = True
+        return self.close()
+
     def closeEvent(self, e):  # noqa: N802 - Qt override
+        # the window's own close button (a spontaneous close) asks mid-exam; closing from code does not
+        if e.spontaneous() and not getattr(self, "_close_confirmed", False) and not self.confirm_close():
+            e.ignore()
+            return
         save_geometry_if_on_screen(self, self.settings)
         self.settings.set("window/state", self.saveState())
         self.settings.sync()

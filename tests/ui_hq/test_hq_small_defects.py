@@ -1,0 +1,81 @@
+"""HQ window defects of issue 12 §8: Ctrl+L, a closed room with someone still in it, stick folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.i18n import current_language, set_language
+from app.services.hq_demo import demo_exchange
+from ui.qt import QtWidgets
+
+
+@pytest.fixture
+def day(tmp_path):
+    hq, rooms = demo_exchange(tmp_path / "day", {"0101": "end", "0102": "morning"})
+    yield hq, rooms
+    hq.close()
+    set_language("en")
+
+
+def _phase_cell(win, room):
+    for i in range(win.table.rowCount()):
+        if win.table.item(i, 0).text() == room:
+            return win.table.item(i, 1)
+    raise AssertionError(room)
+
+
+def test_ctrl_l_switches_the_hq_window_language(qtbot, day):
+    from ui.hq.window import HqWindow
+
+    hq, _rooms = day
+    win = HqWindow(hq)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.table.horizontalHeaderItem(1).text() == "Phase"
+    win.language_action.trigger()
+    assert current_language() == "ru"
+    assert win.table.horizontalHeaderItem(1).text() == "Этап" and win.table.rowCount() == 12
+    assert win.language_action.shortcut().toString() == "Ctrl+L"
+    win.language_action.trigger()
+    assert current_language() == "en" and win.table.horizontalHeaderItem(1).text() == "Phase"
+
+
+def test_a_closed_room_with_someone_still_in_is_not_green(qtbot, day):
+    from ui.hq.window import GREEN, RED, HqWindow
+
+    hq, _rooms = day
+    hq.record("room-closed", "0102", payload={"confirmed_open": ["still-writing"]})
+    win = HqWindow(hq)
+    qtbot.addWidget(win)
+    assert _phase_cell(win, "0102").text() == "closed"
+    assert _phase_cell(win, "0102").background().color() == RED
+    assert _phase_cell(win, "0101").background().color() == GREEN
+
+
+def test_stick_dialogs_start_on_the_stick_used_last(qtbot, day, tmp_path, monkeypatch):
+    from ui.hq.window import HqWindow
+
+    hq, _rooms = day
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    starts: list[str] = []
+
+    def save(parent, title, start, *a, **k):
+        starts.append(start)
+        return str(stick / "0103-setup.pkg"), ""
+
+    def open_many(parent, title, start, *a, **k):
+        starts.append(start)
+        return [], ""
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(save))
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileNames", staticmethod(open_many))
+    win = HqWindow(hq)
+    qtbot.addWidget(win)
+    win.table.selectRow(2)
+    win.choose_setup_target()
+    win.choose_files()
+    assert Path(starts[0]).parent != Path.cwd() and Path(starts[0]).is_absolute()
+    assert starts[1] == str(stick)
