@@ -337,6 +337,9 @@ class DeskCheckDialog(QtWidgets.QDialog):
         lay.addWidget(QtWidgets.QLabel("<b>" + html.escape(_("Permitted on the desk")) + "</b>", self))
         self.items = QtWidgets.QListWidget(self)
         self.items.setAccessibleName(_("Permitted on the desk"))
+        self.items.setWordWrap(True)  # long aid titles wrap instead of a horizontal scrollbar
+        self.items.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.items.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
         for key, ru, title_en in permitted:
             it = QtWidgets.QListWidgetItem(title_en if en else ru)
             it.setData(Qt.ItemDataRole.UserRole, key)

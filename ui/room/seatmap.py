@@ -9,7 +9,7 @@ from __future__ import annotations
 from app.domain.model import Room, parse_seat
 from app.domain.projection import RoomState
 from app.i18n import _
-from ui.qt import Qt, QtWidgets, Signal
+from ui.qt import Qt, QtGui, QtWidgets, Signal
 from ui.theme import NORMAL, STATUS_TITLES, TILE_TITLES, Theme, display_status, seat_colours
 
 
@@ -110,6 +110,8 @@ class SeatMap(QtWidgets.QWidget):
         """Repaint every seat from the room state. ``assigned`` maps seat label → participant code;
         ``minutes_out`` how long each participant out of the room has been out."""
         minutes_out = minutes_out or {}
+        self._last = (state, names, assigned, minutes_out)
+        pt = self._fitting_pt(names)
         self.by_code.clear()
         sitting_elsewhere = {p.seat: p.code for p in state.participants.values() if p.seat_changed and p.present}
         for label, b in self.buttons.items():
@@ -121,12 +123,12 @@ class SeatMap(QtWidgets.QWidget):
                     bg, fg = seat_colours(self.theme, "present")
                     b.show_as(f"{label}\n← {names.get(other, other)}",
                               f"background:{bg}; color:{fg}; border:3px dashed {self.theme.text};"
-                              f" font-size:{self.font_pt}pt;",
+                              f" font-size:{pt}pt;",
                               _("Seat {seat}: {name} sits here instead of their seat").format(
                                   seat=label, name=names.get(other, other)))
                 else:
                     b.show_as(f"{label}\n—", f"background:{self.theme.window}; color:{self.theme.border};"
-                              f" border:1px dotted {self.theme.border}; font-size:{self.font_pt}pt;",
+                              f" border:1px dotted {self.theme.border}; font-size:{pt}pt;",
                               _("Seat {seat}: empty").format(seat=label))
                 b.setEnabled(bool(other))
                 if other:
@@ -150,11 +152,33 @@ class SeatMap(QtWidgets.QWidget):
                 border = f"3px {style} {self.theme.text}"
             b.show_as(f"{label}{extra}\n{names.get(code, code)}\n{_(TILE_TITLES.get(key, key))}",
                       f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
-                      f" font-size:{self.font_pt}pt; padding:1px;",
+                      f" font-size:{pt}pt; padding:1px;",
                       _("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),
                                                                 status=status))
             b.setEnabled(True)
             b.setChecked(code == self.current)
+
+    def _fitting_pt(self, names: dict[str, str]) -> int:
+        """The largest text size up to ``font_pt`` at which the longest name fits a tile (a 4-px border
+        and padding included): «орозова В.И» was cut in high contrast."""
+        if not self.buttons:
+            return self.font_pt
+        width = min(b.width() for b in self.buttons.values()) - 2 * 4 - 2 * 3
+        longest = max((names.get(b.code, "") for b in self.buttons.values()), key=len, default="")
+        f = QtGui.QFont(self.font())
+        pt = self.font_pt
+        while pt > 7:
+            f.setPointSize(pt)
+            if QtGui.QFontMetrics(f).horizontalAdvance(longest) <= width:
+                break
+            pt -= 1
+        return pt
+
+    def resizeEvent(self, e):  # noqa: N802 - Qt override
+        super().resizeEvent(e)
+        last = getattr(self, "_last", None)
+        if last is not None:
+            self.refresh(*last)
 
     def keyPressEvent(self, e):  # noqa: N802 - Qt override
         key = e.key()

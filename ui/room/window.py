@@ -60,6 +60,7 @@ class ActionSpec:
     shortcut: str
     menu: str  # msgid of the menu
     button: bool = False  # also a big button in the action column
+    short: str = ""  # msgid of the button's text when the menu's is too long for the column
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -80,12 +81,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("print", N_("Print the room's forms…"), "Ctrl+P", N_("&Room")),
     ActionSpec("export", N_("Export results to stick…"), "F12", N_("&Room")),
     ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room"), True),
-    ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room"), True),
+    ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room"), True,
+               N_("Exam started")),
     ActionSpec("audio_start", N_("Listening part started"), "Ctrl+Shift+A", N_("&Room")),
     ActionSpec("audio_end", N_("Listening part ended"), "Ctrl+Shift+E", N_("&Room")),
     ActionSpec("evacuation_end", N_("Evacuation ended"), "Ctrl+9", N_("&Room")),
     ActionSpec("end_exam", N_("End of the exam…"), "Ctrl+E", N_("&Room"), True),
-    ActionSpec("undo", N_("Void the last mark…"), "Ctrl+Z", N_("&Edit"), True),
+    ActionSpec("undo", N_("Void the last mark…"), "Ctrl+Z", N_("&Edit"), True, N_("Void a mark…")),
     ActionSpec("search", N_("Find a participant"), "Ctrl+F", N_("&Edit")),
     ActionSpec("board", N_("Board mode (projector)"), "F11", N_("&View")),
     ActionSpec("contrast", N_("High-contrast theme"), "Ctrl+Shift+H", N_("&View")),
@@ -305,14 +307,15 @@ class RoomWindow(QtWidgets.QMainWindow):
             a.setToolTip(f"{_(spec.text)} ({spec.shortcut})")
             if spec.name in self.big:
                 b = self.big[spec.name]
-                b.setText(f"{_(spec.text)}  [{spec.shortcut}]")
+                b.setText(f"{_(spec.short or spec.text)}  [{spec.shortcut}]")
                 b.setAccessibleName(_(spec.text))
                 b.setToolTip(a.toolTip())
         for spec in INCIDENTS:
             self.actions["incident_" + spec.key].setText(_(spec.title) + "…")
         self.big["incident"].setText(_("Incident…") + "  [Ctrl+1…8]")
         self.big["incident"].setAccessibleName(_("Incident"))
-        self.search.setPlaceholderText(_("Surname, code or seat — Enter admits  [Ctrl+F]"))
+        self.search.setPlaceholderText(_("Surname, code or seat, then Enter"))
+        self.search.setToolTip(_("Surname, code or seat — Enter admits  [Ctrl+F]"))
         self.search.setAccessibleName(_("Find a participant"))
         self.table.setHorizontalHeaderLabels([_("Seat"), _("Participant"), _("Status")])
         self.table.setAccessibleName(_("The room's list"))
