@@ -116,6 +116,20 @@ def gek_members(station) -> list:
     return sorted((s for s in station.plan.staff.values() if s.role == "gek"), key=lambda s: s.code)
 
 
+def suggested_gek(station, item: ActItem) -> str:
+    """The GEK member the room named for this incident (by code or by name, as typed there), so HQ
+    does not silently default to another person; "" when the room named none HQ knows."""
+    named = str((item.incident.payload.get("gek_member", "") if item.incident else "") or "").strip()
+    if not named:
+        return ""
+    fold = named.casefold().replace("ё", "е")
+    for s in gek_members(station):
+        names = {s.code, s.short_name, s.full_name, s.last_name}
+        if named in names or fold in {n.casefold().replace("ё", "е") for n in names if n}:
+            return s.code
+    return ""
+
+
 def draw_act(station, item: ActItem, gek_member: str, author: str = "", at=None) -> DrawnAct:
     """Record that the ГЭК member drew up this act (an ``act-drawn`` event in the room)."""
     warnings: list[str] = []

@@ -79,3 +79,24 @@ def test_stick_dialogs_start_on_the_stick_used_last(qtbot, day, tmp_path, monkey
     win.choose_files()
     assert Path(starts[0]).parent != Path.cwd() and Path(starts[0]).is_absolute()
     assert starts[1] == str(stick)
+
+
+def test_the_gek_member_named_in_the_room_is_chosen_for_the_act(qtbot, day):
+    from app.services import hq as hqs
+    from ui.hq.window import HqWindow
+
+    hq, rooms = day
+    second = hqs.gek_members(hq)[1]
+    room = rooms["0102"]
+    p = next(q for q in room.room_state("0102").listed() if q.status == "present")
+    room.record("removal", "0102", p.code, payload={"reason": "phone", "gek_member": second.short_name})
+    from app.transfer.results import export_results, import_package
+
+    pkg = export_results(room, hq.path.parent / "again.pkg", everything=True).write.path
+    import_package(hq, pkg)
+    win = HqWindow(hq)
+    qtbot.addWidget(win)
+    row = next(i for i, a in enumerate(win.act_items) if a.incident is not None
+               and a.incident.payload.get("gek_member") == second.short_name)
+    win.acts_table.selectRow(row)
+    assert win.gek_combo.currentData() == second.code

@@ -213,6 +213,7 @@ class HqWindow(QtWidgets.QMainWindow):
         for s in hqs.gek_members(self.station):
             self.gek_combo.addItem(f"{s.code} — {s.short_name}", s.code)
         row.addWidget(self.gek_combo)
+        self.acts_table.itemSelectionChanged.connect(self._act_selected)
         self.draw_button = QtWidgets.QPushButton(_("Draw up the act"))
         self.draw_button.clicked.connect(self.draw_selected)
         row.addWidget(self.draw_button)
@@ -415,6 +416,14 @@ class HqWindow(QtWidgets.QMainWindow):
     def selected_act(self) -> hqs.ActItem | None:
         rows = self.acts_table.selectionModel().selectedRows()
         return self.act_items[rows[0].row()] if rows else None
+
+    def _act_selected(self) -> None:
+        """The GEK member the room named for the incident is chosen for its act."""
+        item = self.selected_act()
+        code = hqs.suggested_gek(self.station, item) if item is not None else ""
+        i = self.gek_combo.findData(code) if code else -1
+        if i >= 0:
+            self.gek_combo.setCurrentIndex(i)
 
     def draw_selected(self) -> None:
         item = self.selected_act()
