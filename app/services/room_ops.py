@@ -383,3 +383,62 @@ def hand_in_all(station: Station, room: str, confirm_before_end: bool = False, a
         out += [station.record("finished", room, code, payload={"confirmed_open": ["before-end"]}, author=author)
                 for code in c.before_end]
     return out
+
+
+# --- small decisions the window used to make itself ----------------------------------------------
+
+class AlreadyMarked(UserError):
+    """An admission asked for someone already admitted (or handed in, removed…): nothing recorded."""
+
+    def __init__(self, code: str, status: str):
+        super().__init__(f"participant {code} is already marked: {status}")
+        self.code, self.status = code, status
+
+
+def admission_kind(state: RoomState) -> str:
+    """«Допущен» before the exam starts, «Опоздание» after it (the rules then advise on the end time)."""
+    return "late" if state.start is not None else "admitted"
+
+
+def admit(station: Station, room: str, code: str, payload: dict | None = None, author: str = "") -> Recorded:
+    """Admit a participant (document checked unless ``payload`` says otherwise): late after the start;
+    refused with AlreadyMarked for anyone not expected or absent."""
+    state = station.room_state(room)
+    p = state.participants.get(code)
+    if p is not None and p.status not in ("expected", "absent"):
+        raise AlreadyMarked(code, p.status)
+    return station.record(admission_kind(state), room, code, payload=payload or {"identity": "document"},
+                          author=author)
+
+
+def quick_payload(kind: str) -> dict:
+    """The payload of a one-key mark: a late arrival by key is one whose document was checked."""
+    return {"identity": "document"} if kind == "late" else {}
+
+
+def forbidden_found(payloads: list[dict]) -> str | None:
+    """The forbidden item a desk check recorded, if any: it calls for the removal dialog."""
+    return next((str(d.get("item", "")) for d in payloads if d.get("verdict") == "forbidden"), None)
+
+
+def countersigners(station: Station, room: str, author: str) -> list[tuple[str, str]]:
+    """Who may countersign an incident: the other organizers on duty, else the room's other organizers."""
+    staff = station.plan.staff
+    state = station.room_state(room)
+    codes = [c for c in state.organizers if c != author] or \
+        [s.code for s in room_organizers(station.plan, room) if s.code != author]
+    return [(c, staff[c].short_name) for c in codes if c in staff]
+
+
+def roll_call(state: RoomState) -> list[str]:
+    """Codes of those in the room now (in or briefly out), by seat: the evacuation's roll call."""
+    return [p.code for p in sorted(state.listed(), key=lambda p: p.assigned_seat)
+            if p.status in ("present", "out_of_room")]
+
+
+def default_blanks(state: RoomState) -> int:
+    """Registration blanks to expect at collection: one per participant admitted (handed in, removed,
+    finished early, or still in the room) unless a count was already recorded."""
+    c = state.counts()
+    return state.materials.get("blanks", c["finished"] + c["removed"] + c["finished_early"] + c["in_room"]
+                               + c["out_of_room"])

@@ -640,9 +640,7 @@ class EndOfExamDialog(QtWidgets.QDialog):
     def refresh(self) -> None:
         state = self._st.room_state(self._room)
         c = state.counts()
-        self.counts["blanks"].setValue(state.materials.get("blanks", c["finished"] + c["removed"]
-                                                           + c["finished_early"] + c["in_room"]
-                                                           + c["out_of_room"]))
+        self.counts["blanks"].setValue(room_ops.default_blanks(state))
         self.counts["extra_sheets"].setValue(state.materials.get("extra_sheets", c["extra_sheets"]))
         for k in ("kim", "drafts", "spoiled"):
             if k in state.materials:

@@ -654,8 +654,13 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.show_message(str(e), warning=True)
             return None
         log.info("mark %s recorded (advice %d)", kind, len(rec.advice))
+        return self._recorded(rec)
+
+    def _recorded(self, rec: Recorded) -> Recorded:
+        """After a mark is on disk: repaint from the store, show the advice, re-check the banner."""
         self.refresh()
         self.show_recorded(rec)
+        self.update_banner()
         return rec
 
     def show_recorded(self, rec: Recorded) -> None:
@@ -702,17 +707,20 @@ class RoomWindow(QtWidgets.QMainWindow):
         code = self.need_participant()
         if not code:
             return None
-        p = self.participant_state(code)
-        if p is not None and p.status not in ("expected", "absent"):
+        try:
+            rec = room_ops.admit(self.station, self.room, code, author=self.author())
+        except room_ops.AlreadyMarked as e:
             from app.domain.grammar import FEMININE
 
             feminine = participant_gender(self.station, code) == FEMININE
             self.show_message((_("{name} is already marked: {status}. (feminine)") if feminine else
                                _("{name} is already marked: {status}.")).format(
-                name=self.names.get(code, code), status=_(STATUS_TITLES.get(p.status, p.status))))
+                name=self.names.get(code, code), status=_(STATUS_TITLES.get(e.status, e.status))))
             return None
-        kind = "late" if self.state().start is not None else "admitted"
-        return self.mark(kind, code, {"identity": "document"})
+        except UserError as e:
+            self.show_message(str(e), warning=True)
+            return None
+        return self._recorded(rec)
 
     def admit_no_document(self) -> Recorded | None:
         code = self.need_participant()
@@ -721,16 +729,14 @@ class RoomWindow(QtWidgets.QMainWindow):
         dlg = NoDocumentDialog(self.names.get(code, code), self)
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
-        kind = "late" if self.state().start is not None else "admitted"
-        return self.mark(kind, code, dlg.payload())
+        return self.mark(room_ops.admission_kind(self.state()), code, dlg.payload())
 
     def quick(self, name: str) -> Recorded | None:
         code = self.need_participant()
         if not code:
             return None
         kind = PARTICIPANT_KINDS[name]
-        payload = {"identity": "document"} if kind == "late" else {}
-        return self.mark(kind, code, payload)
+        return self.mark(kind, code, room_ops.quick_payload(kind))
 
     def change_seat(self) -> Recorded | None:
         code = self.need_participant()
@@ -763,17 +769,13 @@ class RoomWindow(QtWidgets.QMainWindow):
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return []
         out = [r for d in dlg.payloads() if (r := self.mark("desk-check", code, d)) is not None]
-        if any(r.event.payload.get("verdict") == "forbidden" for r in out):
-            item = next(r.event.payload.get("item", "") for r in out if r.event.payload.get("verdict") == "forbidden")
+        item = room_ops.forbidden_found([r.event.payload for r in out])
+        if item is not None:
             self.incident("removal", prefill={"item": item, "reason": _("forbidden item on the desk")})
         return out
 
     def organizers_for_countersign(self) -> list[tuple[str, str]]:
-        staff = self.station.plan.staff
-        author = self.author()
-        codes = [c for c in self.state().organizers if c != author] or \
-            [s.code for s in room_ops.room_organizers(self.station.plan, self.room) if s.code != author]
-        return [(c, staff[c].short_name) for c in codes if c in staff]
+        return room_ops.countersigners(self.station, self.room, self.author())
 
     def incident(self, key: str, prefill: dict | None = None) -> Recorded | None:
         spec = INCIDENT_BY_KEY[key]
@@ -790,9 +792,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         roll = None
         if spec.roll_call:
             state = self.state()
-            roll = [(p.code, f"{p.assigned_seat} {self.names.get(p.code, p.code)}")
-                    for p in sorted(state.listed(), key=lambda p: p.assigned_seat) if p.present
-                    and p.status in ("present", "out_of_room")]
+            roll = [(c, f"{state.participants[c].assigned_seat} {self.names.get(c, c)}")
+                    for c in room_ops.roll_call(state)]
         items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in self.station.ref.forbidden]
         dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self,
                              item_choices=items)
