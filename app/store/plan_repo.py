@@ -83,6 +83,18 @@ def replace_participants(conn, day: str, people: list[Participant]) -> None:
         save_day(conn, day, subject)
 
 
+def replace_subject_participants(conn, day: str, subject: str, people: list[Participant]) -> None:
+    """Replace one subject's list on a date; the date's other subjects stay as they are."""
+    conn.execute(delete(t.participants).where((t.participants.c.day == day) &
+                                              (t.participants.c.subject_code == subject)))
+    save_participants(conn, people)
+    save_day(conn, day, subject)
+
+
+def all_rooms(conn) -> list[Room]:
+    return [Room(r.number, r.rows, r.seats_per_row, r.name) for r in conn.execute(select(t.rooms))]
+
+
 def save_staff(conn, members: list[StaffMember]) -> None:
     for m in members:
         conn.execute(delete(t.staff).where(t.staff.c.code == m.code))

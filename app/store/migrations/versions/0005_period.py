@@ -53,6 +53,8 @@ def upgrade() -> None:
         sa.Column("seats_per_row", sa.Integer, nullable=False),
     )
     op.execute("UPDATE meta SET value = substr(value, 1, 10) WHERE key = 'day'")
+    # HQ remembers which exam date each set-up package was made for ('' for packages made before)
+    op.add_column("setups", sa.Column("day", sa.String(10), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
