@@ -109,15 +109,16 @@ class Station:
         return self._day
 
     def _default_day(self) -> tuple[ExamDay, str]:
-        """A room station keeps the date it was set up for; otherwise today's date if there is a list
-        for it, else the nearest next date; after the period, the last date with marks, else the last one."""
+        """A room station set up from HQ's package keeps the date it was set up for (the demo keeps its
+        demo date); otherwise today's date if there is a list for it, else the nearest next date; after
+        the period, the last date with marks, else the last one."""
         ds = self.days()
         if not ds:
             raise UserError(f"{self.path}: no exam day yet: import a distribution list first")
-        fixed = plan_repo.get_meta(self.engine, "day")
-        if fixed and self.role == "room":
+        fixed = self._fixed_day()
+        if fixed:
             for d in ds:
-                if d.key == fixed[:10]:
+                if d.key == fixed:
                     return d, "set-up"
         today = self.now().astimezone(ZoneInfo(self.point.tz)).date()
         for d in ds:
@@ -128,35 +129,41 @@ class Station:
         marked = set(self.log.days())
         return next((d for d in reversed(ds) if d.key in marked), ds[-1]), "last"
 
+    def _fixed_day(self) -> str:
+        """The date a room station was set up for from HQ's package ('' if it works on a whole period)."""
+        if self.role != "room":
+            return ""
+        day = plan_repo.get_meta(self.engine, "day") or ""
+        if plan_repo.get_meta(self.engine, "setup_id") or plan_repo.get_meta(self.engine, "demo"):
+            return day[:10]
+        return ""
+
     def use_day(self, key: str | None) -> ExamDay:
-        """Work on another exam date of the period (``--date``); ``None`` keeps the default."""
+        """Work on another exam date of the period (``--date``, the window's date switch); ``None``
+        keeps the default. Nothing is written: the default stays what the calendar says."""
         if not key:
             return self.day
         try:
             wanted = date_key(key.strip())
         except ValueError:
             raise UserError(f"bad date {key!r}: use YYYY-MM-DD") from None
+        fixed = self._fixed_day()
+        if fixed and fixed != wanted and plan_repo.get_meta(self.engine, "setup_id"):
+            raise UserError(f"this room station was set up for {fixed}, not {wanted}: set up a new "
+                            f"station database from HQ's package for {wanted}")
         ds = self.days()
         found = next((d for d in ds if d.key == wanted), None)
         if found is None:
             have = ", ".join(d.key for d in ds) or "none"
             raise UserError(f"no list for {wanted} in this station (exam dates: {have})")
-        if self.role == "room" and self._day is None:
-            fixed = plan_repo.get_meta(self.engine, "day")
-            if fixed and fixed[:10] != wanted:
-                raise UserError(f"this room station was set up for {fixed[:10]}, not {wanted}: set up a new "
-                                f"station database from HQ's package for {wanted}")
         if self._day != found:
             self.invalidate()
         self._day, self.day_reason = found, "chosen"
         return found
 
     def set_day(self, key: str) -> None:
-        """Switch to another exam date and remember it (the room window's confirmed switch)."""
-        d = self.use_day(key)
-        with self.engine.begin() as conn:
-            plan_repo.set_meta(conn, "day", d.key)
-        self._day, self.day_reason = d, "chosen"
+        """Switch to another exam date (the room window's confirmed switch, the HQ date picker)."""
+        self.use_day(key)
 
     def subject(self, room: str):
         """The reference subject a room holds on this station's exam date."""
