@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 # Seat letters as used on Russian seating plans ("1А", "2Б"); Й is skipped as on paper plans.
@@ -19,8 +20,11 @@ def normalize_seat(label: str) -> str:
     return label.strip().translate(_LATIN_TO_CYRILLIC).upper()
 
 
+@lru_cache(maxsize=4096)
 def parse_seat(label: str) -> tuple[int, int]:
-    """Return (row, index) for a label like "3В"; raises ValueError on a bad label."""
+    """Return (row, index) for a label like "3В"; raises ValueError on a bad label.
+
+    Cached: a list of 20,000 rows names a few hundred distinct seats."""
     m = _SEAT_RE.match(normalize_seat(label))
     if not m:
         raise ValueError(f"bad seat label {label!r}: expected row number and letter, e.g. 1А")

@@ -131,3 +131,42 @@ def install_demo(station, seed: int = 2026) -> None:
 
 def seat_of(row: int, index: int) -> str:
     return seat_label(row, index)
+
+
+def make_demo_pair(db, role: str = "room"):
+    """The demo HQ and the demo room station paired as on a real exam point, so the stick works.
+
+    The HQ demo (``demo-hq.db`` beside ``db``) holds the whole demo period; the room demo is room 0101
+    set up from the HQ's package for 4 June (its result package imports into the HQ demo). Returns the
+    station of ``role``; the other one is made too if it is missing.
+    """
+    from pathlib import Path
+
+    from app.services.station import Station
+    from app.store import plan_repo
+    from app.transfer.keys import station_keys
+    from app.transfer.setup import export_setup, init_from
+
+    db = Path(db)
+    folder = db.parent
+    hq_path = db if role == "hq" else folder / "demo-hq.db"
+    if hq_path.exists():
+        hq = Station.open(hq_path)
+    else:
+        hq = Station.create(hq_path, role="hq")
+        install_demo(hq)
+        station_keys(hq)
+    if role == "hq":
+        return hq
+    try:
+        hq.use_day(DEMO_DAY.key)
+        pkg = folder / "demo-0101-setup.pkg"
+        passphrase = "DEMO-PASS-WORD-2345"
+        export_setup(hq, "0101", pkg, passphrase=passphrase)
+        room, _ = init_from(db, pkg, passphrase)
+        pkg.unlink(missing_ok=True)
+    finally:
+        hq.close()
+    with room.engine.begin() as conn:
+        plan_repo.set_meta(conn, "demo", "1")
+    return room

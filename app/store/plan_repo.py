@@ -53,11 +53,14 @@ def save_day(conn, day: str, subject_code: str) -> None:
     conn.execute(insert(t.exam_days).values(key=key, date=day, subject_code=subject_code))
 
 
-def save_layout(conn, day: str, room: Room) -> None:
-    """The room's layout on one date (rooms are shared across dates; a list may seat a room otherwise)."""
-    conn.execute(delete(t.room_layouts).where((t.room_layouts.c.day == day) & (t.room_layouts.c.number == room.number)))
-    conn.execute(insert(t.room_layouts).values(day=day, number=room.number, rows=room.rows,
-                                               seats_per_row=room.seats_per_row))
+def save_layouts(conn, day: str, rooms: list[Room]) -> None:
+    """Rooms' layouts on one date (rooms are shared across dates; a list may seat a room otherwise)."""
+    if not rooms:
+        return
+    conn.execute(delete(t.room_layouts).where((t.room_layouts.c.day == day) &
+                                              t.room_layouts.c.number.in_([r.number for r in rooms])))
+    conn.exec_driver_sql("INSERT INTO room_layouts (day, number, rows, seats_per_row) VALUES (?, ?, ?, ?)",
+                         [(day, r.number, r.rows, r.seats_per_row) for r in rooms])
 
 
 def save_room(conn, room: Room) -> None:
@@ -67,12 +70,14 @@ def save_room(conn, room: Room) -> None:
 
 
 def save_participants(conn, people: list[Participant]) -> None:
+    """One executemany of plain tuples: a period list is tens of thousands of rows."""
     if not people:
         return
-    conn.execute(insert(t.participants), [
-        dict(day=p.day, code=p.code, subject_code=p.subject_code, room=p.room, seat=p.seat, last_name=p.last_name, first_name=p.first_name,
-             middle_name=p.middle_name, document_series=p.document_series, document_number=p.document_number,
-             school_code=p.school_code, ovz=p.ovz) for p in people])
+    conn.exec_driver_sql(
+        "INSERT INTO participants (day, code, subject_code, room, seat, last_name, first_name, middle_name, "
+        "document_series, document_number, school_code, ovz) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(p.day, p.code, p.subject_code, p.room, p.seat, p.last_name, p.first_name, p.middle_name,
+          p.document_series, p.document_number, p.school_code, int(p.ovz)) for p in people])
 
 
 def replace_participants(conn, day: str, people: list[Participant]) -> None:
