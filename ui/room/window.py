@@ -640,7 +640,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         if not code:
             return []
         p = self.participant_state(code)
-        dlg = DeskCheckDialog(self.station, self.names.get(code, code), p.ovz, self)
+        dlg = DeskCheckDialog(self.station, self.names.get(code, code), p.ovz, self,
+                              subject=p.subject or self.subject.code)  # the participant's own subject's aids
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return []
         out = [r for d in dlg.payloads() if (r := self.mark("desk-check", code, d)) is not None]
