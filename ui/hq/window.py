@@ -288,6 +288,11 @@ class HqWindow(QtWidgets.QMainWindow):
     def refresh(self) -> None:
         self.station.invalidate()
         self.title.setText(self._title_text())
+        off = [c for c in self.station.plan.subjects if self.station.ref.scheduled(self.station.day.key, c) is False]
+        if off:  # advice only: a region may hold an exam the national schedule does not list
+            self._say(_("The {year} schedule does not hold {subjects} on {date}: check the distribution list.").format(
+                year=self.station.ref.year, subjects=", ".join(f"{c} {self._subject_title(c)}" for c in off),
+                date=format_date(self.station.day.date)), True)
         wanted = self.subject_combo.currentData() if hasattr(self, "subject_combo") else ""
         rows = [r for r in hqs.overview(self.station) if not wanted or r.subject == wanted]
         self.rooms = rows
