@@ -262,11 +262,11 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
                 room_rows.append({"level": "room", **base, "ppe": p, "room": r.room, "school": "", **r.metrics,
                                   "incidents_by_kind": dict(r.incidents), "phase": r.state.phase,
                                   "problems": r.problems})
-        for school, sm in fig.schools.items():
-            row = school_rows.setdefault((d, school), {"level": "school", **base, "ppe": "", "room": "",
-                                                       "school": school, **zero()})
+        for sk, sm in fig.schools.items():
+            row = school_rows.setdefault((d, sk), {"level": "school", **base, "ppe": "", "room": "",
+                                                   "school": sk, **zero()})
             add(row, sm)
-            school_inc.setdefault((d, school), Counter()).update(fig.school_incidents.get(school, Counter()))
+            school_inc.setdefault((d, sk), Counter()).update(fig.school_incidents.get(sk, Counter()))
     for k, row in school_rows.items():
         row["incidents_by_kind"] = dict(school_inc.get(k, Counter()))
     for dd in (*days.values(), *dates.values(), period):
@@ -287,10 +287,10 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
     Without ``ppe`` (a school's or a day's figure) every exam point of the day contributes."""
     if metric not in METRIC_KINDS:
         return []
-    if not ppe:
+    if not ppe or len(day) == 10:  # every exam point of the day, or every subject of a date
         out = []
-        for p, _d in _days(engine, day, None):
-            out += metric_events(engine, p, day, metric, room, school, kind)
+        for p, key in _days(engine, day, ppe):
+            out += metric_events(engine, p, key, metric, room, school, kind)
         return sorted(out, key=Event.order_key)
     fig = ppe_day(engine, ppe, day)
     if fig is None:
@@ -311,13 +311,45 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
     return sorted(out, key=Event.order_key)
 
 
+def period_filters(day: str | None = None, ppe: str | None = None, date_from: str | None = None,
+                   date_to: str | None = None, subject: str | None = None, school: str | None = None) -> dict:
+    """The monitoring filters of a request, checked: a bad value is a 400 naming it, never a 500."""
+    import re
+    from datetime import date as _date
+
+    from app.server.ingest import Rejected
+
+    def bad(name: str, value: str, want: str):
+        return Rejected(400, "bad-filter", f"{name}={value!r}: expected {want}")
+
+    out = {}
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value:
+            try:
+                _date.fromisoformat(value)
+                if len(value) != 10:
+                    raise ValueError
+            except ValueError:
+                raise bad(name, value, "a date YYYY-MM-DD") from None
+        out[name] = value or None
+    if day and not re.fullmatch(r"\d{4}-\d{2}-\d{2}(/\d{2})?", day):
+        raise bad("day", day, "a date YYYY-MM-DD or a date and subject YYYY-MM-DD/SS")
+    if subject and not re.fullmatch(r"\d{2}", subject):
+        raise bad("subject", subject, "a two-digit subject code")
+    if school and not re.fullmatch(r"\d{1,6}", school):
+        raise bad("school", school, "a school code of up to 6 digits")
+    if ppe and not re.fullmatch(r"\d{2}/\d{4}", ppe):
+        raise bad("ppe", ppe, "an exam point RR/CCCC")
+    return {"day": day or None, "ppe": ppe or None, **out, "subject": subject or None, "school": school or None}
+
+
 def flat_rows(rep: dict) -> tuple[list[str], list[list]]:
     """One table of every level for CSV/XLSX: identifying columns, metrics, incidents by kind."""
     head = ["level", "day", "subject", "ppe", "room", "school", *METRIC_KEYS,
             *[f"incidents:{k}" for k in INCIDENT_KINDS]]
     rows = []
-    for level in ("days", "ppes", "rooms", "schools"):
-        for r in rep[level]:
+    for level in ("period", "dates", "days", "ppes", "rooms", "schools"):
+        for r in ([rep[level]] if level == "period" else rep[level]):
             rows.append([r["level"], r["day"], r["subject"], r["ppe"], r["room"], r["school"],
                          *[r[k] for k in METRIC_KEYS], *[r["incidents_by_kind"].get(k, 0) for k in INCIDENT_KINDS]])
     return head, rows
