@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.test_cli_contract import j
+from tests.cli.test_cli_contract import run as _run
 
 
-def cli(*args, check=True) -> subprocess.CompletedProcess:
-    r = subprocess.run([sys.executable, "-m", "app.cli", *map(str, args)], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120)
-    if check:
-        assert r.returncode == 0, r.stderr
-    return r
-
-
-def j(*args):
-    return json.loads(cli(*args, "--json").stdout)
+def cli(*args, check=True):
+    return _run(*args, ok=check)
 
 
 @pytest.fixture
