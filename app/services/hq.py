@@ -279,7 +279,7 @@ def staff_changes(station) -> list[Event]:
 
 
 def overview(station) -> list[RoomOverview]:
-    last = records.last_package_by_room(station.engine)
+    last = records.last_package_by_room(station.engine, station.day.key)
     by_room: dict[str, list[str]] = {}
     for t in records.trusted(station.engine, role="room"):
         by_room.setdefault(t.room, []).append(t.station)

@@ -79,8 +79,9 @@ def use_setup(conn, setup_id: str, station: str) -> None:
 def add_package_in(conn, r: dict) -> None:
     conn.execute(text(
         "INSERT OR IGNORE INTO packages_in (id, station, room, seq_from, seq_to, head_hash, events, new_events,"
-        " created_at, imported_at, sha256, outcome) VALUES (:id, :station, :room, :seq_from, :seq_to, :head_hash,"
-        " :events, :new_events, :created_at, :imported_at, :sha256, :outcome)"), r)
+        " created_at, imported_at, sha256, outcome, day) VALUES (:id, :station, :room, :seq_from, :seq_to,"
+        " :head_hash, :events, :new_events, :created_at, :imported_at, :sha256, :outcome, :day)"),
+        {"day": "", **r})
 
 
 def packages_in(engine: Engine, room: str | None = None) -> list[dict]:
@@ -89,10 +90,13 @@ def packages_in(engine: Engine, room: str | None = None) -> list[dict]:
         return [dict(r) for r in conn.execute(text(sql), {"room": room}).mappings()]
 
 
-def last_package_by_room(engine: Engine) -> dict[str, dict]:
+def last_package_by_room(engine: Engine, day: str | None = None) -> dict[str, dict]:
+    """The newest package imported from each room (of one exam date, if given; packages imported
+    before dates were recorded count for every date)."""
     out: dict[str, dict] = {}
     for r in packages_in(engine):
-        out[r["room"]] = r
+        if day is None or r.get("day", "") in ("", day):
+            out[r["room"]] = r
     return out
 
 

@@ -311,7 +311,8 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
                                       "seq_from": m["seq_from"], "seq_to": m["seq_to"], "head_hash": m["head_hash"],
                                       "events": len(evs), "new_events": receipt.new_events,
                                       "created_at": str(m.get("created_at", "")), "imported_at": now,
-                                      "sha256": receipt.sha256, "outcome": receipt.outcome})
+                                      "sha256": receipt.sha256, "outcome": receipt.outcome,
+                                      "day": str(m.get("day", ""))[:10]})
     station.invalidate()
     step(100, _("done"))
     log.info("package import %s: %d events, %d new", receipt.outcome, len(evs), receipt.new_events)

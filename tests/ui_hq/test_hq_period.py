@@ -45,6 +45,7 @@ def test_date_picker_subject_column_filter_and_totals(qtbot, hq):
     rows = _rows(win)
     assert len(rows) == 12 and rows["0203"]["Subject"] == "03 Physics" and rows["0101"]["Subject"].startswith("12 ")
     assert rows["0101"]["Present"] == "14" and rows["0203"]["Present"] == "14"
+    assert rows["0203"]["Last package"] != "—"
     win.subject_combo.setCurrentIndex(win.subject_combo.findData("03"))
     assert sorted(_rows(win)) == ["0203", "0204", "0205", "0301", "0302", "0303"]
     totals = {win.totals_table.item(i, 0).text(): win.totals_table.item(i, 1).text()
@@ -54,3 +55,4 @@ def test_date_picker_subject_column_filter_and_totals(qtbot, hq):
     win.date_combo.setCurrentIndex(win.date_combo.findData("2026-06-04"))
     assert hq.day.key == "2026-06-04" and win.subject_combo.currentData() == ""
     assert all(r["Present"] == "0" for r in _rows(win).values())
+    assert all(r["Last package"] == "—" for r in _rows(win).values())  # 11 June's packages are not 4 June's

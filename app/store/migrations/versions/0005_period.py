@@ -55,6 +55,8 @@ def upgrade() -> None:
     op.execute("UPDATE meta SET value = substr(value, 1, 10) WHERE key = 'day'")
     # HQ remembers which exam date each set-up package was made for ('' for packages made before)
     op.add_column("setups", sa.Column("day", sa.String(10), nullable=False, server_default=""))
+    # and which exam date each result package it imported was for
+    op.add_column("packages_in", sa.Column("day", sa.String(10), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
