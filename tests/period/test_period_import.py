@@ -101,3 +101,18 @@ def test_header_names_are_data(tmp_path):
 
     assert (resources_dir() / "lists" / "columns.json").exists()
     assert HEADER.split(",")[0] == "region"
+
+
+def test_a_room_may_be_laid_out_otherwise_on_one_date(hq, tmp_path):
+    rows = period_rows()
+    rows.append("66,0412,2026-06-11,03,0103,5Д,6698,Белова,Анна,Ильинична,6500,777778,500,")
+    import_list(hq, write_period(tmp_path / "big.csv", rows))
+    hq.use_day("2026-06-11")
+    r = hq.plan.rooms["0103"]
+    assert (r.rows, r.seats_per_row) == (5, 5)
+    hq.use_day("2026-06-01")
+    r = hq.plan.rooms["0103"]
+    assert (r.rows, r.seats_per_row) == (1, 4)
+    assert sorted(hq.plan.rooms) == ["0101", "0102", "0103"]
+    hq.use_day("2026-06-04")
+    assert sorted(hq.plan.rooms) == ["0101", "0102"]  # a room not used that date is not in that date's plan
