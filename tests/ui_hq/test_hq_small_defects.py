@@ -19,10 +19,16 @@ def day(tmp_path):
     set_language("en")
 
 
+def _col(key: str) -> int:
+    from ui.hq.window import ROOM_COLUMNS
+
+    return [k for k, _h in ROOM_COLUMNS].index(key)
+
+
 def _phase_cell(win, room):
     for i in range(win.table.rowCount()):
         if win.table.item(i, 0).text() == room:
-            return win.table.item(i, 1)
+            return win.table.item(i, _col("phase"))
     raise AssertionError(room)
 
 
@@ -33,13 +39,13 @@ def test_ctrl_l_switches_the_hq_window_language(qtbot, day):
     win = HqWindow(hq)
     qtbot.addWidget(win)
     win.show()
-    assert win.table.horizontalHeaderItem(1).text() == "Phase"
+    assert win.table.horizontalHeaderItem(_col("phase")).text() == "Phase"
     win.language_action.trigger()
     assert current_language() == "ru"
-    assert win.table.horizontalHeaderItem(1).text() == "Этап" and win.table.rowCount() == 12
+    assert win.table.horizontalHeaderItem(_col("phase")).text() == "Этап" and win.table.rowCount() == 12
     assert win.language_action.shortcut().toString() == "Ctrl+L"
     win.language_action.trigger()
-    assert current_language() == "en" and win.table.horizontalHeaderItem(1).text() == "Phase"
+    assert current_language() == "en" and win.table.horizontalHeaderItem(_col("phase")).text() == "Phase"
 
 
 def test_a_closed_room_with_someone_still_in_is_not_green(qtbot, day):
