@@ -16,12 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main(out: str = "docs/screenshots", lang: str = "ru") -> int:
-    from app.i18n import set_language
     from app.services.hq_demo import demo_exchange
+    from ui.language import switch_language
     from ui.qt import QtWidgets
 
-    set_language(lang)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    switch_language(lang)  # Qt's own catalog too
     tmp = Path(tempfile.mkdtemp(prefix="hqshot-"))
     plan = {"0101": "end", "0102": "end", "0103": "morning", "0104": "morning", "0201": "end", "0202": "morning",
             "0203": "end", "0301": "morning"}
@@ -54,6 +54,11 @@ def main(out: str = "docs/screenshots", lang: str = "ru") -> int:
     grab("hq-acts.png")
     win.tabs.setCurrentIndex(3)
     grab("hq-totals.png")
+    two = next((i for i, d in enumerate(hq.days()) if len(d.subjects) >= 2), None)
+    if two is not None:  # a date holding two subjects: the overview by subject
+        win.tabs.setCurrentIndex(0)
+        win.date_combo.setCurrentIndex(two)
+        grab("hq-two-subjects.png")
     win.close()
     hq.close()
     return 0

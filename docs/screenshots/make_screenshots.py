@@ -3,7 +3,8 @@
     xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb \
         /work/venv/bin/python docs/screenshots/make_screenshots.py docs/screenshots
 
-Mid-exam room window (with the 30-minute warning), board mode, the removal dialog, high contrast.
+Mid-exam room window (with the 30-minute warning), board mode, the removal dialog, high contrast, the end of
+the exam with the guard's confirmation, and one of Qt's file dialogs (in Russian: Qt's own catalog).
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 def main(out: Path) -> None:
     os.environ.setdefault("AUDITORIA_HOME", tempfile.mkdtemp(prefix="auditoria-shots-"))
-    from app.i18n import set_language
     from app.services import room_ops
     from app.services.demo import install_demo
     from app.services.station import Station
+    from ui.language import switch_language
     from ui.qt import QTimer, QtWidgets
     from ui.room.incidents import INCIDENT_BY_KEY, IncidentDialog
     from ui.room.window import RoomWindow
 
-    set_language(os.environ.get("SHOT_LANG", "ru"))
     app = QtWidgets.QApplication(sys.argv[:1])
+    switch_language(os.environ.get("SHOT_LANG", "ru"))
     db = Path(os.environ["AUDITORIA_HOME"]) / "shots.db"
     st = Station.create(db, role="room", room="0101")
     install_demo(st)
@@ -78,6 +79,37 @@ def main(out: Path) -> None:
     def step4() -> None:
         grab("room-high-contrast.png")
         win.toggle_contrast()
+        from ui.room.dialogs import ConfirmOpenDialog, EndOfExamDialog
+
+        end = EndOfExamDialog(win, win)
+        end.show()
+        items = room_ops.end_of_exam_guard(st, "0101", unticked=end.unticked())
+        from app.i18n import _
+
+        confirm = ConfirmOpenDialog(_("Close the room?"), _("Not everything is finished in this room:"),
+                                    [end._item_text(i) for i in items], _("Close the room anyway"), end)
+        confirm.show()
+        shots.append(("end", end))
+        shots.append(("confirm", confirm))
+        QTimer.singleShot(400, step5)
+
+    def step5() -> None:
+        grab("room-end-guard.png")
+        for _name, w in shots[-2:][::-1]:
+            w.close()
+        from app.i18n import _
+
+        fd = QtWidgets.QFileDialog(win, _("Folder for the room's forms"), str(Path.home()))
+        fd.setOption(QtWidgets.QFileDialog.Option.DontUseNativeDialog, True)
+        fd.setFileMode(QtWidgets.QFileDialog.FileMode.Directory)
+        fd.resize(900, 520)
+        fd.show()
+        shots.append(("file", fd))
+        QTimer.singleShot(400, step6)
+
+    def step6() -> None:
+        grab("file-dialog-ru.png")
+        shots[-1][1].close()
         app.quit()
 
     QTimer.singleShot(800, step1)
