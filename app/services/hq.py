@@ -211,6 +211,17 @@ def print_act(station, item: ActItem, out=None) -> Path:
     return Path(api.render_form(station, item.form, item.room, item.participant, item.incident.id, out=out))
 
 
+def paint_act(printer, station, item: ActItem) -> int:
+    """Paint the act on a printer (a QPrinter from the print dialog); returns the pages painted."""
+    api = _forms_api()
+    if api is None:
+        raise UserError(_("printing acts needs the forms module, which this build does not have yet; the act is "
+                          "recorded and can be printed later"))
+    if item.incident is None:
+        raise UserError(_("this act has no incident in the record to print it from"))
+    return api.paint_to_printer(printer, station, item.form, item.room, item.participant, item.incident.id)
+
+
 @dataclass
 class QrCheck:
     ok: bool

@@ -106,3 +106,30 @@ def test_the_gek_member_named_in_the_room_is_chosen_for_the_act(qtbot, day):
                and a.incident.payload.get("gek_member") == second.short_name)
     win.acts_table.selectRow(row)
     assert win.gek_combo.currentData() == second.code
+
+
+def test_print_opens_the_print_preview_with_the_act_painted(qtbot, day):
+    from app.services import hq as hqs
+    from tests.ui.conftest import run_dialog
+    from ui.hq.window import HqWindow
+
+    hq, _rooms = day
+    item = hqs.pending_acts(hq)[0]
+    hqs.draw_act(hq, item, hqs.gek_members(hq)[0].code)
+    win = HqWindow(hq)
+    qtbot.addWidget(win)
+    idx = next(i for i, a in enumerate(win.act_items) if a.drawn is not None)
+    win.acts_table.selectRow(idx)
+    pages: list[int] = []
+
+    def handle(dlg):
+        from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrintPreviewWidget
+
+        assert isinstance(dlg, QPrintPreviewDialog)
+        preview = dlg.findChild(QPrintPreviewWidget)
+        preview.updatePreview()
+        pages.append(preview.pageCount())
+        dlg.reject()
+
+    run_dialog(win.print_selected, handle)
+    assert pages and pages[0] >= 1

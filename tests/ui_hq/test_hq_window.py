@@ -166,8 +166,9 @@ def test_print_act_and_verify_paper_by_qr(qtbot, day, tmp_path):
     qtbot.mouseClick(win.draw_button, hqs_left())  # GEK01, the first in the list
     idx = next(i for i, a in enumerate(win.act_items) if a.incident and a.incident.id == item.incident.id)
     win.acts_table.selectRow(idx)
-    qtbot.mouseClick(win.print_button, hqs_left())
+    qtbot.mouseClick(win.pdf_button, hqs_left())
     pdf = win.last_printed
+    assert str(pdf) in win.message.text()
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     from pypdf import PdfReader
 

@@ -226,9 +226,12 @@ class HqWindow(QtWidgets.QMainWindow):
         self.draw_button = QtWidgets.QPushButton(_("Draw up the act"))
         self.draw_button.clicked.connect(self.draw_selected)
         row.addWidget(self.draw_button)
-        self.print_button = QtWidgets.QPushButton(_("Print"))
+        self.print_button = QtWidgets.QPushButton(_("Print…"))
         self.print_button.clicked.connect(self.print_selected)
         row.addWidget(self.print_button)
+        self.pdf_button = QtWidgets.QPushButton(_("Save as PDF"))
+        self.pdf_button.clicked.connect(self.pdf_selected)
+        row.addWidget(self.pdf_button)
         row.addStretch(1)
         lay.addLayout(row)
         box = QtWidgets.QGroupBox(_("Participant brought to HQ"))
@@ -530,10 +533,42 @@ class HqWindow(QtWidgets.QMainWindow):
                                                                     doc=res.document_id[:8]))
         self.refresh()
 
-    def print_selected(self) -> None:
+    def _drawn_act(self) -> hqs.ActItem | None:
         item = self.selected_act()
         if item is None or item.drawn is None:
             self._say(_("select an act that has been drawn up"), True)
+            return None
+        return item
+
+    def print_selected(self) -> QtWidgets.QDialog | None:
+        """Print the act on the system printer, through Qt's print preview (the pages as they will be)."""
+        item = self._drawn_act()
+        if item is None:
+            return None
+        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dlg = QPrintPreviewDialog(printer, self)
+        dlg.setWindowTitle(_("Print {form}").format(form=item.form))
+        failures: list[str] = []
+
+        def paint(p) -> None:
+            try:
+                hqs.paint_act(p, self.station, item)
+            except UserError as e:
+                failures.append(str(e))
+
+        dlg.paintRequested.connect(paint)
+        self.print_dialog = dlg
+        dlg.exec()
+        if failures:
+            self._say(failures[0], True)
+        return dlg
+
+    def pdf_selected(self) -> None:
+        """The act as a PDF file (to print elsewhere); says where it went and opens nothing."""
+        item = self._drawn_act()
+        if item is None:
             return
         try:
             out = hqs.print_act(self.station, item)
@@ -541,9 +576,7 @@ class HqWindow(QtWidgets.QMainWindow):
             self._say(str(e), True)
             return
         self.last_printed = out
-        self._say(_("act written to {path}: open it to print").format(path=out))
-        if QtWidgets.QApplication.platformName() not in ("offscreen", "minimal"):
-            QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(out)))
+        self._say(_("act saved as PDF: {path}").format(path=out))
 
     def record_staff_change(self) -> None:
         try:
