@@ -385,6 +385,18 @@ def hand_in_all(station: Station, room: str, confirm_before_end: bool = False, a
     return out
 
 
+def open_like(station: Station) -> Station:
+    """Another ``Station`` on the same database, exam date and clock, for a worker thread: a background
+    job (printing, the stick export) must not read the GUI station's cached room state while a mark
+    made meanwhile changes it in place. The caller closes it."""
+    from app.clock import SystemClock
+
+    clock = None if isinstance(station.clock, SystemClock) else station.clock  # the offset is read from the db
+    other = Station.open(station.path, clock=clock)
+    other.use_day(station.day.key)
+    return other
+
+
 # --- small decisions the window used to make itself ----------------------------------------------
 
 class AlreadyMarked(UserError):

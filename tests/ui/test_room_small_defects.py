@@ -120,3 +120,19 @@ def test_demo_is_in_the_recent_list(qtbot, tmp_path):
             dlg.reject()
         s.window.timer.stop()
         s.window.close()
+
+
+def test_print_and_export_run_on_a_station_of_their_own(window, station, tmp_path, monkeypatch, qtbot):
+    """The worker gets its own Station (same database and date), never the GUI's with its cached state."""
+    import app.forms as forms
+
+    seen = []
+
+    def fake_render(st, room, out, separate=True, progress=None):
+        seen.append((st is not station, st.path == station.path, st.day == station.day, room))
+        return []
+
+    monkeypatch.setattr(forms, "render_room_set", fake_render)
+    op = window.print_forms(str(tmp_path / "forms"))
+    qtbot.waitUntil(lambda: not op.running, timeout=30000)
+    assert seen == [(True, True, True, "0101")]

@@ -853,13 +853,17 @@ class RoomWindow(QtWidgets.QMainWindow):
                 return None
             self.settings.set("print/folder", str(folder))
         out = Path(folder)
-        station, room = self.station, self.room
+        gui_station, room = self.station, self.room
 
         def work(progress):
             from app.forms import render_room_set
 
             out.mkdir(parents=True, exist_ok=True)
-            return render_room_set(station, room, out, separate=True, progress=progress)
+            station = room_ops.open_like(gui_station)  # the worker's own: marks go on meanwhile
+            try:
+                return render_room_set(station, room, out, separate=True, progress=progress)
+            finally:
+                station.close()
 
         def done(printed) -> None:
             items = "".join(f"<li>{html.escape(p.path.name)}</li>" for p in printed)
@@ -930,7 +934,14 @@ class RoomWindow(QtWidgets.QMainWindow):
                               _("Writing to the stick failed ({name}); nothing is lost here, try again or another "
                                 "stick.").format(name=e.__class__.__name__), warning=True)
 
-        self.export_op = Operation(self, lambda: export_results(station, out, everything=True),
+        def export():
+            own = room_ops.open_like(station)  # the worker's own Station, never the GUI's
+            try:
+                return export_results(own, out, everything=True)
+            finally:
+                own.close()
+
+        self.export_op = Operation(self, export,
                                    _("Writing the results to the stick…")).success(done).failure(failed).run()
         return self.export_op
 
