@@ -724,5 +724,5 @@ class EndOfExamDialog(QtWidgets.QDialog):
 
     def _item_text(self, item) -> str:
         names = [self.w.names.get(c, c) for c in item.participants]
-        return item.text() + (f" ({', '.join(names)})" if names else "")
+        return f"{item.text().rstrip('.')}: {', '.join(names)}." if names else item.text()
 

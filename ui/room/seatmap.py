@@ -164,12 +164,14 @@ class SeatMap(QtWidgets.QWidget):
         if not self.buttons:
             return self.font_pt
         width = min(b.width() for b in self.buttons.values()) - 2 * 4 - 2 * 3
-        longest = max((names.get(b.code, "") for b in self.buttons.values()), key=len, default="")
+        # a seat someone sits at instead of their own shows «← name»: the longest line a tile can have
+        texts = ["← " + n for n in names.values()] or [""]
         f = QtGui.QFont(self.font())
         pt = self.font_pt
         while pt > 7:
             f.setPointSize(pt)
-            if QtGui.QFontMetrics(f).horizontalAdvance(longest) <= width:
+            fm = QtGui.QFontMetrics(f)
+            if max(fm.horizontalAdvance(t) for t in texts) <= width:
                 break
             pt -= 1
         return pt

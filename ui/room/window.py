@@ -210,7 +210,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         # height must never become the window's minimum height
         self.buttons_panel = QtWidgets.QWidget(self)
         self.buttons_box = QtWidgets.QVBoxLayout(self.buttons_panel)
-        self.buttons_box.setSpacing(3)
+        self.buttons_box.setSpacing(2)
         self.buttons_box.setContentsMargins(0, 0, 0, 0)
         self.buttons_scroll = QtWidgets.QScrollArea(self)
         self.buttons_scroll.setWidget(self.buttons_panel)
@@ -222,11 +222,11 @@ class RoomWindow(QtWidgets.QMainWindow):
         # footer: advice and exits
         foot = QtWidgets.QHBoxLayout()
         self.advice = QtWidgets.QTextBrowser(self)
-        self.advice.setMaximumHeight(150)
+        self.advice.setMaximumHeight(124)
         self.advice.setOpenExternalLinks(True)
         foot.addWidget(self.advice, 3)
         self.exits = QtWidgets.QTableWidget(0, 3, self)
-        self.exits.setMaximumHeight(150)
+        self.exits.setMaximumHeight(124)
         self.exits.verticalHeader().hide()
         self.exits.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         eh = self.exits.horizontalHeader()
@@ -271,7 +271,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             if spec.button:
                 b = QtWidgets.QPushButton(self)
                 b.setObjectName("action")
-                b.setMinimumHeight(38)
+                b.setMinimumHeight(32)
                 b.clicked.connect(a.trigger)
                 self.buttons_box.addWidget(b)
                 self.big[spec.name] = b
@@ -286,7 +286,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.actions["incident_" + spec.key] = a
         b = QtWidgets.QPushButton(self)
         b.setObjectName("action")
-        b.setMinimumHeight(38)
+        b.setMinimumHeight(32)
         b.setMenu(self.incident_menu)
         self.buttons_box.insertWidget(self.buttons_box.count() - 2, b)
         self.big["incident"] = b
