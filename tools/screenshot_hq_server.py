@@ -73,7 +73,7 @@ def _shoot(outdir: Path, lang: str, tmp: Path, url: str, code: str) -> int:
     win.setGeometry(0, 0, 1366, 740)
     win.show()
     panel = win.server_panel
-    win.tabs.setCurrentWidget(panel)
+    win.tabs.setCurrentWidget(win.server_tab)
     panel.address.setText(url)
     panel.show_status()
     panel.code.setText(code)

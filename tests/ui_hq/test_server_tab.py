@@ -27,7 +27,7 @@ def _window(qtbot, hq):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
-    win.tabs.setCurrentWidget(win.server_panel.parentWidget().parentWidget())  # its scroll area
+    win.tabs.setCurrentWidget(win.server_tab)
     panel = win.server_panel
     panel.backoff = FAST
     return win, panel

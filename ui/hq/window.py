@@ -141,6 +141,7 @@ class HqWindow(QtWidgets.QMainWindow):
         server_scroll.setWidget(self.server_panel)
         server_scroll.setWidgetResizable(True)
         server_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.server_tab = server_scroll
         self.tabs.addTab(server_scroll, _("Server"))
         from app.transfer.keys import station_keys
 
@@ -150,7 +151,7 @@ class HqWindow(QtWidgets.QMainWindow):
         # neither may set the window's minimum width past a 1280 px screen
         for combo in self.findChildren(QtWidgets.QComboBox):
             combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(14)
+            combo.setMinimumContentsLength(18 if combo is self.date_combo else 14)
         self.totals_label.setWordWrap(True)
         self.refresh()
 
