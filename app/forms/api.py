@@ -180,6 +180,12 @@ def render_day_pack(station, out_dir: str | Path, progress: Progress | None = No
     return done
 
 
+def paint_room_set(printer, station, room: str) -> int:
+    """Paint the room's whole set (as ``render_room_set`` makes it) on a QPrinter: the room's Ctrl+P."""
+    docs = room_set_documents(station, station.room(room).number)
+    return paint_on_printer(printer, docs, stamp_for(station, docs))
+
+
 def paint_to_printer(printer, station, form: str, room: str | None = None, participant: str | None = None,
                      event_id: str | None = None) -> int:
     """Paint a form on a QPrinter (QtPrintSupport); the UI wires this to QPrintPreviewDialog.paintRequested."""

@@ -136,3 +136,22 @@ def test_print_and_export_run_on_a_station_of_their_own(window, station, tmp_pat
     op = window.print_forms(str(tmp_path / "forms"))
     qtbot.waitUntil(lambda: not op.running, timeout=30000)
     assert seen == [(True, True, True, "0101")]
+
+
+def test_ctrl_p_opens_the_print_preview_of_the_room_set(window, station):
+    from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrintPreviewWidget
+
+    room_ops.play(station, "0101", until="12:10")
+    window.refresh()
+    pages: list[int] = []
+
+    def handle(dlg):
+        assert isinstance(dlg, QPrintPreviewDialog)
+        preview = dlg.findChild(QPrintPreviewWidget)
+        preview.updatePreview()
+        pages.append(preview.pageCount())
+        dlg.reject()
+
+    run_dialog(lambda: window.trigger("print"), handle)
+    assert pages and pages[0] >= 5  # 05-01, 05-02, 12-02, 12-03, 12-04-МАШ at least a page each
+    assert window.actions["print_pdf"].shortcut().toString() == "Ctrl+Shift+P"

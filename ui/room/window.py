@@ -80,6 +80,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("clock", N_("Room clock…"), "Ctrl+K", N_("&Room")),
     ActionSpec("date", N_("Exam date…"), "Ctrl+Shift+D", N_("&Room")),
     ActionSpec("print", N_("Print the room's forms…"), "Ctrl+P", N_("&Room")),
+    ActionSpec("print_pdf", N_("Save the room's forms as PDF…"), "Ctrl+Shift+P", N_("&Room")),
     ActionSpec("export", N_("Export results to stick…"), "F12", N_("&Room")),
     ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room"), True),
     ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room"), True,
@@ -250,7 +251,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
             "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
             "open_day": self.start_of_day, "room_log": self.show_room_log, "clock": self.set_clock, "date": self.choose_date,
-            "print": self.print_forms, "export": self.export_to_stick, "instruction": lambda: self.mark("instruction-given"),
+            "print": self.print_preview, "print_pdf": self.print_forms, "export": self.export_to_stick, "instruction": lambda: self.mark("instruction-given"),
             "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
             "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
             "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
@@ -838,6 +839,27 @@ class RoomWindow(QtWidgets.QMainWindow):
         dlg = TimelineDialog(self.station, self.room, code, self.names, self)
         self.open_dialog = dlg
         dlg.exec()
+
+    def print_preview(self) -> QtWidgets.QDialog:
+        """Ctrl+P: the room's forms on the system printer, through Qt's print preview (PDFs: Ctrl+Shift+P)."""
+        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dlg = QPrintPreviewDialog(printer, self)
+        dlg.setWindowTitle(_("Print the room's forms"))
+
+        def paint(p) -> None:
+            from app.forms import paint_room_set
+
+            try:
+                paint_room_set(p, self.station, self.room)  # the GUI thread: the GUI's own Station
+            except UserError as e:
+                self.show_message(str(e), warning=True)
+
+        dlg.paintRequested.connect(paint)
+        self.open_dialog = dlg
+        dlg.exec()
+        return dlg
 
     def print_forms(self, folder: str | None = None) -> Operation | None:
         """The room's forms (05-01, 05-02, 12-02, 12-03, 12-04-МАШ) as PDFs, rendered on the worker thread."""
