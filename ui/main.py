@@ -66,11 +66,11 @@ def _prepare(st, db: Path, args: argparse.Namespace):
             raise UserError(f"{db}: no rooms in this exam day: import a distribution list first")
         room = st.room(room).number  # an unknown --room stops here, naming the rooms there are
         args.room = room
-    if args.demo and room and not st.log.for_room(st.day.key, room):
+    from app.services import room_ops
+
+    if args.demo and room and not room_ops.has_marks(st, room):
         # exam morning: a fresh demo room starts at 08:55 on the demo day; a demo already under way keeps
         # its remembered offset, so its clock goes on from where the marks are
-        from app.services import room_ops
-
         hh, mm = (int(x) for x in args.demo_time.split(":"))
         room_ops.set_room_clock(st, room_ops.local_on_day(st, hh, mm))
     # warm the caches the window needs, here on the worker thread

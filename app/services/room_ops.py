@@ -397,6 +397,22 @@ def open_like(station: Station) -> Station:
     return other
 
 
+def room_events(station: Station, room: str) -> list:
+    """Every event of the room on the station's date, voided ones included, in the order recorded
+    (station, then sequence): the room log. The window reads this, not ``station.log``."""
+    return sorted(station.log.for_room(station.day.key, station.room(room).number), key=lambda e: (e.station, e.seq))
+
+
+def has_marks(station: Station, room: str) -> bool:
+    """Whether anything was recorded in the room on the station's date (a fresh demo starts its clock)."""
+    return bool(station.log.for_room(station.day.key, station.room(room).number))
+
+
+def events_held(station: Station) -> int:
+    """How many events this station holds (its own and those imported): the sync tab's count."""
+    return station.log.count()
+
+
 # --- small decisions the window used to make itself ----------------------------------------------
 
 class AlreadyMarked(UserError):

@@ -191,7 +191,9 @@ class ServerPanel(QtWidgets.QWidget):
             for w in (self.enrolled_value, self.fingerprint_value, self.last_success_value, self.last_attempt_value,
                       self.retry_value):
                 w.setText("—")
-            self.pending_value.setText(str(self.station.log.count()))
+            from app.services.room_ops import events_held
+
+            self.pending_value.setText(str(events_held(self.station)))
             self._fill_rejected([])
             return
         if enrolled:

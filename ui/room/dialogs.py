@@ -488,7 +488,7 @@ class RoomLogDialog(QtWidgets.QDialog):
         self.view.setAccessibleName(_("Room log"))
         state = station.room_state(room)
         rows = []
-        for e in sorted(station.log.for_room(station.day.key, room), key=lambda e: (e.station, e.seq)):
+        for e in room_ops.room_events(station, room):
             text = html.escape(describe(station, e, names))
             v = state.voided.get(e.id)
             if v is not None:
