@@ -22,6 +22,9 @@ _pool: QtCore.QThreadPool | None = None
 _alive: set[Operation] = set()  # running operations without a parent stay referenced until done
 
 
+_net_pool: QtCore.QThreadPool | None = None
+
+
 def worker_pool() -> QtCore.QThreadPool:
     """The one database worker (max one thread)."""
     global _pool
@@ -29,6 +32,16 @@ def worker_pool() -> QtCore.QThreadPool:
         _pool = QtCore.QThreadPool()
         _pool.setMaxThreadCount(1)
     return _pool
+
+
+def network_pool() -> QtCore.QThreadPool:
+    """Network I/O has its own worker: a 30-s sync timeout must never hold up printing or an export
+    (each job opens its own Station, so SQLite sees them as two connections)."""
+    global _net_pool
+    if _net_pool is None:
+        _net_pool = QtCore.QThreadPool()
+        _net_pool.setMaxThreadCount(1)
+    return _net_pool
 
 
 class _Relay(QtCore.QObject):
@@ -62,9 +75,12 @@ class Operation(QtCore.QObject):
     progressed = Signal(int, int, str)  # done, total, label: on the GUI thread
 
     def __init__(self, parent: QtWidgets.QWidget | None, fn: Callable[..., Any], label: str,
-                 show_after_ms: int = 300, with_progress: bool = False, dialog: bool = True):
-        """``with_progress``: ``fn`` takes one argument, ``progress(done, total, label)``."""
+                 show_after_ms: int = 300, with_progress: bool = False, dialog: bool = True,
+                 network: bool = False):
+        """``with_progress``: ``fn`` takes one argument, ``progress(done, total, label)``; ``network``:
+        run on the network worker, not the database one."""
         super().__init__(parent)
+        self.pool = network_pool if network else worker_pool
         self.fn, self.label, self.show_after_ms = fn, label, show_after_ms
         self.with_progress, self.dialog = with_progress, dialog
         self.last_progress: tuple[int, int, str] | None = None
@@ -89,7 +105,7 @@ class Operation(QtCore.QObject):
         self.running = True
         _alive.add(self)
         if not self.dialog:
-            worker_pool().start(_Task(self.fn, self._relay, self.with_progress))
+            self.pool().start(_Task(self.fn, self._relay, self.with_progress))
             return self
         parent = self.parent()
         parent = parent if isinstance(parent, QtWidgets.QWidget) else None
@@ -100,7 +116,7 @@ class Operation(QtCore.QObject):
         dlg.setAccessibleName(self.label)
         dlg.setValue(0)
         self._progress = dlg
-        worker_pool().start(_Task(self.fn, self._relay, self.with_progress))
+        self.pool().start(_Task(self.fn, self._relay, self.with_progress))
         return self
 
     def _on_progress(self, done: int, total: int, label: str) -> None:

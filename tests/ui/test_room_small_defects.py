@@ -155,3 +155,21 @@ def test_ctrl_p_opens_the_print_preview_of_the_room_set(window, station):
     run_dialog(lambda: window.trigger("print"), handle)
     assert pages and pages[0] >= 5  # 05-01, 05-02, 12-02, 12-03, 12-04-МАШ at least a page each
     assert window.actions["print_pdf"].shortcut().toString() == "Ctrl+Shift+P"
+
+
+def test_network_work_has_its_own_queue(qtbot):
+    """A blocked sync (a server timing out) does not hold up a job on the database worker."""
+    import threading
+
+    from ui.ops import Operation
+
+    gate = threading.Event()
+    done: list[str] = []
+    slow = Operation(None, lambda: gate.wait(20) and "net", "sync", dialog=False, network=True)
+    slow.success(done.append).run()
+    fast = Operation(None, lambda: "db", "print", dialog=False)
+    fast.success(done.append).run()
+    qtbot.waitUntil(lambda: "db" in done, timeout=5000)
+    assert "net" not in done  # the printing job finished while the sync still waited
+    gate.set()
+    qtbot.waitUntil(lambda: "net" in done, timeout=5000)

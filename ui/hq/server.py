@@ -264,7 +264,7 @@ class ServerPanel(QtWidgets.QWidget):
         self.progress.setVisible(True)
         self._say(_("Syncing with {url}…").format(url=url))
         op = Operation(self, _sync_job(self.station.path, url, code, self.backoff), _("Syncing with the server…"),
-                       with_progress=True, dialog=False)
+                       with_progress=True, dialog=False, network=True)  # its own queue: printing goes on
         op.progressed.connect(self._on_progress)
         op.success(self._on_done).failure(self._on_failed)
         self.op = op
