@@ -112,3 +112,27 @@ def test_instruction_button_too_early_shows_the_advice(window, station, clock):
     window.trigger("instruction")
     assert kinds(station)[-1] == "instruction-given"
     assert "not earlier than 09:50" in window.advice.toPlainText()
+
+
+def test_the_end_of_exam_dialog_follows_the_record_changed_signal(window, station, clock):
+    """A mark made while the dialog is open (here: arriving from elsewhere, picked up by the tick)
+    repaints it through the window's one «changed» signal, with no refresh() call of its own."""
+    ovz = _morning(station, "12:10")
+    clock.set(local("15:01"))
+    window.refresh()
+    counts: list[int] = []
+
+    from app.services.station import Station
+
+    other = Station.open(station.path, clock=clock)  # e.g. the CLI: another connection to the database
+
+    def end(dlg):
+        counts.append(dlg.still_in.count())
+        other.record("finished", "0101", ovz.code)
+        window.tick()
+        counts.append(dlg.still_in.count())
+        dlg.accept()
+
+    run_dialog(window.end_of_exam, end)
+    other.close()
+    assert counts == [15, 14]

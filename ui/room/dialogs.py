@@ -635,6 +635,8 @@ class EndOfExamDialog(QtWidgets.QDialog):
         self.record_materials.clicked.connect(self._materials)
         self.close_room.clicked.connect(self._close)
         self._st, self._room = st, room
+        window.changed.connect(self.refresh)  # every mark, wherever made, repaints this dialog
+        self.finished.connect(lambda _r: window.changed.disconnect(self.refresh))
         self.refresh()
 
     def refresh(self) -> None:
@@ -665,7 +667,6 @@ class EndOfExamDialog(QtWidgets.QDialog):
         it = self.still_in.currentItem() or self.still_in.item(0)
         if it is not None:
             self.w.mark("finished", it.data(Qt.ItemDataRole.UserRole))
-        self.refresh()
 
     def _hand_all(self) -> None:
         """Everyone whose time is over; those still within it (ОВЗ) only if the organizer confirms them."""
@@ -689,14 +690,11 @@ class EndOfExamDialog(QtWidgets.QDialog):
                 return
             confirm = answer == ConfirmOpenDialog.CONFIRMED
         recs = room_ops.hand_in_all(self._st, self._room, confirm_before_end=confirm, author=self.w.author())
-        self.w.refresh()
         if recs:
-            self.w.show_recorded(recs[-1])
-        self.refresh()
+            self.w.after_mark(recs[-1])
 
     def _materials(self) -> None:
         self.w.mark("materials-collected", None, {k: sb.value() for k, sb in self.counts.items()})
-        self.refresh()
 
     def unticked(self) -> int:
         return sum(self.checklist.item(i).checkState() != Qt.CheckState.Checked for i in range(self.checklist.count()))
@@ -717,9 +715,7 @@ class EndOfExamDialog(QtWidgets.QDialog):
         except UserError as e:
             self.w.show_message(str(e), warning=True)
             return
-        self.w.refresh()
-        self.w.show_recorded(rec)
-        self.refresh()
+        self.w.after_mark(rec)
         self.w.offer_export(self)
 
     def _item_text(self, item) -> str:

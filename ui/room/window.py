@@ -25,7 +25,7 @@ from app.services import room_ops
 from app.services.station import Recorded, Station
 from ui.language import switch_language
 from ui.ops import Operation
-from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets
+from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from ui.room.board import BoardWindow
 from ui.room.dialogs import (
     ChooseParticipantDialog,
@@ -105,6 +105,10 @@ PARTICIPANT_KINDS = {"admit": "admitted", "late": "late", "absent": "absent", "e
 
 
 class RoomWindow(QtWidgets.QMainWindow):
+    # one "the record changed" signal: after every mark made here, a void, a clock setting, or marks
+    # that arrived from elsewhere (picked up by the clock tick); open views (the end-of-exam dialog) listen
+    changed = Signal()
+
     def __init__(self, station: Station, room: str | None = None, settings: Settings | None = None,
                  ask_start: bool = True):
         super().__init__()
@@ -453,6 +457,8 @@ class RoomWindow(QtWidgets.QMainWindow):
             self._state = self.state()
             if old is not self._state or sig != (len(self._state.events), len(self._state.voided)):
                 self.refresh(reread=False)
+                if old is not None:
+                    self.changed.emit()
         b = self.board_texts()
         self.clock.setText(b["clock"])
         values = f"{_('Start')} {b['start']} · {_('End')} {b['end']}"
@@ -659,11 +665,15 @@ class RoomWindow(QtWidgets.QMainWindow):
         return self._recorded(rec)
 
     def _recorded(self, rec: Recorded) -> Recorded:
-        """After a mark is on disk: repaint from the store, show the advice, re-check the banner."""
+        """After a mark is on disk: repaint from the store, show the advice, re-check the banner, and
+        tell the views that listen (``changed``)."""
         self.refresh()
         self.show_recorded(rec)
         self.update_banner()
+        self.changed.emit()
         return rec
+
+    after_mark = _recorded  # for views that recorded through a room_ops function themselves
 
     def show_recorded(self, rec: Recorded) -> None:
         self.last_recorded = rec
@@ -828,9 +838,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         except UserError as e:
             self.show_message(str(e), warning=True)
             return None
-        self.refresh()
-        self.show_recorded(rec)
-        return rec
+        return self._recorded(rec)
 
     def show_timeline(self, code: str) -> None:
         if not code:
@@ -987,9 +995,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             return None
         rec = room_ops.adjust_clock(self.station, self.room, dlg.room_clock(), author=self.author())
         self._seen_due.clear()
-        self.refresh()
-        self.show_recorded(rec)
-        return rec
+        return self._recorded(rec)
 
     def choose_date(self, key: str | None = None, confirm: bool = True) -> bool:
         """Work on another exam date of this station's lists: asks which, and asks to confirm.
