@@ -63,8 +63,11 @@ def main(out: Path) -> None:
         win.board.close()
         dlg = IncidentDialog(INCIDENT_BY_KEY["removal"], win.names[people[6].code], win.organizers_for_countersign(),
                              prefill={"item": "phone", "reason": "телефон на столе"}, parent=win,
-                             item_choices=[(d.key, d.title) for d in st.ref.forbidden])
-        dlg.inputs["gek_member"].setText("GEK01")
+                             item_choices=[(d.key, d.title) for d in st.ref.forbidden],
+                             gek_choices=[(m.code, f"{m.code} — {m.short_name}")
+                                          for m in room_ops.staff_by_role(st.plan, "gek")])
+        gek = dlg.inputs["gek_member"]
+        gek.setCurrentIndex(max(0, gek.findData("GEK01")))
         dlg.countersign.setCurrentIndex(1)
         dlg.show()
         shots.append(("dlg", dlg))

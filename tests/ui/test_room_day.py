@@ -134,7 +134,9 @@ def test_whole_exam_day(window, station, clock, qtbot):
     def removal(dlg):
         assert "ППЭ-21" in dlg.guide.text() and "GEK member" in dlg.guide.text()
         assert dlg.value("item") == "phone"
-        dlg.inputs["gek_member"].setText("GEK01")
+        gek = dlg.inputs["gek_member"]  # the date's GEK members to choose from, recorded by code
+        assert gek.findData("GEK01") > 0 and gek.findData("GEK02") > 0
+        gek.setCurrentIndex(gek.findData("GEK01"))
         dlg.countersign.setCurrentIndex(dlg.countersign.findData("ORG02"))
         dlg.accept()
 
@@ -169,6 +171,7 @@ def test_whole_exam_day(window, station, clock, qtbot):
     assert [e.payload["verdict"] for e in desk_evs] == ["permitted", "forbidden"]
     removal_ev = [e for e in evs if e.kind == "removal"][0]
     assert removal_ev.participant == ps[6].code and removal_ev.payload["item"] == "phone"
+    assert removal_ev.payload["gek_member"] == "GEK01"  # by code: HQ chooses the same person for the act
     cs = [e for e in evs if e.kind == "countersign"][0]
     assert cs.payload == {"target": removal_ev.id, "organizer": "ORG02"}
     assert "removed" in seat_text(window, ps[6].code)

@@ -89,7 +89,10 @@ INCIDENT_BY_KEY = {s.key: s for s in INCIDENTS}
 class IncidentDialog(QtWidgets.QDialog):
     def __init__(self, spec: IncidentSpec, who: str, organizers: list[tuple[str, str]],
                  roll: list[tuple[str, str]] | None = None, prefill: dict | None = None, parent=None,
-                 item_choices: list[tuple[str, str]] | None = None):
+                 item_choices: list[tuple[str, str]] | None = None,
+                 gek_choices: list[tuple[str, str]] | None = None):
+        """``gek_choices``: (code, label) of the date's GEK members: the one chosen is recorded by code,
+        so HQ picks the same person for the act."""
         super().__init__(parent)
         self.spec = spec
         self.setWindowTitle(_(spec.title))
@@ -113,17 +116,18 @@ class IncidentDialog(QtWidgets.QDialog):
         self.inputs: dict[str, QtWidgets.QWidget] = {}
         prefill = prefill or {}
         for f in spec.fields:
-            if f.name == "item" and item_choices:
+            choices = item_choices if f.name == "item" else gek_choices if f.name == "gek_member" else None
+            if choices:
                 w = QtWidgets.QComboBox(self)
                 w.setEditable(True)
                 w.addItem("", "")
-                for value, label in item_choices:
+                for value, label in choices:
                     w.addItem(label, value)
-                found = w.findData(prefill.get("item", ""))
+                found = w.findData(prefill.get(f.name, ""))
                 if found >= 0:
                     w.setCurrentIndex(found)
                 else:
-                    w.setEditText(str(prefill.get("item", "")))
+                    w.setEditText(str(prefill.get(f.name, "")))
             elif f.choices:
                 w: QtWidgets.QWidget = QtWidgets.QComboBox(self)
                 for value, label in f.choices:

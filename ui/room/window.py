@@ -808,8 +808,9 @@ class RoomWindow(QtWidgets.QMainWindow):
             roll = [(c, f"{state.participants[c].assigned_seat} {self.names.get(c, c)}")
                     for c in room_ops.roll_call(state)]
         items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in self.station.ref.forbidden]
+        gek = [(m.code, f"{m.code} — {m.short_name}") for m in room_ops.staff_by_role(self.station.plan, "gek")]
         dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self,
-                             item_choices=items)
+                             item_choices=items, gek_choices=gek)
         self.open_dialog = dlg
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
