@@ -131,6 +131,7 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
                                                  "grade5": scale.grade5},
                          "municipality": muni, "schools": schools, "flags": flags})
     return {"year": year, "practice": practice, "public": public, "small_cell": SMALL_CELL,
+            "demo": any(r.source == "demo" for r in rows),
             "filters": {"subject": subject, "school": school}, "subjects": subjects}
 
 

@@ -192,7 +192,7 @@ def import_results(engine: Engine, path: str | Path, year: int | None = None, pr
                 {"practice": practice, "exam_date": r.exam_date, "subject_code": r.subject_code,
                  "participant_code": r.participant_code, "year": int(r.exam_date[:4]), "school_code": r.school_code,
                  "primary_score": r.primary_score, "test_score": r.test_score, "passed": r.passed,
-                 "imported_at": now} for r in todo])
+                 "imported_at": now, "source": "list"} for r in todo])
         res.added, res.changed = len(fresh), len(changed)
         res.unchanged = not todo
         planned: set[tuple[str, str, str]] = set()

@@ -144,3 +144,25 @@ def test_cli_import_and_results(server, tmp_path):
     assert wrong.returncode == 2 and "is not in 2025 (--year)" in wrong.stderr
     rep = json.loads(run("server", "results", "--db", db, "--year", "2026", "--public", "--json").stdout)
     assert rep["public"] and rep["subjects"][0]["municipality"]["mean"] == 70.0
+
+
+def test_demo_results_and_the_pdf_report(server, tmp_path):
+    import subprocess
+
+    from app.server.results_demo import demo_results
+    from app.server.results_pdf import write_report
+
+    n = demo_results(server)
+    assert n == 3 * 24 and demo_results(server) == n  # deterministic, replaced not added
+    rep = results_report(server, 2026)
+    assert rep["demo"] is True and rep["subjects"][0]["municipality"]["participants"] == 24
+    again = results_report(server, 2026)
+    assert again == rep
+    assert rep["subjects"][0]["schools"][0]["change"] is not None  # three years: trends
+    pdf = write_report(server, 2026, tmp_path / "report.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Результаты ЕГЭ и ход экзамена, 2026 год" in text and "ДЕМОНСТРАЦИОННЫЕ ДАННЫЕ" in text
+    assert "Русский язык" in text and SCHOOL_A in text and "Муниципалитет: участников 24" in text
+    pub = write_report(server, 2026, tmp_path / "public.pdf", public=True)
+    ptext = subprocess.run(["pdftotext", str(pub), "-"], capture_output=True, text=True, check=True).stdout
+    assert "открытая версия" in ptext and ROOM_A[0] not in ptext

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("test_score", sa.Integer, nullable=False),
         sa.Column("passed", sa.Boolean),
         sa.Column("imported_at", sa.String(27), nullable=False),
+        sa.Column("source", sa.String, nullable=False, server_default="list"),
     )
     op.create_index("ix_srv_results_year", "results", ["practice", "year", "subject_code", "school_code"])
 
