@@ -94,3 +94,23 @@ def test_main_installs_qt_russian_catalog(qapp, russian):
 
     switch_language("ru")
     assert QtWidgets.QApplication.translate("QPlatformTheme", "Cancel") == "Отмена"
+
+
+def test_roll_call_note_is_written_in_russian(window, station, clock, russian):
+    from ui.qt import Qt
+
+    ps = station.plan.room_participants("0101")
+    for p in ps[:3]:
+        station.record("admitted", "0101", p.code, at="09:10")
+    station.record("exam-start", "0101", at="10:00")
+    clock.set(local("10:30"))
+    window.set_language("ru")
+
+    def evac(dlg):
+        dlg.roll.item(0).setCheckState(Qt.CheckState.Checked)
+        dlg.roll.item(1).setCheckState(Qt.CheckState.Checked)
+        dlg.accept()
+
+    rec = run_dialog(lambda: window.incident("evacuation"), evac)
+    note = rec.event.payload["note"]
+    assert latin(note) == [] and "перекличка: 2 из 3" in note, note

@@ -197,8 +197,11 @@ class IncidentDialog(QtWidgets.QDialog):
                    if self.roll.item(i).checkState() == Qt.CheckState.Checked]
             missing = self.roll.count() - len(out)
             note = d.get("note", "")
-            d["note"] = (note + "; " if note else "") + f"roll call {len(out)}/{self.roll.count()}" + (
-                f", missing {missing}" if missing else "")
+            # written in the interface's language: the note is read back in the log and on HQ's screen
+            call = _("roll call {out}/{total}").format(out=len(out), total=self.roll.count())
+            if missing:
+                call += _(", missing {n}").format(n=missing)
+            d["note"] = (note + "; " if note else "") + call
         return d
 
     def countersigner(self) -> str:
