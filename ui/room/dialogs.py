@@ -720,5 +720,8 @@ class EndOfExamDialog(QtWidgets.QDialog):
 
     def _item_text(self, item) -> str:
         names = [self.w.names.get(c, c) for c in item.participants]
-        return f"{item.text().rstrip('.')}: {', '.join(names)}." if names else item.text()
+        if not names:
+            return item.text()
+        joined = ", ".join(names)
+        return f"{item.text().rstrip('.')}: {joined}" + ("" if joined.endswith(".") else ".")  # «Титова П.А.»
 
