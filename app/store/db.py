@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 
 from app.errors import UserError
+from app.privacy import private_database
 from app.store import migrations
 
 
@@ -30,6 +31,8 @@ def _on_begin(conn) -> None:
 
 
 def make_engine(path: str | Path) -> Engine:
+    """An engine for writing: the file (made 0600 first if new) and its -wal/-shm are owner-only."""
+    private_database(path)
     engine = create_engine(f"sqlite:///{Path(path)}", hide_parameters=True)
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
