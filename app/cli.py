@@ -142,15 +142,21 @@ def cmd_log(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    st = _station(args)
-    problems = st.verify()
-    n = st.log.count()
+    from app.store.integrity import DamagedDatabase, verify_file
+
+    try:  # read-only: verify never creates, migrates or changes anything
+        rep = verify_file(args.db)
+    except DamagedDatabase as e:
+        emit({"ok": False, "events": 0, "problems": [str(e)], "warnings": []}, True) if args.json else \
+            print(str(e), file=sys.stderr)
+        return 1
+    problems, n = rep.problems, rep.events
     if args.json:
-        emit({"ok": not problems, "events": n, "problems": problems}, True)
+        emit(rep.to_dict(), True)
     elif problems:
-        print("\n".join(problems), file=sys.stderr)
+        print("\n".join(problems + [f"warning: {w}" for w in rep.warnings]), file=sys.stderr)
     else:
-        print(f"ok: {n} events, every chain intact")
+        print("\n".join([f"ok: {n} events, every chain intact"] + [f"warning: {w}" for w in rep.warnings]))
     return 0 if not problems else 1
 
 

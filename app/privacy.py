@@ -12,6 +12,7 @@ database the user places elsewhere gets that folder's ACL (see README, *Personal
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -31,10 +32,8 @@ def narrow_file(path: str | Path) -> None:
     except OSError:
         return
     if st.st_mode & 0o777 != FILE_MODE:
-        try:
+        with contextlib.suppress(OSError):
             os.chmod(path, FILE_MODE)
-        except OSError:
-            pass
 
 
 def create_private_file(path: str | Path) -> None:

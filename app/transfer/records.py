@@ -57,10 +57,11 @@ def add_trusted(conn, ident: PublicIdentity, room: str, via: str, at: str, conti
 
 
 # --- set-ups (HQ) -----------------------------------------------------------------------------------
-def add_setup(conn, setup_id: str, room: str, at: str, token: str, events: int, sha: str) -> None:
-    conn.execute(text("INSERT INTO setups (id, room, created_at, token, events, station, sha256) "
-                      "VALUES (:id, :room, :at, :token, :events, '', :sha)"),
-                 {"id": setup_id, "room": room, "at": at, "token": token, "events": events, "sha": sha})
+def add_setup(conn, setup_id: str, room: str, at: str, token: str, events: int, sha: str, day: str = "") -> None:
+    """``day``: the exam day the package sets the room up for (what its events must be for)."""
+    conn.execute(text("INSERT INTO setups (id, room, created_at, token, events, station, sha256, day) "
+                      "VALUES (:id, :room, :at, :token, :events, '', :sha, :day)"),
+                 {"id": setup_id, "room": room, "at": at, "token": token, "events": events, "sha": sha, "day": day})
 
 
 def get_setup(engine: Engine, setup_id: str) -> dict | None:

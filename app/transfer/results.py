@@ -27,7 +27,7 @@ from app.i18n import _
 from app.logs import get_logger
 from app.store import plan_repo
 from app.transfer import package as pk
-from app.transfer import records, status
+from app.transfer import records, scope, status
 from app.transfer.keys import PublicIdentity, station_keys
 from app.transfer.media import WriteReport, read_package_bytes, safe_write
 
@@ -265,6 +265,7 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
     evs = _events_from(body, name)
     step(60, _("checking the events"))
     _check_events(m, evs, name)
+    scope.check_scope(station, m["station"], setup, evs, name)
 
     st_id = m["station"]
     held_seq, held_hash = station.log.head(st_id)

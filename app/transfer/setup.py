@@ -101,7 +101,8 @@ def export_setup(station, room: str, out: str | Path, passphrase: str | None = N
     data = env.to_bytes()
     report = safe_write(out, data)
     with station.engine.begin() as conn:
-        records.add_setup(conn, setup_id, r.number, manifest["created_at"], pk.b64(token), len(events), report.sha256)
+        records.add_setup(conn, setup_id, r.number, manifest["created_at"], pk.b64(token), len(events), report.sha256,
+                           plan.day.key)
         records.add_package_out(conn, {"id": setup_id, "kind": "setup", "room": r.number, "seq_from": 0,
                                        "seq_to": 0, "head_hash": "", "created_at": manifest["created_at"],
                                        "file": Path(out).name, "sha256": report.sha256})
