@@ -19,6 +19,7 @@ appended while the station is closed is only caught as "not anchored".
 from __future__ import annotations
 
 import atexit
+import contextlib
 import base64
 import json
 import os
@@ -240,7 +241,5 @@ _writers: weakref.WeakSet[AnchorWriter] = weakref.WeakSet()
 @atexit.register
 def _flush_all() -> None:
     for w in list(_writers):
-        try:
+        with contextlib.suppress(Exception):  # interpreter shutdown: best effort
             w.flush(timeout=2.0)
-        except Exception:  # noqa: BLE001 - interpreter shutdown: best effort
-            pass
