@@ -19,8 +19,8 @@ appended while the station is closed is only caught as "not anchored".
 from __future__ import annotations
 
 import atexit
-import contextlib
 import base64
+import contextlib
 import json
 import os
 import sys
