@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.errors import UserError
+from app.errors import StorageError, UserError
 
 # Modules that add subcommands: each defines register(subparsers). Keep them light to import.
 COMMAND_MODULES: list[str] = [
@@ -160,6 +160,16 @@ def cmd_verify(args) -> int:
     return 0 if not problems else 1
 
 
+def undecodable_argument(argv: list[str]) -> str | None:
+    """A message for the first argument that is not valid UTF-8 (Python keeps such bytes as surrogates,
+    which SQLite and the terminal refuse), or None."""
+    for i, a in enumerate(argv, start=1):
+        if any("\udc80" <= c <= "\udcff" for c in a):
+            shown = a.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return f"argument {i} ({shown}) is not valid UTF-8 text: retype it, or save the file name in UTF-8"
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from app.domain.kinds import KINDS
 
@@ -220,6 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     from app.logs import setup_logging
 
     log = setup_logging()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if (bad := undecodable_argument(argv)) is not None:
+        print(f"auditoria: {bad}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if getattr(args, "command", None) == "record":
@@ -233,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         set_language(args.lang)
     try:
         return int(args.func(args) or 0)
+    except StorageError as e:  # full or read-only disk: worded for what was being done
+        print(f"auditoria: {e.reworded(mark=args.command == 'record')}", file=sys.stderr)
+        return 2
     except UserError as e:
         print(f"auditoria: {e}", file=sys.stderr)
         return 2
@@ -240,9 +257,13 @@ def main(argv: list[str] | None = None) -> int:
         print("auditoria: interrupted", file=sys.stderr)
         return 2
     except Exception as e:  # never a traceback for the user; the debug log keeps it
+        from app.errors import storage_message
         from app.logs import log_failure
 
         log_failure(log, f"command {args.command}", e)
+        if (msg := storage_message(e, getattr(args, "db", "") or "", mark=args.command == "record")) is not None:
+            print(f"auditoria: {msg}", file=sys.stderr)
+            return 2
         print(f"auditoria: internal error ({e.__class__.__name__}); details are in the debug log", file=sys.stderr)
         return 2
 

@@ -71,8 +71,13 @@ def open_engine(path: str | Path, create: bool = False, target: str = "head") ->
     engine = make_engine(p)
     try:
         rev = current_revision(engine)
-    except Exception as e:  # not a database at all
-        raise UserError(f"{p}: not an Auditoria database ({e.__class__.__name__})") from None
+    except Exception as e:  # already sniffed and classified: the disk or the file is failing
+        from app.errors import storage_error
+
+        engine.dispose()
+        if (err := storage_error(e, p, mark=False)) is not None:
+            raise err from None
+        raise UserError(f"{p}: cannot open the database ({e.__class__.__name__})") from None
     if rev != migrations.HEAD or target != "head":
         if rev is None and not create:
             raise UserError(f"{p}: damaged Auditoria database: no schema revision")

@@ -8,8 +8,10 @@ synchronous=FULL) reaches the disk before ``append`` returns.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -18,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from app.domain.event import GENESIS, Event, check_chain, utc_iso
-from app.errors import IntegrityError
+from app.errors import IntegrityError, storage_error
 from app.store.anchor import AnchorWriter
 from app.store.schema import events as events_table
 
@@ -93,7 +95,13 @@ class EventLog:
                day: str | None, room: str | None, participant: str | None, payload: dict) -> Event:
         """Write one event of this station; returns it once it is committed to disk."""
         cur = self._writer().cursor()
-        cur.execute("BEGIN IMMEDIATE")
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            cur.close()
+            if err := storage_error(exc, self.engine.url.database):
+                raise err from None
+            raise
         try:
             version = int(cur.execute("PRAGMA data_version").fetchone()[0])
             cached = getattr(self._local, "head", None)
@@ -108,9 +116,12 @@ class EventLog:
                       participant=participant, payload=payload, prev_hash=prev).sealed()
             cur.execute(_INSERT, _row(e))
             cur.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             self._local.head = None
-            cur.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (a full disk does)
+                cur.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error) and (err := storage_error(exc, self.engine.url.database)):
+                raise err from None
             raise
         finally:
             cur.close()
