@@ -170,10 +170,17 @@ def undecodable_argument(argv: list[str]) -> str | None:
     return None
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr with exit code 2, like every other error of the command."""
+
+    def error(self, message: str):
+        self.exit(2, f"auditoria: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from app.domain.kinds import KINDS
 
-    parser = argparse.ArgumentParser(prog="auditoria", description="Auditoria: exam-point stations (ППЭ)")
+    parser = OneLineParser(prog="auditoria", description="Auditoria: exam-point stations (ППЭ)")
     parser.add_argument("--version", action="version", version=f"auditoria {__import__('app').__version__}")
     parser.add_argument("--lang", choices=("ru", "en"), help="language of messages (default ru)")
     sub = parser.add_subparsers(dest="command", required=True)
