@@ -178,61 +178,54 @@ def write_anchor(db_path: str | Path, station: str, seq: int, head_hash: str) ->
 
 
 class AnchorWriter:
-    """Writes a station's head after its commits, batched on one background thread per database."""
+    """Writes a station's head after its commits, batched on one background thread per database.
+
+    ``note`` only stores the newest head (one assignment: no lock, no wake-up on the mark's path);
+    the thread looks every ``MIN_INTERVAL`` and writes when the head moved.
+    """
 
     def __init__(self, db_path: str | Path, station: str):
         self.db_path = Path(db_path)
         self.station = station
-        self._cv = threading.Condition()
         self._pending: tuple[int, str] | None = None
-        self._busy = False
-        self._closed = False
+        self._written: tuple[int, str] | None = None
         self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
         self.failures = 0
         _writers.add(self)
 
     def note(self, seq: int, head_hash: str) -> None:
         """The head after a commit (cheap: the write happens on the writer thread)."""
-        with self._cv:
-            if self._pending is None or seq > self._pending[0]:
-                self._pending = (seq, head_hash)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="anchor-writer", daemon=True)
-                self._thread.start()
-            self._cv.notify()
+        self._pending = (seq, head_hash)
+        if self._thread is None:
+            with self._start:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="anchor-writer", daemon=True)
+                    self._thread.start()
 
     def _run(self) -> None:
         import time
 
         while True:
-            with self._cv:
-                while self._pending is None and not self._closed:
-                    self._cv.wait()
-                if self._pending is None:
-                    return
-                seq, head = self._pending
-                self._pending = None
-                self._busy = True
-            try:
-                write_anchor(self.db_path, self.station, seq, head)
-            except OSError:
-                self.failures += 1  # a full disk: the database is the record; verify shows the lag
-            finally:
-                with self._cv:
-                    self._busy = False
-                    self._cv.notify_all()
+            self._write_pending()
             time.sleep(MIN_INTERVAL)
 
+    def _write_pending(self) -> None:
+        head = self._pending
+        if head is not None and head != self._written:
+            try:
+                write_anchor(self.db_path, self.station, *head)
+            except OSError:
+                self.failures += 1  # a full disk: the database is the record; verify shows the lag
+            self._written = head
+
     def flush(self, timeout: float = 5.0) -> None:
-        """Wait until every noted head is written (closing a station, tests)."""
-        with self._cv:
-            self._cv.wait_for(lambda: self._pending is None and not self._busy, timeout=timeout)
+        """Write the newest head now (closing a station, tests): on the caller's thread, under the folder lock."""
+        if self._pending is not None and self._pending != self._written:
+            self._write_pending()
 
     def close(self) -> None:
         self.flush()
-        with self._cv:
-            self._closed = True
-            self._cv.notify_all()
 
 
 _writers: weakref.WeakSet[AnchorWriter] = weakref.WeakSet()

@@ -113,7 +113,8 @@ class EventLog:
             seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
             e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=utc_iso(at),
                       recorded_at=utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
-                      participant=participant, payload=payload, prev_hash=prev).sealed()
+                      participant=participant, payload=payload, prev_hash=prev)
+            object.__setattr__(e, "hash", e.compute_hash())  # sealed in place: nobody else holds it yet
             cur.execute(_INSERT, _row(e))
             cur.execute("COMMIT")
         except BaseException as exc:
