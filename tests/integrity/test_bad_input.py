@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.services.importer import HEADER
+from tests.integrity.conftest import fill
 from tests.services.test_importer import ROWS, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,18 +175,6 @@ def test_arguments_that_are_not_utf8(room):
 
 
 # --- the disk --------------------------------------------------------------------------------------
-@pytest.fixture
-def small_disk(tmp_path):
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("needs root to mount a small tmpfs")
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)]).returncode != 0:
-        pytest.skip("cannot mount tmpfs here")
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)])
-
-
 def _events(db) -> int:
 
     from app.store.integrity import connect_readonly
@@ -202,15 +191,7 @@ def test_full_disk_is_one_clear_line(room, small_disk, lang, expect):
     db = small_disk / "room.db"
     shutil.copy(room, db)
     assert cli("record", "--db", db, "--room", "0101", "note", "text=before").returncode == 0
-    filler = small_disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    for size in (65536, 512, 1):  # fill the disk to the last byte
-        try:
-            while True:
-                os.write(fd, b"\0" * size)
-        except OSError:
-            pass
-    os.close(fd)
+    filler = fill(small_disk)
     n = _events(db)
     err = ""
     for i in range(40):  # the -wal file may still have room for a few pages: write until it is full
