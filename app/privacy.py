@@ -12,7 +12,6 @@ database the user places elsewhere gets that folder's ACL (see README, *Personal
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -25,15 +24,12 @@ SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 def narrow_file(path: str | Path) -> None:
     """Make an existing file 0600 (POSIX); a file we cannot change (not ours) is left as it is."""
-    if not POSIX:
-        return
-    try:
-        st = os.stat(path)
-    except OSError:
-        return
-    if st.st_mode & 0o777 != FILE_MODE:
-        with contextlib.suppress(OSError):
-            os.chmod(path, FILE_MODE)
+    if sys.platform != "win32":
+        try:
+            if os.stat(path).st_mode & 0o777 != FILE_MODE:
+                os.chmod(path, FILE_MODE)
+        except OSError:
+            pass  # gone meanwhile, or not ours to change
 
 
 def create_private_file(path: str | Path) -> None:
