@@ -47,10 +47,15 @@ def parse_exam_date(text: str) -> date:
         d = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"must be a date YYYY-MM-DD, not {text!r}") from None
+    return check_exam_year(d)
+
+
+def check_exam_year(d: date) -> date:
+    """The date, if its year has reference data (9999 must not silently use 2026's); ValueError otherwise."""
     lo, hi = exam_years()
     if not lo <= d.year <= hi:
         span = str(lo) if lo == hi else f"{lo}-{hi}"
-        raise ValueError(f"{text}: no reference data for {d.year} (this version knows exam years {span})")
+        raise ValueError(f"{d.isoformat()}: no reference data for {d.year} (this version knows exam years {span})")
     return d
 
 
