@@ -66,8 +66,8 @@ def test_csv_field_over_the_csv_limit(hq, tmp_path):
 @pytest.mark.parametrize("col,value,expect", [
     (7, "Щ" * 100_000, "last_name: 100000 characters, at most 200 allowed"),
     (8, "Анна" * 20, "first_name: 80 characters, at most 60 allowed"),
-    (2, "20260604", "exam_date: must be a date YYYY-MM-DD, not '20260604'"),
-    (2, "2026-W23-4", "exam_date: must be a date YYYY-MM-DD, not '2026-W23-4'"),
+    (2, "20260604", "exam_date: must be a date YYYY-MM-DD or DD.MM.YYYY, not '20260604'"),
+    (2, "2026-W23-4", "exam_date: must be a date YYYY-MM-DD or DD.MM.YYYY, not '2026-W23-4'"),
     (2, "1900-06-04", "exam_date: 1900-06-04: no reference data for 1900"),
     (2, "9999-06-04", "exam_date: 9999-06-04: no reference data for 9999"),
 ])
