@@ -72,3 +72,15 @@ def check_instant(dt: datetime, exam_date: date) -> datetime:
         raise UserError(f"time {dt.isoformat()[:40]} is more than {days} days from the exam date "
                         f"{exam_date.isoformat()}: check the date")
     return utc
+
+
+def check_payload_field(kind: str, key: str, value: object) -> None:
+    """A mark's field within limits: sheet codes as the forms print them, no endless text."""
+    if not isinstance(value, str):
+        return
+    if key in ("sheet", "previous") and not re.fullmatch(limits()["sheet_code_pattern"], value):
+        raise UserError(f"{kind}: field {key!r}: {value[:30]!r} is not a sheet code (letters, digits, '-', "
+                        "at most 20)")
+    n = int(limits()["payload_text_max_chars"])
+    if len(value) > n:
+        raise UserError(f"{kind}: field {key!r}: {len(value)} characters, at most {n} allowed")

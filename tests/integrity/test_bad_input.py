@@ -214,3 +214,24 @@ def test_read_only_disk_is_one_clear_line(room, small_disk):
     err = one_line(cli("record", "--db", db, "--room", "0101", "note", "text=x"))
     assert "cannot be written" in err and "the mark was not recorded" in err
     assert digest(db) == before
+
+
+@pytest.mark.parametrize("field,expect", [
+    ("sheet=" + "9" * 24, "is not a sheet code"),
+    ("sheet=12 34", "is not a sheet code"),
+])
+def test_sheet_codes_have_a_format(room, field, expect):
+    import sqlite3
+
+    con = sqlite3.connect(room)
+    code = con.execute("SELECT code FROM participants WHERE room='0101' ORDER BY code LIMIT 1").fetchone()[0]
+    con.close()
+    before = digest(room)
+    err = one_line(cli("record", "--db", room, "--room", "0101", "extra-sheet", "--participant", code, field))
+    assert expect in err
+    assert digest(room) == before
+
+
+def test_note_text_length_is_limited(room):
+    err = one_line(cli("record", "--db", room, "--room", "0101", "note", "text=" + "x" * 100_000))
+    assert "100000 characters, at most 2000 allowed" in err
