@@ -31,6 +31,7 @@ def check_length(what: str, value: str, key: str) -> None:
         raise UserError(f"{what}: {len(value)} characters, at most {n} allowed")
 
 
+@lru_cache(maxsize=1)
 def exam_years() -> tuple[int, int]:
     """The exam years this build has reference data for (newest plus the allowance in limits.json)."""
     from app.domain.reference import available_years

@@ -255,7 +255,7 @@ def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
             err("region", f"must be 2 digits, not {region!r}")
         if not _PPE_RE.fullmatch(ppe):
             err("ppe_code", f"must be 4 digits, not {ppe!r}")
-        too_long = [c for c in HEADER if len(r[c]) > field_max]
+        too_long = [c for c in HEADER if len(r[c]) > field_max] if max(map(len, r.values())) > field_max else ()
         for col in too_long:
             err(col, f"{len(r[col])} characters, at most {field_max} allowed")
         if too_long:
