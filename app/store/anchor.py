@@ -236,3 +236,35 @@ def _flush_all() -> None:
     for w in list(_writers):
         with contextlib.suppress(Exception):  # interpreter shutdown: best effort
             w.flush(timeout=2.0)
+
+
+def behind_anchor(db_path: str | Path, station: str, head_seq: int, head_hash: str,
+                  hash_at=None) -> str | None:
+    """Why a database's head contradicts its anchor (events deleted or rewritten), or None.
+
+    ``hash_at(seq)`` gives the held hash of an earlier event when the anchor is behind the head.
+    """
+    try:
+        a = read_anchor(db_path)
+    except AnchorDamaged:
+        return "the head anchor beside the database is damaged"
+    if a is None or a.station != station:
+        return None
+    if head_seq < a.seq:
+        return (f"the database ends at #{head_seq} but its anchor records #{a.seq}: events were deleted from the "
+                "end, or an older copy was put back")
+    held = head_hash if a.seq == head_seq else (hash_at(a.seq) if hash_at and a.seq else a.hash)
+    if a.seq and held != a.hash:
+        return f"event #{a.seq} is not the one anchored: the chain was rewritten"
+    return None
+
+
+def anchor_for_package(db_path: str | Path) -> dict | None:
+    """The signed anchor as a result package carries it (HQ keeps it with the receipt)."""
+    try:
+        a = read_anchor(db_path)
+    except AnchorDamaged:
+        return None
+    if a is None:
+        return None
+    return {"seq": a.seq, "hash": a.hash, "signature": a.signature}

@@ -63,3 +63,18 @@ def check_scope(station, station_id: str, setup: dict | None, events: list[Event
                 id=e.id, seq=e.seq, kind=e.kind, day=e.day)
         if why:
             raise UserError(_("{name}: {what}; nothing was applied").format(name=name, what=why))
+
+
+def check_package_anchor(m: dict, name: str) -> None:
+    """A package whose head is behind the signed anchor it carries came from a database cut back."""
+    a = m.get("anchor")
+    if not isinstance(a, dict):
+        return  # packages of stations without an anchor (older versions) carry none
+    try:
+        seq = int(a.get("seq", 0))
+    except (TypeError, ValueError):
+        raise UserError(_("{name}: the manifest is damaged; nothing was applied").format(name=name)) from None
+    if seq > int(m.get("seq_to", 0)):
+        raise UserError(_("{name}: the station's database ends at #{head} but its anchor records #{seq}: events "
+                          "were deleted on the room laptop; nothing was applied").format(
+            name=name, head=m.get("seq_to"), seq=seq))

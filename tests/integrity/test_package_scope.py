@@ -66,3 +66,34 @@ def test_a_clean_package_still_goes_in(hq, tmp_path):  # noqa: F811
     export_results(r1, tmp_path / "r2.pkg")  # second package from a paired (known) station
     with pytest.raises(UserError, match="is for room 0201"):
         import_package(hq, tmp_path / "r2.pkg")
+
+
+def test_a_room_database_cut_back_behind_its_anchor(hq, tmp_path):  # noqa: F811
+    """Tail deleted on the room laptop: the room refuses to export it, and HQ refuses such a package."""
+    import sqlite3
+
+    from app.store import guards
+
+    r1 = setup_room(hq, "0101", tmp_path)
+    for c in [p.code for p in r1.plan.room_participants("0101")][:4]:
+        r1.record("admitted", "0101", c)
+    r1.log.anchor.flush()
+    con = sqlite3.connect(r1.path)
+    con.execute("DROP TRIGGER events_no_delete")
+    con.execute("DELETE FROM events WHERE seq > (SELECT max(seq) - 2 FROM events)")
+    con.execute(guards.NO_DELETE)
+    con.commit()
+    con.close()
+    with pytest.raises(UserError, match="anchor records"):
+        export_results(r1, tmp_path / "r.pkg")
+    # the same package made anyway (an older program, or the check skipped): HQ refuses it
+    import app.transfer.results as results
+
+    real = results._anchor_checked
+    results._anchor_checked = lambda st, seq, h: {"seq": seq + 2, "hash": h, "signature": ""}
+    try:
+        export_results(r1, tmp_path / "r.pkg")
+    finally:
+        results._anchor_checked = real
+    with pytest.raises(UserError, match="deleted on the room laptop"):
+        import_package(hq, tmp_path / "r.pkg")
