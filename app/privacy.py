@@ -12,6 +12,7 @@ database the user places elsewhere gets that folder's ACL (see README, *Personal
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -72,10 +73,15 @@ def write_private(path: str | Path, data: bytes, sync: bool = True) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
     fd = os.open(tmp, flags, FILE_MODE)
     try:
-        os.write(fd, data)
-        if sync:
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-    narrow_file(tmp)
-    os.replace(tmp, p)
+        try:
+            os.write(fd, data)
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        narrow_file(tmp)
+        os.replace(tmp, p)
+    except OSError:
+        with contextlib.suppress(OSError):  # a full disk must not leave a half-written temporary file
+            os.unlink(tmp)
+        raise
