@@ -132,6 +132,22 @@ def render_room_set(station, room: str, out_dir: str | Path, separate: bool = Fa
     return done
 
 
+def render_point_forms(station, out_dir: str | Path, progress: Progress | None = None) -> list[Printed]:
+    """The forms that total the exam point on the station's date (hq/): ППЭ-13-02-МАШ and the ППЭ-10
+    facts once per subject of the date, ППЭ-19 once for the date."""
+    out = Path(out_dir)
+    ctx = sources.Ctx(station)
+    signer = Signer(station)
+    docs = [d for code in sources.HQ_FORMS for d in sources.build(station, code, ctx=ctx)]
+    done: list[Printed] = []
+    for i, doc in enumerate(docs):
+        path = out / f"{doc.file_stem()}.pdf"
+        done.append(Printed(path, doc.code, 1, _write([doc], station, path, signer)))
+        if progress:
+            progress(i + 1, len(docs), doc.code + (f" {doc.subject}" if doc.subject else ""))
+    return done
+
+
 def render_day_pack(station, out_dir: str | Path, progress: Progress | None = None) -> list[Printed]:
     """The PPE's day: each room's set (rooms/ppe-room-NNNN.pdf), the HQ forms (hq/: 13-02-МАШ, 19,
     the ППЭ-10 facts) and every act of the day (acts/, one PDF each, every copy)."""

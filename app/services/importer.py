@@ -80,24 +80,24 @@ def _decode(data: bytes, name: str) -> str:
         raise UserError(f"{name}: neither UTF-8 nor Windows-1251 text") from None
 
 
-def read_rows(path: Path) -> ListRows:
+def read_rows(path: Path, columns: Columns | None = None) -> ListRows:
     """Rows of a list file as (line number, {column: text}); header checked."""
     name = path.name
     if not path.exists():
         raise UserError(f"{path}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, columns or LIST_COLUMNS)
     text = _decode(path.read_bytes(), name)
     first = text.split("\n", 1)[0]
     delim = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
-        header, labels = _canonical([h.strip() for h in next(reader)])
+        header, labels = _canonical([h.strip() for h in next(reader)], columns or LIST_COLUMNS)
     except StopIteration:
         raise UserError(f"{name}: line 1: the file is empty") from None
     except csv.Error as e:
         raise UserError(f"{name}: line 1: not a readable CSV line ({e})") from None
-    _check_header(header, name)
+    _check_header(header, name, columns or LIST_COLUMNS)
     rows = ListRows()
     rows.labels = labels
     for row in _csv_rows(reader, name):
@@ -111,7 +111,7 @@ def read_rows(path: Path) -> ListRows:
     return rows
 
 
-def _read_xlsx(path: Path) -> ListRows:
+def _read_xlsx(path: Path, columns: Columns) -> ListRows:
     from openpyxl import load_workbook
 
     wb = None
@@ -121,7 +121,7 @@ def _read_xlsx(path: Path) -> ListRows:
             raise UserError(f"{path.name}: the workbook has no sheet; nothing imported")
         ws = wb.worksheets[0]
         ws.reset_dimensions()  # read-only mode trusts <dimension>; a stale tag would drop rows silently
-        return _xlsx_rows(ws, path)
+        return _xlsx_rows(ws, path, columns)
     except UserError:
         raise
     except Exception as e:  # noqa: BLE001 - zip, XML and openpyxl errors alike: one line
@@ -132,7 +132,7 @@ def _read_xlsx(path: Path) -> ListRows:
             wb.close()
 
 
-def _xlsx_rows(ws, path: Path) -> list[tuple[int, dict[str, str]]]:
+def _xlsx_rows(ws, path: Path, columns: Columns) -> ListRows:
     it = ws.iter_rows(values_only=True)
     try:
         raw = [str(h or "").strip() for h in next(it)]
@@ -140,8 +140,8 @@ def _xlsx_rows(ws, path: Path) -> list[tuple[int, dict[str, str]]]:
         raise UserError(f"{path.name}: line 1: the sheet is empty") from None
     while raw and raw[-1] == "":
         raw.pop()
-    header, labels = _canonical(raw)
-    _check_header(header, path.name)
+    header, labels = _canonical(raw, columns)
+    _check_header(header, path.name, columns)
     rows = ListRows()
     rows.labels = labels
     for line, values in enumerate(it, start=2):
@@ -183,26 +183,40 @@ def _fold(name: str) -> str:
     return " ".join(name.replace("ё", "е").replace("Ё", "Е").lower().split())
 
 
-def _aliases() -> dict[str, str]:
-    """Accepted column name (folded) -> canonical column, from resources/lists/columns.json."""
+@dataclass(frozen=True)
+class Columns:
+    """The columns a kind of list has: its accepted names (resources/lists/FILE), the expected ones, and
+    those that may be left out."""
+
+    file: str
+    expected: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+
+LIST_COLUMNS = Columns("columns.json", HEADER)
+
+
+def _aliases(columns: Columns) -> dict[str, str]:
+    """Accepted column name (folded) -> canonical column, from resources/lists/<file>."""
     import json
 
     from app.paths import resources_dir
 
-    data = json.loads((resources_dir() / "lists" / "columns.json").read_text(encoding="utf-8"))
+    data = json.loads((resources_dir() / "lists" / columns.file).read_text(encoding="utf-8"))
     return {_fold(alias): canon for canon, names in data["columns"].items() for alias in names}
 
 
-def _canonical(header: list[str]) -> tuple[list[str], dict[str, str]]:
+def _canonical(header: list[str], columns: Columns) -> tuple[list[str], dict[str, str]]:
     """The header as canonical names, and canonical -> the name the file itself uses (for messages)."""
-    aliases = _aliases()
+    aliases = _aliases(columns)
     canon = [aliases.get(_fold(h), h) for h in header]
     return canon, {c: h for c, h in zip(canon, header, strict=True)}
 
 
-def _check_header(header: list[str], name: str) -> None:
-    missing = [h for h in HEADER if h not in header]
-    unknown = [_shown(h) for h in header if h not in HEADER]
+def _check_header(header: list[str], name: str, columns: Columns) -> None:
+    expected = columns.expected
+    missing = [h for h in expected if h not in header and h not in columns.optional]
+    unknown = [_shown(h) for h in header if h not in expected]
     if missing or unknown or len(set(header)) != len(header):
         parts = []
         if missing:
@@ -211,7 +225,7 @@ def _check_header(header: list[str], name: str) -> None:
             parts.append("unknown " + ", ".join(unknown))
         if len(set(header)) != len(header):
             parts.append("repeated column names")
-        raise UserError(f"{name}: line 1: header: {'; '.join(parts)} (expected: {', '.join(HEADER)})")
+        raise UserError(f"{name}: line 1: header: {'; '.join(parts)} (expected: {', '.join(expected)})")
 
 
 _DMY_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
@@ -255,9 +269,9 @@ def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
             err("region", f"must be 2 digits, not {region!r}")
         if not _PPE_RE.fullmatch(ppe):
             err("ppe_code", f"must be 4 digits, not {ppe!r}")
-        too_long = [c for c in HEADER if len(r[c]) > field_max] if max(map(len, r.values())) > field_max else ()
+        too_long = [c for c in HEADER if len(r.get(c, "")) > field_max] if max(map(len, r.values())) > field_max else ()
         for col in too_long:
-            err(col, f"{len(r[col])} characters, at most {field_max} allowed")
+            err(col, f"{len(r.get(col, ''))} characters, at most {field_max} allowed")
         if too_long:
             continue
         try:

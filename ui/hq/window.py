@@ -99,7 +99,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(self._staff_tab(), _("Staff changes (ППЭ-19)"))
         self.totals_table = _table([_("Figure"), _("Total")])
         self.totals_table.horizontalHeader().setStretchLastSection(False)
-        self.tabs.addTab(self.totals_table, _("Exam point totals"))
+        self.tabs.addTab(self._totals_tab(), _("Exam point totals"))
         self.tabs.addTab(self._verify_tab(), _("Verify an act"))
         from ui.hq.server import ServerPanel
 
@@ -216,6 +216,58 @@ class HqWindow(QtWidgets.QMainWindow):
         self.staff_table = _table([_("Time"), _("Room"), _("Replaced"), _("Replacement"), _("Role"), _("Reason")])
         lay.addWidget(self.staff_table, 1)
         return w
+
+    def _totals_tab(self) -> QtWidgets.QWidget:
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(w)
+        lay.addWidget(self.totals_table, 1)
+        self.point_forms_button = QtWidgets.QPushButton(_("Print the exam point's forms of the date (PDF)…"))
+        self.point_forms_button.setToolTip(_("ППЭ-13-02-МАШ and the ППЭ-10 facts for each subject of the date, "
+                                             "ППЭ-19 for the date"))
+        self.point_forms_button.clicked.connect(lambda: self.print_point_forms())
+        lay.addWidget(self.point_forms_button, 0, Qt.AlignmentFlag.AlignLeft)
+        return w
+
+    def print_point_forms(self, folder: str | None = None):
+        """Print the forms that total the exam point, one per subject, on a worker with its own Station."""
+        from ui.ops import Operation
+
+        day = self.station.day.key
+        if folder is None:
+            from app.paths import data_dir
+
+            default = data_dir() / "print" / day
+            folder = QtWidgets.QFileDialog.getExistingDirectory(self, _("Folder for the exam point's forms"),
+                                                                str(default))
+            if not folder:
+                return None
+        out, path = Path(folder), self.station.path
+
+        def work(progress):
+            from app.forms import render_point_forms
+            from app.services.station import Station
+
+            st = Station.open(path)  # the worker's own station: the GUI's is never shared with it
+            try:
+                st.use_day(day)
+                out.mkdir(parents=True, exist_ok=True)
+                return render_point_forms(st, out, progress=progress)
+            finally:
+                st.close()
+
+        def done(printed) -> None:
+            self.printed_point_forms = printed
+            self._say(ngettext("{n} form printed into {folder}: {files}", "{n} forms printed into {folder}: {files}",
+                               len(printed)).format(n=len(printed), folder=out,
+                                                    files=", ".join(p.path.name for p in printed)))
+
+        def failed(e: Exception) -> None:
+            self._say(str(e) if isinstance(e, UserError) else
+                      _("Printing failed ({name}).").format(name=e.__class__.__name__), True)
+
+        self.point_forms_op = Operation(self, work, _("Printing the exam point's forms…"), with_progress=True) \
+            .success(done).failure(failed).run()
+        return self.point_forms_op
 
     def _verify_tab(self) -> QtWidgets.QWidget:
         w = QtWidgets.QWidget()
