@@ -23,7 +23,6 @@ from PySide6.QtGui import (
     QFontDatabase,
     QFontMetricsF,
     QGuiApplication,
-    QImage,
     QPageLayout,
     QPageSize,
     QPainter,
@@ -51,10 +50,14 @@ WRAP = int(Qt.TextFlag.TextWordWrap)
 
 _app = None
 _family: str | None = None
+FALLBACK_FAMILY = "DejaVu Sans"
+# Fonts in resources/fonts/: the subset first (tools/subset_fonts.py; cheap to embed), then the
+# full DejaVu Sans it was cut from, which Qt uses only for a character the subset lacks.
+FONT_FILES = ("AuditoriaSans.ttf", "AuditoriaSans-Bold.ttf", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 
 
 def ensure_gui() -> str:
-    """A QGuiApplication (painting text needs one) and the bundled font; returns its family."""
+    """A QGuiApplication (painting text needs one) and the bundled fonts; returns the family printed."""
     global _app, _family
     if QGuiApplication.instance() is None:
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -62,11 +65,11 @@ def ensure_gui() -> str:
         _app = QGuiApplication(sys.argv[:1])
     if _family is None:
         fams: list[str] = []
-        for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        for name in FONT_FILES:
             fid = QFontDatabase.addApplicationFont(str(resources_dir() / "fonts" / name))
             if fid >= 0:
                 fams += QFontDatabase.applicationFontFamilies(fid)
-        _family = fams[0] if fams else "DejaVu Sans"
+        _family = fams[0] if fams else FALLBACK_FAMILY
     return _family
 
 
@@ -77,7 +80,10 @@ def font(size_pt: float, bold: bool = False) -> QFont:
     key = (size_pt, bold)
     f = _fonts.get(key)
     if f is None:
-        f = QFont(_family or ensure_gui())
+        fam = _family or ensure_gui()
+        f = QFont(fam)
+        if fam != FALLBACK_FAMILY:
+            f.setFamilies([fam, FALLBACK_FAMILY])
         f.setPixelSize(max(1, round(size_pt * PT * U)))
         f.setBold(bold)
         f.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
@@ -87,8 +93,6 @@ def font(size_pt: float, bold: bool = False) -> QFont:
 
 
 _metrics: dict[tuple[float, bool], QFontMetricsF] = {}
-
-
 def metrics(size_pt: float, bold: bool = False) -> QFontMetricsF:
     key = (size_pt, bold)
     m = _metrics.get(key)
@@ -179,6 +183,8 @@ class Pager:
 
     def text(self, x: float, y: float, w: float, h: float, s: str, size: float, bold: bool = False,
              align: int = A_L | A_T, color: QColor | None = None) -> None:
+        if not s or s.isspace():  # an empty cell paints nothing; a call costs ~8 µs in the PDF engine
+            return
         f = font(size, bold)
         flags = align | WRAP
         rect = r(x, y, w, h)
@@ -496,38 +502,49 @@ def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
 
 
 # --- page furniture ---------------------------------------------------------------------------------
-_qr_images: dict[str, QImage] = {}
-QR_PX = 4  # image pixels per module
+_qr_runs: dict[str, tuple[int, list[QRectF]]] = {}
 
 
-def qr_image(text: str) -> QImage:
-    """The QR as a 1-bit image, one pixel per module: a few hundred bytes in the PDF, drawn
-    without smoothing and stored lossless (LosslessImageRendering; shared/pitfalls.md §4)."""
-    img = _qr_images.get(text)
-    if img is not None:
-        return img
+def qr_runs(text: str) -> tuple[int, list[QRectF]]:
+    """The QR's dark modules as horizontal runs, in module units: (modules per side, rectangles).
+
+    Drawn as filled vector rectangles: sharp at any zoom or printer resolution and lossless by
+    construction. QPdfWriter turns any image, even a 1-bit one, into 8-bit RGB per page, which
+    cost ~2 ms and ~10 KB a page (shared/pitfalls.md §4)."""
+    hit = _qr_runs.get(text)
+    if hit is not None:
+        return hit
     from app.forms.seal import qr_matrix
 
     m = qr_matrix(text)
-    n = len(m)
-    img = QImage(n, n, QImage.Format.Format_Grayscale8)
-    img.fill(255)
-    stride = img.bytesPerLine()
-    buf = bytearray(b"\xff" * (stride * n))
+    rects: list[QRectF] = []
     for y, row in enumerate(m):
-        base = y * stride
-        for x, dark in enumerate(row):
-            if dark:
-                buf[base + x] = 0
-    # Upscaled here with no smoothing (viewers interpolate small images when they enlarge them);
-    # 1-bit and Flate-compressed it stays a few kilobytes.
-    img = QImage(bytes(buf), n, n, stride, QImage.Format.Format_Grayscale8).scaled(
-        n * QR_PX, n * QR_PX, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation,
-    ).convertToFormat(QImage.Format.Format_Mono)
-    if len(_qr_images) > 256:
-        _qr_images.clear()
-    _qr_images[text] = img
-    return img
+        x, n = 0, len(row)
+        while x < n:
+            if row[x]:
+                x0 = x
+                while x < n and row[x]:
+                    x += 1
+                rects.append(QRectF(x0, y, x - x0, 1))
+            else:
+                x += 1
+    if len(_qr_runs) > 256:
+        _qr_runs.clear()
+    hit = _qr_runs[text] = (len(m), rects)
+    return hit
+
+
+def paint_qr(p: QPainter, text: str, x_mm: float, y_mm: float, size_mm: float) -> None:
+    """Paint the QR symbol (no quiet zone) into a square at (x, y) of ``size_mm``."""
+    n, rects = qr_runs(text)
+    p.save()
+    p.translate(x_mm * U, y_mm * U)
+    p.scale(size_mm * U / n, size_mm * U / n)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QBrush(Qt.GlobalColor.black))
+    p.drawRects(rects)
+    p.restore()
 
 
 HEADER_LABELS = {"region": ("Код региона", [2]), "msu": ("Код МСУ", [3]), "ppe": ("Код ППЭ", [4]),
@@ -581,11 +598,7 @@ def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, s
         fn(p)
     if qr_text:
         quiet = 2.0
-        p.save()
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        p.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)
-        p.drawImage(r(LEFT + quiet, TOP + quiet, QR_MM - 2 * quiet, QR_MM - 2 * quiet), qr_image(qr_text))
-        p.restore()
+        paint_qr(p, qr_text, LEFT + quiet, TOP + quiet, QR_MM - 2 * quiet)
 
 
 def paint_footer(p: QPainter, doc: Document, page: int, pages: int, stamp: Stamp) -> None:
