@@ -110,7 +110,7 @@ def test_subset_font_is_renamed_and_covers_its_ranges():
         names = {r.nameID: r.toUnicode() for r in f["name"].names if r.platformID == 3}
         for nid in (1, 3, 4, 6, 16):
             if nid in names:
-                assert "Vera" not in names[nid] and "Bitstream" not in names[nid] and "DejaVu Sans" != names[nid]
+                assert "Vera" not in names[nid] and "Bitstream" not in names[nid] and names[nid] != "DejaVu Sans"
         assert names[1] == "Auditoria Sans" and "Bitstream" in names[0]  # copyright notice kept
         cmap = f.getBestCmap()
         missing = [hex(c) for a, b in subset_fonts.RANGES for c in range(a, b + 1)
