@@ -86,6 +86,12 @@ _KINDS: tuple[Kind, ...] = (
     Kind("finished", N_("Finished and handed in"), participant=True, fields=(
         Field("sheets", int, doc="answer sheets handed in"),
     )),
+    Kind("kit-replaced", N_("Examination kit replaced"), participant=True, incident=True, fields=(
+        Field("kit", required=True, doc="number of the defective or spoiled examination kit (ИК)"),
+        Field("new_kit", required=True, doc="number of the reserve kit given instead"),
+        Field("reason", required=True, choices=("defect", "spoiled"),
+              doc="defect: a printing or assembly fault (брак); spoiled: damaged in the room (порча)"),
+    ), doc="A defective or spoiled kit replaced from the reserve; printed on ППЭ-05-02 and ППЭ-13-02-МАШ."),
     Kind("materials-collected", N_("Materials collected"), extra_int_fields=True),
     Kind("exam-stopped", N_("Exam stopped"), incident=True, fields=(
         Field("reason", required=True, choices=("no-show", "emergency", "other")), Field("note"),

@@ -4,6 +4,8 @@
   (or the path written when ``out`` is given);
 - ``render_room_set(station, room, out_dir)`` → the room's five forms as PDFs;
 - ``render_day_pack(station, out_dir, progress=cb)`` → every room's set, the HQ forms and every act;
+- ``render_hq_forms(station, out_dir)`` → 13-02-МАШ, 19 and the ППЭ-10 facts;
+- ``discrepancies(station, forms, room)`` → what the screen shows and asks about before printing;
 - ``paint_to_printer(printer, station, form, ...)`` → paints on a QPrinter (print / print preview).
 """
 
@@ -158,6 +160,35 @@ def render_day_pack(station, out_dir: str | Path, progress: Progress | None = No
         done.append(Printed(path, code, 1, _write([doc], station, path, signer)))
         tick(f"{code} {e.participant or ''}")
     log.info("day pack: %d files", len(done))
+    return done
+
+
+def discrepancies(station, forms: list[str] | tuple[str, ...] | None = None, room: str | None = None) -> list[str]:
+    """Where the figures of the forms about to print disagree with the record, in Russian, once each.
+
+    The signed paper never carries these (a warning banner on an official form would be signed with
+    it); the room and HQ screens show them and ask before printing (print preview shows them too).
+    ``forms`` defaults to the room set with a room, the HQ forms without one."""
+    ctx = sources.Ctx(station)
+    codes = forms or (sources.ROOM_FORMS if room else sources.HQ_FORMS)
+    num = station.room(room).number if room else None
+    out: list[str] = []
+    for code in codes:
+        for d in sources.build(station, resolve_form(station, code), num, ctx=ctx):
+            out += [w for w in d.warnings if w not in out]
+    return out
+
+
+def render_hq_forms(station, out_dir: str | Path) -> list[Printed]:
+    """The exam point's HQ forms (13-02-МАШ, 19, the ППЭ-10 facts), one PDF each, into ``out_dir``."""
+    out = Path(out_dir)
+    ctx = sources.Ctx(station)
+    signer = Signer(station)
+    done = []
+    for code in sources.HQ_FORMS:
+        docs = sources.build(station, code, ctx=ctx)
+        path = out / f"{docs[0].file_stem()}.pdf"
+        done.append(Printed(path, code, 1, _write(docs, station, path, signer)))
     return done
 
 

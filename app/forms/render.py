@@ -42,7 +42,6 @@ HEADER_H = 45.0
 QR_MM = 36.0  # square incl. quiet zone; the symbol itself is ~32 mm (readable printed at 3–4 cm)
 U = 10.0  # painter units per millimetre
 PT = 0.352778  # millimetres per typographic point
-RED = QColor(176, 0, 0)
 # Alignment flags as plain ints: combining Qt enums in Python costs more than drawing the text.
 A_L, A_R = int(Qt.AlignmentFlag.AlignLeft), int(Qt.AlignmentFlag.AlignRight)
 A_HC = int(Qt.AlignmentFlag.AlignHCenter)
@@ -284,27 +283,21 @@ class Pager:
             self.y += h + 1
         self.y += 2
 
-    def banner(self) -> None:
-        d = self.doc
-        if not d.warnings:
+    def mash_note(self) -> None:
+        """One small line on a МАШ form: what this filled print is for (RCOI reads the official blank)."""
+        note = self.doc.layout.get("mash_note")
+        if not note:
             return
-        head = "ВНИМАНИЕ: показатели формы расходятся с записью. Проверьте перед подписанием:"
-        lines = [f"• {w}" for w in d.warnings]
-        body = "\n".join(lines)
-        h = text_height(head, CONTENT_W - 6, 9, True) + text_height(body, CONTENT_W - 6, 8.5) + 4
-        self.ensure(h)
-        self.box(LEFT, self.y, CONTENT_W, h, 0.8, RED, QColor(255, 238, 238))
-        hh = text_height(head, CONTENT_W - 6, 9, True)
-        self.text(LEFT + 3, self.y + 1.5, CONTENT_W - 6, hh, head, 9, True, color=RED)
-        self.text(LEFT + 3, self.y + 1.5 + hh + 0.5, CONTENT_W - 6, h - hh - 2, body, 8.5, color=RED)
-        self.y += h + 3
+        h = text_height(note, CONTENT_W, 6.5)
+        self.text(LEFT, self.y - 1, CONTENT_W, h, note, 6.5, False, A_HC)
+        self.y += h + 1
 
     # --- layout blocks ------------------------------------------------------------------------
     def block(self, b: dict[str, Any]) -> None:
         getattr(self, "b_" + b["type"])(b)
 
     def b_problems(self, b) -> None:
-        pass  # the banner is always drawn under the title
+        pass  # disagreements are shown on screen before printing (api.discrepancies), never on the paper
 
     def b_text(self, b) -> None:
         s = str(b["text"]).format(**{k: fmt(v) for k, v in self.doc.fields.items()})
@@ -392,6 +385,27 @@ class Pager:
                 self.text(x + 6.5, self.y + 0.8, cw - 9, rh, it["label"], size)
             self.y += rh
         self.y += 2
+
+    def b_checklist(self, b) -> None:
+        """Items to answer by hand, each with a box per answer («да» / «нет»)."""
+        size = float(b.get("font", 9))
+        answers = [str(a) for a in b.get("answers", ["да", "нет"])]
+        aw = 14.0
+        lw = CONTENT_W - aw * len(answers) - 2
+        if b.get("title"):
+            self.ensure(14)
+            self.text(LEFT, self.y, CONTENT_W, 5, b["title"], 10, True)
+            self.y += 5.5
+        for n, label in enumerate(b["items"], 1):
+            rh = max(6.5, text_height(f"{n}. {label}", lw, size) + 1.6)
+            self.ensure(rh)
+            self.text(LEFT, self.y + 0.8, lw, rh, f"{n}. {label}", size)
+            for k, a in enumerate(answers):
+                x = LEFT + lw + 2 + k * aw
+                self.box(x, self.y + 0.6, 4.5, 4.5, 0.3)
+                self.text(x + 5.5, self.y + 0.8, aw - 6, 5, a, size)
+            self.y += rh
+        self.y += 3
 
     def b_lines(self, b) -> None:
         size = float(b.get("font", 9.5))
@@ -523,7 +537,7 @@ class Pager:
 
     def run(self) -> list[list[Op]]:
         self.title()
-        self.banner()
+        self.mash_note()
         for b in self.doc.layout["blocks"]:
             self.block(b)
         self.flush_strokes()

@@ -12,6 +12,7 @@ from app.errors import UserError
 from app.i18n import N_, _, format_time, ngettext
 from app.services import hq as hqs
 from ui.hq.importer import start_import
+from ui.ops import confirm_discrepancies
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
 
 PHASES = {"not-opened": N_("not opened"), "admission": N_("admission"), "in-progress": N_("in progress"),
@@ -91,7 +92,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(self._staff_tab(), _("Staff changes (ППЭ-19)"))
         self.totals_table = _table([_("Figure"), _("Total")])
         self.totals_table.horizontalHeader().setStretchLastSection(False)
-        self.tabs.addTab(self.totals_table, _("Exam point totals"))
+        self.tabs.addTab(self._totals_tab(), _("Exam point totals"))
         self.tabs.addTab(self._verify_tab(), _("Verify an act"))
         from ui.hq.server import ServerPanel
 
@@ -207,6 +208,33 @@ class HqWindow(QtWidgets.QMainWindow):
         self.staff_table = _table([_("Time"), _("Room"), _("Replaced"), _("Replacement"), _("Role"), _("Reason")])
         lay.addWidget(self.staff_table, 1)
         return w
+
+    def _totals_tab(self) -> QtWidgets.QWidget:
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(w)
+        lay.addWidget(self.totals_table, 1)
+        self.print_hq_button = QtWidgets.QPushButton(_("Print the exam point's forms (ППЭ-13-02-МАШ, 19, 10)"))
+        self.print_hq_button.clicked.connect(lambda: self.print_hq_forms())
+        lay.addWidget(self.print_hq_button)
+        return w
+
+    def print_hq_forms(self, folder: str | None = None) -> list | None:
+        """The HQ forms as PDFs; where their figures disagree with the record, say so first and ask."""
+        from app.forms.api import discrepancies, render_hq_forms
+        from app.paths import data_dir
+
+        if not confirm_discrepancies(self, discrepancies(self.station)):
+            return None
+        out = Path(folder) if folder else data_dir() / "print" / "hq"
+        try:
+            printed = render_hq_forms(self.station, out)
+        except UserError as e:
+            self._say(str(e), True)
+            return None
+        self.last_hq_printed = printed
+        self._say(ngettext("{n} form written to {path}", "{n} forms written to {path}", len(printed)).format(
+            n=len(printed), path=out))
+        return printed
 
     def _verify_tab(self) -> QtWidgets.QWidget:
         w = QtWidgets.QWidget()
