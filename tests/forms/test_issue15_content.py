@@ -183,3 +183,17 @@ def test_qr_still_decodes_with_the_subset_font_and_vector_qr(day, tmp_path):
     assert res.returncode == 0
     v = verify_text(res.stdout.strip(), st)
     assert v.valid and v.record == "current" and v.data["form"] == "05-02"
+
+
+def test_forms_readme_field_tables_are_up_to_date():
+    """docs/forms/README.md lists every field of every layout with its verification status."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    res = subprocess.run([sys.executable, str(root / "tools" / "forms_fields.py"), "--check"], cwd=root)
+    assert res.returncode == 0, "run tools/forms_fields.py"
+    text = (root / "docs" / "forms" / "README.md").read_text(encoding="utf-8")
+    for form in ("ППЭ-05-01", "ППЭ-05-02", "ППЭ-13-02-МАШ", "ППЭ-21", "ППЭ-10"):
+        assert f"### {form} (" in text
+    assert "[V] Сборник форм 2020, ППЭ-03 (F2)" in text and "[R] unverified" in text
