@@ -109,6 +109,21 @@ _KINDS: tuple[Kind, ...] = (
     Kind("act-drawn", N_("Act drawn up"), fields=(
         Field("form", required=True), Field("target"), Field("document_id"), Field("gek_member"),
     )),
+    Kind("papers-printed", N_("Forms printed"), point_level=True, fields=(
+        Field("papers", list, required=True,
+              doc="the documents printed, each {f: form, i: document id, r: room, u: participant, e: act event, "
+                  "c: content hash}: the register of papers HQ expects back"),
+        Field("head_seq", int, doc="the printing station's chain head at print time (also in each QR)"),
+        Field("head_hash"),
+        Field("subject", doc="subject code of the forms printed"),
+    ), doc="One print job; recorded for the exam point (no room) so it never shows among a room's marks."),
+    Kind("paper-returned", N_("Printed form returned"), point_level=True, fields=(
+        Field("document", required=True, doc="document id from the QR"),
+        Field("form", required=True), Field("room"), Field("participant"),
+        Field("content", required=True, doc="content hash from the QR; it matched the record when read back"),
+        Field("printed_by", doc="station that signed the QR"),
+        Field("via", choices=("scanner", "image", "pdf", "text"), doc="how the QR was read back"),
+    ), doc="A printed form came back to HQ and its QR was read and matched the record."),
     Kind("void", N_("Mark voided"), point_level=True, fields=(Field("target", required=True), Field("reason", required=True))),
 )
 
@@ -133,8 +148,8 @@ def coerce(value: Any, f: Field, kind: str) -> Any:
     if f.type is list:
         if isinstance(value, str):
             return [v for v in (x.strip() for x in value.split(",")) if v]
-        if isinstance(value, list | tuple):
-            return [str(v) for v in value]
+        if isinstance(value, list | tuple):  # items are strings, or flat records of strings (papers-printed)
+            return [{str(k): str(x) for k, x in v.items()} if isinstance(v, dict) else str(v) for v in value]
         raise UserError(f"{kind}: {f.name} must be a list")
     if f.type is bool:
         if isinstance(value, str):
