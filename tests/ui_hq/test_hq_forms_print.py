@@ -46,3 +46,53 @@ def test_hq_print_asks_about_disagreements_then_prints_clean_paper(qtbot, day, t
         text = subprocess.run(["pdftotext", str(p.path), "-"], capture_output=True, text=True).stdout
         assert "ВНИМАНИЕ" not in text and "расходятся" not in text
     assert "3 forms written" in win.message.text() or "3 формы" in win.message.text()
+
+
+def test_papers_tab_scanner_field_image_and_void(qtbot, day, tmp_path):
+    """The paper loop through the HQ window: printed → scanned back (keyboard wedge, image) → returned;
+    a void after printing turns the paper superseded, and the room is not shown as all in."""
+    from app.forms.api import render_room_set
+    from app.forms.papers import codes_from
+    from ui.hq.window import HqWindow
+
+    hq = day
+    win = HqWindow(hq)
+    qtbot.addWidget(win)
+    panel = win.papers_panel
+    tabs = [win.tabs.tabText(i) for i in range(win.tabs.count())]
+    assert "Papers" in tabs or "Бумаги" in tabs
+
+    def summary(room):
+        for i in range(panel.summary.rowCount()):
+            if panel.summary.item(i, 0).text() == room:
+                return [panel.summary.item(i, j).text() for j in range(panel.summary.columnCount())]
+        raise AssertionError(room)
+
+    assert summary("0103")[1] == "5" and summary("0103")[2] == "5"  # 5 owed, all not printed
+    p = hq.plan.room_participants("0103")[0]
+    rec = hq.record("absent", "0103", p.code, at="10:01")
+    pdf = render_room_set(hq, "0103", tmp_path)[0].path
+    win.refresh()
+    assert summary("0103")[3] == "5"  # printed
+    codes, _via = codes_from(str(pdf))
+    assert len(codes) == 5
+    # the scanner types the code and Enter
+    panel.scan_field.setText(codes[1])
+    panel.scan_field.returnPressed.emit()
+    assert "✔" in panel.result.text() and panel.scan_field.text() == ""
+    assert summary("0103")[4] == "1"
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(tmp_path / "p1")], check=True)
+    panel.scan(str(tmp_path / "p1.png"))
+    for c in codes[2:]:
+        panel.scan_field.setText(c)
+        panel.scan_field.returnPressed.emit()
+    assert summary("0103")[4] == "5" and summary("0103")[6] in ("yes", "да")
+    # a void after printing: the protocol's paper is superseded
+    hq.void("0103", rec.event.id, "ошибка")
+    win.refresh()
+    row = summary("0103")
+    assert row[5] != "0" and row[6] in ("no", "нет")
+    panel.scan_field.setText(codes[1])
+    panel.scan_field.returnPressed.emit()
+    assert "✘" in panel.result.text()

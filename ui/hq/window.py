@@ -93,6 +93,10 @@ class HqWindow(QtWidgets.QMainWindow):
         self.totals_table = _table([_("Figure"), _("Total")])
         self.totals_table.horizontalHeader().setStretchLastSection(False)
         self.tabs.addTab(self._totals_tab(), _("Exam point totals"))
+        from ui.hq.papers import PapersPanel
+
+        self.papers_panel = PapersPanel(station)
+        self.tabs.addTab(self.papers_panel, _("Papers"))
         self.tabs.addTab(self._verify_tab(), _("Verify an act"))
         from ui.hq.server import ServerPanel
 
@@ -282,6 +286,8 @@ class HqWindow(QtWidgets.QMainWindow):
         self._fill_acts()
         self._fill_staff()
         self._fill_totals(tot)
+        if hasattr(self, "papers_panel"):
+            self.papers_panel.refresh()
         self.server_panel.show_status()  # an import or a mark changes what waits to be sent
 
     def _fill_acts(self) -> None:
