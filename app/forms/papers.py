@@ -128,6 +128,25 @@ def papers_by_room(station) -> list[RoomPapers]:
     return out
 
 
+def paper_figures(events) -> dict[str, int]:
+    """What the server can tell from an exam point's events alone: printed papers (each document at
+    its latest printed content), how many of them came back matching, how many are still out."""
+    from app.domain.projection import effective_events
+
+    live, _voided = effective_events(e for e in events if e.room is None)
+    latest: dict[str, str] = {}
+    back: dict[str, set[str]] = {}
+    for e in live:
+        if e.kind == "papers-printed":
+            for p in e.payload.get("papers", []):
+                if isinstance(p, dict) and p.get("i"):
+                    latest[p["i"]] = p.get("c", "")
+        elif e.kind == "paper-returned":
+            back.setdefault(str(e.payload.get("document", "")), set()).add(str(e.payload.get("content", "")))
+    returned = sum(1 for d, c in latest.items() if c in back.get(d, set()))
+    return {"printed": len(latest), "returned": returned, "out": len(latest) - returned}
+
+
 # --- reading QR codes back --------------------------------------------------------------------
 def _zbar(path: Path) -> list[str]:
     exe = shutil.which("zbarimg")
