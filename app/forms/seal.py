@@ -106,21 +106,8 @@ def content_hash_of(sealed: Sealed) -> bytes:
     return unb64(sealed.payload["c"])
 
 
-QR_MASK = 4  # fixed mask pattern; see qr_matrix
-
-
 def qr_matrix(text: str) -> list[list[bool]]:
-    """Module matrix of the QR (error correction M, alphanumeric mode, no quiet zone).
+    """Module matrix of the QR (error correction M, alphanumeric mode, no quiet zone): app.forms.qrfast."""
+    from app.forms.qrfast import matrix
 
-    The mask pattern is fixed: choosing the "best" of the eight by the penalty rules made the
-    pure-Python encoder nine times slower (~60 ms a code, every document of a pack has its own),
-    and any mask is valid — readers must decode all eight (ISO/IEC 18004 §7.8). Base32 text
-    behaves like random data, so no mask is much worse than another; tests read the codes back
-    with zbarimg from 150-dpi rasters."""
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
-
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK)
-    qr.add_data(qrcode.util.QRData(text, mode=qrcode.util.MODE_ALPHA_NUM))
-    qr.make(fit=True)
-    return qr.get_matrix()
+    return matrix(text)
