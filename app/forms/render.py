@@ -9,6 +9,7 @@ Units: the painter is scaled so that one unit is 0.1 mm; the helpers take millim
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -558,6 +559,7 @@ def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
 
 # --- page furniture ---------------------------------------------------------------------------------
 _qr_runs: dict[str, tuple[int, list[QRectF]]] = {}
+_DARK = re.compile(rb"\x01+")
 
 
 def qr_runs(text: str) -> tuple[int, list[QRectF]]:
@@ -573,16 +575,8 @@ def qr_runs(text: str) -> tuple[int, list[QRectF]]:
 
     m = qr_matrix(text)
     rects: list[QRectF] = []
-    for y, row in enumerate(m):
-        x, n = 0, len(row)
-        while x < n:
-            if row[x]:
-                x0 = x
-                while x < n and row[x]:
-                    x += 1
-                rects.append(QRectF(x0, y, x - x0, 1))
-            else:
-                x += 1
+    for y, row in enumerate(m):  # runs of dark modules, found by a regex over the row as bytes
+        rects += [QRectF(mt.start(), y, mt.end() - mt.start(), 1) for mt in _DARK.finditer(bytes(row))]
     if len(_qr_runs) > 256:
         _qr_runs.clear()
     hit = _qr_runs[text] = (len(m), rects)
