@@ -1,11 +1,12 @@
 """QR module matrices fast enough to give every document of a pack its own code.
 
 ``qrcode.make`` took ~60 ms a code here: it picks the "best" of the eight mask patterns by
-encoding nine times, and builds the data codewords bit by bit. This module fixes the mask
-(any mask is valid — readers must decode all eight, ISO/IEC 18004 §7.8; base32 text is
-random-like, so no mask is much worse than another), computes the alphanumeric data and the
-Reed–Solomon codewords with integers, and hands them to ``qrcode`` only to place the modules.
-tests/forms compare the codewords with ``qrcode.util.create_data`` and read codes back with zbarimg.
+encoding nine times, and builds the data codewords and places the modules bit by bit in Python.
+This module fixes the mask (any mask is valid — readers must decode all eight, ISO/IEC 18004
+§7.8; base32 text is random-like, so no mask is much worse than another), computes the
+alphanumeric data and the Reed–Solomon codewords with integers, and places them with one
+permutation per version (``qrcode`` is asked once per version for its function patterns): ~0.3 ms
+a code. tests/forms check the matrix against ``qrcode``'s, bit for bit, and read codes back with zbarimg.
 """
 
 from __future__ import annotations
@@ -48,27 +49,30 @@ def _generator(n: int) -> list[int]:
     return g
 
 
-_MUL: dict[int, list[list[int]]] = {}
+_MUL: dict[int, list[int]] = {}
 
 
-def _products(n: int) -> list[list[int]]:
-    """For each byte f, the generator's coefficients (after the leading 1) times f."""
+def _products(n: int) -> list[int]:
+    """For each byte f, the generator's coefficients (after the leading 1) times f, as one integer."""
     t = _MUL.get(n)
     if t is None:
         logs = [_LOG[c] if c else -1 for c in _generator(n)[1:]]
-        t = [[0] * n] + [[_EXP[lc + _LOG[f]] if lc >= 0 else 0 for lc in logs] for f in range(1, 256)]
+        t = [0] + [int.from_bytes(bytes(_EXP[lc + _LOG[f]] if lc >= 0 else 0 for lc in logs), "big")
+                   for f in range(1, 256)]
         _MUL[n] = t
     return t
 
 
 def ec_bytes(data: list[int], n: int) -> list[int]:
-    """The n error-correction codewords of a data block (polynomial division, a table row a byte)."""
+    """The n error-correction codewords of a data block: polynomial division with the remainder
+    held as one integer (a shift and an XOR with a table entry per data byte)."""
     table = _products(n)
-    rem = [0] * n
+    top = 8 * (n - 1)
+    keep = (1 << (8 * n)) - 1
+    rem = 0
     for d in data:
-        row = table[d ^ rem[0]]
-        rem = [a ^ b for a, b in zip(rem[1:], row, strict=False)] + [row[-1]]
-    return rem
+        rem = ((rem << 8) & keep) ^ table[d ^ (rem >> top)]
+    return list(rem.to_bytes(n, "big"))
 
 
 def codewords(text: str, version: int, error_correction: int) -> list[int] | None:
@@ -105,73 +109,91 @@ def codewords(text: str, version: int, error_correction: int) -> list[int] | Non
     return out
 
 
-_ORDERS: dict[tuple[int, int], list[tuple[int, int, bool]]] = {}
+_LAYOUTS: dict[int, tuple] = {}
 
 
-def _placement(modules: list[list], mask: int) -> list[tuple[int, int, bool]]:
-    """Data module positions in the standard zigzag order, each with its mask bit (mask 4 only)."""
-    n = len(modules)
-    out = []
+def _layout(version: int):
+    """Per version, once: the data module count, the mask bits in placement order as an int, the
+    function-pattern cells as a '0'/'1' string, and a permutation that scatters both into rows."""
+    hit = _LAYOUTS.get(version)
+    if hit is not None:
+        return hit
+    import operator
+
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    probe = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=MASK)
+    captured: dict = {}
+
+    def grab(data, mask_pattern):  # the modules as they are just before the data goes in
+        captured["m"] = [row[:] for row in probe.modules]
+
+    probe.map_data = grab
+    probe.data_cache = [0]
+    probe.makeImpl(False, MASK)
+    m = captured["m"]
+    n = len(m)
+    order: list[tuple[int, int, bool]] = []
     up, col = True, n - 1
-    while col > 0:
+    while col > 0:  # the standard zigzag, two columns at a time, skipping the timing column
         if col == 6:
             col -= 1
         for r in (range(n - 1, -1, -1) if up else range(n)):
             for c in (col, col - 1):
-                if modules[r][c] is None:
-                    out.append((r, c, (r // 2 + c // 3) % 2 == 0))
+                if m[r][c] is None:
+                    order.append((r, c, (r // 2 + c // 3) % 2 == 0))
         up = not up
         col -= 2
-    return out
+    slot = {(r, c): k for k, (r, c, _inv) in enumerate(order)}
+    fixed = "".join("1" if m[r][c] else "0" for r in range(n) for c in range(n) if (r, c) not in slot)
+    perm, f = [], len(order)
+    for r in range(n):
+        for c in range(n):
+            if (r, c) in slot:
+                perm.append(slot[(r, c)])
+            else:
+                perm.append(f)
+                f += 1
+    mask = 0
+    for _r, _c, inv in order:
+        mask = (mask << 1) | inv
+    hit = _LAYOUTS[version] = (n, len(order), mask, fixed, operator.itemgetter(*perm))
+    return hit
 
 
-def _fast_qr_class():
+def rows(text: str) -> list[str]:
+    """The QR's rows as '0'/'1' strings (error correction M, alphanumeric, fixed mask, no quiet
+    zone): data bits XOR mask as one integer, scattered into place by one itemgetter."""
+    from qrcode import base
+    from qrcode.constants import ERROR_CORRECT_M
+
+    if not set(text) <= set(ALNUM):
+        return ["".join("1" if x else "0" for x in row) for row in _library_matrix(text)]
+    for version in range(1, 41):
+        count_bits = 9 if version < 10 else 11 if version < 27 else 13
+        need = 4 + count_bits + 11 * (len(text) // 2) + 6 * (len(text) % 2)
+        if need <= sum(b.data_count for b in base.rs_blocks(version, ERROR_CORRECT_M)) * 8:
+            break
+    else:
+        raise ValueError("text too long for a QR code")
+    data = codewords(text, version, ERROR_CORRECT_M)
+    n, slots, mask, fixed, scatter = _layout(version)
+    bits = int.from_bytes(bytes(data), "big") << (slots - 8 * len(data))  # remainder bits are 0
+    flat = "".join(scatter(format(bits ^ mask, f"0{slots}b") + fixed))
+    return [flat[i:i + n] for i in range(0, n * n, n)]
+
+
+def _library_matrix(text: str) -> list[list[bool]]:
     import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
 
-    class FastQR(qrcode.QRCode):
-        """Places the codewords along a cached zigzag order instead of bit by bit."""
-
-        def map_data(self, data, mask_pattern):
-            if mask_pattern != MASK:
-                return super().map_data(data, mask_pattern)
-            order = _ORDERS.get((self.version, mask_pattern))
-            if order is None:
-                order = _ORDERS[(self.version, mask_pattern)] = _placement(self.modules, mask_pattern)
-            bits = "".join(f"{b:08b}" for b in data)
-            m = self.modules
-            for k, (r, c, inv) in enumerate(order):
-                m[r][c] = (k < len(bits) and bits[k] == "1") != inv
-
-    return FastQR
-
-
-_FAST = None
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=MASK)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return qr.get_matrix()
 
 
 def matrix(text: str) -> list[list[bool]]:
     """Module matrix (error correction M, alphanumeric mode, fixed mask, no quiet zone)."""
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
-
-    global _FAST
-    if _FAST is None:
-        _FAST = _fast_qr_class()
-    qr = _FAST(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=MASK)
-    qr.add_data(qrcode.util.QRData(text, mode=qrcode.util.MODE_ALPHA_NUM))
-    if not set(text) <= set(ALNUM):
-        qr.make(fit=True)  # not alphanumeric: let the library choose (never for our payloads)
-        return qr.get_matrix()
-    from qrcode import base
-
-    for version in range(1, 41):
-        count_bits = 9 if version < 10 else 11 if version < 27 else 13
-        need = 4 + count_bits + 11 * (len(text) // 2) + 6 * (len(text) % 2)
-        if need > sum(b.data_count for b in base.rs_blocks(version, ERROR_CORRECT_M)) * 8:
-            continue
-        data = codewords(text, version, ERROR_CORRECT_M)
-        if data is not None:
-            qr.version = version
-            qr.data_cache = data
-            qr.makeImpl(False, MASK)
-            return qr.get_matrix()
-    raise ValueError("text too long for a QR code")
+    return [[ch == "1" for ch in row] for row in rows(text)]

@@ -559,7 +559,7 @@ def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
 
 # --- page furniture ---------------------------------------------------------------------------------
 _qr_runs: dict[str, tuple[int, list[QRectF]]] = {}
-_DARK = re.compile(rb"\x01+")
+_DARK = re.compile("1+")
 
 
 def qr_runs(text: str) -> tuple[int, list[QRectF]]:
@@ -571,12 +571,12 @@ def qr_runs(text: str) -> tuple[int, list[QRectF]]:
     hit = _qr_runs.get(text)
     if hit is not None:
         return hit
-    from app.forms.seal import qr_matrix
+    from app.forms.qrfast import rows
 
-    m = qr_matrix(text)
+    m = rows(text)
     rects: list[QRectF] = []
-    for y, row in enumerate(m):  # runs of dark modules, found by a regex over the row as bytes
-        rects += [QRectF(mt.start(), y, mt.end() - mt.start(), 1) for mt in _DARK.finditer(bytes(row))]
+    for y, row in enumerate(m):  # runs of dark modules, found by a regex over the row
+        rects += [QRectF(mt.start(), y, mt.end() - mt.start(), 1) for mt in _DARK.finditer(row)]
     if len(_qr_runs) > 256:
         _qr_runs.clear()
     hit = _qr_runs[text] = (len(m), rects)
