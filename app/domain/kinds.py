@@ -112,10 +112,10 @@ _KINDS: tuple[Kind, ...] = (
     Kind("papers-printed", N_("Forms printed"), point_level=True, fields=(
         Field("papers", list, required=True,
               doc="the documents printed, each {f: form, i: document id, r: room, u: participant, e: act event, "
-                  "c: content hash}: the register of papers HQ expects back"),
+                  "s: subject code, c: content hash}: the register of papers HQ expects back"),
         Field("head_seq", int, doc="the printing station's chain head at print time (also in each QR)"),
         Field("head_hash"),
-        Field("subject", doc="subject code of the forms printed"),
+        Field("subject", doc="subject codes of the forms printed (comma-separated)"),
     ), doc="One print job; recorded for the exam point (no room) so it never shows among a room's marks."),
     Kind("paper-returned", N_("Printed form returned"), point_level=True, fields=(
         Field("document", required=True, doc="document id from the QR"),

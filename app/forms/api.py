@@ -67,10 +67,11 @@ class Signer:
         from app.transfer.keys import b64
 
         papers = [{"f": d.code, "i": d.doc_id, "r": d.room or "", "u": d.participant or "",
-                   "e": d.event_id or "", "c": b64(d.content_hash())} for d in self.docs]
-        subject = self.docs[0].header.get("subject_code", "")
+                   "e": d.event_id or "", "s": d.header.get("subject_code", ""), "c": b64(d.content_hash())}
+                  for d in self.docs]
+        subjects = sorted({p["s"] for p in papers if p["s"]})
         self.station.record("papers-printed", None, payload={
-            "papers": papers, "head_seq": self.head[0], "head_hash": self.head[1], "subject": subject})
+            "papers": papers, "head_seq": self.head[0], "head_hash": self.head[1], "subject": ",".join(subjects)})
         self.docs = []
 
 
@@ -80,8 +81,9 @@ def stamp_for(station, docs: list[Document]) -> Stamp:
 
 
 def build_documents(station, form: str, room: str | None = None, participant: str | None = None,
-                    event_id: str | None = None, ctx: sources.Ctx | None = None) -> list[Document]:
-    return sources.build(station, resolve_form(station, form), room, participant, event_id, ctx)
+                    event_id: str | None = None, ctx: sources.Ctx | None = None,
+                    subject: str | None = None) -> list[Document]:
+    return sources.build(station, resolve_form(station, form), room, participant, event_id, ctx, subject)
 
 
 def _write(docs: list[Document], station, out: Path, signer: Signer | None = None) -> int:
@@ -104,9 +106,11 @@ def _write(docs: list[Document], station, out: Path, signer: Signer | None = Non
 
 
 def render_form(station, form: str, room: str | None = None, participant: str | None = None,
-                event_id: str | None = None, out: str | Path | None = None) -> bytes | Path:
-    """One form (for acts: every matching act, each with its own QR) as a PDF."""
-    docs = build_documents(station, form, room, participant, event_id)
+                event_id: str | None = None, out: str | Path | None = None,
+                subject: str | None = None) -> bytes | Path:
+    """One form as a PDF (acts: every matching act; forms that total the exam point: one per subject of
+    the date unless ``subject`` names one), each document with its own QR."""
+    docs = build_documents(station, form, room, participant, event_id, subject=subject)
     if out is not None:
         _write(docs, station, Path(out))
         log.info("printed %s: %d document(s)", docs[0].code, len(docs))
@@ -177,9 +181,9 @@ def render_day_pack(station, out_dir: str | Path, progress: Progress | None = No
         done += render_room_set(station, num, out / "rooms", ctx=ctx, signer=signer)
         tick(num)
     for code in sources.HQ_FORMS:
-        docs = sources.build(station, code, ctx=ctx)
-        path = out / "hq" / f"{docs[0].file_stem()}.pdf"
-        done.append(Printed(path, code, 1, _write(docs, station, path, signer)))
+        for doc in sources.build(station, code, ctx=ctx):  # the forms that total the point: one per subject
+            path = out / "hq" / f"{doc.file_stem()}.pdf"
+            done.append(Printed(path, code, 1, _write([doc], station, path, signer)))
         tick(code)
     for code, e in acts:
         doc = sources.build_act(ctx, code, event=e)
@@ -214,9 +218,9 @@ def render_hq_forms(station, out_dir: str | Path) -> list[Printed]:
     signer = Signer(station)
     done = []
     for code in sources.HQ_FORMS:
-        docs = sources.build(station, code, ctx=ctx)
-        path = out / f"{docs[0].file_stem()}.pdf"
-        done.append(Printed(path, code, 1, _write(docs, station, path, signer)))
+        for doc in sources.build(station, code, ctx=ctx):  # the forms that total the point: one per subject
+            path = out / f"{doc.file_stem()}.pdf"
+            done.append(Printed(path, code, 1, _write([doc], station, path, signer)))
     signer.register()
     return done
 

@@ -42,7 +42,8 @@ def cmd_print(args) -> int:
         raise UserError(_("print {form}: -o must be a PDF file, not a folder").format(form=args.form))
     code = api.resolve_form(st, args.form)
     room = args.room or (st.home_room if st.ref.forms[code].where == "room" else None)
-    path = api.render_form(st, code, room=room, participant=args.participant, event_id=args.event, out=out)
+    path = api.render_form(st, code, room=room, participant=args.participant, event_id=args.event, out=out,
+                           subject=args.subject)
     emit({"form": code, "file": str(path)}, args.json, f"{code}: {path}")
     return 0
 
@@ -62,22 +63,12 @@ def cmd_verify_act(args) -> int:
     return 0 if v.valid and v.record in (None, "current") else 1
 
 
-def _check_date(st, date: str | None) -> None:
-    """``--date YYYY-MM-DD`` must be the date this database works on (a later version holds several)."""
-    if not date:
-        return
-    ours = st.day.date.isoformat()
-    if date.strip() != ours:
-        raise UserError(_("--date {date}: this database holds the exam day of {ours}").format(date=date, ours=ours))
-
-
 def cmd_papers(args) -> int:
     from app.cli import _station, emit
     from app.forms.papers import STATE_TITLES, papers_by_room
 
-    st = _station(args)
+    st = _station(args)  # --date picks the exam date (app.cli._station)
     try:
-        _check_date(st, args.date)
         rooms = papers_by_room(st)
     finally:
         st.close()
@@ -109,10 +100,12 @@ def cmd_paper_returned(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = common(sub.add_parser("print", help="print official forms and acts to PDF"))
+    p = common(sub.add_parser("print", help="print official forms and acts to PDF"), date=True)
     p.add_argument("form", nargs="?", metavar="FORM", help="form code: 05-02, ППЭ-05-02 or ppe-05-02")
     p.add_argument("--room", help="room number (room forms)")
     p.add_argument("--participant", help="participant code (acts)")
+    p.add_argument("--subject", help="subject code, for the forms that total the exam point per subject "
+                                     "(13-02-МАШ, 10); default: one for each subject of the date")
     p.add_argument("--event", help="id (or its start) of the event an act is drawn up for")
     p.add_argument("--all", action="store_true", help="every form of the room, one PDF each, into -o DIR/")
     p.add_argument("--separate", action="store_true", help="with --all: one PDF per form instead of one file")
@@ -129,7 +122,7 @@ def register(sub, common) -> None:
 
     p = common(sub.add_parser("papers", help="the forms each room owes HQ: not printed / printed / returned / "
                                              "superseded"))
-    p.add_argument("--date", help="exam date YYYY-MM-DD (must be this database's)")
+    p.add_argument("--date", help="exam date YYYY-MM-DD (default: today's, else the nearest next one)")
     p.set_defaults(func=cmd_papers)
 
     p = common(sub.add_parser("paper-returned", help="a printed form came back: read its QR (text, image or "

@@ -41,6 +41,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".pbm", ".pgm", ".ppm", ".tif", ".tif
 class Paper:
     room: str
     form: str
+    subject: str
     document: str
     participant: str
     event: str
@@ -115,15 +116,16 @@ def papers_by_room(station) -> list[RoomPapers]:
             current = [at for c, at, _p in prints if c == now]
             state = ("returned" if back else "printed" if current else "superseded" if prints or
                      returned.get(d.doc_id) else "not_printed")
-            rp.papers.append(Paper(room, d.code, d.doc_id, d.participant or "", d.event_id or "", state,
+            rp.papers.append(Paper(room, d.code, d.header.get("subject_code", ""), d.doc_id, d.participant or "",
+                                   d.event_id or "", state,
                                    min(current) if current else "", min(back) if back else ""))
         # printed papers the record no longer calls for (the act's incident was voided)
         for doc_id, prints in sorted(printed.items()):
             p = prints[-1][2]
             if doc_id not in seen and p.get("r") == room:
                 seen.add(doc_id)
-                rp.papers.append(Paper(room, p.get("f", ""), doc_id, p.get("u", ""), p.get("e", ""), "superseded",
-                                       prints[-1][1]))
+                rp.papers.append(Paper(room, p.get("f", ""), p.get("s", ""), doc_id, p.get("u", ""), p.get("e", ""),
+                                       "superseded", prints[-1][1]))
         out.append(rp)
     return out
 

@@ -31,6 +31,7 @@ from app.server.monitoring import (
     METRICS,
     flat_rows,
     metric_events,
+    period_filters,
     ppe_day,
     report,
 )
@@ -216,8 +217,9 @@ def create_app(db: str | None = None) -> FastAPI:
 
     # --- monitoring (JSON) ------------------------------------------------------------------
     @app.get(f"{API}/monitoring", tags=["monitoring"], summary="Every figure by day, PPE, room and school")
-    def api_monitoring(day: str | None = None, ppe: str | None = None):
-        return report(engine, day, ppe)
+    def api_monitoring(day: str | None = None, ppe: str | None = None, date_from: str | None = None,
+                       date_to: str | None = None, subject: str | None = None, school: str | None = None):
+        return report(engine, **period_filters(day, ppe, date_from, date_to, subject, school))
 
     @app.get(f"{API}/monitoring/events", tags=["monitoring"], summary="The events a figure was counted from")
     def api_metric_events(day: str, metric: str, ppe: str | None = None, room: str | None = None, school: str | None = None,
@@ -257,12 +259,13 @@ def create_app(db: str | None = None) -> FastAPI:
         return RedirectResponse("/monitoring")
 
     @app.get("/monitoring", response_class=HTMLResponse, tags=["pages"])
-    def monitoring_page(day: str | None = None, ppe: str | None = None):
+    def monitoring_page(day: str | None = None, ppe: str | None = None, date_from: str | None = None,
+                       date_to: str | None = None, subject: str | None = None, school: str | None = None):
         from app.server.charts import bars
         from app.server.plans import list_days
 
         all_days = sorted({d["day"] for d in list_days(engine)})
-        rep = report(engine, day, ppe)
+        rep = report(engine, **period_filters(day, ppe, date_from, date_to, subject, school))
         charts = []
         if rep["ppes"]:
             charts.append(bars([(f"{r['ppe']} {r['day'][-2:]}", [r["present"], r["absent"], r["removed"],
@@ -277,8 +280,9 @@ def create_app(db: str | None = None) -> FastAPI:
             if inc:
                 charts.append(bars([(k, [v], f"/monitoring?{urlencode({'day': day or ''})}") for k, v in
                                     sorted(inc.items())], [_("Incidents")], _("Incidents by kind")))
+        query = urlencode({k: v for k, v in rep["filters"].items() if v})
         return page("monitoring.html", rep=rep, metrics=METRICS, metric_keys=METRIC_KEYS, link=link,
-                    incident_kinds=INCIDENT_KINDS, charts=charts, all_days=all_days, day=day, ppe=ppe)
+                    incident_kinds=INCIDENT_KINDS, charts=charts, all_days=all_days, day=day, ppe=ppe, query=query)
 
     @app.get("/monitoring/events", response_class=HTMLResponse, tags=["pages"])
     def events_page(day: str, metric: str, ppe: str | None = None, room: str | None = None, school: str | None = None,
@@ -295,8 +299,9 @@ def create_app(db: str | None = None) -> FastAPI:
                     title=dict(METRICS).get(metric, metric), fig=fig, tz=tz)
 
     @app.get("/monitoring.csv", tags=["pages"])
-    def monitoring_csv(day: str | None = None, ppe: str | None = None):
-        head, rows = flat_rows(report(engine, day, ppe))
+    def monitoring_csv(day: str | None = None, ppe: str | None = None, date_from: str | None = None,
+                       date_to: str | None = None, subject: str | None = None, school: str | None = None):
+        head, rows = flat_rows(report(engine, **period_filters(day, ppe, date_from, date_to, subject, school)))
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(head)
@@ -305,14 +310,16 @@ def create_app(db: str | None = None) -> FastAPI:
                         headers={"Content-Disposition": 'attachment; filename="monitoring.csv"'})
 
     @app.get("/monitoring.xlsx", tags=["pages"])
-    def monitoring_xlsx(day: str | None = None, ppe: str | None = None):
+    def monitoring_xlsx(day: str | None = None, ppe: str | None = None, date_from: str | None = None,
+                       date_to: str | None = None, subject: str | None = None, school: str | None = None):
         from openpyxl import Workbook
 
-        rep = report(engine, day, ppe)
+        rep = report(engine, **period_filters(day, ppe, date_from, date_to, subject, school))
         wb = Workbook()
         wb.remove(wb.active)
         head, rows = flat_rows(rep)
-        for level, title in (("day", "days"), ("ppe", "ppe"), ("room", "rooms"), ("school", "schools")):
+        for level, title in (("period", "period"), ("date", "dates"), ("day", "days"), ("ppe", "ppe"),
+                             ("room", "rooms"), ("school", "schools")):
             ws = wb.create_sheet(title)
             ws.append(head)
             for r in rows:

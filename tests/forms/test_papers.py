@@ -45,7 +45,7 @@ def test_every_print_is_registered_and_nothing_is_back_yet(day, tmp_path):
     assert len(ev) == 1 and ev[0].room is None
     reg = {p["f"]: p for p in ev[0].payload["papers"]}
     assert set(reg) == set(forms[:5]) and all(p["r"] == "0101" and len(p["c"]) == 43 for p in reg.values())
-    assert ev[0].payload["head_seq"] == ev[0].seq - 1 and ev[0].payload["subject"] == st.day.subject_code
+    assert ev[0].payload["head_seq"] == ev[0].seq - 1 and ev[0].payload["subject"] == st.plan.room_subject("0101")
     after = room(st, "0101")
     assert [p.state for p in after.papers[:5]] == ["printed"] * 5
     assert not after.all_in

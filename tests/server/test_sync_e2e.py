@@ -47,7 +47,7 @@ def test_demo_day_sync_matches_stations(live, hq_db):
     assert len(st.log.stations()) == 4  # three room stations and the HQ itself
     assert server_events(live.db) == local and outside.id in local
     # the server's figures are the stations' own projections
-    rep = httpx.get(live.url + "/api/v1/monitoring", params={"ppe": "66/0412"}).json()
+    rep = httpx.get(live.url + "/api/v1/monitoring", params={"ppe": "66/0412", "day": "2026-06-04"}).json()
     rooms = {r["room"]: r for r in rep["rooms"]}
     for room in ("0101", "0102", "0103", "0201"):
         state = st.room_state(room)
