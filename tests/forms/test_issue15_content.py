@@ -151,7 +151,7 @@ def test_kit_replaced_printed_on_05_02_and_13_02(day, tmp_path):
     assert re.search(r"Испорченных / замененных ИК 1", t)
     assert "1234567" in t and "7654321" in t and "брак" in t and who.last_name in t
     t13 = pdf_text(render_form(st, "13-02-МАШ", out=tmp_path / "s.pdf"))
-    assert "ИК использовано" in squash(t13) and "ИК испорчено / заменено" in squash(t13)
+    assert "Использовано ИК" in squash(t13) and "Испорчено / заменено ИК" in squash(t13)
     flat = t13.replace(" ", "").replace("\n", "")
     # room 0103: 2 present, kits used 2 + 1 replacement, 1 replaced
     assert "0103" + "015" + "002" + "000" * 5 + "003" + "01" in flat
