@@ -4,7 +4,6 @@
   (or the path written when ``out`` is given);
 - ``render_room_set(station, room, out_dir)`` → the room's five forms as PDFs;
 - ``render_day_pack(station, out_dir, progress=cb)`` → every room's set, the HQ forms and every act;
-- ``render_hq_forms(station, out_dir)`` → 13-02-МАШ, 19 and the ППЭ-10 facts;
 - ``discrepancies(station, forms, room)`` → what the screen shows and asks about before printing;
 - ``paint_to_printer(printer, station, form, ...)`` → paints on a QPrinter (print / print preview).
 """
@@ -162,6 +161,23 @@ def render_room_set(station, room: str, out_dir: str | Path, separate: bool = Fa
     return printed
 
 
+def render_point_forms(station, out_dir: str | Path, progress: Progress | None = None) -> list[Printed]:
+    """The forms that total the exam point on the station's date (hq/): ППЭ-13-02-МАШ and the ППЭ-10
+    facts once per subject of the date, ППЭ-19 once for the date."""
+    out = Path(out_dir)
+    ctx = sources.Ctx(station)
+    signer = Signer(station)
+    docs = [d for code in sources.HQ_FORMS for d in sources.build(station, code, ctx=ctx)]
+    done: list[Printed] = []
+    for i, doc in enumerate(docs):
+        path = out / f"{doc.file_stem()}.pdf"
+        done.append(Printed(path, doc.code, 1, _write([doc], station, path, signer)))
+        if progress:
+            progress(i + 1, len(docs), doc.code + (f" {doc.subject}" if doc.subject else ""))
+    signer.register()
+    return done
+
+
 def render_day_pack(station, out_dir: str | Path, progress: Progress | None = None) -> list[Printed]:
     """The PPE's day: each room's set (rooms/ppe-room-NNNN.pdf), the HQ forms (hq/: 13-02-МАШ, 19,
     the ППЭ-10 facts) and every act of the day (acts/, one PDF each, every copy)."""
@@ -209,20 +225,6 @@ def discrepancies(station, forms: list[str] | tuple[str, ...] | None = None, roo
         for d in sources.build(station, resolve_form(station, code), num, ctx=ctx):
             out += [w for w in d.warnings if w not in out]
     return out
-
-
-def render_hq_forms(station, out_dir: str | Path) -> list[Printed]:
-    """The exam point's HQ forms (13-02-МАШ, 19, the ППЭ-10 facts), one PDF each, into ``out_dir``."""
-    out = Path(out_dir)
-    ctx = sources.Ctx(station)
-    signer = Signer(station)
-    done = []
-    for code in sources.HQ_FORMS:
-        for doc in sources.build(station, code, ctx=ctx):  # the forms that total the point: one per subject
-            path = out / f"{doc.file_stem()}.pdf"
-            done.append(Printed(path, code, 1, _write([doc], station, path, signer)))
-    signer.register()
-    return done
 
 
 def paint_to_printer(printer, station, form: str, room: str | None = None, participant: str | None = None,

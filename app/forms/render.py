@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,14 +96,20 @@ def font(size_pt: float, bold: bool = False) -> QFont:
 
 
 _metrics: dict[tuple[float, bool], QFontMetricsF] = {}
-_raw: dict[float, QRawFont] = {}
+_raw_local = threading.local()
 
 
 def raw_font(size_pt: float) -> QRawFont:
-    """The regular font as a QRawFont (glyph runs for boxed characters)."""
-    f = _raw.get(size_pt)
+    """The regular font as a QRawFont (glyph runs for boxed characters).
+
+    Cached per thread: Qt's font engines live in a per-thread cache, so a QRawFont made on a
+    print worker dangles once that thread ends (it crashed the next print on the GUI thread)."""
+    cache = getattr(_raw_local, "fonts", None)
+    if cache is None:
+        cache = _raw_local.fonts = {}
+    f = cache.get(size_pt)
     if f is None:
-        f = _raw[size_pt] = QRawFont.fromFont(font(size_pt))
+        f = cache[size_pt] = QRawFont.fromFont(font(size_pt))
     return f
 def metrics(size_pt: float, bold: bool = False) -> QFontMetricsF:
     key = (size_pt, bold)

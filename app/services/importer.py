@@ -76,22 +76,22 @@ def _decode(data: bytes, name: str) -> str:
         raise UserError(f"{name}: neither UTF-8 nor Windows-1251 text") from None
 
 
-def read_rows(path: Path) -> ListRows:
+def read_rows(path: Path, columns: Columns | None = None) -> ListRows:
     """Rows of a list file as (line number, {column: text}); header checked."""
     name = path.name
     if not path.exists():
         raise UserError(f"{path}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, columns or LIST_COLUMNS)
     text = _decode(path.read_bytes(), name)
     first = text.split("\n", 1)[0]
     delim = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
-        header, labels = _canonical([h.strip() for h in next(reader)])
+        header, labels = _canonical([h.strip() for h in next(reader)], columns or LIST_COLUMNS)
     except StopIteration:
         raise UserError(f"{name}: line 1: the file is empty") from None
-    _check_header(header, name)
+    _check_header(header, name, columns or LIST_COLUMNS)
     rows = ListRows()
     rows.labels = labels
     for row in reader:
@@ -105,7 +105,7 @@ def read_rows(path: Path) -> ListRows:
     return rows
 
 
-def _read_xlsx(path: Path) -> ListRows:
+def _read_xlsx(path: Path, columns: Columns) -> ListRows:
     from openpyxl import load_workbook
 
     try:
@@ -120,8 +120,8 @@ def _read_xlsx(path: Path) -> ListRows:
         raise UserError(f"{path.name}: line 1: the sheet is empty") from None
     while raw and raw[-1] == "":
         raw.pop()
-    header, labels = _canonical(raw)
-    _check_header(header, path.name)
+    header, labels = _canonical(raw, columns)
+    _check_header(header, path.name, columns)
     rows = ListRows()
     rows.labels = labels
     for line, values in enumerate(it, start=2):
@@ -146,26 +146,40 @@ def _fold(name: str) -> str:
     return " ".join(name.replace("ё", "е").replace("Ё", "Е").lower().split())
 
 
-def _aliases() -> dict[str, str]:
-    """Accepted column name (folded) -> canonical column, from resources/lists/columns.json."""
+@dataclass(frozen=True)
+class Columns:
+    """The columns a kind of list has: its accepted names (resources/lists/FILE), the expected ones, and
+    those that may be left out."""
+
+    file: str
+    expected: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+
+LIST_COLUMNS = Columns("columns.json", HEADER)
+
+
+def _aliases(columns: Columns) -> dict[str, str]:
+    """Accepted column name (folded) -> canonical column, from resources/lists/<file>."""
     import json
 
     from app.paths import resources_dir
 
-    data = json.loads((resources_dir() / "lists" / "columns.json").read_text(encoding="utf-8"))
+    data = json.loads((resources_dir() / "lists" / columns.file).read_text(encoding="utf-8"))
     return {_fold(alias): canon for canon, names in data["columns"].items() for alias in names}
 
 
-def _canonical(header: list[str]) -> tuple[list[str], dict[str, str]]:
+def _canonical(header: list[str], columns: Columns) -> tuple[list[str], dict[str, str]]:
     """The header as canonical names, and canonical -> the name the file itself uses (for messages)."""
-    aliases = _aliases()
+    aliases = _aliases(columns)
     canon = [aliases.get(_fold(h), h) for h in header]
     return canon, {c: h for c, h in zip(canon, header, strict=True)}
 
 
-def _check_header(header: list[str], name: str) -> None:
-    missing = [h for h in HEADER if h not in header]
-    unknown = [h for h in header if h not in HEADER]
+def _check_header(header: list[str], name: str, columns: Columns) -> None:
+    expected = columns.expected
+    missing = [h for h in expected if h not in header and h not in columns.optional]
+    unknown = [h for h in header if h not in expected]
     if missing or unknown or len(set(header)) != len(header):
         parts = []
         if missing:
@@ -174,7 +188,7 @@ def _check_header(header: list[str], name: str) -> None:
             parts.append("unknown " + ", ".join(unknown))
         if len(set(header)) != len(header):
             parts.append("repeated column names")
-        raise UserError(f"{name}: line 1: header: {'; '.join(parts)} (expected: {', '.join(HEADER)})")
+        raise UserError(f"{name}: line 1: header: {'; '.join(parts)} (expected: {', '.join(expected)})")
 
 
 _DMY_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")

@@ -197,3 +197,34 @@ def test_forms_readme_field_tables_are_up_to_date():
     for form in ("ППЭ-05-01", "ППЭ-05-02", "ППЭ-13-02-МАШ", "ППЭ-21", "ППЭ-10"):
         assert f"### {form} (" in text
     assert "[V] Сборник форм 2020, ППЭ-03 (F2)" in text and "[R] unverified" in text
+
+
+def test_printing_on_a_worker_thread_then_on_the_main_thread(day, tmp_path):
+    """Qt's font engines are per thread: the boxed-character glyph runs must not reuse a raw font made
+    on a print worker that has ended (that crashed the next print on the GUI thread)."""
+    import threading
+
+    st, _ = day
+    path = st.path
+    st.close()
+
+    def work():
+        from app.services.station import Station
+
+        w = Station.open(path)
+        try:
+            render_form(w, "05-02", room="0101", out=tmp_path / "worker.pdf")
+        finally:
+            w.close()
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    from app.services.station import Station
+
+    again = Station.open(path)
+    try:
+        out = render_form(again, "12-04-МАШ", room="0101", out=tmp_path / "main.pdf")
+    finally:
+        again.close()
+    assert "Ведомость учета времени отсутствия" in squash(pdf_text(out))

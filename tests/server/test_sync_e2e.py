@@ -219,7 +219,7 @@ def test_exports_and_pages(live, hq_db, fmt):
         rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
         day = next(x for x in rows if x["level"] == "day")
         assert int(day["absent"]) == total_absent and int(day["assigned"]) == 180
-        assert {x["level"] for x in rows} == {"day", "ppe", "room", "school"}
+        assert {x["level"] for x in rows} == {"period", "date", "day", "ppe", "room", "school"}
         assert int(day["incidents:removal"]) == 4
     elif fmt == "xlsx":
         import io
@@ -227,7 +227,7 @@ def test_exports_and_pages(live, hq_db, fmt):
         from openpyxl import load_workbook
 
         wb = load_workbook(io.BytesIO(httpx.get(live.url + "/monitoring.xlsx").content))
-        assert wb.sheetnames == ["days", "ppe", "rooms", "schools"]
+        assert wb.sheetnames == ["period", "dates", "days", "ppe", "rooms", "schools"]
         head = [c.value for c in wb["days"][1]]
         assert wb["days"].cell(2, head.index("absent") + 1).value == total_absent
     elif fmt == "html":

@@ -56,3 +56,21 @@ def test_date_picker_subject_column_filter_and_totals(qtbot, hq):
     assert hq.day.key == "2026-06-04" and win.subject_combo.currentData() == ""
     assert all(r["Present"] == "0" for r in _rows(win).values())
     assert all(r["Last package"] == "—" for r in _rows(win).values())  # 11 June's packages are not 4 June's
+
+
+def test_point_forms_are_printed_per_subject_of_the_date(qtbot, hq, tmp_path):
+    import subprocess
+
+    from ui.hq.window import HqWindow
+
+    win = HqWindow(hq)
+    qtbot.addWidget(win)
+    win.set_date("2026-06-11")
+    op = win.print_point_forms(str(tmp_path / "forms"))
+    qtbot.waitUntil(lambda: not op.running, timeout=60000)
+    names = sorted(p.path.name for p in win.printed_point_forms)
+    assert names == ["ppe-10_03.pdf", "ppe-10_12.pdf", "ppe-13-02-mash_03.pdf", "ppe-13-02-mash_12.pdf", "ppe-19.pdf"]
+    text = subprocess.run(["pdftotext", str(tmp_path / "forms" / "ppe-13-02-mash_03.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Физика" in text and "11.06.2026" in text and "Обществознание" not in text
+    assert "5 forms printed into" in win.message.text()

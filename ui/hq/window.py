@@ -226,28 +226,57 @@ class HqWindow(QtWidgets.QMainWindow):
         w = QtWidgets.QWidget()
         lay = QtWidgets.QVBoxLayout(w)
         lay.addWidget(self.totals_table, 1)
-        self.print_hq_button = QtWidgets.QPushButton(_("Print the exam point's forms (ППЭ-13-02-МАШ, 19, 10)"))
-        self.print_hq_button.clicked.connect(lambda: self.print_hq_forms())
-        lay.addWidget(self.print_hq_button)
+        self.point_forms_button = QtWidgets.QPushButton(_("Print the exam point's forms of the date (PDF)…"))
+        self.point_forms_button.setToolTip(_("ППЭ-13-02-МАШ and the ППЭ-10 facts for each subject of the date, "
+                                             "ППЭ-19 for the date"))
+        self.point_forms_button.clicked.connect(lambda: self.print_point_forms())
+        lay.addWidget(self.point_forms_button, 0, Qt.AlignmentFlag.AlignLeft)
         return w
 
-    def print_hq_forms(self, folder: str | None = None) -> list | None:
-        """The HQ forms as PDFs; where their figures disagree with the record, say so first and ask."""
-        from app.forms.api import discrepancies, render_hq_forms
-        from app.paths import data_dir
+    def print_point_forms(self, folder: str | None = None):
+        """Print the forms that total the exam point, one per subject, on a worker with its own Station."""
+        from ui.ops import Operation
 
-        if not confirm_discrepancies(self, discrepancies(self.station)):
+        day = self.station.day.key
+        if folder is None:
+            from app.paths import data_dir
+
+            default = data_dir() / "print" / day
+            folder = QtWidgets.QFileDialog.getExistingDirectory(self, _("Folder for the exam point's forms"),
+                                                                str(default))
+            if not folder:
+                return None
+        from app.forms.api import discrepancies
+
+        if not confirm_discrepancies(self, discrepancies(self.station)):  # on screen, never on the paper
             return None
-        out = Path(folder) if folder else data_dir() / "print" / "hq"
-        try:
-            printed = render_hq_forms(self.station, out)
-        except UserError as e:
-            self._say(str(e), True)
-            return None
-        self.last_hq_printed = printed
-        self._say(ngettext("{n} form written to {path}", "{n} forms written to {path}", len(printed)).format(
-            n=len(printed), path=out))
-        return printed
+        out, path = Path(folder), self.station.path
+
+        def work(progress):
+            from app.forms import render_point_forms
+            from app.services.station import Station
+
+            st = Station.open(path)  # the worker's own station: the GUI's is never shared with it
+            try:
+                st.use_day(day)
+                out.mkdir(parents=True, exist_ok=True)
+                return render_point_forms(st, out, progress=progress)
+            finally:
+                st.close()
+
+        def done(printed) -> None:
+            self.printed_point_forms = printed
+            self._say(ngettext("{n} form printed into {folder}: {files}", "{n} forms printed into {folder}: {files}",
+                               len(printed)).format(n=len(printed), folder=out,
+                                                    files=", ".join(p.path.name for p in printed)))
+
+        def failed(e: Exception) -> None:
+            self._say(str(e) if isinstance(e, UserError) else
+                      _("Printing failed ({name}).").format(name=e.__class__.__name__), True)
+
+        self.point_forms_op = Operation(self, work, _("Printing the exam point's forms…"), with_progress=True) \
+            .success(done).failure(failed).run()
+        return self.point_forms_op
 
     def _verify_tab(self) -> QtWidgets.QWidget:
         w = QtWidgets.QWidget()
