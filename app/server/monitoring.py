@@ -101,6 +101,7 @@ class PpeDay:
     school_incidents: dict[str, Counter] = field(default_factory=dict)
     school_of: dict[str, str] = field(default_factory=dict)
     events_total: int = 0
+    papers: dict[str, int] = field(default_factory=dict)  # printed / returned / out (app.forms.papers)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -164,6 +165,9 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
     evs = [e for e in evs if e.room in mine or e.room is None]
     out = PpeDay(ppe, plan.point.name, day, subj.code, title, events_total=len(evs))
     out.school_of = {p.code: p.school_code for p in plan.participants.values()}
+    from app.forms.papers import paper_figures
+
+    out.papers = paper_figures(evs)
     for room in rooms:
         state = project_room(plan, ref, room, by_room.get(room, []))
         c = state.counts()
@@ -256,7 +260,10 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
                     school_inc.setdefault((d, sk), Counter()).update(fig.school_incidents.get(sk, Counter()))
             continue
         ppe_rows.append({"level": "ppe", **base, "ppe": p, "ppe_name": fig.ppe_name, "room": "", "school": "", **m,
-                         "incidents_by_kind": dict(fig.incidents), "events": fig.events_total})
+                         "incidents_by_kind": dict(fig.incidents), "events": fig.events_total,
+                         "papers_printed": fig.papers.get("printed", 0),
+                         "papers_returned": fig.papers.get("returned", 0),
+                         "papers_all_back": fig.papers.get("printed", 0) > 0 and fig.papers.get("out", 1) == 0})
         if rooms:
             for r in fig.rooms.values():
                 room_rows.append({"level": "room", **base, "ppe": p, "room": r.room, "school": "", **r.metrics,

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from app.domain.rules import removal_grounds
 from app.errors import UserError
 from app.i18n import N_, _, current_language, format_date, format_time, ngettext
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
 from ui.language import switch_language
-from ui.ops import Operation
+from ui.ops import Operation, confirm_discrepancies
 from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from ui.room.board import BoardWindow
 from ui.room.dialogs import (
@@ -99,7 +100,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("quit", N_("Quit"), "Ctrl+Q", N_("&Room")),
 )
 INCIDENT_SHORTCUTS = {"removal": "Ctrl+1", "early": "Ctrl+2", "correction": "Ctrl+3", "appeal": "Ctrl+4",
-                      "identity": "Ctrl+5", "stopped": "Ctrl+6", "evacuation": "Ctrl+7", "note": "Ctrl+8"}
+                      "identity": "Ctrl+5", "stopped": "Ctrl+6", "evacuation": "Ctrl+7", "note": "Ctrl+8",
+                      "kit": "Ctrl+Shift+K"}
 PARTICIPANT_KINDS = {"admit": "admitted", "late": "late", "absent": "absent", "exit": "exit", "back": "return",
                      "finished": "finished"}
 
@@ -807,7 +809,8 @@ class RoomWindow(QtWidgets.QMainWindow):
             state = self.state()
             roll = [(c, f"{state.participants[c].assigned_seat} {self.names.get(c, c)}")
                     for c in room_ops.roll_call(state)]
-        items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in self.station.ref.forbidden]
+        grounds = removal_grounds(self.station.ref) if key == "removal" else self.station.ref.forbidden
+        items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in grounds]
         gek = [(m.code, f"{m.code} — {m.short_name}") for m in room_ops.staff_by_role(self.station.plan, "gek")]
         dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self,
                              item_choices=items, gek_choices=gek)
@@ -849,10 +852,14 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.open_dialog = dlg
         dlg.exec()
 
-    def print_preview(self) -> QtWidgets.QDialog:
+    def print_preview(self) -> QtWidgets.QDialog | None:
         """Ctrl+P: the room's forms on the system printer, through Qt's print preview (PDFs: Ctrl+Shift+P)."""
         from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
+        from app.forms.api import discrepancies
+
+        if not confirm_discrepancies(self, discrepancies(self.station, room=self.room)):
+            return None
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dlg = QPrintPreviewDialog(printer, self)
         dlg.setWindowTitle(_("Print the room's forms"))
@@ -883,6 +890,10 @@ class RoomWindow(QtWidgets.QMainWindow):
             if not folder:
                 return None
             self.settings.set("print/folder", str(folder))
+        from app.forms.api import discrepancies
+
+        if not confirm_discrepancies(self, discrepancies(self.station, room=self.room)):
+            return None
         out = Path(folder)
         gui_station, room = self.station, self.room
 
