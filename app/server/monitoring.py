@@ -23,11 +23,14 @@ from app.domain.reference import load_reference
 from app.i18n import N_
 from app.server import schema as t
 from app.server.plans import load_plan
+from app.server.validate import event_problem
 
 METRICS: tuple[tuple[str, str], ...] = (
     ("assigned", N_("Assigned")),
     ("present", N_("Present")),
     ("absent", N_("Absent")),
+    ("unmarked", N_("Not marked")),
+    ("in_room", N_("Still in the room")),
     ("late", N_("Late")),
     ("removed", N_("Removed")),
     ("finished_early", N_("Early completions")),
@@ -44,7 +47,7 @@ INCIDENT_KINDS = tuple(k for k, v in KINDS.items() if v.incident)
 # Which events each figure is counted from (effective events only; voided ones are listed apart).
 _MARKS = ("admitted", "late", "absent")
 METRIC_KINDS: dict[str, tuple[str, ...]] = {
-    "assigned": _MARKS, "present": ("admitted", "late"), "absent": ("absent",), "late": ("late",),
+    "assigned": _MARKS, "unmarked": (), "in_room": ("admitted", "late"), "present": ("admitted", "late"), "absent": ("absent",), "late": ("late",),
     "removed": ("removal",), "finished_early": ("early-completion",), "exits": ("exit", "return"),
     "exit_minutes": ("exit", "return"), "extra_sheets": ("extra-sheet",), "corrections": ("correction",),
     "appeals": ("appeal",), "incidents": INCIDENT_KINDS,
@@ -56,12 +59,19 @@ def _counted(metric: str, p: ParticipantState) -> bool:
     return {
         "present": p.present, "absent": p.status == "absent", "late": p.late and p.present,
         "removed": p.status == "removed", "finished_early": p.status == "finished_early",
+        "in_room": p.in_room, "unmarked": _unmarked(p),
     }.get(metric, True)
+
+
+def _unmarked(p: ParticipantState) -> bool:
+    """Neither present nor absent: assigned − present − absent, what the HQ still has to explain."""
+    return not p.present and p.status != "absent"
 
 
 def participant_metrics(p: ParticipantState) -> dict[str, float]:
     return {
         "assigned": 1, "present": int(p.present), "absent": int(p.status == "absent"),
+        "unmarked": int(_unmarked(p)), "in_room": int(p.in_room),
         "late": int(p.late and p.present), "removed": int(p.status == "removed"),
         "finished_early": int(p.status == "finished_early"), "exits": len(p.exits),
         "exit_minutes": round(sum(x.minutes() for x in p.exits), 1), "extra_sheets": len(p.extra_sheets),
@@ -101,6 +111,7 @@ class PpeDay:
     school_incidents: dict[str, Counter] = field(default_factory=dict)
     school_of: dict[str, str] = field(default_factory=dict)
     events_total: int = 0
+    unreadable: int = 0  # stored events no projection could fold (skipped; shown to an admin)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -117,10 +128,22 @@ class PpeDay:
         return c
 
 
-def _event(row) -> Event:
+def _event(row, rooms: set[str] | None = None) -> Event | None:
+    """The stored row as an Event, or ``None`` when a projection could not fold it.
+
+    Ingest refuses such events; one may still be in the database (stored by an older server, or
+    written there by hand). It is skipped and counted as unreadable, never allowed to fail a page."""
+    try:
+        payload = json.loads(row.payload)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    d = {"kind": row.kind, "at": row.at, "recorded_at": row.recorded_at, "tz": row.tz, "day": row.day,
+         "room": row.room, "participant": row.participant, "author": row.author, "payload": payload}
+    if event_problem(d, rooms or None) is not None:
+        return None
     return Event(id=row.id, station=row.station, seq=row.seq, at=row.at, recorded_at=row.recorded_at, tz=row.tz,
                  author=row.author, kind=row.kind, day=row.day, room=row.room, participant=row.participant,
-                 payload=json.loads(row.payload), prev_hash=row.prev_hash, hash=row.hash)
+                 payload=payload, prev_hash=row.prev_hash, hash=row.hash)
 
 
 _cache: OrderedDict[tuple[str, str], tuple[tuple, PpeDay]] = OrderedDict()
@@ -141,8 +164,18 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
         plan = load_plan(conn, ppe, day)
         if plan is None:
             return None
-        evs = [_event(r) for r in conn.execute(select(t.events).where(ev_filter))]
-    ref = load_reference(plan.day.date.year)
+        rooms_known = set(plan.rooms) | {p.room for p in plan.participants.values()}
+        evs, unreadable = [], 0
+        for r in conn.execute(select(t.events).where(ev_filter)):
+            e = _event(r, rooms_known)
+            if e is None:
+                unreadable += 1
+            else:
+                evs.append(e)
+    try:
+        ref = load_reference(plan.day.date.year)
+    except (KeyError, ValueError, OSError):
+        return None
     try:
         subj = ref.subject(plan.day.subject_code)
         title = subj.title
@@ -153,13 +186,19 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
         if e.room:
             by_room.setdefault(e.room, []).append(e)
     rooms = sorted(set(plan.rooms) | {p.room for p in plan.participants.values()} | set(by_room))
-    out = PpeDay(ppe, plan.point.name, day, plan.day.subject_code, title, events_total=len(evs))
+    out = PpeDay(ppe, plan.point.name, day, plan.day.subject_code, title, events_total=len(evs), unreadable=unreadable)
     out.school_of = {p.code: p.school_code for p in plan.participants.values()}
     for room in rooms:
-        state = project_room(plan, ref, room, by_room.get(room, []))
+        try:
+            state = project_room(plan, ref, room, by_room.get(room, []))
+        except Exception:  # noqa: BLE001 - one room the projection cannot fold must not hide the others
+            out.unreadable += len(by_room.get(room, []))
+            state = project_room(plan, ref, room, [])
         c = state.counts()
         m = {k: c.get(k, 0) for k in METRIC_KEYS if k in c}
         m["exit_minutes"] = round(state.exit_minutes(), 1)
+        m["unmarked"] = sum(1 for p in state.listed() if _unmarked(p))
+        m["in_room"] = sum(1 for p in state.listed() if p.in_room)
         m["incidents"] = len(state.incidents)
         inc = Counter(e.kind for e in state.incidents)
         out.rooms[room] = RoomFigures(room, {**zero(), **m}, inc, [ch.code for ch in state.problems()], state)
@@ -179,8 +218,11 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
     return out
 
 
-def _days(engine: Engine, day: str | None, ppe: str | None) -> list[tuple[str, str]]:
+def _days(engine: Engine, day: str | None, ppe: str | None, allowed: frozenset[str] | None = None
+          ) -> list[tuple[str, str]]:
     q = select(t.days.c.ppe, t.days.c.key).order_by(t.days.c.key, t.days.c.ppe)
+    if allowed is not None:
+        q = q.where(t.days.c.ppe.in_(sorted(allowed)))
     if day:
         q = q.where(t.days.c.key == day)
     if ppe:
@@ -189,14 +231,26 @@ def _days(engine: Engine, day: str | None, ppe: str | None) -> list[tuple[str, s
         return [(r[0], r[1]) for r in conn.execute(q)]
 
 
-def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True) -> dict[str, Any]:
-    """Every figure at every level: day (subject), exam point, room, school. The JSON the API returns."""
+def last_syncs(engine: Engine) -> dict[str, str]:
+    """When each exam point's HQ last delivered an accepted batch (UTC ISO)."""
+    with engine.connect() as conn:
+        return {r[0]: r[1] for r in conn.execute(select(t.ingests.c.ppe, func.max(t.ingests.c.at))
+                                                 .where(t.ingests.c.outcome == "accepted").group_by(t.ingests.c.ppe))}
+
+
+def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
+           allowed: frozenset[str] | None = None) -> dict[str, Any]:
+    """Every figure at every level: day (subject), exam point, room, school. The JSON the API returns.
+
+    ``allowed``: the exam points the caller may see (a viewer's municipality); ``None`` for all."""
+    synced = last_syncs(engine)
     days: dict[str, dict] = {}
     ppe_rows: list[dict] = []
     room_rows: list[dict] = []
     school_rows: dict[tuple[str, str], dict] = {}
     school_inc: dict[tuple[str, str], Counter] = {}
-    for p, d in _days(engine, day, ppe):
+    unreadable = 0
+    for p, d in _days(engine, day, ppe, allowed):
         fig = ppe_day(engine, p, d)
         if fig is None:
             continue
@@ -207,7 +261,9 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
         add(dd, m)
         dd["incidents_by_kind"].update(fig.incidents)
         ppe_rows.append({"level": "ppe", **base, "ppe": p, "ppe_name": fig.ppe_name, "room": "", "school": "", **m,
-                         "incidents_by_kind": dict(fig.incidents), "events": fig.events_total})
+                         "incidents_by_kind": dict(fig.incidents), "events": fig.events_total,
+                         "unreadable": fig.unreadable, "last_sync": synced.get(p, "")})
+        unreadable += fig.unreadable
         if rooms:
             for r in fig.rooms.values():
                 room_rows.append({"level": "room", **base, "ppe": p, "room": r.room, "school": "", **r.metrics,
@@ -224,13 +280,14 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
         dd["incidents_by_kind"] = dict(dd["incidents_by_kind"])
     return {"metrics": [{"key": k, "title": title} for k, title in METRICS],
             "incident_kinds": [{"key": k, "title": KINDS[k].title} for k in INCIDENT_KINDS],
-            "filters": {"day": day, "ppe": ppe},
+            "filters": {"day": day, "ppe": ppe}, "unreadable": unreadable,
             "days": list(days.values()), "ppes": ppe_rows, "rooms": room_rows,
             "schools": [school_rows[k] for k in sorted(school_rows)]}
 
 
 def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: str | None = None,
-                  school: str | None = None, kind: str | None = None) -> list[Event]:
+                  school: str | None = None, kind: str | None = None,
+                  allowed: frozenset[str] | None = None) -> list[Event]:
     """The events a figure was counted from (effective events of the counted participants).
 
     Without ``ppe`` (a school's or a day's figure) every exam point of the day contributes."""
@@ -238,9 +295,11 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
         return []
     if not ppe:
         out = []
-        for p, _d in _days(engine, day, None):
+        for p, _d in _days(engine, day, None, allowed):
             out += metric_events(engine, p, day, metric, room, school, kind)
         return sorted(out, key=Event.order_key)
+    if allowed is not None and ppe not in allowed:
+        return []
     fig = ppe_day(engine, ppe, day)
     if fig is None:
         return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "s0002"
+HEAD = "s0003"
 LOCATION = Path(__file__).resolve().parent
 
 
