@@ -29,7 +29,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("assigned", N_("Assigned")),
     ("present", N_("Present")),
     ("absent", N_("Absent")),
-    ("unmarked", N_("Not marked")),
+    ("unmarked", N_("Unmarked")),
     ("in_room", N_("Still in the room")),
     ("late", N_("Late")),
     ("removed", N_("Removed")),
@@ -42,7 +42,8 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("incidents", N_("Incidents")),
 )
 METRIC_KEYS = tuple(k for k, _ in METRICS)
-INCIDENT_KINDS = tuple(k for k, v in KINDS.items() if v.incident)
+# A personal-data correction is counted apart ("corrections"), not among the incidents of the exam.
+INCIDENT_KINDS = tuple(k for k, v in KINDS.items() if v.incident and k != "correction")
 
 # Which events each figure is counted from (effective events only; voided ones are listed apart).
 _MARKS = ("admitted", "late", "absent")
@@ -199,13 +200,14 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
         m["exit_minutes"] = round(state.exit_minutes(), 1)
         m["unmarked"] = sum(1 for p in state.listed() if _unmarked(p))
         m["in_room"] = sum(1 for p in state.listed() if p.in_room)
-        m["incidents"] = len(state.incidents)
-        inc = Counter(e.kind for e in state.incidents)
+        incidents = [e for e in state.incidents if e.kind in INCIDENT_KINDS]
+        m["incidents"] = len(incidents)
+        inc = Counter(e.kind for e in incidents)
         out.rooms[room] = RoomFigures(room, {**zero(), **m}, inc, [ch.code for ch in state.problems()], state)
         for p in state.listed():
             school = out.school_of.get(p.code, "") or "—"
             add(out.schools.setdefault(school, zero()), participant_metrics(p))
-        for e in state.incidents:
+        for e in incidents:
             school = out.school_of.get(e.participant or "", "")
             if school:
                 out.schools.setdefault(school, zero())["incidents"] += 1
@@ -329,3 +331,20 @@ def flat_rows(rep: dict) -> tuple[list[str], list[list]]:
             rows.append([r["level"], r["day"], r["subject"], r["ppe"], r["room"], r["school"],
                          *[r[k] for k in METRIC_KEYS], *[r["incidents_by_kind"].get(k, 0) for k in INCIDENT_KINDS]])
     return head, rows
+
+
+# Payload fields that carry no personal data (codes, choices, numbers). Free text — a correction's old and
+# new surname, notes, who confirmed an identity or accompanied a participant — never leaves the server.
+PUBLIC_FIELDS = frozenset({"field", "seat", "sheet", "previous", "verdict", "identity", "graduate", "sheets", "end",
+                           "target", "form", "document_id", "clock_offset_s"})
+
+
+def public_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """What of a payload a page, an export or the API may show: a correction shows the field name only."""
+    return {k: v for k, v in payload.items() if k in PUBLIC_FIELDS}
+
+
+def public_event(e: Event) -> dict[str, Any]:
+    d = e.to_dict()
+    d["payload"] = public_payload(e.payload)
+    return d
