@@ -113,6 +113,7 @@ class PpeDay:
     school_of: dict[str, str] = field(default_factory=dict)
     events_total: int = 0
     unreadable: int = 0  # stored events no projection could fold (skipped; shown to an admin)
+    tz: str = "UTC"  # the exam point's zone: times on the pages are its local times
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -187,7 +188,8 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
         if e.room:
             by_room.setdefault(e.room, []).append(e)
     rooms = sorted(set(plan.rooms) | {p.room for p in plan.participants.values()} | set(by_room))
-    out = PpeDay(ppe, plan.point.name, day, plan.day.subject_code, title, events_total=len(evs), unreadable=unreadable)
+    out = PpeDay(ppe, plan.point.name, day, plan.day.subject_code, title, events_total=len(evs), unreadable=unreadable,
+                 tz=plan.point.tz)
     out.school_of = {p.code: p.school_code for p in plan.participants.values()}
     for room in rooms:
         try:
@@ -233,6 +235,22 @@ def _days(engine: Engine, day: str | None, ppe: str | None, allowed: frozenset[s
         return [(r[0], r[1]) for r in conn.execute(q)]
 
 
+SILENT_AFTER_MIN = 30
+
+
+def _silent(day: str, tz: str, last: str) -> bool:
+    """On its exam date, an exam point that has not synced for ``SILENT_AFTER_MIN`` minutes is flagged."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from app.domain.event import parse_utc
+
+    now = datetime.now(UTC)
+    if now.astimezone(ZoneInfo(tz)).date().isoformat() != day[:10]:
+        return False
+    return not last or now - parse_utc(last) > timedelta(minutes=SILENT_AFTER_MIN)
+
+
 def last_syncs(engine: Engine) -> dict[str, str]:
     """When each exam point's HQ last delivered an accepted batch (UTC ISO)."""
     with engine.connect() as conn:
@@ -264,7 +282,8 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
         dd["incidents_by_kind"].update(fig.incidents)
         ppe_rows.append({"level": "ppe", **base, "ppe": p, "ppe_name": fig.ppe_name, "room": "", "school": "", **m,
                          "incidents_by_kind": dict(fig.incidents), "events": fig.events_total,
-                         "unreadable": fig.unreadable, "last_sync": synced.get(p, "")})
+                         "unreadable": fig.unreadable, "last_sync": synced.get(p, ""), "tz": fig.tz,
+                         "silent": _silent(d, fig.tz, synced.get(p, ""))})
         unreadable += fig.unreadable
         if rooms:
             for r in fig.rooms.values():
