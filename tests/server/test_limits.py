@@ -159,3 +159,17 @@ def test_plans_bounded_nonempty_and_safe_under_concurrency(live, official, hq_db
     for th in threads:
         th.join()
     assert statuses == [200] * 8, statuses
+
+
+def test_station_ids_cannot_be_squatted(live, hq_db, tmp_path):
+    """Issue 13: an HQ delivered events under the station id of another exam point's HQ (or paired room
+    station) before that one had synced; the owner then got 403. Ids are bound by enrollment and pairing."""
+    st = Station.open(hq_db)
+    enroll(st, live.url, live.add_ppe("0412"))  # enrolled, nothing synced yet
+    intruder = Station.create(tmp_path / "intruder.db", role="hq")
+    enroll(intruder, live.url, live.add_ppe("0413", name="СОШ № 4"))
+    chain = [e.to_dict() for e in st.log.of_station(st.station_id)[:3]]
+    r = signed(intruder, live.url, "POST", "/api/v1/events", {"events": chain})
+    assert r.status_code == 403 and r.json()["error"] == "other-ppe" and "enrolled for exam point 66/0412" in \
+        r.json()["reason"]
+    assert sync_once(st, live.url, backoff=FAST).outcome == "accepted"  # the owner is not locked out
