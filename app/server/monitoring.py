@@ -166,10 +166,10 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
         plan = load_plan(conn, ppe, day)
         if plan is None:
             return None
-        rooms_known = set(plan.rooms) | {p.room for p in plan.participants.values()}
+        # rooms are not checked here: another subject's rooms of the same date are simply not folded
         evs, unreadable = [], 0
         for r in conn.execute(select(t.events).where(ev_filter)):
-            e = _event(r, rooms_known)
+            e = _event(r)
             if e is None:
                 unreadable += 1
             else:
