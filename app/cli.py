@@ -33,9 +33,24 @@ def emit(data: Any, as_json: bool, human: str | None = None) -> None:
 
 
 def _station(args):
+    """Open the station of ``--db`` on the exam date of ``--date`` (default: the station's date of today,
+    else the nearest next date it has a list for)."""
     from app.services.station import Station
 
-    return Station.open(args.db)
+    st = Station.open(args.db)
+    if getattr(args, "date", None):
+        st.use_day(args.date)
+    return st
+
+
+_REASONS = {"today": "today", "next": "the nearest next date with a list", "last": "the period is over: the last date with marks",
+            "set-up": "the date this room station was set up for", "chosen": "chosen with --date"}
+
+
+def day_line(st) -> str:
+    """Which exam date a command worked on, and why (human output only)."""
+    d = st.day
+    return f"exam date {d.key} ({_REASONS.get(st.day_reason, st.day_reason)}); subjects {', '.join(d.subjects)}"
 
 
 def _kv(pairs: list[str]) -> dict[str, str]:
@@ -84,9 +99,40 @@ def cmd_import(args) -> int:
 def cmd_rooms(args) -> int:
     st = _station(args)
     rooms = st.rooms_summary()
-    lines = [f"{r['room']}  {r['phase']:<12} assigned {r['assigned']:>3}  present {r['present']:>3}  "
-             f"absent {r['absent']:>3}" for r in rooms]
-    emit({"day": st.day.key, "ppe": st.point.code, "rooms": rooms}, args.json, "\n".join(lines))
+    tz = st.point.tz
+    lines = [day_line(st)] + [
+        f"{r['room']}  {r['subject']} {r['subject_title'][:24]:<24} {_hm(r['start'], tz)}-{_hm(r['end'], tz)}"
+        f" (ОВЗ {_hm(r['end_ovz'], tz)})  {r['phase']:<12} assigned {r['assigned']:>3}  present {r['present']:>3}  "
+        f"absent {r['absent']:>3}" for r in rooms]
+    emit({"day": st.day.key, "date": st.day.key, "subjects": list(st.day.subjects), "ppe": st.point.code,
+          "rooms": rooms}, args.json, "\n".join(lines))
+    return 0
+
+
+def _hm(iso: str, tz: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    from app.domain.event import parse_utc
+
+    return parse_utc(iso).astimezone(ZoneInfo(tz)).strftime("%H:%M")
+
+
+def cmd_days(args) -> int:
+    """Every exam date of the period on this station, with its subjects, rooms and counts."""
+    st = _station(args)
+    out = []
+    for d in st.days():
+        st.use_day(d.key)
+        out.append(st.day_summary())
+    lines = []
+    for d in out:
+        lines.append(f"{d['date']}  {d['rooms']} rooms, {d['participants']} participants")
+        for s in d["subjects"]:
+            note = "" if s["scheduled"] is not False else "  (not in the schedule)"
+            lines.append(f"    {s['code']} {s['title']}: rooms {', '.join(s['rooms']) or '-'}; "
+                         f"{s['participants']} participants ({s['ovz']} ОВЗ), present {s['present']}, "
+                         f"absent {s['absent']}{note}")
+    emit({"ppe": st.point.code, "days": out}, args.json, "\n".join(lines) or "no exam dates yet")
     return 0
 
 
@@ -102,7 +148,7 @@ def cmd_record(args) -> int:
     e = res.event
     data = {"id": e.id, "seq": e.seq, "hash": e.hash, "kind": e.kind, "at": e.at, "room": e.room,
             "participant": e.participant, "payload": e.payload, "advice": [a.to_dict() for a in res.advice]}
-    human = f"recorded {e.kind} #{e.seq} {e.id}" + "".join(f"\n  {a.level}: {a.text()}" for a in res.advice)
+    human = day_line(st) + f"\nrecorded {e.kind} #{e.seq} {e.id}" + "".join(f"\n  {a.level}: {a.text()}" for a in res.advice)
     emit(data, args.json, human)
     return 0
 
@@ -114,9 +160,13 @@ def cmd_state(args) -> int:
     room = args.room or st.home_room
     if not room:
         raise UserError("state: --room is required")
-    data = state_json(st.room_state(room))
+    state = st.room_state(room)
+    data = state_json(state) | st.room_times(state)
     c = data
-    human = (f"room {c['room']} ({c['phase']}): assigned {c['assigned']}, present {c['present']}, absent "
+    tz = st.point.tz
+    human = day_line(st) + "\n" + (
+             f"room {c['room']} {c['subject']} {c['subject_title']}, {_hm(c['start'], tz)}-{_hm(c['end'], tz)} "
+             f"(ОВЗ {_hm(c['end_ovz'], tz)}) ({c['phase']}): assigned {c['assigned']}, present {c['present']}, absent "
              f"{c['absent']}, late {c['late']}, out {c['out_of_room']}, removed {c['removed']}, early "
              f"{c['finished_early']}, finished {c['finished']}, extra sheets {c['extra_sheets']}")
     emit(data, args.json, human)
@@ -130,6 +180,8 @@ def cmd_log(args) -> int:
     st = _station(args)
     if args.room:
         evs = st.log.for_room(st.day.key, st.room(args.room).number)
+    elif args.date:
+        evs = st.log.for_day(st.day.key)
     else:
         evs = st.log.all()
     _, voided = effective_events(evs)
@@ -162,9 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=("ru", "en"), help="language of messages (default ru)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p, db=True):
+    def common(p, db=True, date=False):
         if db:
             p.add_argument("--db", required=True, type=Path, help="station database file")
+        if date:
+            p.add_argument("--date", help="exam date YYYY-MM-DD (default: today's, else the nearest next one)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         return p
 
@@ -182,10 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--msu", default="000", help="3-digit municipality code (first import)")
     p.set_defaults(func=cmd_import)
 
-    p = common(sub.add_parser("rooms", help="rooms of the exam day with their counts"))
+    p = common(sub.add_parser("rooms", help="rooms of an exam date: subject, times, counts"), date=True)
     p.set_defaults(func=cmd_rooms)
 
-    p = common(sub.add_parser("record", help="record one mark (event) durably"))
+    p = common(sub.add_parser("days", help="the exam dates of the period with their subjects, rooms and counts"))
+    p.set_defaults(func=cmd_days)
+
+    p = common(sub.add_parser("record", help="record one mark (event) durably"), date=True)
     p.add_argument("--room")
     p.add_argument("kind", choices=sorted(KINDS), metavar="KIND")
     p.add_argument("--participant")
@@ -194,11 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("fields", nargs="*", metavar="key=value")
     p.set_defaults(func=cmd_record)
 
-    p = common(sub.add_parser("state", help="state of a room"))
+    p = common(sub.add_parser("state", help="state of a room"), date=True)
     p.add_argument("--room")
     p.set_defaults(func=cmd_state)
 
-    p = common(sub.add_parser("log", help="the event log"))
+    p = common(sub.add_parser("log", help="the event log"), date=True)
     p.add_argument("--room")
     p.set_defaults(func=cmd_log)
 

@@ -44,7 +44,7 @@ def build_point(folder: Path, n_rooms: int, per_room: int):
         for j, seat in enumerate(r.seat_labels()[:per_room]):
             code += 3
             people.append(Participant(str(code), f"Фамилия{code}", "Имя", "Отчество", "6501", f"{code % 1000000:06d}",
-                                      "660001", r.number, seat, DEMO_DAY.key, j % 17 == 0))
+                                      "660001", r.number, seat, DEMO_DAY.key, j % 17 == 0, subject_code="01"))
         staff += [StaffMember(f"ORG{r.number}{k}", f"Организатор{r.number}{k}", "Имя", "", "organizer-room", r.number,
                               k == 1) for k in (1, 2)]
     staff.append(StaffMember("GEK01", "Член", "ГЭК", "", "gek"))

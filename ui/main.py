@@ -42,10 +42,9 @@ def open_station(args: argparse.Namespace):
     if not db.exists():
         if not args.demo:
             raise UserError(f"{db}: no such database")
-        st = Station.create(db, role=args.role or "room", room="" if args.role == "hq" else "0101")
-        from app.services.demo import install_demo
+        from app.services.demo import make_demo_pair
 
-        install_demo(st)
+        st = make_demo_pair(db, role=args.role or "room")
     else:
         st = Station.open(db)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 # Seat letters as used on Russian seating plans ("1А", "2Б"); Й is skipped as on paper plans.
@@ -19,8 +20,11 @@ def normalize_seat(label: str) -> str:
     return label.strip().translate(_LATIN_TO_CYRILLIC).upper()
 
 
+@lru_cache(maxsize=4096)
 def parse_seat(label: str) -> tuple[int, int]:
-    """Return (row, index) for a label like "3В"; raises ValueError on a bad label."""
+    """Return (row, index) for a label like "3В"; raises ValueError on a bad label.
+
+    Cached: a list of 20,000 rows names a few hundred distinct seats."""
     m = _SEAT_RE.match(normalize_seat(label))
     if not m:
         raise ValueError(f"bad seat label {label!r}: expected row number and letter, e.g. 1А")
@@ -70,19 +74,46 @@ class ExamPoint:
         return ZoneInfo(self.tz)
 
 
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def date_key(key: str) -> str:
+    """The exam date 'YYYY-MM-DD' of a day key.
+
+    Events and lists written before the exam period became the unit carry 'YYYY-MM-DD/SS' (date and
+    subject); events are never rewritten, so every reader folds both spellings onto the date.
+    """
+    d = key[:10]
+    if not _DATE_RE.match(d) or (len(key) > 10 and not re.fullmatch(r"/\d{2}", key[10:])):
+        raise ValueError(f"bad exam date {key!r}: expected YYYY-MM-DD")
+    date.fromisoformat(d)
+    return d
+
+
 @dataclass(frozen=True)
 class ExamDay:
+    """One exam date of the period at an exam point, with every subject held on it that date."""
+
     date: date
-    subject_code: str
+    subjects: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.subjects, str):  # ExamDay(d, "01"): a date with one subject
+            object.__setattr__(self, "subjects", (self.subjects,) if self.subjects else ())
+        else:
+            object.__setattr__(self, "subjects", tuple(self.subjects))
 
     @property
     def key(self) -> str:
-        return f"{self.date.isoformat()}/{self.subject_code}"
+        return self.date.isoformat()
 
     @staticmethod
-    def from_key(key: str) -> ExamDay:
-        d, s = key.split("/")
-        return ExamDay(date.fromisoformat(d), s)
+    def from_key(key: str, subjects: tuple[str, ...] = ()) -> ExamDay:
+        """Parse 'YYYY-MM-DD' (or a legacy 'YYYY-MM-DD/SS', whose subject is kept)."""
+        d = date_key(key)
+        if not subjects and len(key) > 10:
+            subjects = (key[11:],)
+        return ExamDay(date.fromisoformat(d), tuple(subjects))
 
     def local(self, hhmm: str, tz: str) -> datetime:
         """The aware instant of a local wall-clock time on this day."""
@@ -116,8 +147,9 @@ class Participant(_Named):
     school_code: str
     room: str
     seat: str
-    day: str  # ExamDay.key
+    day: str  # the exam date, ExamDay.key
     ovz: bool = False
+    subject_code: str = ""  # the subject this participant sits on that date
 
 
     @property
@@ -139,7 +171,11 @@ class StaffMember(_Named):
 
 @dataclass
 class DayPlan:
-    """Everything a station needs to run one exam day: the reference side of the record."""
+    """Everything a station needs to run one exam date: the reference side of the record.
+
+    A date holds one or more subjects; each room holds the subject of its list rows (a room whose
+    rows name two subjects is possible: import warns, and ends stay per participant).
+    """
 
     point: ExamPoint
     day: ExamDay
@@ -153,6 +189,29 @@ class DayPlan:
 
     def room_staff(self, room: str) -> list[StaffMember]:
         return [s for s in self.staff.values() if s.room == room]
+
+    def room_subjects(self, room: str) -> list[str]:
+        """Subjects of the room's list rows, the most common first (ties by code)."""
+        counts: dict[str, int] = {}
+        for p in self.participants.values():
+            if p.room == room and p.subject_code:
+                counts[p.subject_code] = counts.get(p.subject_code, 0) + 1
+        return sorted(counts, key=lambda c: (-counts[c], c))
+
+    def room_subject(self, room: str) -> str:
+        """The subject the room holds on this date ('' for a room with nobody on the list)."""
+        subjects = self.room_subjects(room)
+        if subjects:
+            return subjects[0]
+        return self.day.subjects[0] if len(self.day.subjects) == 1 else ""
+
+    @property
+    def subjects(self) -> list[str]:
+        return sorted({p.subject_code for p in self.participants.values() if p.subject_code}
+                      or set(self.day.subjects))
+
+    def subject_rooms(self, subject: str) -> list[str]:
+        return sorted(n for n in self.rooms if self.room_subject(n) == subject)
 
 
 def _seat_sort_key(label: str) -> tuple[int, int, str]:

@@ -81,6 +81,10 @@ class ParticipantState:
     corrections: list[Event] = field(default_factory=list)
     desk_checks: list[Event] = field(default_factory=list)
     appeals: list[Event] = field(default_factory=list)
+    # the participant's own subject when it is not the room's (a room whose list names two subjects)
+    subject: str = ""
+    minutes: int | None = None
+    ovz_extra: int | None = None
 
     @property
     def present(self) -> bool:
@@ -166,7 +170,10 @@ class RoomState:
         if self.start is None:
             return None
         base = self.end or (self.start + timedelta(minutes=self.minutes))
-        return base + timedelta(minutes=self.ovz_extra) if p.ovz else base
+        if p.minutes is not None and p.minutes != self.minutes:
+            base += timedelta(minutes=p.minutes - self.minutes)  # another subject's duration, same start
+        extra = self.ovz_extra if p.ovz_extra is None else p.ovz_extra
+        return base + timedelta(minutes=extra) if p.ovz else base
 
     def ends(self) -> list[datetime]:
         """Distinct end times in this room (general, and ОВЗ where someone has it)."""
@@ -260,12 +267,17 @@ def _close_exit(p: ParticipantState, at: datetime, by: str, eid: str | None = No
 
 def project_room(plan: DayPlan, ref: Reference, room: str, events: Iterable[Event]) -> RoomState:
     """Fold the events of one room of the plan's day into its state."""
-    subject = ref.subject(plan.day.subject_code)
+    subject = ref.subject(plan.room_subject(room) or (plan.subjects or ["01"])[0])
     state = RoomState(day=plan.day.key, room=room, tz=plan.point.tz, subject=subject.code,
-                      minutes=subject.minutes, ovz_extra=ref.ovz_extra_minutes)
+                      minutes=subject.minutes, ovz_extra=subject.ovz_extra_minutes)
     for pt in plan.room_participants(room):
-        state.participants[pt.code] = ParticipantState(pt.code, pt.seat, ovz=pt.ovz)
-    mine = [e for e in events if e.room == room and (e.day == plan.day.key or e.day is None)]
+        ps = ParticipantState(pt.code, pt.seat, ovz=pt.ovz)
+        if pt.subject_code and pt.subject_code != subject.code:
+            own = ref.subject(pt.subject_code)
+            ps.subject, ps.minutes, ps.ovz_extra = own.code, own.minutes, own.ovz_extra_minutes
+        state.participants[pt.code] = ps
+    day = plan.day.key
+    mine = [e for e in events if e.room == room and (e.day is None or e.day[:10] == day)]
     live, voided = effective_events(mine)
     state.events, state.voided = live, voided
     for e in live:

@@ -6,7 +6,7 @@ A region corrects a duration or an aid by editing the JSON files; nothing here h
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +28,11 @@ class Subject:
     minutes: int
     audio: bool
     aids: tuple[str, ...]
+    ovz_extra_minutes: int = 90  # the extension for participants with special conditions (ОВЗ)
+    oral: bool = False  # the oral part of a foreign language (a computer station, +30 min for ОВЗ)
+
+    def local_title(self, language: str) -> str:
+        return self.title_en if language == "en" else self.title
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,15 @@ class FormInfo:
 
 
 @dataclass(frozen=True)
+class ScheduledDate:
+    """One date of the year's ЕГЭ schedule: its kind (main, reserve, retake, early…) and subjects."""
+
+    date: str  # YYYY-MM-DD
+    kind: str
+    subjects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Reference:
     year: int
     subjects: dict[str, Subject]
@@ -59,12 +73,20 @@ class Reference:
     admission_local: str
     no_show_stop_after_minutes: int
     warnings_before_end_minutes: tuple[int, ...]
+    schedule: dict[str, ScheduledDate] = field(default_factory=dict)
 
     def subject(self, code: str) -> Subject:
         try:
             return self.subjects[code]
         except KeyError:
             raise KeyError(f"unknown subject code {code!r}") from None
+
+    def scheduled(self, exam_date: str, subject_code: str) -> bool | None:
+        """Whether the schedule holds this subject on this date (None: the year has no schedule file)."""
+        if not self.schedule:
+            return None
+        d = self.schedule.get(exam_date)
+        return d is not None and subject_code in d.subjects
 
     def subject_aids(self, code: str) -> list[Aid]:
         return [self.aids[k] for k in self.subject(code).aids]
@@ -112,8 +134,16 @@ def load_reference(year: int | None = None, root: Path | None = None) -> Referen
                 raise ValueError(f"{base / 'subjects.json'}: subject {s['code']}: unknown aid {a!r}")
         subjects[s["code"]] = Subject(
             s["code"], s["title"], s.get("title_en", s["title"]), int(s["minutes"]), bool(s.get("audio")),
-            tuple(s.get("aids", ())),
+            tuple(s.get("aids", ())), int(s.get("ovz_extra_minutes", subj.get("ovz_extra_minutes", 90))),
+            bool(s.get("oral")),
         )
+    schedule: dict[str, ScheduledDate] = {}
+    if (base / "schedule.json").exists():
+        for d in _read(base / "schedule.json")["dates"]:
+            for code in d["subjects"]:
+                if code not in subjects:
+                    raise ValueError(f"{base / 'schedule.json'}: {d['date']}: unknown subject {code!r}")
+            schedule[d["date"]] = ScheduledDate(d["date"], d["kind"], tuple(d["subjects"]))
     return Reference(
         year=chosen,
         subjects=subjects,
@@ -127,4 +157,5 @@ def load_reference(year: int | None = None, root: Path | None = None) -> Referen
         admission_local=subj.get("admission_local", "09:00"),
         no_show_stop_after_minutes=int(subj.get("no_show_stop_after_minutes", 120)),
         warnings_before_end_minutes=tuple(subj.get("warnings_before_end_minutes", (30, 5))),
+        schedule=schedule,
     )

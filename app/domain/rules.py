@@ -61,7 +61,7 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
     out: list[Advice] = []
     tz = plan.point.tz
     p = state.participants.get(participant) if participant else None
-    subject = ref.subject(plan.day.subject_code)
+    subject = ref.subject(state.subject)
     admission_opens = plan.day.local(ref.admission_local, tz)
     scheduled_start = plan.day.local(ref.start_local, tz)
 
@@ -145,7 +145,7 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
         if any(q.ovz for q in state.listed()):
             out.append(_a("board-ovz", "info",
                           N_("Participants with special conditions (ОВЗ) finish at {end}."),
-                          end=_local(end + timedelta(minutes=ref.ovz_extra_minutes), tz)))
+                          end=_local(end + timedelta(minutes=subject.ovz_extra_minutes), tz)))
 
     if kind == "audio-start" and not subject.audio:
         out.append(_a("no-audio-part", "info", N_("This subject has no listening part.")))

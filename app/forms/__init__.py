@@ -6,7 +6,7 @@ when first used, so the CLI can register its subcommands without importing Qt.
 
 from __future__ import annotations
 
-_API = ("render_form", "render_room_set", "render_day_pack", "paint_to_printer", "build_documents", "resolve_form")
+_API = ("render_form", "render_room_set", "render_point_forms", "render_day_pack", "paint_to_printer", "build_documents", "resolve_form")
 
 
 def __getattr__(name: str):

@@ -59,8 +59,9 @@ def stamp_for(station, docs: list[Document]) -> Stamp:
 
 
 def build_documents(station, form: str, room: str | None = None, participant: str | None = None,
-                    event_id: str | None = None, ctx: sources.Ctx | None = None) -> list[Document]:
-    return sources.build(station, resolve_form(station, form), room, participant, event_id, ctx)
+                    event_id: str | None = None, ctx: sources.Ctx | None = None,
+                    subject: str | None = None) -> list[Document]:
+    return sources.build(station, resolve_form(station, form), room, participant, event_id, ctx, subject)
 
 
 def _write(docs: list[Document], station, out: Path, signer: Signer | None = None) -> int:
@@ -78,9 +79,11 @@ def _write(docs: list[Document], station, out: Path, signer: Signer | None = Non
 
 
 def render_form(station, form: str, room: str | None = None, participant: str | None = None,
-                event_id: str | None = None, out: str | Path | None = None) -> bytes | Path:
-    """One form (for acts: every matching act, each with its own QR) as a PDF."""
-    docs = build_documents(station, form, room, participant, event_id)
+                event_id: str | None = None, out: str | Path | None = None,
+                subject: str | None = None) -> bytes | Path:
+    """One form as a PDF (acts: every matching act; forms that total the exam point: one per subject of
+    the date unless ``subject`` names one), each document with its own QR."""
+    docs = build_documents(station, form, room, participant, event_id, subject=subject)
     if out is not None:
         _write(docs, station, Path(out))
         log.info("printed %s: %d document(s)", docs[0].code, len(docs))
@@ -129,6 +132,22 @@ def render_room_set(station, room: str, out_dir: str | Path, separate: bool = Fa
     return done
 
 
+def render_point_forms(station, out_dir: str | Path, progress: Progress | None = None) -> list[Printed]:
+    """The forms that total the exam point on the station's date (hq/): ППЭ-13-02-МАШ and the ППЭ-10
+    facts once per subject of the date, ППЭ-19 once for the date."""
+    out = Path(out_dir)
+    ctx = sources.Ctx(station)
+    signer = Signer(station)
+    docs = [d for code in sources.HQ_FORMS for d in sources.build(station, code, ctx=ctx)]
+    done: list[Printed] = []
+    for i, doc in enumerate(docs):
+        path = out / f"{doc.file_stem()}.pdf"
+        done.append(Printed(path, doc.code, 1, _write([doc], station, path, signer)))
+        if progress:
+            progress(i + 1, len(docs), doc.code + (f" {doc.subject}" if doc.subject else ""))
+    return done
+
+
 def render_day_pack(station, out_dir: str | Path, progress: Progress | None = None) -> list[Printed]:
     """The PPE's day: each room's set (rooms/ppe-room-NNNN.pdf), the HQ forms (hq/: 13-02-МАШ, 19,
     the ППЭ-10 facts) and every act of the day (acts/, one PDF each, every copy)."""
@@ -148,9 +167,9 @@ def render_day_pack(station, out_dir: str | Path, progress: Progress | None = No
         done += render_room_set(station, num, out / "rooms", ctx=ctx, signer=signer)
         tick(num)
     for code in sources.HQ_FORMS:
-        docs = sources.build(station, code, ctx=ctx)
-        path = out / "hq" / f"{docs[0].file_stem()}.pdf"
-        done.append(Printed(path, code, 1, _write(docs, station, path, signer)))
+        for doc in sources.build(station, code, ctx=ctx):  # the forms that total the point: one per subject
+            path = out / "hq" / f"{doc.file_stem()}.pdf"
+            done.append(Printed(path, code, 1, _write([doc], station, path, signer)))
         tick(code)
     for code, e in acts:
         doc = sources.build_act(ctx, code, event=e)

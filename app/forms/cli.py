@@ -42,7 +42,8 @@ def cmd_print(args) -> int:
         raise UserError(_("print {form}: -o must be a PDF file, not a folder").format(form=args.form))
     code = api.resolve_form(st, args.form)
     room = args.room or (st.home_room if st.ref.forms[code].where == "room" else None)
-    path = api.render_form(st, code, room=room, participant=args.participant, event_id=args.event, out=out)
+    path = api.render_form(st, code, room=room, participant=args.participant, event_id=args.event, out=out,
+                           subject=args.subject)
     emit({"form": code, "file": str(path)}, args.json, f"{code}: {path}")
     return 0
 
@@ -63,10 +64,12 @@ def cmd_verify_act(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = common(sub.add_parser("print", help="print official forms and acts to PDF"))
+    p = common(sub.add_parser("print", help="print official forms and acts to PDF"), date=True)
     p.add_argument("form", nargs="?", metavar="FORM", help="form code: 05-02, ППЭ-05-02 or ppe-05-02")
     p.add_argument("--room", help="room number (room forms)")
     p.add_argument("--participant", help="participant code (acts)")
+    p.add_argument("--subject", help="subject code, for the forms that total the exam point per subject "
+                                     "(13-02-МАШ, 10); default: one for each subject of the date")
     p.add_argument("--event", help="id (or its start) of the event an act is drawn up for")
     p.add_argument("--all", action="store_true", help="every form of the room, one PDF each, into -o DIR/")
     p.add_argument("--separate", action="store_true", help="with --all: one PDF per form instead of one file")

@@ -23,7 +23,7 @@ class Document:
     slug: str  # "05-02"
     title: str  # official title from the reference catalog
     layout: dict[str, Any]
-    day: str  # ExamDay.key
+    day: str  # the exam date, ExamDay.key
     header: dict[str, str]
     fields: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -32,6 +32,7 @@ class Document:
     participant: str | None = None
     event_id: str | None = None
     times: list[str] = field(default_factory=list)  # key local times "HH:MM"
+    subject: str = ""  # the subject a form that totals the exam point is printed for (one per subject)
 
     def content(self) -> dict[str, Any]:
         """The canonical content the QR vouches for (no print time, no layout cosmetics)."""
@@ -45,7 +46,10 @@ class Document:
     @property
     def doc_id(self) -> str:
         """A stable id of the document (same form, day, room, participant and act event)."""
-        key = "|".join((self.slug, self.day, self.room or "", self.participant or "", self.event_id or ""))
+        parts = [self.slug, self.day, self.room or "", self.participant or "", self.event_id or ""]
+        if self.subject and not self.room:
+            parts.append(self.subject)
+        key = "|".join(parts)
         digest = hashlib.sha256(key.encode("utf-8")).digest()[:5]
         return base64.b32encode(digest).decode("ascii")
 
@@ -71,4 +75,6 @@ class Document:
             parts.append(self.participant)
         if self.event_id and not self.participant:
             parts.append(self.event_id[:8])
+        if self.subject and not self.room:
+            parts.append(self.subject)
         return "ppe-" + "_".join(parts)

@@ -60,7 +60,6 @@ class Ctx:
         self.point = self.plan.point
         self.day = self.plan.day
         self.tz = ZoneInfo(self.point.tz)
-        self.subject = self.ref.subject(self.day.subject_code)
         self._states: dict[str, RoomState] = {}
         self._day_live: list[Event] | None = None
         self._forms = {f.code: f for f in self.ref.forms.values()}
@@ -72,10 +71,31 @@ class Ctx:
             dt = parse_utc(dt)
         return dt.astimezone(self.tz).strftime("%H:%M")
 
-    def header(self, room: str | None) -> dict[str, str]:
+    def subject_of(self, room: str | None, subject: str | None = None, participant: str | None = None) -> str:
+        """The subject a form is for: given, the participant's own, or the room's on this date."""
+        if subject:
+            return subject
+        p = self.plan.participants.get(participant or "")
+        if p is not None and p.subject_code:
+            return p.subject_code
+        if room:
+            return self.plan.room_subject(room)
+        subs = self.plan.subjects
+        return subs[0] if len(subs) == 1 else ""
+
+    def header(self, room: str | None, subject: str | None = None, participant: str | None = None) -> dict[str, str]:
+        code = self.subject_of(room, subject, participant)
+        if code:
+            title = self.ref.subject(code).title
+        else:  # a form of the whole date (ППЭ-19): every subject of it
+            title = "; ".join(f"{c} {self.ref.subject(c).title}" for c in self.plan.subjects)
         return {"region": self.point.region, "msu": self.point.msu, "ppe": self.point.code,
-                "ppe_name": self.point.name, "room": room or "", "subject_code": self.subject.code,
-                "subject": self.subject.title, "date": self.day.date.strftime("%d.%m.%Y")}
+                "ppe_name": self.point.name, "room": room or "", "subject_code": code,
+                "subject": title, "date": self.day.date.strftime("%d.%m.%Y")}
+
+    def rooms_of(self, subject: str | None) -> list[str]:
+        """The date's rooms, or those holding one subject."""
+        return sorted(n for n in self.plan.rooms if not subject or self.plan.room_subject(n) == subject)
 
     def staff_name(self, code: str | None) -> str:
         if not code:
@@ -129,10 +149,12 @@ class Ctx:
             s = self._states[room] = self.st.room_state(room)
         return s
 
-    def doc(self, code: str, room: str | None, **kw) -> Document:
+    def doc(self, code: str, room: str | None, subject: str | None = None, **kw) -> Document:
         info = self.ref.form(code)
+        header = self.header(room, subject, kw.get("participant"))
         return Document(code=info.code, slug=info.slug, title=info.title, layout=layout_for(info.code),
-                        day=self.day.key, header=self.header(room), room=room, **kw)
+                        day=self.day.key, header=header, room=room,
+                        subject=subject or "" if room is None else "", **kw)
 
 
 def warnings_for(ctx: Ctx, state: RoomState, wanted: list[str] | str) -> list[str]:
@@ -278,12 +300,12 @@ def build_exits(ctx: Ctx, code: str, room: str | None, **_) -> Document:
 
 
 # --- HQ forms -------------------------------------------------------------------------------
-def build_summary(ctx: Ctx, code: str, room: str | None = None, **_) -> Document:
+def build_summary(ctx: Ctx, code: str, room: str | None = None, subject: str | None = None, **_) -> Document:
     rows = []
     keys = ("assigned", "present", "absent", "removed", "finished_early", "finished", "extra_sheets")
     totals = dict.fromkeys(keys, 0)
     warnings = []
-    for num in sorted(ctx.plan.rooms):
+    for num in ctx.rooms_of(subject):
         state = ctx.state(num)
         c = state.counts()
         probs = warnings_for(ctx, state, "*")
@@ -292,7 +314,7 @@ def build_summary(ctx: Ctx, code: str, room: str | None = None, **_) -> Document
         for k in keys:
             totals[k] += c[k]
     heads = ctx.of_role("ppe-head")
-    return ctx.doc(code, None, tables={"rooms": rows, "totals": [{"room": "Итого", **totals, "note": ""}]},
+    return ctx.doc(code, None, subject, tables={"rooms": rows, "totals": [{"room": "Итого", **totals, "note": ""}]},
                    fields={**totals, "rooms": len(rows), "head": heads[0] if heads else ""}, warnings=warnings)
 
 
@@ -321,13 +343,14 @@ def build_staff_changes(ctx: Ctx, code: str, room: str | None = None, **_) -> Do
                    fields={"count": len(rows), "head": heads[0] if heads else ""})
 
 
-def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, **_) -> Document:
+def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, subject: str | None = None, **_) -> Document:
     keys = ("assigned", "present", "absent", "late", "removed", "finished_early", "finished", "extra_sheets",
             "exits", "corrections", "appeals", "no_document")
     totals = dict.fromkeys(keys, 0)
     warnings = []
     starts = []
-    for num in sorted(ctx.plan.rooms):
+    mine = ctx.rooms_of(subject)
+    for num in mine:
         state = ctx.state(num)
         for k, v in state.counts().items():
             if k in totals:
@@ -339,6 +362,8 @@ def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, **_) -> Docume
     incidents = []
     changes = 0
     for e in _day_events(ctx):
+        if e.room and e.room not in mine:
+            continue
         if e.kind == "staff-change":
             changes += 1
         for form, kinds in ACT_KINDS.items():
@@ -350,8 +375,8 @@ def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, **_) -> Docume
                     "evacuation-end": "Окончание эвакуации", "note": "Заметка"}[e.kind]
             incidents.append({"n": len(incidents) + 1, "room": e.room or "", "at": ctx.hhmm(e.at), "what": what,
                               "text": str(e.payload.get("note", e.payload.get("text", e.payload.get("reason", ""))))})
-    return ctx.doc(code, None, tables={"acts": acts, "incidents": incidents},
-                   fields={**totals, "rooms": len(ctx.plan.rooms), "staff_changes": changes,
+    return ctx.doc(code, None, subject, tables={"acts": acts, "incidents": incidents},
+                   fields={**totals, "rooms": len(mine), "staff_changes": changes,
                            "first_start": ctx.hhmm(min(starts)) if starts else "",
                            "last_start": ctx.hhmm(max(starts)) if starts else "",
                            "started_rooms": len(starts), "ppe_name": ctx.point.name},
@@ -424,9 +449,14 @@ SOURCES: dict[str, Callable[..., Document]] = {
 }
 
 
+# Forms that total the exam point and are drawn up per subject (one document for each subject of the date).
+PER_SUBJECT_SOURCES = ("summary", "gek_facts")
+
+
 def build(station, code: str, room: str | None = None, participant: str | None = None,
-          event_id: str | None = None, ctx: Ctx | None = None) -> list[Document]:
-    """Documents of a form: one for room and HQ forms, one per matching event for acts."""
+          event_id: str | None = None, ctx: Ctx | None = None, subject: str | None = None) -> list[Document]:
+    """Documents of a form: one for a room form, one per subject of the date for the forms that
+    total the exam point (13-02-МАШ, the ППЭ-10 facts), one per matching event for acts."""
     ctx = ctx or Ctx(station)
     lay = layout_for(code)
     src = SOURCES.get(lay["source"])
@@ -439,4 +469,9 @@ def build(station, code: str, room: str | None = None, participant: str | None =
         if not evs:
             raise UserError(_("{code}: no event in the record calls for this act").format(code=code))
         return [build_act(ctx, code, event=e) for e in evs]
+    if lay["source"] in PER_SUBJECT_SOURCES:
+        if subject and subject not in ctx.plan.subjects:
+            raise UserError(_("{code}: no subject {subject} on {date} (subjects: {subjects})").format(
+                code=code, subject=subject, date=ctx.day.key, subjects=", ".join(ctx.plan.subjects)))
+        return [src(ctx, code, room, subject=s) for s in ([subject] if subject else ctx.plan.subjects)]
     return [src(ctx, code, room)]

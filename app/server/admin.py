@@ -113,9 +113,9 @@ def upload_list(engine: Engine, path: str | Path, region: str | None = None) -> 
         raise UserError(f"{path.name}: the list is for region {reg}, not {region}")
     key = ppe_key(reg, code)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    by_day: dict[str, list] = {}
+    by_day: dict[str, list] = {}  # the server keeps lists per (date, subject): 'YYYY-MM-DD/SS'
     for p in people:
-        by_day.setdefault(p.day, []).append(p)
+        by_day.setdefault(f"{p.day}/{p.subject_code}", []).append(p)
     with engine.begin() as conn:
         if get_ppe(conn, key) is None:
             raise UserError(f"{path.name}: exam point {key} is not on the server (add it with: auditoria server add-ppe)")
@@ -141,7 +141,7 @@ def save_day(conn, key: str, day: str, digest: str = "") -> None:
         conn.execute(t.days.update().where((t.days.c.ppe == key) & (t.days.c.key == day))
                      .values(list_sha256=digest or row[0], updated_at=now_iso()))
     else:
-        conn.execute(insert(t.days).values(ppe=key, key=day, date=d.date.isoformat(), subject_code=d.subject_code,
+        conn.execute(insert(t.days).values(ppe=key, key=day, date=d.date.isoformat(), subject_code=d.subjects[0],
                                            list_sha256=digest, updated_at=now_iso()))
 
 

@@ -146,6 +146,51 @@ def cmd_revoke_ppe_key(args) -> int:
     res = revoke_ppe(engine, find_ppe(engine, args.ppe, args.region).key)
     emit(res, args.json, f"exam point {res['ppe']}: {len(res['stations'])} station key(s) revoked "
                          f"({', '.join(res['stations']) or 'none'}); enroll its HQ again with a new code")
+def cmd_import_results(args) -> int:
+    from app.cli import emit
+    from app.server.results_import import import_results
+
+    res = import_results(_engine(args), args.file, year=args.year, practice=args.practice)
+    kind = "practice results" if args.practice else "results"
+    human = (f"{res.file}: no changes ({res.rows} {kind} already imported)" if res.unchanged else
+             f"{res.file}: {res.rows} {kind} ({res.added} new, {res.changed} changed); "
+             f"{res.joined} joined to the conduct record") + "".join(f"\n  note: {w}" for w in res.warnings)
+    emit(res.to_dict(), args.json, human)
+    return 0
+
+
+def cmd_results(args) -> int:
+    from app.cli import emit
+    from app.server.results_figures import results_report
+
+    rep = results_report(_engine(args), args.year, subject=args.subject, school=args.school, public=args.public,
+                         practice=args.practice)
+    lines = []
+    for s in rep["subjects"]:
+        m = s["municipality"]
+        lines.append(f"{s['code']}: {m['participants']} participants, mean {m['mean']}, median {m['median']}, "
+                     f"below minimum {m['below_minimum']}")
+        lines += [f"  school {c['school']}: {c['participants']} participants, mean {c['mean']}" for c in s["schools"]]
+        lines += [f"  flag: {f['text']}" for f in s["flags"]]
+    emit(rep, args.json, "\n".join(lines) or f"no results for {args.year}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from app.cli import emit
+    from app.server.results_pdf import write_report
+
+    path = write_report(_engine(args), args.year, args.output, subject=args.subject, public=args.public)
+    emit({"file": str(path)}, args.json, f"report written: {path}")
+    return 0
+
+
+def cmd_demo_results(args) -> int:
+    from app.cli import emit
+    from app.server.results_demo import demo_results
+
+    n = demo_results(_engine(args))
+    emit({"rows": n, "demo": True}, args.json, f"{n} demo results (synthetic, labelled as demo) for 2024-2026")
     return 0
 
 
@@ -201,6 +246,26 @@ def register(sub, common) -> None:
     p.add_argument("--ppe", required=True)
     p.add_argument("--region")
     p.set_defaults(func=cmd_revoke_ppe_key)
+    p = db(ssub.add_parser("import-results", help="store an exam results list (CSV/XLSX), all or nothing"))
+    p.add_argument("file")
+    p.add_argument("--year", type=int, help="refuse rows of another year")
+    p.add_argument("--practice", action="store_true", help="practice testing (kept apart from official results)")
+    p.set_defaults(func=cmd_import_results)
+    p = db(ssub.add_parser("results", help="result indicators by subject and school beside the conduct figures"))
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--subject")
+    p.add_argument("--school")
+    p.add_argument("--public", action="store_true", help="the public view: no figure for fewer than 5 participants")
+    p.add_argument("--practice", action="store_true")
+    p.set_defaults(func=cmd_results)
+    p = db(ssub.add_parser("report", help="the annual analytical report of results and conduct (PDF)"))
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--subject")
+    p.add_argument("--public", action="store_true", help="the public version (no cell under 5 participants)")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_report)
+    p = db(ssub.add_parser("demo-results", help="synthetic demo results for the plans on the server (2024-2026)"))
+    p.set_defaults(func=cmd_demo_results)
 
 
 if __name__ == "__main__":  # pragma: no cover

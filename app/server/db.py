@@ -10,7 +10,6 @@ from sqlalchemy import Engine, create_engine, event
 from app.domain.event import utc_iso
 from app.errors import UserError
 
-
 MIGRATION_LOCK = 0x4175646974  # "Audit": the advisory lock key the server's migrations take on PostgreSQL
 
 

@@ -105,8 +105,8 @@ def _shape_error(i: int, d: Any) -> Rejected:
         return Rejected(422, "malformed", f"event #{i} ({d['id'][:36]}): id, time or hash has the wrong length")
     if d.get("room") is not None and len(d["room"]) > 4:
         return Rejected(422, "malformed", f"event #{i} ({d['id']}): room longer than 4 characters")
-    if d.get("day") is not None and len(d["day"]) != 13:
-        return Rejected(422, "malformed", f"event #{i} ({d['id']}): day must look like YYYY-MM-DD/SS")
+    if d.get("day") is not None and len(d["day"]) not in (10, 13):
+        return Rejected(422, "malformed", f"event #{i} ({d['id']}): day must look like YYYY-MM-DD (an exam date)")
     return Rejected(422, "malformed", f"event #{i}: unexpected fields or values")
 
 
@@ -118,7 +118,7 @@ def _shape_ok(d: Any) -> bool:
                 and type(d["tz"]) is str and d["tz"] != "" and type(d["author"]) is str and type(d["kind"]) is str
                 and d["kind"] != "" and type(d["payload"]) is dict and type(d["prev_hash"]) is str
                 and type(d["hash"]) is str and len(d["hash"]) == 64
-                and (d["day"] is None or (type(d["day"]) is str and len(d["day"]) == 13))
+                and (d["day"] is None or (type(d["day"]) is str and len(d["day"]) in (10, 13)))
                 and (d["room"] is None or (type(d["room"]) is str and len(d["room"]) <= 4))
                 and (d["participant"] is None or type(d["participant"]) is str))
     except KeyError:
@@ -283,8 +283,10 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
                 d = ExamDay.from_key(day)
             except ValueError:
                 continue
+            if not d.subjects:  # a date: its subjects come with the HQ's plan of each (date, subject)
+                continue
             conn.execute(insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(),
-                                               subject_code=d.subject_code, list_sha256="", updated_at=now))
+                                               subject_code=d.subjects[0], list_sha256="", updated_at=now))
     conn.execute(insert(t.ingests).values(at=now, station=sender, ppe=ppe, received=received,
                                           inserted=len(new_rows), outcome="accepted", reason=""))
     result = IngestResult(received, len(new_rows), duplicates)

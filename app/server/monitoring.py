@@ -154,7 +154,10 @@ _cache_lock = threading.Lock()
 
 def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
     """Project every room of an exam point's day (cached until events or the plan change)."""
-    ev_filter = and_(t.events.c.ppe == ppe, or_(t.events.c.day == day, t.events.c.day.is_(None)))
+    # events of the date (new ones carry 'YYYY-MM-DD', older ones 'YYYY-MM-DD/SS': '/' sorts before '0')
+    date = day[:10]
+    ev_filter = and_(t.events.c.ppe == ppe, or_(and_(t.events.c.day >= date, t.events.c.day < date + "0"),
+                                                t.events.c.day.is_(None)))
     with engine.connect() as conn:
         n = conn.execute(select(func.count()).select_from(t.events).where(ev_filter)).scalar() or 0
         stamp = conn.execute(select(t.days.c.updated_at).where(and_(t.days.c.ppe == ppe, t.days.c.key == day))).scalar()
@@ -179,16 +182,22 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
     except (KeyError, ValueError, OSError):
         return None
     try:
-        subj = ref.subject(plan.day.subject_code)
+        subj = ref.subject(plan.day.subjects[0])
         title = subj.title
-    except KeyError:
+    except (KeyError, IndexError):
         return None
+    # the rooms of this subject on this date: those of its plan, or (no plan rows yet) those its
+    # legacy-keyed events name; other subjects' rooms of the same date are theirs
+    rooms = sorted(set(plan.rooms) | {p.room for p in plan.participants.values()})
+    if not rooms:
+        rooms = sorted({e.room for e in evs if e.room and e.day == day})
+    mine = set(rooms)
     by_room: dict[str, list[Event]] = {}
     for e in evs:
-        if e.room:
+        if e.room in mine:
             by_room.setdefault(e.room, []).append(e)
-    rooms = sorted(set(plan.rooms) | {p.room for p in plan.participants.values()} | set(by_room))
-    out = PpeDay(ppe, plan.point.name, day, plan.day.subject_code, title, events_total=len(evs), unreadable=unreadable,
+    evs = [e for e in evs if e.room in mine or e.room is None]
+    out = PpeDay(ppe, plan.point.name, day, subj.code, title, events_total=len(evs), unreadable=unreadable,
                  tz=plan.point.tz)
     out.school_of = {p.code: p.school_code for p in plan.participants.values()}
     for room in rooms:
@@ -222,13 +231,22 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
     return out
 
 
-def _days(engine: Engine, day: str | None, ppe: str | None, allowed: frozenset[str] | None = None
+def _days(engine: Engine, day: str | None, ppe: str | None, date_from: str | None = None,
+          date_to: str | None = None, subject: str | None = None, allowed: frozenset[str] | None = None
           ) -> list[tuple[str, str]]:
+    """(exam point, 'YYYY-MM-DD/SS') pairs of the filters: a key or a date in ``day``, a date range, a subject;
+    ``allowed``: only these exam points (a viewer's municipality)."""
     q = select(t.days.c.ppe, t.days.c.key).order_by(t.days.c.key, t.days.c.ppe)
     if allowed is not None:
         q = q.where(t.days.c.ppe.in_(sorted(allowed)))
     if day:
-        q = q.where(t.days.c.key == day)
+        q = q.where(t.days.c.key == day) if len(day) > 10 else q.where(t.days.c.date == day)
+    if date_from:
+        q = q.where(t.days.c.date >= date_from)
+    if date_to:
+        q = q.where(t.days.c.date <= date_to)
+    if subject:
+        q = q.where(t.days.c.subject_code == subject)
     if ppe:
         q = q.where(t.days.c.ppe == ppe)
     with engine.connect() as conn:
@@ -259,10 +277,16 @@ def last_syncs(engine: Engine) -> dict[str, str]:
 
 
 def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
-           allowed: frozenset[str] | None = None) -> dict[str, Any]:
-    """Every figure at every level: day (subject), exam point, room, school. The JSON the API returns.
+           date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
+           school: str | None = None, allowed: frozenset[str] | None = None) -> dict[str, Any]:
+    """Every figure at every level: day (date and subject), date, exam point, room, school, and the
+    whole period of the filters. The JSON the API returns.
 
-    ``allowed``: the exam points the caller may see (a viewer's municipality); ``None`` for all."""
+    Filters: ``day`` (a 'YYYY-MM-DD/SS' key or a date), ``date_from``/``date_to`` (a range of the
+    period), ``subject``, ``ppe``, ``school`` (only that school's figures at the school level, and the
+    exam points and days computed over its participants only). ``allowed``: the exam points the caller
+    may see (a viewer's municipality); ``None`` for all.
+    """
     synced = last_syncs(engine)
     days: dict[str, dict] = {}
     ppe_rows: list[dict] = []
@@ -270,16 +294,40 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
     school_rows: dict[tuple[str, str], dict] = {}
     school_inc: dict[tuple[str, str], Counter] = {}
     unreadable = 0
-    for p, d in _days(engine, day, ppe, allowed):
+    dates: dict[str, dict] = {}
+    period = {"level": "period", "day": "", "subject": subject or "", "subject_title": "", "ppe": "", "room": "",
+              "school": school or "", **zero(), "incidents_by_kind": Counter()}
+    for p, d in _days(engine, day, ppe, date_from, date_to, subject, allowed):
         fig = ppe_day(engine, p, d)
         if fig is None:
             continue
-        base = {"day": d, "subject": fig.subject, "subject_title": fig.subject_title}
+        base = {"day": d, "date": d[:10], "subject": fig.subject, "subject_title": fig.subject_title}
         dd = days.setdefault(d, {"level": "day", **base, "ppe": "", "room": "", "school": "", **zero(),
                                  "incidents_by_kind": Counter()})
-        m = fig.metrics
+        if school:
+            m = dict(fig.schools.get(school, zero()))
+            incidents = fig.school_incidents.get(school, Counter())
+        else:
+            m, incidents = fig.metrics, fig.incidents
         add(dd, m)
-        dd["incidents_by_kind"].update(fig.incidents)
+        dd["incidents_by_kind"].update(incidents)
+        dt = dates.setdefault(d[:10], {"level": "date", "day": d[:10], "date": d[:10], "subject": "",
+                                       "subject_title": "", "ppe": "", "room": "", "school": "", **zero(),
+                                       "incidents_by_kind": Counter(), "subjects": []})
+        add(dt, m)
+        dt["incidents_by_kind"].update(incidents)
+        if fig.subject not in dt["subjects"]:
+            dt["subjects"].append(fig.subject)
+        add(period, m)
+        period["incidents_by_kind"].update(incidents)
+        if school:
+            for sk, sm in fig.schools.items():
+                if sk == school:
+                    row = school_rows.setdefault((d, sk), {"level": "school", **base, "ppe": "", "room": "",
+                                                           "school": sk, **zero()})
+                    add(row, sm)
+                    school_inc.setdefault((d, sk), Counter()).update(fig.school_incidents.get(sk, Counter()))
+            continue
         ppe_rows.append({"level": "ppe", **base, "ppe": p, "ppe_name": fig.ppe_name, "room": "", "school": "", **m,
                          "incidents_by_kind": dict(fig.incidents), "events": fig.events_total,
                          "unreadable": fig.unreadable, "last_sync": synced.get(p, ""), "tz": fig.tz,
@@ -290,18 +338,20 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
                 room_rows.append({"level": "room", **base, "ppe": p, "room": r.room, "school": "", **r.metrics,
                                   "incidents_by_kind": dict(r.incidents), "phase": r.state.phase,
                                   "problems": r.problems})
-        for school, sm in fig.schools.items():
-            row = school_rows.setdefault((d, school), {"level": "school", **base, "ppe": "", "room": "",
-                                                       "school": school, **zero()})
+        for sk, sm in fig.schools.items():
+            row = school_rows.setdefault((d, sk), {"level": "school", **base, "ppe": "", "room": "",
+                                                   "school": sk, **zero()})
             add(row, sm)
-            school_inc.setdefault((d, school), Counter()).update(fig.school_incidents.get(school, Counter()))
+            school_inc.setdefault((d, sk), Counter()).update(fig.school_incidents.get(sk, Counter()))
     for k, row in school_rows.items():
         row["incidents_by_kind"] = dict(school_inc.get(k, Counter()))
-    for dd in days.values():
+    for dd in (*days.values(), *dates.values(), period):
         dd["incidents_by_kind"] = dict(dd["incidents_by_kind"])
     return {"metrics": [{"key": k, "title": title} for k, title in METRICS],
             "incident_kinds": [{"key": k, "title": KINDS[k].title} for k in INCIDENT_KINDS],
-            "filters": {"day": day, "ppe": ppe}, "unreadable": unreadable,
+            "filters": {"day": day, "ppe": ppe, "date_from": date_from, "date_to": date_to, "subject": subject,
+                        "school": school}, "unreadable": unreadable,
+            "period": period, "dates": [dates[k] for k in sorted(dates)],
             "days": list(days.values()), "ppes": ppe_rows, "rooms": room_rows,
             "schools": [school_rows[k] for k in sorted(school_rows)]}
 
@@ -314,10 +364,10 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
     Without ``ppe`` (a school's or a day's figure) every exam point of the day contributes."""
     if metric not in METRIC_KINDS:
         return []
-    if not ppe:
+    if not ppe or len(day) == 10:  # every exam point of the day, or every subject of a date
         out = []
-        for p, _d in _days(engine, day, None, allowed):
-            out += metric_events(engine, p, day, metric, room, school, kind)
+        for p, key in _days(engine, day, ppe, allowed=allowed):
+            out += metric_events(engine, p, key, metric, room, school, kind, allowed)
         return sorted(out, key=Event.order_key)
     if allowed is not None and ppe not in allowed:
         return []
@@ -340,13 +390,45 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
     return sorted(out, key=Event.order_key)
 
 
+def period_filters(day: str | None = None, ppe: str | None = None, date_from: str | None = None,
+                   date_to: str | None = None, subject: str | None = None, school: str | None = None) -> dict:
+    """The monitoring filters of a request, checked: a bad value is a 400 naming it, never a 500."""
+    import re
+    from datetime import date as _date
+
+    from app.server.ingest import Rejected
+
+    def bad(name: str, value: str, want: str):
+        return Rejected(400, "bad-filter", f"{name}={value!r}: expected {want}")
+
+    out = {}
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value:
+            try:
+                _date.fromisoformat(value)
+                if len(value) != 10:
+                    raise ValueError
+            except ValueError:
+                raise bad(name, value, "a date YYYY-MM-DD") from None
+        out[name] = value or None
+    if day and not re.fullmatch(r"\d{4}-\d{2}-\d{2}(/\d{2})?", day):
+        raise bad("day", day, "a date YYYY-MM-DD or a date and subject YYYY-MM-DD/SS")
+    if subject and not re.fullmatch(r"\d{2}", subject):
+        raise bad("subject", subject, "a two-digit subject code")
+    if school and not re.fullmatch(r"\d{1,6}", school):
+        raise bad("school", school, "a school code of up to 6 digits")
+    if ppe and not re.fullmatch(r"\d{2}/\d{4}", ppe):
+        raise bad("ppe", ppe, "an exam point RR/CCCC")
+    return {"day": day or None, "ppe": ppe or None, **out, "subject": subject or None, "school": school or None}
+
+
 def flat_rows(rep: dict) -> tuple[list[str], list[list]]:
     """One table of every level for CSV/XLSX: identifying columns, metrics, incidents by kind."""
     head = ["level", "day", "subject", "ppe", "room", "school", *METRIC_KEYS,
             *[f"incidents:{k}" for k in INCIDENT_KINDS]]
     rows = []
-    for level in ("days", "ppes", "rooms", "schools"):
-        for r in rep[level]:
+    for level in ("period", "dates", "days", "ppes", "rooms", "schools"):
+        for r in ([rep[level]] if level == "period" else rep[level]):
             rows.append([r["level"], r["day"], r["subject"], r["ppe"], r["room"], r["school"],
                          *[r[k] for k in METRIC_KEYS], *[r["incidents_by_kind"].get(k, 0) for k in INCIDENT_KINDS]])
     return head, rows

@@ -40,9 +40,11 @@ def push_plan(engine: Engine, ppe: str, data: dict) -> dict:
         raise Rejected(422, "malformed", "plan must be an object")
     day = _text(data, "day", 13)
     try:
-        ExamDay.from_key(day)
+        if not ExamDay.from_key(day).subjects:
+            raise ValueError(day)
     except ValueError:
-        raise Rejected(422, "malformed", f"plan: bad day {day!r}") from None
+        raise Rejected(422, "malformed", f"plan: bad day {day!r}: a plan is for one date and subject, "
+                                         f"YYYY-MM-DD/SS") from None
     rooms = data.get("rooms") or []
     people = data.get("participants") or []
     if not isinstance(rooms, list) or not isinstance(people, list):
@@ -153,19 +155,23 @@ def get_list(engine: Engine, ppe: str, day: str) -> dict:
 
 
 def load_plan(conn, ppe: str, day: str) -> DayPlan | None:
+    """The plan of one (date, subject) of an exam point: the rooms holding that subject that date."""
     point = get_ppe(conn, ppe)
     if point is None:
         return None
     d = ExamDay.from_key(day)
+    subject = d.subjects[0] if d.subjects else ""
     plan = DayPlan(point=ExamPoint(point.region, point.msu, point.code, point.name, point.tz, point.address), day=d)
-    for r in conn.execute(select(t.rooms).where(t.rooms.c.ppe == ppe)):
-        plan.rooms[r.number] = Room(r.number, r.rows, r.seats_per_row, r.name)
     for r in conn.execute(select(t.participants).where(and_(t.participants.c.ppe == ppe,
                                                             t.participants.c.day == day))):
         plan.participants[r.code] = Participant(
             code=r.code, last_name=r.last_name, first_name=r.first_name, middle_name=r.middle_name,
             document_series=r.document_series, document_number=r.document_number, school_code=r.school_code,
-            room=r.room, seat=r.seat, day=day, ovz=bool(r.ovz))
+            room=r.room, seat=r.seat, day=d.key, ovz=bool(r.ovz), subject_code=subject)
+    used = {p.room for p in plan.participants.values()}
+    for r in conn.execute(select(t.rooms).where(t.rooms.c.ppe == ppe)):
+        if r.number in used:
+            plan.rooms[r.number] = Room(r.number, r.rows, r.seats_per_row, r.name)
     return plan
 
 

@@ -146,7 +146,7 @@ ingests = Table(
 )
 
 __all__ = ["metadata", "ppe", "enroll_codes", "stations", "nonces", "chains", "events", "days", "rooms",
-           "participants", "ingests", "UniqueConstraint"]
+           "participants", "ingests", "peer_keys", "results", "UniqueConstraint"]
 
 peer_keys = Table(
     "peer_keys", metadata,
@@ -198,4 +198,22 @@ login_failures = Table(
     Column("username", String(64), nullable=False),
     Column("ip", String(64), nullable=False),
     Index("ix_login_failures_ts", "ts"),
+)
+
+# Exam results as the regional centre hands them to the municipality: participant codes only, no names.
+# Joined to the conduct record by (participant, date, subject); practice testing is kept apart.
+results = Table(
+    "results", metadata,
+    Column("practice", Boolean, primary_key=True),
+    Column("exam_date", String(10), primary_key=True),
+    Column("subject_code", String(2), primary_key=True),
+    Column("participant_code", String(20), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("school_code", String(6), nullable=False, default=""),
+    Column("primary_score", Integer, nullable=False),
+    Column("test_score", Integer, nullable=False),
+    Column("passed", Boolean),  # as the list says, when it says
+    Column("imported_at", String(27), nullable=False),
+    Column("source", String, nullable=False, default="list"),  # "list" (imported) or "demo" (synthetic)
+    Index("ix_srv_results_year", "practice", "year", "subject_code", "school_code"),
 )

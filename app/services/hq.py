@@ -44,6 +44,7 @@ class RoomOverview:
     acts_pending: int
     stations: list[str]
     last_package: dict | None
+    subject: str = ""  # the subject the room holds on the station's exam date
 
     @property
     def last_package_at(self) -> datetime | None:
@@ -278,7 +279,7 @@ def staff_changes(station) -> list[Event]:
 
 
 def overview(station) -> list[RoomOverview]:
-    last = records.last_package_by_room(station.engine)
+    last = records.last_package_by_room(station.engine, station.day.key)
     by_room: dict[str, list[str]] = {}
     for t in records.trusted(station.engine, role="room"):
         by_room.setdefault(t.room, []).append(t.station)
@@ -288,7 +289,7 @@ def overview(station) -> list[RoomOverview]:
         st = station.room_state(num)
         incidents = [e for e in st.incidents if e.kind not in ("staff-change",)]
         out.append(RoomOverview(num, room.name, st.phase, st.counts(), len(incidents), pending.get(num, 0),
-                                by_room.get(num, []), last.get(num)))
+                                by_room.get(num, []), last.get(num), st.subject))
     return out
 
 
@@ -303,10 +304,16 @@ def ppe_totals(station) -> dict:
     all_acts = acts(station)
     drawn = Counter(a.form for a in all_acts if a.drawn is not None)
     needed = Counter(a.form for a in all_acts)
+    per_subject = {}
+    for code in station.plan.subjects:
+        mine = [r for r in rows if r.subject == code]
+        per_subject[code] = {"rooms": len(mine), "closed": sum(r.phase == "closed" for r in mine),
+                             **{k: sum(r.counts.get(k, 0) for r in mine) for k in TOTAL_KEYS}}
     return {
+        "date": station.day.key,
         "rooms": len(rows), "closed": sum(r.phase == "closed" for r in rows),
-        "totals": totals,
-        "per_room": [{"room": r.room, "phase": r.phase, **{k: r.counts.get(k, 0) for k in TOTAL_KEYS}} for r in rows],
+        "totals": totals, "per_subject": per_subject,
+        "per_room": [{"room": r.room, "subject": r.subject, "phase": r.phase, **{k: r.counts.get(k, 0) for k in TOTAL_KEYS}} for r in rows],
         "acts": {f: {"needed": needed.get(f, 0), "drawn": drawn.get(f, 0)} for f in HQ_ACTS},
         "staff_changes": len(staff_changes(station)),
         "incidents": sum(r.incidents for r in rows),

@@ -5,7 +5,7 @@ Used by the screenshots, the transfer benchmark and tests, so all three see the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,10 +15,11 @@ from app.services.demo import DEMO_DAY, DEMO_POINT
 PASSPHRASE = "DEMO-PASS-WORD-2345"
 
 
-def local(hhmm: str) -> datetime:
+def local(hhmm: str, on: date | None = None) -> datetime:
+    """An instant at a local wall-clock time of the demo exam point, on the demo day or ``on``."""
     h, m = map(int, hhmm.split(":"))
-    return datetime.combine(DEMO_DAY.date, datetime.min.time(), tzinfo=ZoneInfo(DEMO_POINT.tz)).replace(hour=h,
-                                                                                                       minute=m)
+    return datetime.combine(on or DEMO_DAY.date, datetime.min.time(), tzinfo=ZoneInfo(DEMO_POINT.tz)).replace(
+        hour=h, minute=m)
 
 
 def room_day(st, room: str | None = None, until: str = "end"):
@@ -29,6 +30,11 @@ def room_day(st, room: str | None = None, until: str = "end"):
     """
     room = room or st.home_room
     people = st.plan.room_participants(room)
+    on = st.day.date
+
+    def local(hhmm: str) -> datetime:  # the station's own exam date
+        return _local(hhmm, on)
+
     if until in ("end", "morning"):
         st.record("room-opened", room, at=local("08:45"), payload={"organizers": ["ORG01", "ORG02"]})
         st.record("absent", room, people[0].code, at=local("09:40"))
@@ -58,6 +64,9 @@ def room_day(st, room: str | None = None, until: str = "end"):
     return people
 
 
+_local = local
+
+
 def make_hq(path: Path, clock=None):
     from app.services.demo import install_demo
     from app.services.station import Station
@@ -70,12 +79,13 @@ def make_hq(path: Path, clock=None):
 
 
 def set_up_room(hq, room: str, folder: Path, name: str | None = None):
+    """A room station set up from HQ's package for the room on HQ's current exam date."""
     from app.transfer.setup import export_setup, init_from
 
     name = name or f"room{room}"
     pkg = folder / f"{name}-setup.pkg"
     export_setup(hq, room, pkg, passphrase=PASSPHRASE)
-    st, _ = init_from(folder / f"{name}.db", pkg, PASSPHRASE, clock=FixedClock(local("08:40")))
+    st, _ = init_from(folder / f"{name}.db", pkg, PASSPHRASE, clock=FixedClock(local("08:40", hq.day.date)))
     return st
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.domain.event import utc_iso
-from app.domain.model import ExamDay, ExamPoint, Participant, Room, normalize_seat, parse_seat, room_number
+from app.domain.model import ExamPoint, Participant, Room, normalize_seat, parse_seat, room_number
 from app.domain.reference import load_reference
 from app.errors import UserError
 from app.store import plan_repo
@@ -30,6 +30,12 @@ _NAME_RE = re.compile(r"^[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё' .-]*$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 _DOC_RE = re.compile(r"^[A-Za-zА-Яа-я0-9]{1,20}$")
 MAX_ERRORS_SHOWN = 50
+
+
+class ListRows(list):
+    """Rows of a list file as (line number, {canonical column: text}), with the file's own column names."""
+
+    labels: dict[str, str]
 
 
 class ImportErrors(UserError):
@@ -70,23 +76,24 @@ def _decode(data: bytes, name: str) -> str:
         raise UserError(f"{name}: neither UTF-8 nor Windows-1251 text") from None
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+def read_rows(path: Path, columns: Columns | None = None) -> ListRows:
     """Rows of a list file as (line number, {column: text}); header checked."""
     name = path.name
     if not path.exists():
         raise UserError(f"{path}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, columns or LIST_COLUMNS)
     text = _decode(path.read_bytes(), name)
     first = text.split("\n", 1)[0]
     delim = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header, labels = _canonical([h.strip() for h in next(reader)], columns or LIST_COLUMNS)
     except StopIteration:
         raise UserError(f"{name}: line 1: the file is empty") from None
-    _check_header(header, name)
-    rows = []
+    _check_header(header, name, columns or LIST_COLUMNS)
+    rows = ListRows()
+    rows.labels = labels
     for row in reader:
         if not any(c.strip() for c in row):
             continue
@@ -98,7 +105,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _read_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
+def _read_xlsx(path: Path, columns: Columns) -> ListRows:
     from openpyxl import load_workbook
 
     try:
@@ -108,13 +115,15 @@ def _read_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
     ws = wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     try:
-        header = [str(h or "").strip().lower() for h in next(it)]
+        raw = [str(h or "").strip() for h in next(it)]
     except StopIteration:
         raise UserError(f"{path.name}: line 1: the sheet is empty") from None
-    while header and header[-1] == "":
-        header.pop()
-    _check_header(header, path.name)
-    rows = []
+    while raw and raw[-1] == "":
+        raw.pop()
+    header, labels = _canonical(raw, columns)
+    _check_header(header, path.name, columns)
+    rows = ListRows()
+    rows.labels = labels
     for line, values in enumerate(it, start=2):
         vals = list(values)[: len(header)]
         if not any(v not in (None, "") for v in vals):
@@ -133,9 +142,44 @@ def _read_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _check_header(header: list[str], name: str) -> None:
-    missing = [h for h in HEADER if h not in header]
-    unknown = [h for h in header if h not in HEADER]
+def _fold(name: str) -> str:
+    return " ".join(name.replace("ё", "е").replace("Ё", "Е").lower().split())
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns a kind of list has: its accepted names (resources/lists/FILE), the expected ones, and
+    those that may be left out."""
+
+    file: str
+    expected: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+
+LIST_COLUMNS = Columns("columns.json", HEADER)
+
+
+def _aliases(columns: Columns) -> dict[str, str]:
+    """Accepted column name (folded) -> canonical column, from resources/lists/<file>."""
+    import json
+
+    from app.paths import resources_dir
+
+    data = json.loads((resources_dir() / "lists" / columns.file).read_text(encoding="utf-8"))
+    return {_fold(alias): canon for canon, names in data["columns"].items() for alias in names}
+
+
+def _canonical(header: list[str], columns: Columns) -> tuple[list[str], dict[str, str]]:
+    """The header as canonical names, and canonical -> the name the file itself uses (for messages)."""
+    aliases = _aliases(columns)
+    canon = [aliases.get(_fold(h), h) for h in header]
+    return canon, {c: h for c, h in zip(canon, header, strict=True)}
+
+
+def _check_header(header: list[str], name: str, columns: Columns) -> None:
+    expected = columns.expected
+    missing = [h for h in expected if h not in header and h not in columns.optional]
+    unknown = [h for h in header if h not in expected]
     if missing or unknown or len(set(header)) != len(header):
         parts = []
         if missing:
@@ -144,36 +188,53 @@ def _check_header(header: list[str], name: str) -> None:
             parts.append("unknown " + ", ".join(unknown))
         if len(set(header)) != len(header):
             parts.append("repeated column names")
-        raise UserError(f"{name}: line 1: header: {'; '.join(parts)} (expected: {', '.join(HEADER)})")
+        raise UserError(f"{name}: line 1: header: {'; '.join(parts)} (expected: {', '.join(expected)})")
+
+
+_DMY_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
+_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_REGION_RE, _PPE_RE, _SCHOOL_RE = re.compile(r"\d{2}"), re.compile(r"\d{4}"), re.compile(r"\d{1,6}")
+
+
+def parse_exam_date(text: str) -> date:
+    """An exam date as YYYY-MM-DD or ДД.ММ.ГГГГ (as Russian lists write it); ValueError otherwise."""
+    text = text.strip()
+    if m := _DMY_RE.fullmatch(text):
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    if not _ISO_RE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
 
 
 def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
     """Check every row; returns participants and (region, ppe) or raises ImportErrors."""
-    ref = None
     name = path.name
     errors: list[str] = []
     people: list[Participant] = []
     points: set[tuple[str, str]] = set()
     seen_codes: dict[tuple[str, str], int] = {}
     seen_seats: dict[tuple[str, str, str], int] = {}
-    for line, r in read_rows(path):
+    rows = read_rows(path)
+    label = rows.labels.get
+    dates: dict[str, date] = {}  # a period list names a few dates 20,000 times
+    for line, r in rows:
         if "__width__" in r:
             errors.append(f"{name}:{line}: row: {r['__width__']}")
             continue
 
         def err(col: str, why: str, _line: int = line) -> None:
-            errors.append(f"{name}:{_line}: {col}: {why}")
+            errors.append(f"{name}:{_line}: {label(col, col)}: {why}")
 
         n0 = len(errors)
         region, ppe = r["region"], r["ppe_code"]
-        if not re.fullmatch(r"\d{2}", region):
+        if not _REGION_RE.fullmatch(region):
             err("region", f"must be 2 digits, not {region!r}")
-        if not re.fullmatch(r"\d{4}", ppe):
+        if not _PPE_RE.fullmatch(ppe):
             err("ppe_code", f"must be 4 digits, not {ppe!r}")
         try:
-            d = date.fromisoformat(r["exam_date"])
+            d = dates.get(r["exam_date"]) or dates.setdefault(r["exam_date"], parse_exam_date(r["exam_date"]))
         except ValueError:
-            err("exam_date", f"must be a date YYYY-MM-DD, not {r['exam_date']!r}")
+            err("exam_date", f"must be a date YYYY-MM-DD or DD.MM.YYYY, not {r['exam_date']!r}")
             d = None
         subj = r["subject_code"].zfill(2) if r["subject_code"].isdigit() else r["subject_code"]
         if d is not None:
@@ -209,26 +270,29 @@ def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
         elif not _DOC_RE.fullmatch(number):
             err("document_number", "letters and digits only")
         school = r["school_code"]
-        if school and not re.fullmatch(r"\d{1,6}", school):
+        if school and not _SCHOOL_RE.fullmatch(school):
             err("school_code", f"must be up to 6 digits, not {school!r}")
         sc = r["special_conditions"].strip().lower()
-        if sc not in ("", "ovz", "овз"):
-            err("special_conditions", f"must be empty or 'ovz', not {r['special_conditions']!r}")
+        if sc not in ("", "ovz", "овз", "да", "yes", "1"):
+            err("special_conditions", f"must be empty or 'ovz' (ОВЗ), not {r['special_conditions']!r}")
         if len(errors) > n0 or d is None:
             continue
-        day = ExamDay(d, subj).key
+        day = d.isoformat()
         if (day, code) in seen_codes:
-            err("participant_code", f"{code} appears twice for {day} (first at line {seen_codes[(day, code)]})")
+            err("participant_code", f"{code} appears twice on {day} (first at line {seen_codes[(day, code)]}); "
+                                    f"a participant sits one subject on a date")
             continue
         seen_codes[(day, code)] = line
         if (day, room, seat) in seen_seats:
-            err("seat", f"seat {seat} in room {room} is given twice (first at line {seen_seats[(day, room, seat)]})")
+            err("seat", f"seat {seat} in room {room} is given twice on {day} "
+                        f"(first at line {seen_seats[(day, room, seat)]})")
             continue
         seen_seats[(day, room, seat)] = line
         points.add((region, ppe))
         people.append(Participant(code=code, last_name=r["last_name"], first_name=r["first_name"],
                                   middle_name=r["middle_name"], document_series=series, document_number=number,
-                                  school_code=school, room=room, seat=seat, day=day, ovz=sc != ""))
+                                  school_code=school, room=room, seat=seat, day=day, ovz=sc != "",
+                                  subject_code=subj))
     if len(points) > 1:
         errors.append(f"{name}: region/ppe_code: the list mixes exam points {sorted(points)}; one list per exam point")
     if not errors and not people:
@@ -238,8 +302,33 @@ def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
     return people, next(iter(points))
 
 
+def list_advice(people: list[Participant]) -> list[str]:
+    """What the procedure would question in a valid list (advice, never a block): a room whose rows
+    name two subjects on one date, and a date or subject the year's schedule does not hold."""
+    out: list[str] = []
+    subjects: dict[tuple[str, str], set[str]] = {}
+    for p in people:
+        subjects.setdefault((p.day, p.room), set()).add(p.subject_code)
+    for (day, room), subs in sorted(subjects.items()):
+        if len(subs) > 1:
+            out.append(f"room {room} on {day} holds two or more subjects ({', '.join(sorted(subs))}): check the "
+                       f"list; each participant keeps the end time of their own subject")
+    for day, subject in sorted({(p.day, p.subject_code) for p in people}):
+        ref = load_reference(int(day[:4]))
+        if ref.scheduled(day, subject) is False:
+            sched = ref.schedule.get(day)
+            where = (f"the schedule holds {', '.join(sched.subjects)} on {day}" if sched
+                     else f"{day} is not an exam date of the {ref.year} schedule")
+            out.append(f"subject {subject} on {day}: {where}; check the list")
+    return out
+
+
 def import_list(station, path: str | Path, tz: str = "Europe/Moscow", msu: str = "000") -> ImportResult:
-    """Import a distribution list into a station: all rows or none."""
+    """Import a distribution list into a station: all rows or none.
+
+    A list may hold many dates and subjects. Each date the list names is replaced as a whole; dates
+    the list does not name, and every event, stay untouched. Importing the same list again changes nothing.
+    """
     path = Path(path)
     people, (region, ppe) = parse_list(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -252,35 +341,44 @@ def import_list(station, path: str | Path, tz: str = "Europe/Moscow", msu: str =
     for p in people:
         by_day.setdefault(p.day, []).append(p)
     result = ImportResult(path.name, len(people), sorted(by_day), sorted({p.room for p in people}))
+    result.warnings.extend(list_advice(people))
     with engine.begin() as conn:
         if existing is None:
             plan_repo.save_point(conn, ExamPoint(region=region, msu=msu, code=ppe, name="", tz=tz))
-        rooms = {r.number: r for r in (Room(x.number, x.rows, x.seats_per_row, x.name)
-                                        for x in conn.execute(select(t.rooms)))}
-        for num in result.rooms:
-            seats = [parse_seat(p.seat) for p in people if p.room == num]
-            rows = max(r for r, _ in seats)
-            per_row = max(i for _, i in seats) + 1
-            old = rooms.get(num)
-            if old is None or old.rows < rows or old.seats_per_row < per_row:
-                plan_repo.save_room(conn, Room(num, max(rows, old.rows if old else 0),
-                                               max(per_row, old.seats_per_row if old else 0),
-                                               old.name if old else ""))
+        rooms = {x.number: Room(x.number, x.rows, x.seats_per_row, x.name) for x in conn.execute(select(t.rooms))}
+        layouts = {(x.day, x.number): (x.rows, x.seats_per_row) for x in conn.execute(select(t.room_layouts))}
         for key, new in by_day.items():
+            new_layouts: list[Room] = []
+            seats: dict[str, list[tuple[int, int]]] = {}
+            for p in new:
+                seats.setdefault(p.room, []).append(parse_seat(p.seat))
+            for num, taken in seats.items():
+                shape = (max(r for r, _ in taken), max(i for _, i in taken) + 1)
+                old = rooms.get(num)
+                if old is None or old.rows < shape[0] or old.seats_per_row < shape[1]:
+                    rooms[num] = Room(num, max(shape[0], old.rows if old else 0),
+                                      max(shape[1], old.seats_per_row if old else 0), old.name if old else "")
+                    plan_repo.save_room(conn, rooms[num])
+                if layouts.get((key, num)) != shape:
+                    new_layouts.append(Room(num, *shape))
+            plan_repo.save_layouts(conn, key, new_layouts)
             old_rows = {r.code: r for r in conn.execute(select(t.participants).where(t.participants.c.day == key))}
             new_map = {p.code: p for p in new}
-            result.added += len(set(new_map) - set(old_rows))
-            result.removed += len(set(old_rows) - set(new_map))
+            added = len(set(new_map) - set(old_rows))
+            removed = len(set(old_rows) - set(new_map))
+            changed = 0
             for c in set(new_map) & set(old_rows):
                 o, p = old_rows[c], new_map[c]
-                if (o.room, o.seat, o.last_name, o.first_name, o.middle_name, o.document_series, o.document_number,
-                        o.school_code, bool(o.ovz)) != (p.room, p.seat, p.last_name, p.first_name, p.middle_name,
-                                                        p.document_series, p.document_number, p.school_code, p.ovz):
-                    result.changed += 1
-            if result.added or result.removed or result.changed:
+                if (o.subject_code, o.room, o.seat, o.last_name, o.first_name, o.middle_name, o.document_series,
+                        o.document_number, o.school_code, bool(o.ovz)) != (
+                        p.subject_code, p.room, p.seat, p.last_name, p.first_name, p.middle_name,
+                        p.document_series, p.document_number, p.school_code, p.ovz):
+                    changed += 1
+            if added or removed or changed:
                 plan_repo.replace_participants(conn, key, new)
-            if not conn.execute(select(t.exam_days).where(t.exam_days.c.key == key)).first():
-                plan_repo.save_day(conn, ExamDay.from_key(key))
+            result.added += added
+            result.removed += removed
+            result.changed += changed
         result.unchanged = not (result.added or result.removed or result.changed)
         if result.removed:
             result.warnings.append(f"{result.removed} participant(s) no longer on the list")

@@ -19,7 +19,7 @@ from app.clock import Clock, SystemClock
 from app.domain import rules
 from app.domain.event import Event, parse_utc, utc_iso
 from app.domain.kinds import KINDS, get_kind, validate_payload
-from app.domain.model import DayPlan, ExamDay, ExamPoint, room_number
+from app.domain.model import DayPlan, ExamDay, ExamPoint, date_key, room_number
 from app.domain.projection import RoomState, apply_new, effective_events, participant_timeline, project_room
 from app.domain.reference import Reference, load_reference
 from app.errors import UserError
@@ -52,6 +52,7 @@ class Station:
         self._states: dict[str, tuple[Token, int, RoomState]] = {}
         self._point: ExamPoint | None = None
         self._day: ExamDay | None = None
+        self.day_reason = ""  # why this date: set-up, today, next, last, chosen
         if isinstance(self.clock, SystemClock):
             offset = plan_repo.get_meta(engine, "clock_offset_s")
             if offset:
@@ -97,28 +98,81 @@ class Station:
         return self._point
 
     def days(self) -> list[ExamDay]:
+        """Every exam date this station has a list for, each with its subjects."""
         return plan_repo.days(self.engine)
 
     @property
     def day(self) -> ExamDay:
+        """The exam date this station works on now (every subject of that date)."""
         if self._day is None:
-            key = plan_repo.get_meta(self.engine, "day")
-            ds = [] if key else self.days()
-            if not key and not ds:
-                raise UserError(f"{self.path}: no exam day yet: import a distribution list first")
-            self._day = ExamDay.from_key(key) if key else ds[-1]
+            self._day, self.day_reason = self._default_day()
         return self._day
 
+    def _default_day(self) -> tuple[ExamDay, str]:
+        """A room station set up from HQ's package keeps the date it was set up for (the demo keeps its
+        demo date); otherwise today's date if there is a list for it, else the nearest next date; after
+        the period, the last date with marks, else the last one."""
+        ds = self.days()
+        if not ds:
+            raise UserError(f"{self.path}: no exam day yet: import a distribution list first")
+        fixed = self._fixed_day()
+        if fixed:
+            for d in ds:
+                if d.key == fixed:
+                    return d, "set-up"
+        today = self.now().astimezone(ZoneInfo(self.point.tz)).date()
+        for d in ds:
+            if d.date == today:
+                return d, "today"
+            if d.date > today:
+                return d, "next"
+        marked = set(self.log.days())
+        return next((d for d in reversed(ds) if d.key in marked), ds[-1]), "last"
+
+    def _fixed_day(self) -> str:
+        """The date a room station was set up for from HQ's package ('' if it works on a whole period)."""
+        if self.role != "room":
+            return ""
+        day = plan_repo.get_meta(self.engine, "day") or ""
+        if plan_repo.get_meta(self.engine, "setup_id") or plan_repo.get_meta(self.engine, "demo"):
+            return day[:10]
+        return ""
+
+    def use_day(self, key: str | None) -> ExamDay:
+        """Work on another exam date of the period (``--date``, the window's date switch); ``None``
+        keeps the default. Nothing is written: the default stays what the calendar says."""
+        if not key:
+            return self.day
+        try:
+            wanted = date_key(key.strip())
+        except ValueError:
+            raise UserError(f"bad date {key!r}: use YYYY-MM-DD") from None
+        fixed = self._fixed_day()
+        if fixed and fixed != wanted and plan_repo.get_meta(self.engine, "setup_id"):
+            raise UserError(f"this room station was set up for {fixed}, not {wanted}: set up a new "
+                            f"station database from HQ's package for {wanted}")
+        ds = self.days()
+        found = next((d for d in ds if d.key == wanted), None)
+        if found is None:
+            have = ", ".join(d.key for d in ds) or "none"
+            raise UserError(f"no list for {wanted} in this station (exam dates: {have})")
+        if self._day != found:
+            self.invalidate()
+        self._day, self.day_reason = found, "chosen"
+        return found
+
     def set_day(self, key: str) -> None:
-        if key not in {d.key for d in self.days()}:
-            raise UserError(f"no exam day {key!r} in this database")
-        with self.engine.begin() as conn:
-            plan_repo.set_meta(conn, "day", key)
-        self.invalidate()
+        """Switch to another exam date (the room window's confirmed switch, the HQ date picker)."""
+        self.use_day(key)
+
+    def subject(self, room: str):
+        """The reference subject a room holds on this station's exam date."""
+        code = self.plan.room_subject(self.room(room).number)
+        return self.ref.subject(code) if code else None
 
     @property
     def plan(self) -> DayPlan:
-        if self._plan is None or self._plan.day != self.day:
+        if self._plan is None or self._plan.day.date != self.day.date:
             self._plan = plan_repo.load_plan(self.engine, self.day)
         return self._plan
 
@@ -126,7 +180,8 @@ class Station:
         """Forget cached reference data and states (after an import or a change of day)."""
         self._plan = None
         self._point = None
-        self._day = None
+        keep = self._day if self.day_reason == "chosen" else None
+        self._day = keep
         self._states.clear()
 
     @property
@@ -187,13 +242,15 @@ class Station:
         if not room:
             return self._record_point(kind, code, clean, when, author)
         r = self.room(room)
+        if code and get_kind(kind).participant:
+            self._check_on_list(code)
         state = self.room_state(r.number)
         seen = self._states[r.number]
         if kind == "void":
             code = code or self._void_target(clean["target"], r.number).participant
         advice = rules.advise(state, self.plan, self.ref, kind, code, clean, when)
         if kind == "exam-start" and "end" not in clean:
-            clean["end"] = utc_iso(when + timedelta(minutes=self.ref.subject(self.day.subject_code).minutes))
+            clean["end"] = utc_iso(when + timedelta(minutes=self.ref.subject(state.subject).minutes))
         event = self.log.append(kind=kind, at=when, recorded_at=self.now(), tz=self.point.tz, author=author,
                                 day=self.day.key, room=r.number, participant=code, payload=clean)
         before, after = self.log.last_append_tokens()
@@ -203,6 +260,20 @@ class Station:
         else:
             self._states.pop(r.number, None)
         return Recorded(event, advice)
+
+    def _check_on_list(self, code: str) -> None:
+        """A participant code on none of this date's lists cannot be true: refuse it (the rules only
+        warn about someone on another room's list, who may have been sent here)."""
+        if code in self.plan.participants:
+            return
+        if len(code) > 40:
+            raise UserError("participant code too long: check the code against the distribution list")
+        dates = [d for d in plan_repo.participant_dates(self.engine, code) if d != self.day.key]
+        if dates:
+            raise UserError(f"participant {code} is on the list for {', '.join(dates)}, not for {self.day.key}: "
+                            f"check the code, or work on that date (--date)")
+        raise UserError(f"participant {code} is on none of this station's lists for {self.day.key}: "
+                        f"check the code against the distribution list")
 
     def _record_point(self, kind: str, code: str | None, clean: dict, when: datetime, author: str) -> Recorded:
         if not get_kind(kind).point_level:
@@ -278,9 +349,36 @@ class Station:
         for num, room in sorted(self.plan.rooms.items()):
             st = project_room(self.plan, self.ref, num, by_room.get(num, []))
             out.append({"room": num, "name": room.name, "rows": room.rows, "seats_per_row": room.seats_per_row,
-                        "phase": st.phase, **st.counts(),
+                        **self.room_times(st), "phase": st.phase, **st.counts(),
                         "organizers": [s.code for s in self.plan.room_staff(num)]})
         return out
+
+    def room_times(self, st: RoomState) -> dict:
+        """The room's subject and its times: planned (10:00 local, the subject's duration, ОВЗ extension)
+        until the exam starts, then as recorded."""
+        subj = self.ref.subject(st.subject)
+        start = st.start or self.day.local(self.ref.start_local, self.point.tz).astimezone(UTC)
+        end = st.end or start + timedelta(minutes=subj.minutes)
+        return {"subject": subj.code, "subject_title": subj.title, "subject_title_en": subj.title_en,
+                "subjects": self.plan.room_subjects(st.room) or [subj.code],
+                "start": utc_iso(start), "started": st.start is not None, "end": utc_iso(end),
+                "end_ovz": utc_iso(end + timedelta(minutes=subj.ovz_extra_minutes))}
+
+    def day_summary(self) -> dict:
+        """One exam date: its subjects with rooms and counts (``auditoria days``, the HQ header)."""
+        rooms = self.rooms_summary()
+        subjects = []
+        for code in self.plan.subjects:
+            mine = [r for r in rooms if r["subject"] == code]
+            people = [p for p in self.plan.participants.values() if p.subject_code == code]
+            subj = self.ref.subject(code)
+            subjects.append({"code": code, "title": subj.title, "title_en": subj.title_en,
+                             "rooms": [r["room"] for r in mine], "participants": len(people),
+                             "ovz": sum(p.ovz for p in people), "present": sum(r["present"] for r in mine),
+                             "absent": sum(r["absent"] for r in mine),
+                             "scheduled": self.ref.scheduled(self.day.key, code)})
+        return {"date": self.day.key, "subjects": subjects, "rooms": len(rooms),
+                "participants": len(self.plan.participants)}
 
     def verify(self) -> list[str]:
         problems = []

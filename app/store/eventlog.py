@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from app.domain.event import GENESIS, Event, check_chain, utc_iso
+from app.domain.model import date_key
 from app.errors import IntegrityError
 from app.store.schema import events as events_table
 
@@ -41,6 +42,16 @@ Token = tuple[int, int, int]
 """(writer connection serial, PRAGMA data_version, appends through that connection)."""
 
 _serials = itertools.count(1)
+
+
+# Events of an exam date: new events carry the date 'YYYY-MM-DD', events written before the exam
+# period became the unit carry 'YYYY-MM-DD/SS'. '/' sorts before '0', so one index range holds both.
+_DAY = "((day >= ? AND day < ?) OR day IS NULL)"
+
+
+def _day_range(day: str) -> tuple[str, str]:
+    d = date_key(day)
+    return d, d + "0"
 
 
 class EventLog:
@@ -143,14 +154,20 @@ class EventLog:
         return list(self._select())
 
     def for_room(self, day: str, room: str) -> list[Event]:
-        return list(self._select("WHERE room=? AND (day=? OR day IS NULL)", (room, day)))
+        return list(self._select(f"WHERE room=? AND {_DAY}", (room, *_day_range(day))))
 
     def for_point(self, day: str) -> list[Event]:
         """Events of the exam point as a whole (no room)."""
-        return list(self._select("WHERE room IS NULL AND (day=? OR day IS NULL)", (day,)))
+        return list(self._select(f"WHERE room IS NULL AND {_DAY}", _day_range(day)))
 
     def for_day(self, day: str) -> list[Event]:
-        return list(self._select("WHERE day=? OR day IS NULL", (day,)))
+        return list(self._select(f"WHERE {_DAY}", _day_range(day)))
+
+    def days(self) -> list[str]:
+        """The exam dates the log holds events for (legacy day keys folded onto their date)."""
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT DISTINCT substr(day, 1, 10) FROM events WHERE day IS NOT NULL").all()
+        return sorted(r[0] for r in rows)
 
     def of_station(self, station: str, after_seq: int = 0) -> list[Event]:
         return list(self._select("WHERE station=? AND seq>?", (station, after_seq), order="seq"))
@@ -176,8 +193,8 @@ class EventLog:
     def count_room(self, day: str, room: str) -> int:
         cur = self._writer().cursor()
         try:
-            return int(cur.execute("SELECT count(*) FROM events WHERE room=? AND (day=? OR day IS NULL)",
-                                   (room, day)).fetchone()[0])
+            return int(cur.execute(f"SELECT count(*) FROM events WHERE room=? AND {_DAY}",
+                                   (room, *_day_range(day))).fetchone()[0])
         finally:
             cur.close()
 

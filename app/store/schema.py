@@ -25,6 +25,7 @@ exam_point = Table(
     Column("address", Text, nullable=False, default=""),
 )
 
+# The (date, subject) pairs of the exam period at this exam point: a date holds one or more subjects.
 exam_days = Table(
     "exam_days", metadata,
     Column("key", String, primary_key=True),  # YYYY-MM-DD/SS
@@ -40,10 +41,20 @@ rooms = Table(
     Column("name", Text, nullable=False, default=""),
 )
 
+# Rooms are physical and shared across dates; a list may give a room another layout on one date.
+room_layouts = Table(
+    "room_layouts", metadata,
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD
+    Column("number", String(4), primary_key=True),
+    Column("rows", Integer, nullable=False),
+    Column("seats_per_row", Integer, nullable=False),
+)
+
 participants = Table(
     "participants", metadata,
-    Column("day", String, primary_key=True),
+    Column("day", String(10), primary_key=True),  # the exam date YYYY-MM-DD
     Column("code", String, primary_key=True),
+    Column("subject_code", String(2), nullable=False),
     Column("room", String(4), nullable=False),
     Column("seat", String(4), nullable=False),
     Column("last_name", Text, nullable=False),

@@ -310,20 +310,23 @@ def _push_plans(station, client: Client, backoff: Backoff, retried, report) -> N
     from app.store import plan_repo
 
     days = plan_repo.days(station.engine)
-    for i, day in enumerate(days):
+    for i, day in enumerate(days):  # every date of the period, each subject of it on its own
         report(Progress("plan", i, len(days), day.key))
         try:
             plan = plan_repo.load_plan(station.engine, day)
         except LookupError:
             return
-        if not plan.participants:
-            continue
-        body = {"day": day.key,
-                "rooms": [{"number": r.number, "rows": r.rows, "seats_per_row": r.seats_per_row, "name": r.name}
-                          for r in plan.rooms.values()],
-                "participants": [{"code": p.code, "room": p.room, "seat": p.seat, "school_code": p.school_code,
-                                  "ovz": p.ovz} for p in plan.participants.values()]}
-        _with_retries(lambda b=body: client.call("POST", f"{P.API}/plan", b), backoff, retried)
+        for subject in plan.subjects:
+            people = [p for p in plan.participants.values() if p.subject_code == subject]
+            if not people:
+                continue
+            rooms = sorted({p.room for p in people})
+            body = {"day": f"{day.key}/{subject}",
+                    "rooms": [{"number": r.number, "rows": r.rows, "seats_per_row": r.seats_per_row, "name": r.name}
+                              for r in (plan.rooms[n] for n in rooms if n in plan.rooms)],
+                    "participants": [{"code": p.code, "room": p.room, "seat": p.seat, "school_code": p.school_code,
+                                      "ovz": p.ovz} for p in people]}
+            _with_retries(lambda b=body: client.call("POST", f"{P.API}/plan", b), backoff, retried)
 
 
 def _push_keys(station, client: Client, backoff: Backoff, retried) -> None:
@@ -404,16 +407,19 @@ def _pull(station, client: Client, url: str, backoff: Backoff, retried, report, 
             continue
         lst = _with_retries(lambda k=d["day"]: client.call("GET", f"{P.API}/list", params={"day": k}), backoff,
                             retried)
-        day = ExamDay.from_key(lst["day"])
+        day = ExamDay.from_key(lst["day"])  # the server's lists are per (date, subject)
+        subject = day.subjects[0] if day.subjects else ""
         people = [Participant(code=p["code"], last_name=p["last_name"], first_name=p["first_name"],
                               middle_name=p["middle_name"], document_series=p["document_series"],
                               document_number=p["document_number"], school_code=p["school_code"], room=p["room"],
-                              seat=p["seat"], day=day.key, ovz=bool(p["ovz"])) for p in lst["participants"]]
+                              seat=p["seat"], day=day.key, ovz=bool(p["ovz"]), subject_code=subject)
+                  for p in lst["participants"]]
         existing = plan_repo.load_point(station.engine)
         have = []
         if existing is not None:
             try:
-                have = list(plan_repo.load_plan(station.engine, day).participants)
+                have = [p.code for p in plan_repo.load_plan(station.engine, day).participants.values()
+                        if p.subject_code == subject]
             except LookupError:
                 have = []
         if have:
@@ -428,16 +434,13 @@ def _pull(station, client: Client, url: str, backoff: Backoff, retried, report, 
             if existing is None:
                 plan_repo.save_point(conn, ExamPoint(pt["region"], pt["msu"], pt["code"], pt["name"], pt["tz"],
                                                      pt.get("address", "")))
-            plan_repo.save_day(conn, day)
-            rooms = {r.number for r in plan_repo.load_plan(station.engine, day).rooms.values()} if existing else set()
+            known = {r.number for r in plan_repo.all_rooms(conn)}
             for r in lst["rooms"]:
-                if r["number"] not in rooms:
+                if r["number"] not in known:
                     plan_repo.save_room(conn, Room(r["number"], r["rows"], r["seats_per_row"], r.get("name", "")))
-            plan_repo.replace_participants(conn, day.key, people)
-            if plan_repo.get_meta(station.engine, "day") is None:
-                plan_repo.set_meta(conn, "day", day.key)
+            plan_repo.replace_subject_participants(conn, day.key, subject, people)
         pulled[d["day"]] = d["list_sha256"]
-        result.pulled_days.append(day.key)
+        result.pulled_days.append(lst["day"])
         station.invalidate()
     _save_state(station, url, pulled=json.dumps(pulled, sort_keys=True))
 

@@ -38,10 +38,10 @@ def cmd_keys(args) -> int:
 
 
 def cmd_export_setup(args) -> int:
-    from app.services.station import Station
+    from app.cli import _station
     from app.transfer.setup import export_setup
 
-    st = Station.open(args.db)
+    st = _station(args)
     res = export_setup(st, args.room, args.output, passphrase=args.passphrase)
     human = (f"set-up package for room {res.room} written: {res.write.path} ({res.participants} participants"
              f"{', ' + str(res.events) + ' events for failover' if res.events else ''})\n"
@@ -86,10 +86,10 @@ def cmd_init_from(args) -> int:
 
 
 def cmd_export_results(args) -> int:
-    from app.services.station import Station
+    from app.cli import _station
     from app.transfer.results import export_results
 
-    st = Station.open(args.db)
+    st = _station(args)
     res = export_results(st, args.output, everything=args.all)
     human = (f"result package written: {res.write.path}: {res.events} events, seq {res.seq_from}..{res.seq_to}, "
              f"head {res.head_hash[:16]}" + (f"\n{res.note}" if res.note else "") + "\n"
@@ -113,13 +113,13 @@ def register(sub, common) -> None:
     p.add_argument("--qr", type=Path, help="write the pairing QR code as PNG to this file")
     p.set_defaults(func=cmd_keys)
 
-    p = common(sub.add_parser("export-setup", help="HQ: write the set-up package for one room (USB stick)"))
+    p = common(sub.add_parser("export-setup", help="HQ: write the set-up package for one room and date (USB stick)"), date=True)
     p.add_argument("--room", required=True)
     p.add_argument("-o", "--output", required=True, type=Path)
     p.add_argument("--passphrase", help="use this passphrase instead of a random one (at least 12 letters/digits)")
     p.set_defaults(func=cmd_export_setup)
 
-    p = common(sub.add_parser("export-results", help="room: write the result package for HQ (USB stick)"))
+    p = common(sub.add_parser("export-results", help="room: write the result package for HQ (USB stick)"), date=True)
     p.add_argument("-o", "--output", required=True, type=Path)
     p.add_argument("--all", action="store_true", help="all events, not only those since the last package")
     p.set_defaults(func=cmd_export_results)

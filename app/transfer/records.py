@@ -57,10 +57,12 @@ def add_trusted(conn, ident: PublicIdentity, room: str, via: str, at: str, conti
 
 
 # --- set-ups (HQ) -----------------------------------------------------------------------------------
-def add_setup(conn, setup_id: str, room: str, at: str, token: str, events: int, sha: str) -> None:
-    conn.execute(text("INSERT INTO setups (id, room, created_at, token, events, station, sha256) "
-                      "VALUES (:id, :room, :at, :token, :events, '', :sha)"),
-                 {"id": setup_id, "room": room, "at": at, "token": token, "events": events, "sha": sha})
+def add_setup(conn, setup_id: str, room: str, at: str, token: str, events: int, sha: str, day: str = "") -> None:
+    """Remember a set-up package HQ wrote: for which room and exam date, with the pairing token."""
+    conn.execute(text("INSERT INTO setups (id, room, created_at, token, events, station, sha256, day) "
+                      "VALUES (:id, :room, :at, :token, :events, '', :sha, :day)"),
+                 {"id": setup_id, "room": room, "at": at, "token": token, "events": events, "sha": sha,
+                  "day": day})
 
 
 def get_setup(engine: Engine, setup_id: str) -> dict | None:
@@ -77,8 +79,9 @@ def use_setup(conn, setup_id: str, station: str) -> None:
 def add_package_in(conn, r: dict) -> None:
     conn.execute(text(
         "INSERT OR IGNORE INTO packages_in (id, station, room, seq_from, seq_to, head_hash, events, new_events,"
-        " created_at, imported_at, sha256, outcome) VALUES (:id, :station, :room, :seq_from, :seq_to, :head_hash,"
-        " :events, :new_events, :created_at, :imported_at, :sha256, :outcome)"), r)
+        " created_at, imported_at, sha256, outcome, day) VALUES (:id, :station, :room, :seq_from, :seq_to,"
+        " :head_hash, :events, :new_events, :created_at, :imported_at, :sha256, :outcome, :day)"),
+        {"day": "", **r})
 
 
 def packages_in(engine: Engine, room: str | None = None) -> list[dict]:
@@ -87,10 +90,13 @@ def packages_in(engine: Engine, room: str | None = None) -> list[dict]:
         return [dict(r) for r in conn.execute(text(sql), {"room": room}).mappings()]
 
 
-def last_package_by_room(engine: Engine) -> dict[str, dict]:
+def last_package_by_room(engine: Engine, day: str | None = None) -> dict[str, dict]:
+    """The newest package imported from each room (of one exam date, if given; packages imported
+    before dates were recorded count for every date)."""
     out: dict[str, dict] = {}
     for r in packages_in(engine):
-        out[r["room"]] = r
+        if day is None or r.get("day", "") in ("", day):
+            out[r["room"]] = r
     return out
 
 

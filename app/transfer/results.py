@@ -93,7 +93,8 @@ def export_results(station, out: str | Path, everything: bool = False) -> Result
     created = utc_iso(station.now())
     manifest = {
         "package": package_id, "station": station.station_id, "role": station.role, "room": room,
-        "point": station.point.code, "day": station.day.key, "created_at": created, "app_version": __version__,
+        "point": station.point.code, "day": station.day.key,
+        "subjects": station.plan.room_subjects(room) if room else list(station.day.subjects), "created_at": created, "app_version": __version__,
         "seq_from": start, "seq_to": head_seq, "prev_hash": events[0].prev_hash, "head_hash": head_hash,
         "counts": {"events": len(events), "kinds": dict(sorted(kinds.items()))},
         "sender": pub.to_dict(), "recipient": {"station": hq.station, "fingerprint": hq.fingerprint},
@@ -257,6 +258,7 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
     if m.get("point") != station.point.code:
         raise _bad(name, _("it comes from exam point {other}; this HQ serves exam point {mine}").format(
             other=m.get("point"), mine=station.point.code))
+    _check_date(station, m, name)
     sender, pair_now, setup = _check_sender(station, env, name)
     if not sender.verify(env.message, env.signature):
         raise _bad(name, _("the signature does not verify: the package was altered or forged"))
@@ -309,11 +311,26 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
                                       "seq_from": m["seq_from"], "seq_to": m["seq_to"], "head_hash": m["head_hash"],
                                       "events": len(evs), "new_events": receipt.new_events,
                                       "created_at": str(m.get("created_at", "")), "imported_at": now,
-                                      "sha256": receipt.sha256, "outcome": receipt.outcome})
+                                      "sha256": receipt.sha256, "outcome": receipt.outcome,
+                                      "day": str(m.get("day", ""))[:10]})
     station.invalidate()
     step(100, _("done"))
     log.info("package import %s: %d events, %d new", receipt.outcome, len(evs), receipt.new_events)
     return receipt
+
+
+def _check_date(station, m: dict, name: str) -> None:
+    """HQ takes packages of every date of the period, but only of a date it has a list for."""
+    from app.domain.model import date_key
+
+    try:
+        day = date_key(str(m.get("day", "")))
+    except ValueError:
+        raise _bad(name, _("the manifest names no valid exam date")) from None
+    have = [d.key for d in station.days()]
+    if day not in have:
+        raise _bad(name, _("it is for the exam date {day}, and this HQ has no list for that date (dates: "
+                           "{dates}); import the distribution list first").format(day=day, dates=", ".join(have)))
 
 
 def _previous_stations(station, room: str, me: str) -> list[str]:

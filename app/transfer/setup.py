@@ -77,13 +77,20 @@ def export_setup(station, room: str, out: str | Path, passphrase: str | None = N
     events = room_chains(station, r.number)
     setup_id = str(uuid.uuid4())
     token = secrets.token_bytes(32)
-    try:
-        subject = asdict(station.ref.subject(plan.day.subject_code))
-    except Exception:  # reference data for the year missing: the room has its own copy anyway
-        subject = {"code": plan.day.subject_code}
+    if not people:
+        raise UserError(_("room {room} has nobody on the list for {date}: no set-up package for it").format(
+            room=r.number, date=plan.day.key))
+    codes = plan.room_subjects(r.number)
+    subjects = []
+    for code in codes:
+        try:
+            subjects.append(asdict(station.ref.subject(code)))
+        except KeyError:  # reference data for the year missing: the room has its own copy anyway
+            subjects.append({"code": code})
     body = {
         "setup": setup_id, "token": pk.b64(token), "hq": keys.public.to_dict(),
-        "point": asdict(plan.point), "day": plan.day.key, "room": asdict(r), "subject": subject,
+        "point": asdict(plan.point), "day": plan.day.key, "room": asdict(r), "subject": subjects[0],
+        "subjects": subjects,
         "participants": [asdict(p) for p in people], "staff": [asdict(s) for s in plan.staff.values()],
         "events": [e.to_dict() for e in events],
         "continues": sorted({e.station for e in events}),
@@ -94,14 +101,15 @@ def export_setup(station, room: str, out: str | Path, passphrase: str | None = N
     params = pk.kdf_params()
     ciphertext = pk.secret_encrypt(pk.passphrase_key(phrase, params), pk.pack_body(body))
     manifest = {"package": setup_id, "station": station.station_id, "role": "hq", "point": plan.point.code,
-                "day": plan.day.key, "room": r.number, "created_at": _now(station), "app_version": __version__,
+                "day": plan.day.key, "subjects": codes, "room": r.number, "created_at": _now(station), "app_version": __version__,
                 "sender": keys.public.to_dict(), "encryption": {"cipher": "secretbox", **params},
                 "counts": {"participants": len(people), "events": len(events)}}
     env = pk.seal(keys, "setup", manifest, ciphertext)
     data = env.to_bytes()
     report = safe_write(out, data)
     with station.engine.begin() as conn:
-        records.add_setup(conn, setup_id, r.number, manifest["created_at"], pk.b64(token), len(events), report.sha256)
+        records.add_setup(conn, setup_id, r.number, manifest["created_at"], pk.b64(token), len(events), report.sha256,
+                          day=plan.day.key)
         records.add_package_out(conn, {"id": setup_id, "kind": "setup", "room": r.number, "seq_from": 0,
                                        "seq_to": 0, "head_hash": "", "created_at": manifest["created_at"],
                                        "file": Path(out).name, "sha256": report.sha256})
@@ -182,6 +190,17 @@ def init_in_folder(folder: str | Path, path: str | Path, passphrase: str, clock=
     return _init_opened(db, opened, str(path), clock)
 
 
+def _participant(p: dict, day: ExamDay) -> Participant:
+    """A participant of a set-up package; packages made before the exam period carry the day key
+    'YYYY-MM-DD/SS' and no subject, which is the subject of that key."""
+    p = dict(p)
+    legacy = str(p.get("day", ""))
+    p["day"] = day.key
+    if not p.get("subject_code"):
+        p["subject_code"] = legacy[11:] if len(legacy) > 10 else (day.subjects[0] if day.subjects else "")
+    return Participant(**p)
+
+
 def _remove_station_files(db: Path) -> None:
     for f in (db, Path(str(db) + "-wal"), Path(str(db) + "-shm"), Path(str(db) + "-journal"),
               Path(str(db) + ".keys")):
@@ -199,7 +218,7 @@ def _init_opened(db: Path, opened: SetupOpened, name: str, clock=None):
         point = ExamPoint(**b["point"])
         day = ExamDay.from_key(b["day"])
         room = Room(**b["room"])
-        people = [Participant(**p) for p in b["participants"]]
+        people = [_participant(p, day) for p in b["participants"]]
         staff = [StaffMember(**s) for s in b["staff"]]
         events = [Event.from_dict(e) for e in b["events"]]
         room_number(room.number)
@@ -232,7 +251,6 @@ def _fill(st, opened: SetupOpened, day: ExamDay, room: Room, people: list[Partic
     b = opened.body
     now = utc_iso(datetime.now(UTC))
     with st.engine.begin() as conn:
-        plan_repo.save_day(conn, day)
         plan_repo.set_meta(conn, "day", day.key)
         plan_repo.save_room(conn, room)
         plan_repo.replace_participants(conn, day.key, people)

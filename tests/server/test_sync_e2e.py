@@ -47,7 +47,7 @@ def test_demo_day_sync_matches_stations(live, official, hq_db):
     assert len(st.log.stations()) == 4  # three room stations and the HQ itself
     assert server_events(live.db) == local and outside.id in local
     # the server's figures are the stations' own projections
-    rep = official.get("/api/v1/monitoring", params={"ppe": "66/0412"}).json()
+    rep = official.get("/api/v1/monitoring", params={"ppe": "66/0412", "day": "2026-06-04"}).json()
     rooms = {r["room"]: r for r in rep["rooms"]}
     for room in ("0101", "0102", "0103", "0201"):
         state = st.room_state(room)
@@ -219,7 +219,7 @@ def test_exports_and_pages(live, official, hq_db, fmt):
         rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
         day = next(x for x in rows if x["level"] == "day")
         assert int(day["absent"]) == total_absent and int(day["assigned"]) == 180
-        assert {x["level"] for x in rows} == {"day", "ppe", "room", "school"}
+        assert {x["level"] for x in rows} == {"period", "date", "day", "ppe", "room", "school"}
         assert int(day["incidents:removal"]) == 4
     elif fmt == "xlsx":
         import io
@@ -227,7 +227,7 @@ def test_exports_and_pages(live, official, hq_db, fmt):
         from openpyxl import load_workbook
 
         wb = load_workbook(io.BytesIO(official.get("/monitoring.xlsx").content))
-        assert wb.sheetnames == ["days", "ppe", "rooms", "schools"]
+        assert wb.sheetnames == ["period", "dates", "days", "ppe", "rooms", "schools"]
         head = [c.value for c in wb["days"][1]]
         assert wb["days"].cell(2, head.index("absent") + 1).value == total_absent
     elif fmt == "html":

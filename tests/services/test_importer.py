@@ -64,7 +64,7 @@ def test_errors_name_file_line_and_column_and_change_nothing(empty, tmp_path):
     with pytest.raises(ImportErrors) as exc:
         import_list(empty, f)
     errs = exc.value.errors
-    assert "bad.csv:3: exam_date: must be a date YYYY-MM-DD, not '2026-13-40'" in errs
+    assert "bad.csv:3: exam_date: must be a date YYYY-MM-DD or DD.MM.YYYY, not '2026-13-40'" in errs
     assert any(e.startswith("bad.csv:4: seat:") for e in errs)
     assert "bad.csv:4: last_name: is empty" in errs
     assert empty.days() == []  # nothing imported

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from app.domain.event import parse_utc
 from app.errors import UserError
-from app.i18n import N_, _, format_time, ngettext
+from app.i18n import N_, _, current_language, format_date, format_time, ngettext
 from app.services import hq as hqs
 from ui.hq.importer import start_import
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
 
 PHASES = {"not-opened": N_("not opened"), "admission": N_("admission"), "in-progress": N_("in progress"),
           "audio": N_("audio part"), "stopped": N_("stopped"), "evacuation": N_("evacuation"), "closed": N_("closed")}
-ROOM_COLUMNS = (("room", "Room"), ("phase", "Phase"), ("assigned", "Assigned"), ("present", "Present"),
+ROOM_COLUMNS = (("room", "Room"), ("subject", "Subject"), ("phase", "Phase"), ("assigned", "Assigned"), ("present", "Present"),
                 ("absent", "Absent"), ("in_room", "In room"), ("out_of_room", "Out of room"),
                 ("removed", "Removed"), ("finished_early", "Early"), ("finished", "Finished"),
                 ("incidents", "Incidents"), ("acts", "Acts to draw"), ("package", "Last package"),
@@ -57,24 +57,32 @@ class HqWindow(QtWidgets.QMainWindow):
         self.tz = station.point.tz
         self._threads: list = []
         self.receipts: list = []
-        pt, day = station.point, station.day
+        pt = station.point
         self.setWindowTitle(f"Auditoria — {_('Exam point HQ')} {pt.code}")
         central = QtWidgets.QWidget(self)
         lay = QtWidgets.QVBoxLayout(central)
         head = QtWidgets.QHBoxLayout()
-        try:
-            subject = station.ref.subject(day.subject_code).title
-        except KeyError:
-            subject = day.subject_code
-        self.title = QtWidgets.QLabel(f"<b>{_('Exam point')} {pt.code}</b> — {pt.name}<br>"
-                                      f"{day.date.isoformat()} · {day.subject_code} {subject}")
+        self.title = QtWidgets.QLabel()
         head.addWidget(self.title, 1)
-        self.totals_label = QtWidgets.QLabel()
-        head.addWidget(self.totals_label)
+        head.addWidget(QtWidgets.QLabel(_("Exam date:")))
+        self.date_combo = QtWidgets.QComboBox()
+        self.date_combo.setAccessibleName(_("Exam date"))
+        head.addWidget(self.date_combo)
+        head.addWidget(QtWidgets.QLabel(_("Subject:")))
+        self.subject_combo = QtWidgets.QComboBox()
+        self.subject_combo.setAccessibleName(_("Subject"))
+        head.addWidget(self.subject_combo)
+        self._fill_dates()
+        self.date_combo.currentIndexChanged.connect(self._date_chosen)
+        self.subject_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.import_button = QtWidgets.QPushButton(_("Import from stick…"))
         self.import_button.clicked.connect(self.choose_files)
         head.addWidget(self.import_button)
         lay.addLayout(head)
+        # the date's totals on their own line: beside the date picker they widened the window past a laptop screen
+        self.totals_label = QtWidgets.QLabel()
+        self.totals_label.setWordWrap(True)
+        lay.addWidget(self.totals_label)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setVisible(False)
         lay.addWidget(self.progress)
@@ -91,7 +99,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(self._staff_tab(), _("Staff changes (ППЭ-19)"))
         self.totals_table = _table([_("Figure"), _("Total")])
         self.totals_table.horizontalHeader().setStretchLastSection(False)
-        self.tabs.addTab(self.totals_table, _("Exam point totals"))
+        self.tabs.addTab(self._totals_tab(), _("Exam point totals"))
         self.tabs.addTab(self._verify_tab(), _("Verify an act"))
         from ui.hq.server import ServerPanel
 
@@ -128,7 +136,8 @@ class HqWindow(QtWidgets.QMainWindow):
             return
         room = self.rooms[rows[0].row()].room
         path, _f = QtWidgets.QFileDialog.getSaveFileName(self, _("Set-up package on the stick"),
-                                                         f"{room}-setup.pkg", _("Auditoria packages (*.pkg)"))
+                                                         f"{room}-{self.station.day.key}-setup.pkg",
+                                                         _("Auditoria packages (*.pkg)"))
         if path:
             self.export_setup_for(room, Path(path))
 
@@ -208,6 +217,58 @@ class HqWindow(QtWidgets.QMainWindow):
         lay.addWidget(self.staff_table, 1)
         return w
 
+    def _totals_tab(self) -> QtWidgets.QWidget:
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(w)
+        lay.addWidget(self.totals_table, 1)
+        self.point_forms_button = QtWidgets.QPushButton(_("Print the exam point's forms of the date (PDF)…"))
+        self.point_forms_button.setToolTip(_("ППЭ-13-02-МАШ and the ППЭ-10 facts for each subject of the date, "
+                                             "ППЭ-19 for the date"))
+        self.point_forms_button.clicked.connect(lambda: self.print_point_forms())
+        lay.addWidget(self.point_forms_button, 0, Qt.AlignmentFlag.AlignLeft)
+        return w
+
+    def print_point_forms(self, folder: str | None = None):
+        """Print the forms that total the exam point, one per subject, on a worker with its own Station."""
+        from ui.ops import Operation
+
+        day = self.station.day.key
+        if folder is None:
+            from app.paths import data_dir
+
+            default = data_dir() / "print" / day
+            folder = QtWidgets.QFileDialog.getExistingDirectory(self, _("Folder for the exam point's forms"),
+                                                                str(default))
+            if not folder:
+                return None
+        out, path = Path(folder), self.station.path
+
+        def work(progress):
+            from app.forms import render_point_forms
+            from app.services.station import Station
+
+            st = Station.open(path)  # the worker's own station: the GUI's is never shared with it
+            try:
+                st.use_day(day)
+                out.mkdir(parents=True, exist_ok=True)
+                return render_point_forms(st, out, progress=progress)
+            finally:
+                st.close()
+
+        def done(printed) -> None:
+            self.printed_point_forms = printed
+            self._say(ngettext("{n} form printed into {folder}: {files}", "{n} forms printed into {folder}: {files}",
+                               len(printed)).format(n=len(printed), folder=out,
+                                                    files=", ".join(p.path.name for p in printed)))
+
+        def failed(e: Exception) -> None:
+            self._say(str(e) if isinstance(e, UserError) else
+                      _("Printing failed ({name}).").format(name=e.__class__.__name__), True)
+
+        self.point_forms_op = Operation(self, work, _("Printing the exam point's forms…"), with_progress=True) \
+            .success(done).failure(failed).run()
+        return self.point_forms_op
+
     def _verify_tab(self) -> QtWidgets.QWidget:
         w = QtWidgets.QWidget()
         lay = QtWidgets.QVBoxLayout(w)
@@ -222,16 +283,79 @@ class HqWindow(QtWidgets.QMainWindow):
         lay.addWidget(self.verify_result)
         return w
 
+    # --- the exam date ------------------------------------------------------------------------------
+    def _subject_title(self, code: str) -> str:
+        try:
+            return self.station.ref.subject(code).local_title(current_language())
+        except KeyError:
+            return code
+
+    def _fill_dates(self) -> None:
+        """Every date of the period with its subjects; the station's date selected."""
+        self.date_combo.blockSignals(True)
+        self.date_combo.clear()
+        for d in self.station.days():
+            subjects = ", ".join(self._subject_title(c) for c in d.subjects)
+            self.date_combo.addItem(f"{format_date(d.date)} · {subjects}", d.key)
+        i = self.date_combo.findData(self.station.day.key)
+        self.date_combo.setCurrentIndex(max(i, 0))
+        self.date_combo.blockSignals(False)
+        self._fill_subjects()
+
+    def _fill_subjects(self) -> None:
+        keep = self.subject_combo.currentData()
+        self.subject_combo.blockSignals(True)
+        self.subject_combo.clear()
+        self.subject_combo.addItem(_("All subjects"), "")
+        for code in self.station.plan.subjects:
+            self.subject_combo.addItem(f"{code} {self._subject_title(code)}", code)
+        i = self.subject_combo.findData(keep) if keep else 0
+        self.subject_combo.setCurrentIndex(max(i, 0))
+        self.subject_combo.blockSignals(False)
+
+    def _date_chosen(self, _index: int) -> None:
+        key = self.date_combo.currentData()
+        if key and key != self.station.day.key:
+            self.set_date(key)
+
+    def set_date(self, key: str) -> None:
+        """Show another exam date of the period: every room of it, whatever its subject."""
+        try:
+            self.station.set_day(key)
+        except UserError as e:
+            self._say(str(e), True)
+            return
+        i = self.date_combo.findData(key)
+        if i >= 0 and i != self.date_combo.currentIndex():
+            self.date_combo.blockSignals(True)
+            self.date_combo.setCurrentIndex(i)
+            self.date_combo.blockSignals(False)
+        self._fill_subjects()
+        self.refresh()
+
+    def _title_text(self) -> str:
+        pt, day = self.station.point, self.station.day
+        subjects = ", ".join(f"{c} {self._subject_title(c)}" for c in self.station.plan.subjects)
+        return f"<b>{_('Exam point')} {pt.code}</b> — {pt.name}<br><b>{format_date(day.date)}</b> · {subjects}"
+
     # --- refresh ------------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.station.invalidate()
-        rows = hqs.overview(self.station)
+        self.title.setText(self._title_text())
+        off = [c for c in self.station.plan.subjects if self.station.ref.scheduled(self.station.day.key, c) is False]
+        if off:  # advice only: a region may hold an exam the national schedule does not list
+            self._say(_("The {year} schedule does not hold {subjects} on {date}: check the distribution list.").format(
+                year=self.station.ref.year, subjects=", ".join(f"{c} {self._subject_title(c)}" for c in off),
+                date=format_date(self.station.day.date)), True)
+        wanted = self.subject_combo.currentData() if hasattr(self, "subject_combo") else ""
+        rows = [r for r in hqs.overview(self.station) if not wanted or r.subject == wanted]
         self.rooms = rows
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             c = r.counts
             pkg = r.last_package
-            values = {"room": r.room, "phase": _(PHASES.get(r.phase, r.phase)), "incidents": r.incidents,
+            values = {"room": r.room, "subject": f"{r.subject} {self._subject_title(r.subject)}",
+                      "phase": _(PHASES.get(r.phase, r.phase)), "incidents": r.incidents,
                       "acts": r.acts_pending,
                       "package": (f"{pkg['station']} #{pkg['seq_to']}" if pkg else "—"),
                       "received": (format_time(parse_utc(pkg["imported_at"]), self.tz) if pkg else "—"), **c}
@@ -243,7 +367,8 @@ class HqWindow(QtWidgets.QMainWindow):
                     bg = RED
                 elif key == "phase" and r.phase == "closed":
                     bg = GREEN
-                self.table.setItem(i, j, _item(values.get(key, ""), key not in ("room", "phase", "package", "received"), bg))
+                self.table.setItem(i, j, _item(values.get(key, ""),
+                                                key not in ("room", "subject", "phase", "package", "received"), bg))
         self.table.resizeColumnsToContents()
         tot = hqs.ppe_totals(self.station)
         t = tot["totals"]
@@ -303,6 +428,11 @@ class HqWindow(QtWidgets.QMainWindow):
         rows += [(_("Rooms closed"), f"{tot['closed']} / {tot['rooms']}"),
                  (_("Incidents"), tot["incidents"]), (_("Staff changes (ППЭ-19)"), tot["staff_changes"])]
         rows += [(f"{f} {_('drawn up / needed')}", f"{a['drawn']} / {a['needed']}") for f, a in tot["acts"].items()]
+        if len(tot["per_subject"]) > 1:  # a date holding several subjects: each one's own figures
+            for code, f in tot["per_subject"].items():
+                rows.append((f"{code} {self._subject_title(code)}",
+                             _("rooms {rooms} · assigned {assigned} · present {present} · absent {absent}").format(
+                                 **f)))
         if tot["forks"]:
             rows.append((_("Forked chains found (review!)"), tot["forks"]))
         self.totals_table.setRowCount(len(rows))

@@ -269,11 +269,11 @@ class ExtraSheetDialog(QtWidgets.QDialog):
 class DeskCheckDialog(QtWidgets.QDialog):
     """What may lie on the desk (subject aids + general list) and a forbidden item found."""
 
-    def __init__(self, station: Station, name: str, ovz: bool, parent=None):
+    def __init__(self, station: Station, name: str, ovz: bool, parent=None, subject: str = ""):
         super().__init__(parent)
         self.setWindowTitle(_("Desk and permitted items"))
         self.setMinimumWidth(720)
-        permitted, forbidden = room_ops.desk_items(station.ref, station.day.subject_code, ovz)
+        permitted, forbidden = room_ops.desk_items(station.ref, subject, ovz)
         en = current_language() == "en"
         lay = QtWidgets.QVBoxLayout(self)
         lay.addWidget(QtWidgets.QLabel(_("{name}: check the desk.").format(name=name), self))

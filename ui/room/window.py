@@ -70,6 +70,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open_day", N_("Start of the day…"), "Ctrl+O", N_("&Room")),
     ActionSpec("room_log", N_("Room log…"), "Ctrl+J", N_("&Room")),
     ActionSpec("clock", N_("Room clock…"), "Ctrl+K", N_("&Room")),
+    ActionSpec("date", N_("Exam date…"), "Ctrl+Shift+D", N_("&Room")),
     ActionSpec("print", N_("Print the room's forms…"), "Ctrl+P", N_("&Room")),
     ActionSpec("export", N_("Export results to stick…"), "F12", N_("&Room")),
     ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room")),
@@ -223,7 +224,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             "absent": lambda: self.quick("absent"), "seat": self.change_seat, "exit": lambda: self.quick("exit"),
             "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
             "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
-            "open_day": self.start_of_day, "room_log": self.show_room_log, "clock": self.set_clock,
+            "open_day": self.start_of_day, "room_log": self.show_room_log, "clock": self.set_clock, "date": self.choose_date,
             "print": self.print_forms, "export": self.export_to_stick, "instruction": lambda: self.mark("instruction-given"),
             "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
             "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
@@ -323,7 +324,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         # reference values read once per room, not on every repaint
         self.day = self.station.day
         self.tz = plan.point.tz
-        self.subject = self.station.ref.subject(self.day.subject_code)
+        self.subject = self.station.subject(self.room) or self.station.ref.subject(plan.subjects[0])
         self.room_name = plan.rooms[self.room].name
         self._state = None
         room = self.station.room(self.room)
@@ -380,8 +381,8 @@ class RoomWindow(QtWidgets.QMainWindow):
 
     def _title(self) -> None:
         name = self.subject.title_en if current_language() == "en" else self.subject.title
-        text = (f"{_('Room')} {self.room} · {html.escape(self.room_name)}<br>{html.escape(name)} · "
-                f"{format_date(self.day.date)}")
+        text = (f"{_('Room')} {self.room} · {html.escape(self.room_name)}<br>{html.escape(name)} "
+                f"({self.subject.code}) · <b>{format_date(self.day.date)}</b>")
         if self.title.text() != text:
             self.title.setText(text)
 
@@ -639,7 +640,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         if not code:
             return []
         p = self.participant_state(code)
-        dlg = DeskCheckDialog(self.station, self.names.get(code, code), p.ovz, self)
+        dlg = DeskCheckDialog(self.station, self.names.get(code, code), p.ovz, self,
+                              subject=p.subject or self.subject.code)  # the participant's own subject's aids
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return []
         out = [r for d in dlg.payloads() if (r := self.mark("desk-check", code, d)) is not None]
@@ -831,6 +833,51 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.refresh()
         self.show_recorded(rec)
         return rec
+
+    def choose_date(self, key: str | None = None, confirm: bool = True) -> bool:
+        """Work on another exam date of this station's lists: asks which, and asks to confirm.
+
+        Marks stay with the date they were made on; the window then shows the room on the new date."""
+        days = self.station.days()
+        if len(days) < 2:
+            self.show_message(_("This station has a list for one exam date only: {date}.").format(
+                date=format_date(self.day.date)))
+            return False
+        labels = [f"{format_date(d.date)} · " + ", ".join(
+            self.station.ref.subject(c).local_title(current_language()) for c in d.subjects) for d in days]
+        if key is None:
+            current = next((i for i, d in enumerate(days) if d.key == self.day.key), 0)
+            text, ok = QtWidgets.QInputDialog.getItem(self, _("Exam date"), _("Exam date of this station:"),
+                                                      labels, current, False)
+            if not ok:
+                return False
+            key = days[labels.index(text)].key
+        target = next((d for d in days if d.key == key), None)
+        if target is None or target.key == self.day.key:
+            return False
+        if confirm:
+            answer = QtWidgets.QMessageBox.question(
+                self, _("Exam date"),
+                _("Switch this station from {old} to {new}? Marks already made stay with their date.").format(
+                    old=format_date(self.day.date), new=format_date(target.date)),
+                QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+                QtWidgets.QMessageBox.StandardButton.No)
+            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+                return False
+        try:
+            self.station.set_day(target.key)
+        except UserError as e:
+            self.show_message(str(e), warning=True)
+            return False
+        plan = self.station.plan
+        if self.room not in plan.rooms:  # the room holds no exam that date: show the first room that does
+            self.show_message(_("Room {room} holds no exam on {date}; showing room {other}.").format(
+                room=self.room, date=format_date(target.date), other=sorted(plan.rooms)[0]), warning=True)
+            self.room = sorted(plan.rooms)[0]
+        self._seen_due.clear()
+        self._load_room()
+        self.refresh()
+        return True
 
     def show_room_log(self) -> None:
         dlg = RoomLogDialog(self.station, self.room, self.names, self)

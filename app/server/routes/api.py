@@ -27,7 +27,7 @@ from app.server.deps import (
     signed_path,
 )
 from app.server.ingest import Rejected, heads, ingest
-from app.server.monitoring import metric_events, public_event, report
+from app.server.monitoring import metric_events, period_filters, public_event, report
 from app.sync.protocol import API
 
 router = APIRouter()
@@ -100,9 +100,12 @@ async def api_list(request: Request, who: SignedStation, day: str | None = None)
 
 
 @router.get(f"{API}/monitoring", tags=["monitoring"], summary="Every figure by day, PPE, room and school")
-async def api_monitoring(request: Request, v: ApiViewer, day: str | None = None, ppe: str | None = None):
+async def api_monitoring(request: Request, v: ApiViewer, day: str | None = None, ppe: str | None = None,
+                         date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
+                         school: str | None = None):
+    filters = period_filters(opt_day(day), opt_ppe(ppe), date_from, date_to, subject, school)
     allowed = await scope_of(request, v)
-    rep = await run_in_threadpool(report, engine(request), opt_day(day), opt_ppe(ppe), True, allowed)
+    rep = await run_in_threadpool(lambda: report(engine(request), **filters, allowed=allowed))
     if not v.admin:
         rep.pop("unreadable", None)
     return rep

@@ -18,23 +18,26 @@ from app.server.deps import (
     opt_ppe,
     scope_of,
 )
-from app.server.monitoring import flat_rows, report
+from app.server.monitoring import flat_rows, period_filters, report
 
 router = APIRouter(tags=["exports"])
 
 
-async def _report(request: Request, v: Viewer, day: str | None, ppe: str | None, what: str) -> dict:
-    d, p = opt_day(day), opt_ppe(ppe)
+async def _report(request: Request, v: Viewer, what: str, day: str | None, ppe: str | None,
+                  date_from: str | None, date_to: str | None, subject: str | None, school: str | None) -> dict:
+    filters = period_filters(opt_day(day), opt_ppe(ppe), date_from, date_to, subject, school)
     allowed = await scope_of(request, v)
-    rep = await run_in_threadpool(report, engine(request), d, p, True, allowed)
-    await run_in_threadpool(audit, engine(request), v.username, f"export-{what}",
-                            f"day={d or '*'} ppe={p or '*'}", client_ip(request))
+    rep = await run_in_threadpool(lambda: report(engine(request), **filters, allowed=allowed))
+    detail = " ".join(f"{k}={val}" for k, val in filters.items() if val) or "all"
+    await run_in_threadpool(audit, engine(request), v.username, f"export-{what}", detail, client_ip(request))
     return rep
 
 
 @router.get("/monitoring.csv")
-async def monitoring_csv(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None):
-    head, rows = flat_rows(await _report(request, v, day, ppe, "csv"))
+async def monitoring_csv(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None,
+                         date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
+                         school: str | None = None):
+    head, rows = flat_rows(await _report(request, v, "csv", day, ppe, date_from, date_to, subject, school))
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(head)
@@ -44,14 +47,17 @@ async def monitoring_csv(request: Request, v: PageViewer, day: str | None = None
 
 
 @router.get("/monitoring.xlsx")
-async def monitoring_xlsx(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None):
+async def monitoring_xlsx(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None,
+                          date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
+                          school: str | None = None):
     from openpyxl import Workbook
 
-    rep = await _report(request, v, day, ppe, "xlsx")
+    rep = await _report(request, v, "xlsx", day, ppe, date_from, date_to, subject, school)
     wb = Workbook()
     wb.remove(wb.active)
     head, rows = flat_rows(rep)
-    for level, title in (("day", "days"), ("ppe", "ppe"), ("room", "rooms"), ("school", "schools")):
+    for level, title in (("period", "period"), ("date", "dates"), ("day", "days"), ("ppe", "ppe"),
+                         ("room", "rooms"), ("school", "schools")):
         ws = wb.create_sheet(title)
         ws.append(head)
         for r in rows:

@@ -64,7 +64,8 @@ def _charts(rep: dict, day: str | None) -> list[str]:
     if not rep["ppes"]:
         return charts
     several_days = len({r["day"] for r in rep["ppes"]}) > 1
-    charts.append(bars([((f"{r['ppe']} · {day_label(r['day'])}" if several_days else r["ppe"]),
+    charts.append(bars([((f"{r['ppe']} · {day_label(r['day'])} · {r['subject_title'][:14]}" if several_days
+                          else r["ppe"]),
                          [r["present"], r["absent"], r["unmarked"], r["removed"], r["finished_early"]],
                          f"/monitoring?{urlencode({'day': r['day'], 'ppe': r['ppe']})}") for r in rep["ppes"]],
                        [_("Present"), _("Absent"), _("Unmarked"), _("Removed"), _("Early completions")],
@@ -81,19 +82,23 @@ def _charts(rep: dict, day: str | None) -> list[str]:
 
 
 @router.get("/monitoring")
-async def monitoring_page(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None):
-    from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, report
+async def monitoring_page(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None,
+                          date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
+                          school: str | None = None):
+    from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, period_filters, report
     from app.server.plans import list_days
 
     d, p = opt_day(day), opt_ppe(ppe)
+    filters = period_filters(d, p, date_from, date_to, subject, school)
     allowed = await scope_of(request, v)
     eng = engine(request)
     all_days = sorted({x["day"] for x in await run_in_threadpool(list_days, eng)
                        if allowed is None or x["ppe"] in allowed})
-    rep = await run_in_threadpool(report, eng, d, p, True, allowed)
+    rep = await run_in_threadpool(lambda: report(eng, **filters, allowed=allowed))
+    query = urlencode({k: val for k, val in rep["filters"].items() if val})
     return render(request, "monitoring.html", v, rep=rep, metrics=METRICS, metric_keys=METRIC_KEYS, link=link,
-                  incident_kinds=[k for k in INCIDENT_KINDS if k != "correction"], charts=_charts(rep, d),
-                  all_days=all_days, day=d, ppe=p)
+                  incident_kinds=list(INCIDENT_KINDS), charts=_charts(rep, d), all_days=all_days, day=d, ppe=p,
+                  query=query)
 
 
 @router.get("/monitoring/events")

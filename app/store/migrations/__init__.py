@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "0004"
+HEAD = "0005"
 VERSIONS = Path(__file__).resolve().parent / "versions"
 
 

@@ -1,14 +1,14 @@
 """Officials' accounts, sessions, the audit log, login throttling; revocation of room-station keys.
 
-Revision ID: s0003
-Revises: s0002
+Revision ID: s0004
+Revises: s0003r
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0003"
-down_revision = "s0002"
+revision = "s0004"
+down_revision = "s0003r"
 branch_labels = None
 depends_on = None
 

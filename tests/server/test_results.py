@@ -1,0 +1,168 @@
+"""Results at the municipal server: import (all or nothing), indicators by hand, suppression, flags."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import pytest
+
+from app.errors import UserError
+from app.server.admin import add_ppe
+from app.server.db import open_server_db
+from app.server.ingest import ingest
+from app.server.plans import push_plan
+from app.server.results_figures import indicators, results_report
+from app.server.results_import import import_results, scales
+from app.services.importer import import_list
+from app.services.station import Station
+from tests.period.helpers import HEADER
+
+SCHOOL_A, SCHOOL_B = "111111", "222222"
+ROOM_A = [f"5{i:03d}" for i in range(8)]  # school A, room 0101
+ROOM_B = [f"6{i:03d}" for i in range(16)]  # school B, room 0102
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A server holding one exam point's conduct record of 4 June 2026 (русский) and its plan."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app.clock import FixedClock
+
+    engine = open_server_db(tmp_path / "server.db")
+    add_ppe(engine, "66", "043", "0412", "МАОУ СОШ № 8")
+    rows = [f"66,0412,2026-06-04,01,0101,{1 + i // 4}{'АБВГ'[i % 4]},{c},Иванов,Иван,Иванович,6500,{100000 + i},"
+            f"{SCHOOL_A}," for i, c in enumerate(ROOM_A)]
+    rows += [f"66,0412,2026-06-04,01,0102,{1 + i // 4}{'АБВГ'[i % 4]},{c},Петров,Пётр,Петрович,6500,{200000 + i},"
+             f"{SCHOOL_B}," for i, c in enumerate(ROOM_B)]
+    lst = tmp_path / "list.csv"
+    lst.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    hq = Station.create(tmp_path / "hq.db", role="hq",
+                        clock=FixedClock(datetime(2026, 6, 4, 12, 0, tzinfo=ZoneInfo("Asia/Yekaterinburg"))))
+    import_list(hq, lst, tz="Asia/Yekaterinburg", msu="043")
+    for room, codes in (("0101", ROOM_A), ("0102", ROOM_B)):
+        for c in codes:
+            hq.record("admitted", room, c, at="09:20")
+        hq.record("exam-start", room, at="10:00")
+    hq.record("removal", "0101", ROOM_A[0], at="11:00", payload={"reason": "phone"})
+    hq.record("early-completion", "0101", ROOM_A[1], at="11:10", payload={"reason": "illness"})
+    hq.record("appeal", "0101", ROOM_A[2], at="13:00", payload={"text": "noise"})
+    plan = hq.plan
+    push_plan(engine, "66/0412", {
+        "day": "2026-06-04/01",
+        "rooms": [{"number": r.number, "rows": r.rows, "seats_per_row": r.seats_per_row, "name": ""}
+                  for r in plan.rooms.values()],
+        "participants": [{"code": p.code, "room": p.room, "seat": p.seat, "school_code": p.school_code,
+                          "ovz": p.ovz} for p in plan.participants.values()]})
+    ingest(engine, "66/0412", [e.to_dict() for e in hq.log.of_station(hq.station_id)], station=hq.station_id)
+    hq.close()
+    yield engine
+    engine.dispose()
+
+
+def _results(path, year: int, scores: dict[str, int], russian: bool = False):
+    head = ("Код участника;Дата экзамена;Код предмета;Код ОО;Первичный балл;Тестовый балл" if russian else
+            "participant_code;exam_date;subject_code;school_code;primary_score;test_score")
+    day = f"{year}-06-04" if not russian else f"04.06.{year}"
+    lines = [head] + [f"{c};{day};01;{SCHOOL_A if c.startswith('5') else SCHOOL_B};{s // 2};{s}"
+                      for c, s in scores.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_indicators_by_hand():
+    sc = scales(2026)["01"]  # minimum 24
+    got = indicators([20, 24, 81, 99, 100, 60], sc)
+    assert got == {"participants": 6, "mean": 64.0, "median": 70.5, "below_minimum": round(1 / 6, 3),
+                   "high_81_99": round(2 / 6, 3), "top_100": round(1 / 6, 3)}
+    base = indicators([2, 3, 5, 4], scales(2026)["22"])  # математика базовая: grades, minimum 3
+    assert base["below_minimum"] == 0.25 and base["high_81_99"] is None and base["top_100"] is None
+
+
+def test_import_is_all_or_nothing_and_idempotent(server, tmp_path):
+    scores = {c: 70 for c in ROOM_A + ROOM_B}
+    res = import_results(server, _results(tmp_path / "r.csv", 2026, scores, russian=True))
+    assert (res.rows, res.added, res.joined, res.unchanged) == (24, 24, 24, False)
+    again = import_results(server, _results(tmp_path / "r2.csv", 2026, scores))
+    assert again.unchanged and again.added == again.changed == 0
+    scores[ROOM_A[0]] = 71
+    assert import_results(server, _results(tmp_path / "r3.csv", 2026, scores)).changed == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Код участника;Дата экзамена;Код предмета;Код ОО;Первичный балл;Тестовый балл\n"
+                   f"{ROOM_A[0]};04.06.2026;01;{SCHOOL_A};10;101\n"
+                   f"{ROOM_A[1]};31.06.2026;01;{SCHOOL_A};10;50\n"
+                   f"{ROOM_A[2]};04.06.2026;01;{SCHOOL_A};10;5x\n", encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        import_results(server, bad)
+    msg = str(info.value)
+    assert "bad.csv:2: Тестовый балл: 101 is above the subject's top mark 100" in msg
+    assert "bad.csv:3: Дата экзамена: must be a date" in msg and "bad.csv:4: Тестовый балл: must be a whole" in msg
+    rep = results_report(server, 2026)
+    assert rep["subjects"][0]["municipality"]["participants"] == 24  # nothing of the bad file went in
+
+
+def test_indicators_suppression_and_flags(server, tmp_path):
+    last = {**{c: 60 for c in ROOM_A}, **{c: 62 + i % 7 for i, c in enumerate(ROOM_B)}}
+    now = {**{c: 85 + i for i, c in enumerate(ROOM_A)}, **{c: 70 + i % 2 for i, c in enumerate(ROOM_B)}}
+    import_results(server, _results(tmp_path / "2025.csv", 2025, last))
+    import_results(server, _results(tmp_path / "2026.csv", 2026, now))
+    rep = results_report(server, 2026)
+    s = rep["subjects"][0]
+    a = next(x for x in s["schools"] if x["school"] == SCHOOL_A)
+    assert a["participants"] == 8 and a["mean"] == statistics.fmean(now[c] for c in ROOM_A)
+    assert a["change"]["high"] == 1.0 and a["change"]["mean"] == round(a["mean"] - 60, 1)
+    # conduct per 100 present: 3 incidents among school A's 8 (removal, early completion, appeal)
+    assert a["conduct_per_100"]["removed"] == 12.5 and a["conduct_per_100"]["incidents"] == 37.5
+    assert s["municipality"]["conduct_per_100"]["incidents"] == 12.5
+    kinds = {(f["kind"], f.get("school") or f.get("room")) for f in s["flags"]}
+    assert ("high-with-incidents", SCHOOL_A) in kinds and ("uniform-room", "0102") in kinds
+    assert ("uniform-room", "0101") not in kinds  # eight participants: too few to say
+    text = next(f["text"] for f in s["flags"] if f["kind"] == "high-with-incidents")
+    assert "worth a look" in text and SCHOOL_A in text
+    # the public view: a cell under five participants shows no figure
+    import_results(server, _results(tmp_path / "small.csv", 2026, {"7001": 90, "7002": 91}))  # school B by prefix
+    with server.begin() as conn:
+        conn.exec_driver_sql("UPDATE results SET school_code = '333333' WHERE participant_code IN ('7001', '7002')")
+    pub = results_report(server, 2026, public=True)
+    small = next(x for x in pub["subjects"][0]["schools"] if x["school"] == "333333")
+    assert small["participants"] == "<5" and small["mean"] is None and small["conduct_per_100"] is None
+    full = next(x for x in results_report(server, 2026)["subjects"][0]["schools"] if x["school"] == "333333")
+    assert full["mean"] == 90.5
+    assert "7001" not in json.dumps(pub, ensure_ascii=False)  # no participant codes in any view
+
+
+def test_cli_import_and_results(server, tmp_path):
+    from tests.cli.test_cli_contract import run
+
+    db = str(server.url.database)
+    f = _results(tmp_path / "r.csv", 2026, {c: 70 for c in ROOM_A + ROOM_B})
+    out = json.loads(run("server", "import-results", "--db", db, str(f), "--year", "2026", "--json").stdout)
+    assert out["rows"] == 24 and out["joined"] == 24
+    wrong = run("server", "import-results", "--db", db, str(f), "--year", "2025", ok=False)
+    assert wrong.returncode == 2 and "is not in 2025 (--year)" in wrong.stderr
+    rep = json.loads(run("server", "results", "--db", db, "--year", "2026", "--public", "--json").stdout)
+    assert rep["public"] and rep["subjects"][0]["municipality"]["mean"] == 70.0
+
+
+def test_demo_results_and_the_pdf_report(server, tmp_path):
+    import subprocess
+
+    from app.server.results_demo import demo_results
+    from app.server.results_pdf import write_report
+
+    n = demo_results(server)
+    assert n == 3 * 24 and demo_results(server) == n  # deterministic, replaced not added
+    rep = results_report(server, 2026)
+    assert rep["demo"] is True and rep["subjects"][0]["municipality"]["participants"] == 24
+    again = results_report(server, 2026)
+    assert again == rep
+    assert rep["subjects"][0]["schools"][0]["change"] is not None  # three years: trends
+    pdf = write_report(server, 2026, tmp_path / "report.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Результаты ЕГЭ и ход экзамена, 2026 год" in text and "ДЕМОНСТРАЦИОННЫЕ ДАННЫЕ" in text
+    assert "Русский язык" in text and SCHOOL_A in text and "Муниципалитет: участников 24" in text
+    pub = write_report(server, 2026, tmp_path / "public.pdf", public=True)
+    ptext = subprocess.run(["pdftotext", str(pub), "-"], capture_output=True, text=True, check=True).stdout
+    assert "открытая версия" in ptext and ROOM_A[0] not in ptext

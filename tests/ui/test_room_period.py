@@ -1,0 +1,46 @@
+"""The room window on a station holding several exam dates: subject and date in the header, a confirmed switch."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import run_dialog
+from ui.qt import QtWidgets
+
+
+def _answer(button):
+    def handle(box):
+        assert isinstance(box, QtWidgets.QMessageBox)
+        assert "04/06/2026" in box.text() and "11/06/2026" in box.text()
+        box.button(button).click()
+    return handle
+
+
+def test_header_shows_subject_and_date_and_switching_asks(window, station):
+    assert station.day.key == "2026-06-04"
+    assert "Russian language (01)" in window.title.text() and "2026" in window.title.text()
+    No, Yes = QtWidgets.QMessageBox.StandardButton.No, QtWidgets.QMessageBox.StandardButton.Yes
+    assert run_dialog(lambda: window.choose_date("2026-06-11"), _answer(No)) is False
+    assert station.day.key == "2026-06-04" and "Russian" in window.title.text()
+    assert run_dialog(lambda: window.choose_date("2026-06-11"), _answer(Yes)) is True
+    assert station.day.key == "2026-06-11"
+    assert "Social studies (12)" in window.title.text() or "(12)" in window.title.text()
+    assert window.subject.code == "12"
+    people = station.plan.room_participants("0101")
+    assert window.table.rowCount() == len(people)
+    assert {window.table.item(i, 0).data(0x0100) for i in range(window.table.rowCount())} == {p.code for p in people}
+    # a mark made now is filed on 11 June, the date shown
+    window.select(people[0].code)
+    rec = window.admit()
+    assert rec is not None and rec.event.day == "2026-06-11"
+
+
+def test_physics_room_shows_its_own_subject(station, qtbot):
+    from ui.room.window import RoomWindow
+    from ui.settings import Settings
+
+    station.use_day("2026-06-11")
+    w = RoomWindow(station, room="0203", settings=Settings(), ask_start=False)
+    qtbot.addWidget(w)
+    try:
+        assert w.subject.code == "03" and "(03)" in w.title.text()
+    finally:
+        w.timer.stop()
