@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import httpx
 import pytest
 
 from app.clock import FixedClock
