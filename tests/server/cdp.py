@@ -14,7 +14,7 @@ from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-         "--disable-dev-shm-usage", "--remote-debugging-pipe"]
+         "--disable-dev-shm-usage", "--remote-debugging-pipe", "--lang=ru-RU"]
 
 
 class Browser:
