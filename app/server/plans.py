@@ -108,7 +108,7 @@ def _lock_day(conn, ppe: str, day: str) -> None:
         from app.server.db import now_iso
 
         d = ExamDay.from_key(day)
-        conn.execute(pg_insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(), subject_code=d.subject_code,
+        conn.execute(pg_insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(), subject_code=d.subjects[0],
                                               list_sha256="", updated_at=now_iso())
                      .on_conflict_do_update(index_elements=["ppe", "key"], set_={"updated_at": now_iso()}))
         return
