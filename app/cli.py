@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.errors import UserError
+from app.errors import StorageError, UserError
 
 # Modules that add subcommands: each defines register(subparsers). Keep them light to import.
 COMMAND_MODULES: list[str] = [
@@ -194,22 +194,45 @@ def cmd_log(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    st = _station(args)
-    problems = st.verify()
-    n = st.log.count()
+    from app.store.integrity import DamagedDatabase, verify_file
+
+    try:  # read-only: verify never creates, migrates or changes anything
+        rep = verify_file(args.db)
+    except DamagedDatabase as e:
+        emit({"ok": False, "events": 0, "problems": [str(e)], "warnings": []}, True) if args.json else \
+            print(str(e), file=sys.stderr)
+        return 1
+    problems, n = rep.problems, rep.events
     if args.json:
-        emit({"ok": not problems, "events": n, "problems": problems}, True)
+        emit(rep.to_dict(), True)
     elif problems:
-        print("\n".join(problems), file=sys.stderr)
+        print("\n".join(problems + [f"warning: {w}" for w in rep.warnings]), file=sys.stderr)
     else:
-        print(f"ok: {n} events, every chain intact")
+        print("\n".join([f"ok: {n} events, every chain intact"] + [f"warning: {w}" for w in rep.warnings]))
     return 0 if not problems else 1
+
+
+def undecodable_argument(argv: list[str]) -> str | None:
+    """A message for the first argument that is not valid UTF-8 (Python keeps such bytes as surrogates,
+    which SQLite and the terminal refuse), or None."""
+    for i, a in enumerate(argv, start=1):
+        if any("\udc80" <= c <= "\udcff" for c in a):
+            shown = a.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return f"argument {i} ({shown}) is not valid UTF-8 text: retype it, or save the file name in UTF-8"
+    return None
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr with exit code 2, like every other error of the command."""
+
+    def error(self, message: str):
+        self.exit(2, f"auditoria: {message} (see: {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from app.domain.kinds import KINDS
 
-    parser = argparse.ArgumentParser(prog="auditoria", description="Auditoria: exam-point stations (ППЭ)")
+    parser = OneLineParser(prog="auditoria", description="Auditoria: exam-point stations (ППЭ)")
     parser.add_argument("--version", action="version", version=f"auditoria {__import__('app').__version__}")
     parser.add_argument("--lang", choices=("ru", "en"), help="language of messages (default ru)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -271,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     from app.logs import setup_logging
 
     log = setup_logging()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if (bad := undecodable_argument(argv)) is not None:
+        print(f"auditoria: {bad}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if getattr(args, "command", None) == "record":
@@ -284,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         set_language(args.lang)
     try:
         return int(args.func(args) or 0)
+    except StorageError as e:  # full or read-only disk: worded for what was being done
+        print(f"auditoria: {e.reworded(mark=args.command == 'record')}", file=sys.stderr)
+        return 2
     except UserError as e:
         print(f"auditoria: {e}", file=sys.stderr)
         return 2
@@ -291,9 +321,13 @@ def main(argv: list[str] | None = None) -> int:
         print("auditoria: interrupted", file=sys.stderr)
         return 2
     except Exception as e:  # never a traceback for the user; the debug log keeps it
+        from app.errors import storage_message
         from app.logs import log_failure
 
         log_failure(log, f"command {args.command}", e)
+        if (msg := storage_message(e, getattr(args, "db", "") or "", mark=args.command == "record")) is not None:
+            print(f"auditoria: {msg}", file=sys.stderr)
+            return 2
         print(f"auditoria: internal error ({e.__class__.__name__}); details are in the debug log", file=sys.stderr)
         return 2
 

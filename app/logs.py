@@ -12,6 +12,17 @@ import logging.handlers
 _LOG = "auditoria"
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file (the current one and each after rotation) is 0600."""
+
+    def _open(self):
+        from app.privacy import create_private_file, narrow_file
+
+        create_private_file(self.baseFilename)
+        narrow_file(self.baseFilename)
+        return super()._open()
+
+
 def setup_logging(level: int = logging.INFO) -> logging.Logger:
     log = logging.getLogger(_LOG)
     if log.handlers:
@@ -22,8 +33,8 @@ def setup_logging(level: int = logging.INFO) -> logging.Logger:
         from app.paths import data_dir
 
         path = data_dir() / "auditoria-debug.log"
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3,
-                                                                        encoding="utf-8")
+        handler: logging.Handler = PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3,
+                                                            encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -68,5 +68,6 @@ def data_dir() -> Path:
         path = executable_dir() / "data"
     else:
         path = user_data_root() / DATA_FOLDER
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    from app.privacy import private_dir
+
+    return private_dir(path)  # 0700: it holds station databases, keys and the debug log

@@ -20,7 +20,10 @@ def utc_iso(dt: datetime) -> str:
     """Canonical UTC text of an instant: microseconds, 'Z' suffix."""
     if dt.tzinfo is None:
         raise ValueError("naive datetime in an event")
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    u = dt.astimezone(UTC)
+    if u.year < 1000:  # strftime's %Y does not pad there; keep its text for such (refused) years
+        return u.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return u.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"  # same text, a third of the time
 
 
 def parse_utc(text: str) -> datetime:

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.errors import UserError
 from app.i18n import N_
+from app.limits import check_payload_field
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def validate_payload(kind_name: str, payload: dict[str, Any], participant: str |
                 known = ", ".join(kind.field_map) or "none"
                 raise UserError(f"{kind_name}: unknown field {key!r} (known: {known})")
         out[key] = coerce(value, f, kind_name)
+        check_payload_field(kind_name, key, out[key])  # lengths and code formats: resources/reference/limits.json
     for f in kind.fields:
         if f.required and (f.name not in out or out[f.name] in ("", None)):
             raise UserError(f"{kind_name}: field {f.name!r} is required")

@@ -13,10 +13,9 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine
 
 from app.i18n import N_, _
-from app.server import schema as t
 from app.server.results_import import Scale, scales
 
 SMALL_CELL = 5
@@ -40,6 +39,49 @@ def indicators(scores: list[int], scale: Scale) -> dict[str, Any]:
             "top_100": None if scale.grade5 else round(sum(s == 100 for s in scores) / n, 3)}
 
 
+def _where(year: int, practice: bool, subject: str | None, school: str | None) -> tuple[str, tuple]:
+    where, params = ["practice = ?", "year = ?"], [practice, year]
+    if subject:
+        where.append("subject_code = ?")
+        params.append(subject)
+    if school:
+        where.append("school_code = ?")
+        params.append(school)
+    return " AND ".join(where), tuple(params)
+
+
+def _school_cells(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None,
+                  sc: dict[str, Scale]) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, list[int]]]:
+    """{subject: {school: indicators}} summed in the database (the scores come along as one text per school
+    for the median), and whether any row is demo data."""
+    where, params = _where(year, practice, subject, school)
+    minimum = "CASE subject_code " + " ".join(f"WHEN '{c}' THEN {int(v.minimum)}" for c, v in sc.items()) + " ELSE 0 END"
+    cells: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    every: dict[str, list[int]] = defaultdict(list)  # each subject's scores, for the municipality's figures
+    demo = False
+    with engine.connect() as conn:
+        concat = ("string_agg(CAST(test_score AS TEXT), ',')" if conn.dialect.name == "postgresql"
+                  else "group_concat(test_score)")
+        for subj, sch, n, total, below, high, top, d, scores in conn.exec_driver_sql(
+                f"SELECT subject_code, school_code, count(*), sum(test_score), "
+                f"sum(CASE WHEN test_score < {minimum} THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN test_score BETWEEN 81 AND 99 THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN test_score = 100 THEN 1 ELSE 0 END), "
+                f"max(CASE WHEN source = 'demo' THEN 1 ELSE 0 END), {concat} "
+                f"FROM results WHERE {where} GROUP BY subject_code, school_code", params):
+            grade5 = (sc.get(subj) or Scale(0)).grade5
+            n = int(n)
+            mine = sorted(map(int, scores.split(",")))
+            every[subj].extend(mine)
+            cells[subj][sch] = {"participants": n, "mean": round(int(total) / n, 1),
+                                "median": statistics.median(mine),
+                                "below_minimum": round(int(below) / n, 3),
+                                "high_81_99": None if grade5 else round(int(high) / n, 3),
+                                "top_100": None if grade5 else round(int(top) / n, 3)}
+            demo = demo or bool(d)
+    return cells, demo, every
+
+
 def _suppress(cell: dict[str, Any]) -> dict[str, Any]:
     """No figure of a cell under SMALL_CELL participants in a public view (the count says '< 5')."""
     if cell.get("participants", 0) >= SMALL_CELL:
@@ -47,26 +89,17 @@ def _suppress(cell: dict[str, Any]) -> dict[str, Any]:
     return {k: (f"<{SMALL_CELL}" if k == "participants" else None) for k in cell}
 
 
-def _scores(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None):
-    q = select(t.results).where(and_(t.results.c.practice == practice, t.results.c.year == year))
-    if subject:
-        q = q.where(t.results.c.subject_code == subject)
-    if school:
-        q = q.where(t.results.c.school_code == school)
-    with engine.connect() as conn:
-        return list(conn.execute(q))
-
-
-def _conduct(engine: Engine, year: int, subject: str) -> dict[str, dict[str, float]]:
-    """Conduct figures per school of one subject over the year (present participants and the counts)."""
+def _conduct(engine: Engine, year: int, subject: str | None) -> dict[str, dict[str, dict[str, float]]]:
+    """Conduct figures per subject and school over the year (present participants and the counts)."""
     from app.server.monitoring import report
 
     rep = report(engine, date_from=f"{year}-01-01", date_to=f"{year}-12-31", subject=subject, rooms=False)
-    out: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(("present", *CONDUCT), 0.0))
+    out: dict[str, dict[str, dict[str, float]]] = defaultdict(
+        lambda: defaultdict(lambda: dict.fromkeys(("present", *CONDUCT), 0.0)))
     for row in rep["schools"]:
         for k in ("present", *CONDUCT):
-            out[row["school"]][k] += row.get(k, 0) or 0
-    return dict(out)
+            out[row["subject"]][row["school"]][k] += row.get(k, 0) or 0
+    return out
 
 
 def _per100(c: dict[str, float] | None) -> dict[str, float | None]:
@@ -75,53 +108,30 @@ def _per100(c: dict[str, float] | None) -> dict[str, float | None]:
     return {k: round(100 * c[k] / c["present"], 1) for k in CONDUCT}
 
 
-def _rooms_of(engine: Engine, rows) -> dict[tuple[str, str, str], tuple[str, str]]:
-    """(participant, date, subject) -> (exam point, room) from the HQ plans the server holds."""
-    keys = {f"{r.exam_date}/{r.subject_code}" for r in rows}
-    out = {}
-    with engine.connect() as conn:
-        for k in keys:
-            for p in conn.execute(select(t.participants.c.ppe, t.participants.c.code, t.participants.c.room)
-                                  .where(t.participants.c.day == k)):
-                out[(p.code, k[:10], k[11:])] = (p.ppe, p.room)
-    return out
-
-
 def results_report(engine: Engine, year: int, subject: str | None = None, school: str | None = None,
                    public: bool = False, practice: bool = False) -> dict[str, Any]:
     """Every indicator of a year by subject: the municipality, each school (with the change from the
     year before and its conduct per 100 participants), the flags; JSON for the CLI, API and pages."""
     sc = scales(year)
-    rows = _scores(engine, year, practice, subject, school)
-    before = _scores(engine, year - 1, practice, subject, school)
-    by_subject: dict[str, list] = defaultdict(list)
-    for r in rows:
-        by_subject[r.subject_code].append(r)
-    prev: dict[tuple[str, str], list[int]] = defaultdict(list)
-    prev_all: dict[str, list[int]] = defaultdict(list)
-    for r in before:
-        prev[(r.subject_code, r.school_code)].append(r.test_score)
-        prev_all[r.subject_code].append(r.test_score)
+    now, demo, scores_now = _school_cells(engine, year, practice, subject, school, sc)
+    before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, sc)
+    all_conduct = _conduct(engine, year, subject) if not practice else {}
     subjects = []
-    for code in sorted(by_subject):
+    for code in sorted(now):
         scale = sc.get(code) or Scale(0)
-        mine = by_subject[code]
-        all_scores = [r.test_score for r in mine]
-        muni = indicators(all_scores, scale)
-        muni["change"] = _change(muni, indicators(prev_all[code], scale))
-        conduct = _conduct(engine, year, code) if not practice else {}
+        muni = indicators(scores_now[code], scale)
+        muni["change"] = _change(muni, indicators(scores_before.get(code, []), scale))
+        conduct = dict(all_conduct.get(code, {}))
         total = {k: sum(c[k] for c in conduct.values()) for k in ("present", *CONDUCT)} if conduct else None
         muni["conduct_per_100"] = _per100(total)
         schools = []
-        groups: dict[str, list[int]] = defaultdict(list)
-        for r in mine:
-            groups[r.school_code].append(r.test_score)
-        for s_code in sorted(groups):
-            cell = indicators(groups[s_code], scale)
-            cell["change"] = _change(cell, indicators(prev[(code, s_code)], scale))
+        for s_code in sorted(now[code]):
+            cell = dict(now[code][s_code])
+            cell["change"] = _change(cell, before.get(code, {}).get(s_code) or {"participants": 0})
             cell["conduct_per_100"] = _per100(conduct.get(s_code))
             schools.append({"school": s_code, **cell})
-        flags = _flags(engine, code, mine, muni, schools, scale) if not practice else []
+        spread = statistics.pstdev(scores_now[code]) if len(scores_now[code]) > 1 else 0.0
+        flags = _flags(engine, year, code, spread, muni, schools, scale) if not practice else []
         if public:
             muni = _suppress_cell(muni)
             schools = [{"school": s["school"], **_suppress_cell({k: v for k, v in s.items() if k != "school"})}
@@ -131,7 +141,7 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
                                                  "grade5": scale.grade5},
                          "municipality": muni, "schools": schools, "flags": flags})
     return {"year": year, "practice": practice, "public": public, "small_cell": SMALL_CELL,
-            "demo": any(r.source == "demo" for r in rows),
+            "demo": demo,
             "filters": {"subject": subject, "school": school}, "subjects": subjects}
 
 
@@ -164,7 +174,20 @@ FLAG_TEXTS = {
 }
 
 
-def _flags(engine: Engine, code: str, rows, muni: dict, schools: list[dict], scale: Scale) -> list[dict]:
+def _room_spreads(engine: Engine, year: int, code: str) -> list[tuple[str, str, int, float]]:
+    """(exam point, room, participants, spread of scores) for each room of the subject's plans that year."""
+    sql = ("SELECT p.ppe, p.room, count(*), avg(r.test_score), avg(r.test_score * r.test_score) FROM results r "
+           "JOIN participants p ON p.day = r.exam_date || '/' || r.subject_code AND p.code = r.participant_code "
+           "WHERE r.practice = ? AND r.year = ? AND r.subject_code = ? GROUP BY p.ppe, p.room")
+    out = []
+    with engine.connect() as conn:
+        for ppe, room, n, mean, mean_sq in conn.exec_driver_sql(sql, (False, year, code)):
+            out.append((ppe, room, int(n), max(0.0, float(mean_sq) - float(mean) ** 2) ** 0.5))
+    return out
+
+
+def _flags(engine: Engine, year: int, code: str, spread: float, muni: dict, schools: list[dict],
+           scale: Scale) -> list[dict]:
     out = []
     m_inc = (muni.get("conduct_per_100") or {}).get("incidents") or 0.0
     for s in schools:
@@ -176,20 +199,10 @@ def _flags(engine: Engine, code: str, rows, muni: dict, schools: list[dict], sca
                         "text": _(FLAG_TEXTS["high-with-incidents"]).format(
                             school=s["school"], jump=round(100 * ch["high"]), incidents=inc,
                             times=round(inc / max(m_inc, 0.01), 1))})
-    all_scores = [r.test_score for r in rows]
-    if len(all_scores) >= 2 and not scale.grade5:
-        spread = statistics.pstdev(all_scores)
-        rooms: dict[tuple[str, str], list[int]] = defaultdict(list)
-        where = _rooms_of(engine, rows)
-        for r in rows:
-            loc = where.get((r.participant_code, r.exam_date, r.subject_code))
-            if loc:
-                rooms[loc].append(r.test_score)
-        for (ppe, room), scores in sorted(rooms.items()):
-            if len(scores) >= UNIFORM_MIN_N and spread > 0 and statistics.pstdev(scores) < UNIFORM_RATIO * spread:
-                out.append({"kind": "uniform-room", "subject": code, "ppe": ppe, "room": room,
-                            "participants": len(scores),
+    if spread > 0 and not scale.grade5:
+        for ppe, room, n, room_spread in sorted(_room_spreads(engine, year, code)):
+            if n >= UNIFORM_MIN_N and room_spread < UNIFORM_RATIO * spread:
+                out.append({"kind": "uniform-room", "subject": code, "ppe": ppe, "room": room, "participants": n,
                             "text": _(FLAG_TEXTS["uniform-room"]).format(
-                                room=room, ppe=ppe, spread=round(statistics.pstdev(scores), 1),
-                                muni=round(spread, 1), n=len(scores))})
+                                room=room, ppe=ppe, spread=round(room_spread, 1), muni=round(spread, 1), n=n)})
     return out

@@ -215,5 +215,6 @@ results = Table(
     Column("passed", Boolean),  # as the list says, when it says
     Column("imported_at", String(27), nullable=False),
     Column("source", String, nullable=False, default="list"),  # "list" (imported) or "demo" (synthetic)
-    Index("ix_srv_results_year", "practice", "year", "subject_code", "school_code"),
+    # covering the grouped read of a year's histograms (subject, school, score, source)
+    Index("ix_srv_results_year", "practice", "year", "subject_code", "school_code", "test_score", "source"),
 )

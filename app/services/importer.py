@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app import limits
 from app.domain.event import utc_iso
 from app.domain.model import ExamPoint, Participant, Room, normalize_seat, parse_seat, room_number
 from app.domain.reference import load_reference
@@ -64,6 +65,9 @@ class ImportResult:
 
 
 def _decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        raise UserError(f"{name}: looks like UTF-16 text (or not text at all): save the list as CSV in UTF-8 "
+                        "or Windows-1251")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -91,10 +95,12 @@ def read_rows(path: Path, columns: Columns | None = None) -> ListRows:
         header, labels = _canonical([h.strip() for h in next(reader)], columns or LIST_COLUMNS)
     except StopIteration:
         raise UserError(f"{name}: line 1: the file is empty") from None
+    except csv.Error as e:
+        raise UserError(f"{name}: line 1: not a readable CSV line ({e})") from None
     _check_header(header, name, columns or LIST_COLUMNS)
     rows = ListRows()
     rows.labels = labels
-    for row in reader:
+    for row in _csv_rows(reader, name):
         if not any(c.strip() for c in row):
             continue
         line = reader.line_num
@@ -108,11 +114,25 @@ def read_rows(path: Path, columns: Columns | None = None) -> ListRows:
 def _read_xlsx(path: Path, columns: Columns) -> ListRows:
     from openpyxl import load_workbook
 
+    wb = None
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:
-        raise UserError(f"{path.name}: not a readable XLSX workbook ({e.__class__.__name__})") from None
-    ws = wb.worksheets[0]
+        if not wb.worksheets:
+            raise UserError(f"{path.name}: the workbook has no sheet; nothing imported")
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()  # read-only mode trusts <dimension>; a stale tag would drop rows silently
+        return _xlsx_rows(ws, path, columns)
+    except UserError:
+        raise
+    except Exception as e:  # noqa: BLE001 - zip, XML and openpyxl errors alike: one line
+        raise UserError(f"{path.name}: not a readable XLSX workbook ({e.__class__.__name__}); nothing imported") \
+            from None
+    finally:
+        if wb is not None:
+            wb.close()
+
+
+def _xlsx_rows(ws, path: Path, columns: Columns) -> ListRows:
     it = ws.iter_rows(values_only=True)
     try:
         raw = [str(h or "").strip() for h in next(it)]
@@ -138,8 +158,25 @@ def _read_xlsx(path: Path, columns: Columns) -> ListRows:
                 v = str(int(v))
             cells[h] = "" if v is None else str(v).strip()
         rows.append((line, cells))
-    wb.close()
     return rows
+
+
+def _csv_rows(reader, name: str):
+    """The CSV reader's rows, a field over csv's limit (131,072 characters) told as one line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise UserError(f"{name}: line {reader.line_num}: not a readable CSV line ({e}); nothing imported") \
+                from None
+
+
+def _shown(text: str) -> str:
+    """A cell as it may appear in a message: no control characters, not endless."""
+    clean = "".join(c if c.isprintable() else "?" for c in text)
+    return clean if len(clean) <= 40 else clean[:40] + "…"
 
 
 def _fold(name: str) -> str:
@@ -179,7 +216,7 @@ def _canonical(header: list[str], columns: Columns) -> tuple[list[str], dict[str
 def _check_header(header: list[str], name: str, columns: Columns) -> None:
     expected = columns.expected
     missing = [h for h in expected if h not in header and h not in columns.optional]
-    unknown = [h for h in header if h not in expected]
+    unknown = [_shown(h) for h in header if h not in expected]
     if missing or unknown or len(set(header)) != len(header):
         parts = []
         if missing:
@@ -217,6 +254,7 @@ def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
     rows = read_rows(path)
     label = rows.labels.get
     dates: dict[str, date] = {}  # a period list names a few dates 20,000 times
+    field_max, name_max = limits.max_chars("list_field_max_chars"), limits.max_chars("name_max_chars")
     for line, r in rows:
         if "__width__" in r:
             errors.append(f"{name}:{line}: row: {r['__width__']}")
@@ -231,11 +269,22 @@ def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
             err("region", f"must be 2 digits, not {region!r}")
         if not _PPE_RE.fullmatch(ppe):
             err("ppe_code", f"must be 4 digits, not {ppe!r}")
+        too_long = [c for c in HEADER if len(r.get(c, "")) > field_max] if max(map(len, r.values())) > field_max else ()
+        for col in too_long:
+            err(col, f"{len(r.get(col, ''))} characters, at most {field_max} allowed")
+        if too_long:
+            continue
         try:
             d = dates.get(r["exam_date"]) or dates.setdefault(r["exam_date"], parse_exam_date(r["exam_date"]))
         except ValueError:
             err("exam_date", f"must be a date YYYY-MM-DD or DD.MM.YYYY, not {r['exam_date']!r}")
             d = None
+        if d is not None:
+            try:
+                limits.check_exam_year(d)  # 9999 must not silently use the 2026 reference data
+            except ValueError as e:
+                err("exam_date", str(e))
+                d = None
         subj = r["subject_code"].zfill(2) if r["subject_code"].isdigit() else r["subject_code"]
         if d is not None:
             ref = load_reference(d.year)
@@ -257,9 +306,13 @@ def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
         for col in ("last_name", "first_name"):
             if not r[col]:
                 err(col, "is empty")
+            elif len(r[col]) > name_max:
+                err(col, f"{len(r[col])} characters, at most {name_max} allowed")
             elif not _NAME_RE.fullmatch(r[col]):
                 err(col, "has characters that are not letters, spaces, hyphens or apostrophes")
-        if r["middle_name"] and not _NAME_RE.fullmatch(r["middle_name"]):
+        if len(r["middle_name"]) > name_max:
+            err("middle_name", f"{len(r['middle_name'])} characters, at most {name_max} allowed")
+        elif r["middle_name"] and not _NAME_RE.fullmatch(r["middle_name"]):
             err("middle_name", "has characters that are not letters, spaces, hyphens or apostrophes")
         series = r["document_series"].replace(" ", "")
         number = r["document_number"].replace(" ", "")

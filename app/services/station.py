@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from app import limits
 from app.clock import Clock, SystemClock
 from app.domain import rules
 from app.domain.event import Event, parse_utc, utc_iso
@@ -222,10 +223,10 @@ class Station:
                 return datetime.combine(self.day.date, t, tzinfo=tz).astimezone(UTC)
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise UserError(f"bad time {text!r}: use HH:MM or ISO-8601") from None
+            raise UserError(f"bad time {text[:40]!r}: use HH:MM or ISO-8601") from None
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=tz)
-        return dt.astimezone(UTC)
+        return limits.check_instant(dt, self.day.date)  # year 1 or 9999 is one clear line, not an OverflowError
 
     # --- the use cases ---------------------------------------------------------------------
     def record(self, kind: str, room: str | None, participant: str | None = None, *,
@@ -236,6 +237,7 @@ class Station:
         serves outside the rooms, an HQ note, the void of either): only ``point_level`` kinds.
         """
         payload = dict(payload or {})
+        limits.check_length("author", author, "author_max_chars")
         code = participant.strip() if participant else None
         clean = validate_payload(kind, payload, code)
         when = at if isinstance(at, datetime) else self.parse_at(at)

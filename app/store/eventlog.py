@@ -8,8 +8,10 @@ synchronous=FULL) reaches the disk before ``append`` returns.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -19,7 +21,8 @@ from sqlalchemy import Engine, select
 
 from app.domain.event import GENESIS, Event, check_chain, utc_iso
 from app.domain.model import date_key
-from app.errors import IntegrityError
+from app.errors import IntegrityError, storage_error
+from app.store.anchor import AnchorWriter
 from app.store.schema import events as events_table
 
 _COLUMNS = ("id", "station", "seq", "at", "recorded_at", "tz", "author", "kind", "day", "room", "participant",
@@ -61,6 +64,9 @@ class EventLog:
         self.engine = engine
         self.station = station
         self._local = threading.local()
+        db = engine.url.database
+        # the head anchored outside the database after each commit (app/store/anchor.py)
+        self.anchor = AnchorWriter(db, station) if db and db != ":memory:" and station else None
 
     def _writer(self):
         """This thread's own held connection for appends (SQLite wants one writer; no pool round trip)."""
@@ -87,33 +93,54 @@ class EventLog:
         return self._local.tokens
 
     def close(self) -> None:
+        if self.anchor is not None:
+            self.anchor.flush()
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+            self._local.head = None
 
     # --- writing ---------------------------------------------------------------------------
     def append(self, *, kind: str, at: datetime, recorded_at: datetime, tz: str, author: str,
                day: str | None, room: str | None, participant: str | None, payload: dict) -> Event:
         """Write one event of this station; returns it once it is committed to disk."""
         cur = self._writer().cursor()
-        cur.execute("BEGIN IMMEDIATE")
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            cur.close()
+            if err := storage_error(exc, self.engine.url.database):
+                raise err from None
+            raise
         try:
             version = int(cur.execute("PRAGMA data_version").fetchone()[0])
-            head = cur.execute("SELECT seq, hash FROM events WHERE station=? ORDER BY seq DESC LIMIT 1",
-                               (self.station,)).fetchone()
+            cached = getattr(self._local, "head", None)
+            if cached is not None and cached[0] == version:
+                head = cached[1:]  # nobody else committed since our last append: our head is the head
+            else:
+                head = cur.execute("SELECT seq, hash FROM events WHERE station=? ORDER BY seq DESC LIMIT 1",
+                                   (self.station,)).fetchone()
             seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
             e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=utc_iso(at),
                       recorded_at=utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
-                      participant=participant, payload=payload, prev_hash=prev).sealed()
+                      participant=participant, payload=payload, prev_hash=prev)
+            object.__setattr__(e, "hash", e.compute_hash())  # sealed in place: nobody else holds it yet
             cur.execute(_INSERT, _row(e))
             cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
+        except BaseException as exc:
+            self._local.head = None
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (a full disk does)
+                cur.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error) and (err := storage_error(exc, self.engine.url.database)):
+                raise err from None
             raise
         finally:
             cur.close()
+        if self.anchor is not None:
+            self.anchor.note(e.seq, e.hash)
         loc = self._local
+        loc.head = (version, e.seq, e.hash)
         loc.appends += 1
         loc.tokens = ((loc.serial, version, loc.appends - 1), (loc.serial, version, loc.appends))
         return e
@@ -128,14 +155,22 @@ class EventLog:
             cur = raw.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
-                before = cur.execute("SELECT count(*) FROM events").fetchone()[0]
-                cur.executemany(_INSERT.replace("INSERT", "INSERT OR IGNORE"), rows)
-                after = cur.execute("SELECT count(*) FROM events").fetchone()[0]
+                # Held ones are skipped here: the append-only guard (app/store/guards.py) refuses any
+                # insert whose id or (station, seq) is already in the log, even OR IGNORE.
+                held = "SELECT 1 FROM events WHERE id=? OR (station=? AND seq=?) LIMIT 1"
+                fresh, seen = [], set()
+                for r in rows:
+                    if r[0] in seen or (r[1], r[2]) in seen:
+                        continue
+                    seen.update((r[0], (r[1], r[2])))
+                    if cur.execute(held, (r[0], r[1], r[2])).fetchone() is None:
+                        fresh.append(r)
+                cur.executemany(_INSERT, fresh)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-            return after - before
+            return len(fresh)
         finally:
             raw.close()
 

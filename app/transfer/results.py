@@ -27,7 +27,7 @@ from app.i18n import _
 from app.logs import get_logger
 from app.store import plan_repo
 from app.transfer import package as pk
-from app.transfer import records, status
+from app.transfer import records, scope, status
 from app.transfer.keys import PublicIdentity, station_keys
 from app.transfer.media import WriteReport, read_package_bytes, safe_write
 
@@ -53,6 +53,20 @@ class ResultsExport:
                 "safe_to_remove": self.write.synced}
 
 
+def _anchor_checked(station, head_seq: int, head_hash: str) -> dict | None:
+    """The station's anchor for the package; refuses to export a database cut back behind it."""
+    from app.store import anchor as anchors
+
+    if station.log.anchor is not None:
+        station.log.anchor.flush()
+    problem = anchors.behind_anchor(station.path, station.station_id, head_seq, head_hash, lambda seq: records.held_hashes(
+        station.engine, station.station_id, seq, seq).get(seq, ""))
+    if problem:
+        raise UserError(_("{path}: {problem}; no package written (run auditoria verify)").format(
+            path=station.path, problem=problem))
+    return anchors.anchor_for_package(station.path)
+
+
 def hq_recipient(station) -> PublicIdentity | None:
     """The HQ this station's results are encrypted to, or None: a station not set up from a package
     (the demo, a hand-made database) has nobody to write to, so the desktop does not offer it."""
@@ -75,6 +89,7 @@ def export_results(station, out: str | Path, everything: bool = False) -> Result
                           "to (auditoria init --db FILE --from SETUP)"))
     keys = station_keys(station)
     head_seq, head_hash = station.log.head()
+    anchor = _anchor_checked(station, head_seq, head_hash)
     if head_seq == 0:
         raise UserError(_("this station has recorded nothing yet: no package to write"))
     last = records.last_package_out(station.engine, "results")
@@ -101,6 +116,7 @@ def export_results(station, out: str | Path, everything: bool = False) -> Result
         "pairing": {"setup": setup_id,
                     "proof": pk.pairing_proof(pk.unb64(token), pub.station, pub.sign_pk, pub.box_pk) if token else ""},
         "encryption": {"cipher": "sealedbox"},
+        "anchor": anchor,  # the station's signed head beside its database (app/store/anchor.py)
     }
     body = {"events": [e.to_dict() for e in events]}
     env = pk.seal(keys, "results", manifest, pk.encrypt_to(hq.box_pk, pk.pack_body(body)))
@@ -267,6 +283,8 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
     evs = _events_from(body, name)
     step(60, _("checking the events"))
     _check_events(m, evs, name)
+    scope.check_package_anchor(m, name)
+    scope.check_scope(station, m["station"], setup, evs, name)
 
     st_id = m["station"]
     held_seq, held_hash = station.log.head(st_id)

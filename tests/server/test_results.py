@@ -112,6 +112,11 @@ def test_indicators_suppression_and_flags(server, tmp_path):
     s = rep["subjects"][0]
     a = next(x for x in s["schools"] if x["school"] == SCHOOL_A)
     assert a["participants"] == 8 and a["mean"] == statistics.fmean(now[c] for c in ROOM_A)
+    by_hand = indicators([now[c] for c in ROOM_A], scales(2026)["01"])
+    assert {k: a[k] for k in by_hand} == by_hand  # computed in the database, equal to the plain computation
+    b = next(x for x in s["schools"] if x["school"] == SCHOOL_B)
+    b_hand = indicators([now[c] for c in ROOM_B], scales(2026)["01"])
+    assert {k: b[k] for k in b_hand} == b_hand
     assert a["change"]["high"] == 1.0 and a["change"]["mean"] == round(a["mean"] - 60, 1)
     # conduct per 100 present: 3 incidents among school A's 8 (removal, early completion, appeal)
     assert a["conduct_per_100"]["removed"] == 12.5 and a["conduct_per_100"]["incidents"] == 37.5
@@ -166,3 +171,4 @@ def test_demo_results_and_the_pdf_report(server, tmp_path):
     pub = write_report(server, 2026, tmp_path / "public.pdf", public=True)
     ptext = subprocess.run(["pdftotext", str(pub), "-"], capture_output=True, text=True, check=True).stdout
     assert "открытая версия" in ptext and ROOM_A[0] not in ptext
+

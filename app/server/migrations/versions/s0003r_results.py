@@ -28,7 +28,8 @@ def upgrade() -> None:
         sa.Column("imported_at", sa.String(27), nullable=False),
         sa.Column("source", sa.String, nullable=False, server_default="list"),
     )
-    op.create_index("ix_srv_results_year", "results", ["practice", "year", "subject_code", "school_code"])
+    op.create_index("ix_srv_results_year", "results",
+                    ["practice", "year", "subject_code", "school_code", "test_score", "source"])
 
 
 def downgrade() -> None:

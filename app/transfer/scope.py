@@ -1,0 +1,80 @@
+"""What a room station may write: only its own room, only the exam date it was set up for.
+
+A room station's result package is signed by that station, so its events are its own; but a
+station paired for room 0101 could still append a removal for a room 0201 participant, or an
+event for a date the exam point never holds, and HQ would file it in that room's log. So HQ
+checks each event against the pairing: the room and date of the set-up package the station
+was made from (recorded at HQ when the package was written), and the dates of its own plan.
+One event out of scope refuses the whole package, naming the event.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from app.domain.event import Event
+from app.errors import UserError
+from app.i18n import _
+
+
+def _date(day: str | None) -> str:
+    """'2026-06-04' of a day key, legacy ('2026-06-04/01') or new ('2026-06-04')."""
+    return str(day or "").split("/")[0]
+
+
+def plan_dates(engine) -> set[str]:
+    with engine.connect() as conn:
+        try:
+            rows = conn.execute(text("SELECT date FROM exam_days")).all()
+        except Exception:  # noqa: BLE001 - a schema without the column: fall back to keys
+            rows = conn.execute(text("SELECT key FROM exam_days")).all()
+    return {_date(r[0]) for r in rows}
+
+
+def paired_scope(engine, station_id: str, setup: dict | None) -> tuple[str, str]:
+    """(room, date) a room station was set up for; date '' when HQ did not record it (older set-ups)."""
+    if setup is None:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT s.room, s.day FROM trusted_stations t JOIN setups s ON s.id = t.via "
+                                    "WHERE t.station = :st"), {"st": station_id}).first()
+            if row is None:
+                row = conn.execute(text("SELECT room, '' FROM trusted_stations WHERE station=:st"),
+                                   {"st": station_id}).first()
+        return (row[0], _date(row[1])) if row else ("", "")
+    return str(setup.get("room", "")), _date(setup.get("day", ""))
+
+
+def check_scope(station, station_id: str, setup: dict | None, events: list[Event], name: str) -> None:
+    """Refuse (UserError) a package holding an event outside the room and date its sender was paired for."""
+    room, date = paired_scope(station.engine, station_id, setup)
+    dates = plan_dates(station.engine)
+    for e in events:
+        why = None
+        if e.room != room:
+            where = _("room {room}").format(room=e.room) if e.room else _("the exam point as a whole")
+            why = _("event {id} (#{seq}, {kind}) is for {where}, but station {station} was set up for room "
+                    "{paired}").format(id=e.id, seq=e.seq, kind=e.kind, where=where, station=station_id,
+                                       paired=room)
+        elif date and _date(e.day) != date:
+            why = _("event {id} (#{seq}, {kind}) is for {day}, but station {station} was set up for {date}").format(
+                id=e.id, seq=e.seq, kind=e.kind, day=e.day, station=station_id, date=date)
+        elif _date(e.day) not in dates:
+            why = _("event {id} (#{seq}, {kind}) is for {day}, a date not in this exam point's plan").format(
+                id=e.id, seq=e.seq, kind=e.kind, day=e.day)
+        if why:
+            raise UserError(_("{name}: {what}; nothing was applied").format(name=name, what=why))
+
+
+def check_package_anchor(m: dict, name: str) -> None:
+    """A package whose head is behind the signed anchor it carries came from a database cut back."""
+    a = m.get("anchor")
+    if not isinstance(a, dict):
+        return  # packages of stations without an anchor (older versions) carry none
+    try:
+        seq = int(a.get("seq", 0))
+    except (TypeError, ValueError):
+        raise UserError(_("{name}: the manifest is damaged; nothing was applied").format(name=name)) from None
+    if seq > int(m.get("seq_to", 0)):
+        raise UserError(_("{name}: the station's database ends at #{head} but its anchor records #{seq}: events "
+                          "were deleted on the room laptop; nothing was applied").format(
+            name=name, head=m.get("seq_to"), seq=seq))
