@@ -1,8 +1,9 @@
 """Benchmark: printing forms to PDF, beside a 2-page QPdfWriter floor measured in the same run.
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python -m bench.bench_forms
-Targets (issue 4): the room set (05-01, 05-02, 12-02, 12-03, 12-04-МАШ) ≤ 0.25 s;
-the PPE day pack for 20 rooms ≤ 5 s.
+Targets (issue 15): the room set (05-01 ×2, 05-02, 12-02, 12-03, 12-04-МАШ) ≤ 4× the floor per
+page, pages counted, in the same run; the PPE day pack for 20 rooms ≤ 1 s on a quiet machine;
+the room set's PDF ≤ 150 KB.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def timed(fn, n: int) -> tuple[float, float]:
     return statistics.median(ts), min(ts)
 
 
+def pdf_pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(path)).pages)
+
+
 def main() -> None:
     from app.forms.api import render_day_pack, render_room_set
     from app.forms.render import ensure_gui
@@ -100,14 +107,25 @@ def main() -> None:
         render_room_set(st, "0101", tdp / "warm")  # warm-up: fonts, keys, imports
         floor_med, floor_min = timed(lambda: floor_two_pages(tdp / "floor.pdf"), 15)
         set_med, set_min = timed(lambda: render_room_set(st, "0101", tdp / "set"), 9)
+        room_pdf = tdp / "set" / "ppe-room-0101.pdf"
+        pages = pdf_pages(room_pdf)
+        size = room_pdf.stat().st_size
         pack_med, pack_min = timed(lambda: render_day_pack(st, tdp / "pack"), 3)
-        files = len(list((tdp / "pack").rglob("*.pdf")))
+        files = sorted((tdp / "pack").rglob("*.pdf"))
+        pack_bytes = sum(f.stat().st_size for f in files)
+        pack_pages = sum(pdf_pages(f) for f in files)
+    per_floor = floor_med / 2
+    ratio = set_med / pages / per_floor
     print(f"setup (20-room day, {st.log.count()} events): {setup:.2f} s")
-    print(f"floor: 2-page QPdfWriter      median {floor_med * 1000:7.1f} ms  (min {floor_min * 1000:.1f})")
-    print(f"room set, 5 forms (0101)      median {set_med * 1000:7.1f} ms  (min {set_min * 1000:.1f})"
-          f"  = {set_med / floor_med:5.1f}× floor   target ≤ 250 ms  {'OK' if set_med <= 0.25 else 'OVER'}")
-    print(f"day pack, {ROOMS} rooms, {files} PDFs  median {pack_med * 1000:7.1f} ms  (min {pack_min * 1000:.1f})"
-          f"  = {pack_med / floor_med:5.1f}× floor   target ≤ 5000 ms  {'OK' if pack_med <= 5 else 'OVER'}")
+    print(f"floor: 2-page QPdfWriter      median {floor_med * 1000:7.1f} ms  (min {floor_min * 1000:.1f})"
+          f"  = {per_floor * 1000:.2f} ms a page")
+    print(f"room set, 5 forms (0101), {pages} pages  median {set_med * 1000:7.1f} ms  (min {set_min * 1000:.1f})"
+          f"  = {set_med / pages * 1000:.2f} ms a page = {ratio:4.1f}× floor per page   target ≤ 4×  "
+          f"{'OK' if ratio <= 4 else 'OVER'}")
+    print(f"room set PDF                  {size / 1024:7.1f} KB   target ≤ 150 KB  {'OK' if size <= 150 * 1024 else 'OVER'}")
+    print(f"day pack, {ROOMS} rooms, {len(files)} PDFs, {pack_pages} pages  median {pack_med * 1000:7.1f} ms  "
+          f"(min {pack_min * 1000:.1f})  = {pack_med / pack_pages / per_floor:4.1f}× floor per page   "
+          f"target ≤ 1000 ms  {'OK' if pack_med <= 1 else 'OVER'}   {pack_bytes / 1024:.0f} KB in all")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.errors import UserError
+from app.i18n import _
 from app.logs import get_logger
 from ui.qt import QtCore, QtWidgets, Signal
 
@@ -164,3 +165,20 @@ def install_excepthook() -> None:
             show_error(app.activeWindow(), value)
 
     sys.excepthook = hook
+
+
+def confirm_discrepancies(parent: QtWidgets.QWidget, problems: list[str]) -> bool:
+    """Show where the forms disagree with the record and ask whether to print them anyway.
+
+    The warning belongs on the screen, not on the signed paper; no problems, no question."""
+    if not problems:
+        return True
+    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, _("Check before printing"),
+                                _("The figures of the forms disagree with the record. Check before signing:"),
+                                QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+                                parent)
+    box.setInformativeText("\n".join(f"• {p}" for p in problems))
+    box.button(QtWidgets.QMessageBox.StandardButton.Yes).setText(_("Print anyway"))
+    box.button(QtWidgets.QMessageBox.StandardButton.No).setText(_("Do not print"))
+    box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.No)
+    return box.exec() == QtWidgets.QMessageBox.StandardButton.Yes

@@ -87,6 +87,12 @@ _KINDS: tuple[Kind, ...] = (
     Kind("finished", N_("Finished and handed in"), participant=True, fields=(
         Field("sheets", int, doc="answer sheets handed in"),
     )),
+    Kind("kit-replaced", N_("Examination kit replaced"), participant=True, incident=True, fields=(
+        Field("kit", required=True, doc="number of the defective or spoiled examination kit (ИК)"),
+        Field("new_kit", required=True, doc="number of the reserve kit given instead"),
+        Field("reason", required=True, choices=("defect", "spoiled"),
+              doc="defect: a printing or assembly fault (брак); spoiled: damaged in the room (порча)"),
+    ), doc="A defective or spoiled kit replaced from the reserve; printed on ППЭ-05-02 and ППЭ-13-02-МАШ."),
     Kind("materials-collected", N_("Materials collected"), extra_int_fields=True),
     Kind("exam-stopped", N_("Exam stopped"), incident=True, fields=(
         Field("reason", required=True, choices=("no-show", "emergency", "other")), Field("note"),
@@ -104,6 +110,21 @@ _KINDS: tuple[Kind, ...] = (
     Kind("act-drawn", N_("Act drawn up"), fields=(
         Field("form", required=True), Field("target"), Field("document_id"), Field("gek_member"),
     )),
+    Kind("papers-printed", N_("Forms printed"), point_level=True, fields=(
+        Field("papers", list, required=True,
+              doc="the documents printed, each {f: form, i: document id, r: room, u: participant, e: act event, "
+                  "s: subject code, c: content hash}: the register of papers HQ expects back"),
+        Field("head_seq", int, doc="the printing station's chain head at print time (also in each QR)"),
+        Field("head_hash"),
+        Field("subject", doc="subject codes of the forms printed (comma-separated)"),
+    ), doc="One print job; recorded for the exam point (no room) so it never shows among a room's marks."),
+    Kind("paper-returned", N_("Printed form returned"), point_level=True, fields=(
+        Field("document", required=True, doc="document id from the QR"),
+        Field("form", required=True), Field("room"), Field("participant"),
+        Field("content", required=True, doc="content hash from the QR; it matched the record when read back"),
+        Field("printed_by", doc="station that signed the QR"),
+        Field("via", choices=("scanner", "image", "pdf", "text"), doc="how the QR was read back"),
+    ), doc="A printed form came back to HQ and its QR was read and matched the record."),
     Kind("void", N_("Mark voided"), point_level=True, fields=(Field("target", required=True), Field("reason", required=True))),
 )
 
@@ -128,8 +149,8 @@ def coerce(value: Any, f: Field, kind: str) -> Any:
     if f.type is list:
         if isinstance(value, str):
             return [v for v in (x.strip() for x in value.split(",")) if v]
-        if isinstance(value, list | tuple):
-            return [str(v) for v in value]
+        if isinstance(value, list | tuple):  # items are strings, or flat records of strings (papers-printed)
+            return [{str(k): str(x) for k, x in v.items()} if isinstance(v, dict) else str(v) for v in value]
         raise UserError(f"{kind}: {f.name} must be a list")
     if f.type is bool:
         if isinstance(value, str):

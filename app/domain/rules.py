@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from app.domain.model import DayPlan, normalize_seat
 from app.domain.projection import RoomState
-from app.domain.reference import Reference
+from app.domain.reference import DeskItem, Reference
 from app.i18n import N_, _
 
 
@@ -47,6 +47,21 @@ def _a(ident: str, level: str, message: str, act: str = "", call: str = "", **pa
 
 GEK = N_("GEK member")
 MEDIC = N_("medic")
+
+
+# Grounds for removal (ППЭ-21) beyond the forbidden items: the methodical recommendations name taking
+# the examination materials out of the room and photographing them. The registration notice is on the
+# forbidden-on-the-desk list (it stays with the belongings) but is no ground for removal.
+EM_REMOVAL_GROUNDS = (
+    DeskItem("em-takeout", "Вынос ЭМ из аудитории", "Taking examination materials out of the room"),
+    DeskItem("em-photo", "Фотографирование ЭМ", "Photographing examination materials"),
+)
+NOT_REMOVAL_GROUNDS = frozenset({"notice"})
+
+
+def removal_grounds(ref: Reference) -> list[DeskItem]:
+    """What a removal (ППЭ-21) may be for: the forbidden means that are grounds, then вынос/фото ЭМ."""
+    return [d for d in ref.forbidden if d.key not in NOT_REMOVAL_GROUNDS] + list(EM_REMOVAL_GROUNDS)
 
 
 def _local(dt: datetime, tz: str) -> str:
@@ -196,6 +211,11 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
         out.append(Advice("appeal-act", "info",
                           N_("The appeal is written on ППЭ-02 in two copies before the participant leaves the PPE; "
                              "the GEK member organises the check and the conclusion on ППЭ-03."), (), "ППЭ-02", GEK))
+    if kind == "kit-replaced":
+        out.append(Advice("kit-replaced", "info",
+                          N_("Give the participant the reserve kit and let them fill in the new registration blank; "
+                             "the defective or spoiled kit goes back to HQ with the materials. The replacement is "
+                             "counted in ППЭ-05-02 and ППЭ-13-02-МАШ."), (), "ППЭ-05-02"))
     if kind == "correction":
         out.append(Advice("correction-form", "info",
                           N_("Record the correction in ППЭ-12-02; the participant signs it."), (), "ППЭ-12-02"))

@@ -4,6 +4,7 @@
   (or the path written when ``out`` is given);
 - ``render_room_set(station, room, out_dir)`` → the room's five forms as PDFs;
 - ``render_day_pack(station, out_dir, progress=cb)`` → every room's set, the HQ forms and every act;
+- ``discrepancies(station, forms, room)`` → what the screen shows and asks about before printing;
 - ``paint_to_printer(printer, station, form, ...)`` → paints on a QPrinter (print / print preview).
 """
 
@@ -38,19 +39,39 @@ def resolve_form(station, name: str) -> str:
 
 
 class Signer:
-    """Signs QR payloads for one print run: the station key, and the chain head at print time."""
+    """Signs QR payloads for one print run: the station key, and the chain head at print time.
+
+    It also keeps the documents it signed: ``register()`` records them as one ``papers-printed``
+    event, the register HQ holds the returned papers against (app.forms.papers)."""
 
     def __init__(self, station):
         from app.transfer.keys import station_keys
 
+        self.station = station
         self.station_id = station.station_id
         self.keys = station_keys(station)
         self.head = station.log.head(station.station_id)
         self.printed = station.now().astimezone(station.point.zone).strftime("%d.%m.%Y %H:%M")
+        self.docs: list[Document] = []
 
     def stamp(self, docs: list[Document]) -> Stamp:
         qr = {d.doc_id: seal(make_payload(d, self.station_id, self.head), self.keys.sign).text for d in docs}
+        self.docs += docs
         return Stamp(self.station_id, self.printed, qr)
+
+    def register(self) -> None:
+        """Record what was printed (once per print job; nothing when nothing was printed)."""
+        if not self.docs:
+            return
+        from app.transfer.keys import b64
+
+        papers = [{"f": d.code, "i": d.doc_id, "r": d.room or "", "u": d.participant or "",
+                   "e": d.event_id or "", "s": d.header.get("subject_code", ""), "c": b64(d.content_hash())}
+                  for d in self.docs]
+        subjects = sorted({p["s"] for p in papers if p["s"]})
+        self.station.record("papers-printed", None, payload={
+            "papers": papers, "head_seq": self.head[0], "head_hash": self.head[1], "subject": ",".join(subjects)})
+        self.docs = []
 
 
 def stamp_for(station, docs: list[Document]) -> Stamp:
@@ -68,13 +89,18 @@ def _write(docs: list[Document], station, out: Path, signer: Signer | None = Non
     """Write to a temporary name and rename, so a folder never holds a half-written PDF."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    pages = write_pdf(docs, str(tmp), (signer or Signer(station)).stamp(docs))
+    own = signer is None
+    signer = signer or Signer(station)
+    pages = write_pdf(docs, str(tmp), signer.stamp(docs))
     try:
         os.replace(tmp, out)
     except PermissionError:  # Windows: a PDF viewer holds the old file open
         tmp.unlink(missing_ok=True)
+        signer.docs = [d for d in signer.docs if d not in docs]  # not printed after all
         raise UserError(_("{path}: the file is open in another program (a PDF viewer?) or the folder is read-only; "
                           "close it and print again").format(path=out)) from None
+    if own:
+        signer.register()
     return pages
 
 
@@ -115,6 +141,7 @@ def render_room_set(station, room: str, out_dir: str | Path, separate: bool = Fa
     (``ppe-room-NNNN.pdf``), or one PDF per form with ``separate``."""
     out = Path(out_dir)
     num = station.room(room).number
+    own = signer is None
     signer = signer or Signer(station)
     docs = room_set_documents(station, num, ctx)
     if not separate:
@@ -122,14 +149,16 @@ def render_room_set(station, room: str, out_dir: str | Path, separate: bool = Fa
         printed = [Printed(path, "room-set", len(docs), _write(docs, station, path, signer))]
         if progress:
             progress(1, 1, num)
-        return printed
-    done = []
-    for i, d in enumerate(docs):
-        path = out / f"{d.file_stem()}.pdf"
-        done.append(Printed(path, d.code, 1, _write([d], station, path, signer)))
-        if progress:
-            progress(i + 1, len(docs), f"{d.code} {num}")
-    return done
+    else:
+        printed = []
+        for i, d in enumerate(docs):
+            path = out / f"{d.file_stem()}.pdf"
+            printed.append(Printed(path, d.code, 1, _write([d], station, path, signer)))
+            if progress:
+                progress(i + 1, len(docs), f"{d.code} {num}")
+    if own:
+        signer.register()
+    return printed
 
 
 def render_point_forms(station, out_dir: str | Path, progress: Progress | None = None) -> list[Printed]:
@@ -145,6 +174,7 @@ def render_point_forms(station, out_dir: str | Path, progress: Progress | None =
         done.append(Printed(path, doc.code, 1, _write([doc], station, path, signer)))
         if progress:
             progress(i + 1, len(docs), doc.code + (f" {doc.subject}" if doc.subject else ""))
+    signer.register()
     return done
 
 
@@ -176,12 +206,31 @@ def render_day_pack(station, out_dir: str | Path, progress: Progress | None = No
         path = out / "acts" / f"{doc.file_stem()}_{e.id[:8]}.pdf"
         done.append(Printed(path, code, 1, _write([doc], station, path, signer)))
         tick(f"{code} {e.participant or ''}")
+    signer.register()
     log.info("day pack: %d files", len(done))
     return done
 
 
+def discrepancies(station, forms: list[str] | tuple[str, ...] | None = None, room: str | None = None) -> list[str]:
+    """Where the figures of the forms about to print disagree with the record, in Russian, once each.
+
+    The signed paper never carries these (a warning banner on an official form would be signed with
+    it); the room and HQ screens show them and ask before printing (print preview shows them too).
+    ``forms`` defaults to the room set with a room, the HQ forms without one."""
+    ctx = sources.Ctx(station)
+    codes = forms or (sources.ROOM_FORMS if room else sources.HQ_FORMS)
+    num = station.room(room).number if room else None
+    out: list[str] = []
+    for code in codes:
+        for d in sources.build(station, resolve_form(station, code), num, ctx=ctx):
+            out += [w for w in d.warnings if w not in out]
+    return out
+
+
 def paint_to_printer(printer, station, form: str, room: str | None = None, participant: str | None = None,
                      event_id: str | None = None) -> int:
-    """Paint a form on a QPrinter (QtPrintSupport); the UI wires this to QPrintPreviewDialog.paintRequested."""
+    """Paint a form on a QPrinter (QtPrintSupport); the UI wires this to QPrintPreviewDialog.paintRequested.
+
+    Not registered as printed (app.forms.papers): the preview paints again on every repaint."""
     docs = build_documents(station, form, room, participant, event_id)
     return paint_on_printer(printer, docs, stamp_for(station, docs))

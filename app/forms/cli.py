@@ -1,4 +1,4 @@
-"""``auditoria print`` and ``auditoria verify-act`` (registered through app.cli.COMMAND_MODULES).
+"""``auditoria print``, ``verify-act``, ``papers`` and ``paper-returned`` (via app.cli.COMMAND_MODULES).
 
 Light to import: Qt and the renderer load only when a command runs.
 """
@@ -63,6 +63,42 @@ def cmd_verify_act(args) -> int:
     return 0 if v.valid and v.record in (None, "current") else 1
 
 
+def cmd_papers(args) -> int:
+    from app.cli import _station, emit
+    from app.forms.papers import STATE_TITLES, papers_by_room
+
+    st = _station(args)  # --date picks the exam date (app.cli._station)
+    try:
+        rooms = papers_by_room(st)
+    finally:
+        st.close()
+    data = {"date": args.date or "", "rooms": [r.to_dict() for r in rooms],
+            "all_in": all(r.all_in for r in rooms)}
+    lines = []
+    for r in rooms:
+        head = f"{r.room}: " + (_("all papers in") if r.all_in else ", ".join(
+            f"{_(STATE_TITLES[s])} {r.count(s)}" for s in STATE_TITLES if r.count(s)))
+        lines.append(head)
+        lines += [f"  {p.form:<14} {p.document}  {_(STATE_TITLES[p.state])}" for p in r.papers
+                  if p.state != "returned"]
+    emit(data, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_paper_returned(args) -> int:
+    from app.cli import _station, emit
+    from app.forms.papers import mark_returned
+
+    st = _station(args)
+    try:
+        res = mark_returned(st, args.code)
+    finally:
+        st.close()
+    emit({"results": [r.to_dict() for r in res]}, args.json,
+         "\n".join(f"{r.outcome.upper()}: {r.form} {r.room} {r.document} — {r.message}" for r in res))
+    return 0 if all(r.outcome in ("returned", "already") for r in res) else 1
+
+
 def register(sub, common) -> None:
     p = common(sub.add_parser("print", help="print official forms and acts to PDF"), date=True)
     p.add_argument("form", nargs="?", metavar="FORM", help="form code: 05-02, ППЭ-05-02 or ppe-05-02")
@@ -83,3 +119,13 @@ def register(sub, common) -> None:
     p.add_argument("--key", action="append", help="a trusted public key (base64url) or identity JSON file")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_verify_act)
+
+    p = common(sub.add_parser("papers", help="the forms each room owes HQ: not printed / printed / returned / "
+                                             "superseded"))
+    p.add_argument("--date", help="exam date YYYY-MM-DD (default: today's, else the nearest next one)")
+    p.set_defaults(func=cmd_papers)
+
+    p = common(sub.add_parser("paper-returned", help="a printed form came back: read its QR (text, image or "
+                                                     "scanned PDF) and record it"))
+    p.add_argument("code", metavar="CODE_TEXT_OR_IMAGE", help="QR text (AU1:...), an image, or a scanned PDF")
+    p.set_defaults(func=cmd_paper_returned)

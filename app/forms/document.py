@@ -14,7 +14,7 @@ from typing import Any
 
 from app.domain.event import canonical_json
 
-CONTENT_VERSION = 1
+CONTENT_VERSION = 2  # 2: warnings are no longer printed, so no longer part of the content
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Document:
     header: dict[str, str]
     fields: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # shown on screen / in preview, never printed
     room: str | None = None
     participant: str | None = None
     event_id: str | None = None
@@ -38,7 +38,7 @@ class Document:
         """The canonical content the QR vouches for (no print time, no layout cosmetics)."""
         return {"v": CONTENT_VERSION, "form": self.code, "day": self.day, "room": self.room,
                 "participant": self.participant, "event": self.event_id, "header": self.header,
-                "fields": self.fields, "tables": self.tables, "warnings": self.warnings}
+                "fields": self.fields, "tables": self.tables}
 
     def content_hash(self) -> bytes:
         return hashlib.sha256(canonical_json(self.content())).digest()

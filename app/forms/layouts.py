@@ -16,7 +16,7 @@ from app.errors import UserError
 from app.i18n import _
 from app.paths import resources_dir
 
-BLOCK_TYPES = ("fields", "table", "counts", "checkboxes", "lines", "signatures", "text", "problems")
+BLOCK_TYPES = ("fields", "table", "counts", "checkboxes", "checklist", "lines", "signatures", "text", "problems")
 COLUMN_TYPES = ("text", "mark", "cells", "blank", "number")
 
 

@@ -8,9 +8,13 @@ Units: the painter is scaled so that one unit is 0.1 mm; the helpers take millim
 
 from __future__ import annotations
 
+import gc
 import os
+import re
 import sys
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -22,13 +26,14 @@ from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QFontMetricsF,
+    QGlyphRun,
     QGuiApplication,
-    QImage,
     QPageLayout,
     QPageSize,
     QPainter,
     QPdfWriter,
     QPen,
+    QRawFont,
 )
 
 from app.forms.document import Document
@@ -41,7 +46,6 @@ HEADER_H = 45.0
 QR_MM = 36.0  # square incl. quiet zone; the symbol itself is ~32 mm (readable printed at 3–4 cm)
 U = 10.0  # painter units per millimetre
 PT = 0.352778  # millimetres per typographic point
-RED = QColor(176, 0, 0)
 # Alignment flags as plain ints: combining Qt enums in Python costs more than drawing the text.
 A_L, A_R = int(Qt.AlignmentFlag.AlignLeft), int(Qt.AlignmentFlag.AlignRight)
 A_HC = int(Qt.AlignmentFlag.AlignHCenter)
@@ -51,10 +55,14 @@ WRAP = int(Qt.TextFlag.TextWordWrap)
 
 _app = None
 _family: str | None = None
+FALLBACK_FAMILY = "DejaVu Sans"
+# Fonts in resources/fonts/: the subset first (tools/subset_fonts.py; cheap to embed), then the
+# full DejaVu Sans it was cut from, which Qt uses only for a character the subset lacks.
+FONT_FILES = ("AuditoriaSans.ttf", "AuditoriaSans-Bold.ttf", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 
 
 def ensure_gui() -> str:
-    """A QGuiApplication (painting text needs one) and the bundled font; returns its family."""
+    """A QGuiApplication (painting text needs one) and the bundled fonts; returns the family printed."""
     global _app, _family
     if QGuiApplication.instance() is None:
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -62,11 +70,11 @@ def ensure_gui() -> str:
         _app = QGuiApplication(sys.argv[:1])
     if _family is None:
         fams: list[str] = []
-        for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        for name in FONT_FILES:
             fid = QFontDatabase.addApplicationFont(str(resources_dir() / "fonts" / name))
             if fid >= 0:
                 fams += QFontDatabase.applicationFontFamilies(fid)
-        _family = fams[0] if fams else "DejaVu Sans"
+        _family = fams[0] if fams else FALLBACK_FAMILY
     return _family
 
 
@@ -77,7 +85,10 @@ def font(size_pt: float, bold: bool = False) -> QFont:
     key = (size_pt, bold)
     f = _fonts.get(key)
     if f is None:
-        f = QFont(_family or ensure_gui())
+        fam = _family or ensure_gui()
+        f = QFont(fam)
+        if fam != FALLBACK_FAMILY:
+            f.setFamilies([fam, FALLBACK_FAMILY])
         f.setPixelSize(max(1, round(size_pt * PT * U)))
         f.setBold(bold)
         f.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
@@ -87,8 +98,21 @@ def font(size_pt: float, bold: bool = False) -> QFont:
 
 
 _metrics: dict[tuple[float, bool], QFontMetricsF] = {}
+_raw_local = threading.local()
 
 
+def raw_font(size_pt: float) -> QRawFont:
+    """The regular font as a QRawFont (glyph runs for boxed characters).
+
+    Cached per thread: Qt's font engines live in a per-thread cache, so a QRawFont made on a
+    print worker dangles once that thread ends (it crashed the next print on the GUI thread)."""
+    cache = getattr(_raw_local, "fonts", None)
+    if cache is None:
+        cache = _raw_local.fonts = {}
+    f = cache.get(size_pt)
+    if f is None:
+        f = cache[size_pt] = QRawFont.fromFont(font(size_pt))
+    return f
 def metrics(size_pt: float, bold: bool = False) -> QFontMetricsF:
     key = (size_pt, bold)
     m = _metrics.get(key)
@@ -179,6 +203,8 @@ class Pager:
 
     def text(self, x: float, y: float, w: float, h: float, s: str, size: float, bold: bool = False,
              align: int = A_L | A_T, color: QColor | None = None) -> None:
+        if not s or s.isspace():  # an empty cell paints nothing; a call costs ~8 µs in the PDF engine
+            return
         f = font(size, bold)
         flags = align | WRAP
         rect = r(x, y, w, h)
@@ -208,10 +234,16 @@ class Pager:
 
     def cells(self, x: float, y: float, groups: list[int], value: str, cw: float = 4.6, ch: float = 6.0,
               sep: str = "", size: float = 10) -> float:
-        """One character per box (МАШ style); returns the width used."""
+        """One character per box (МАШ style); returns the width used.
+
+        The characters go out as one glyph run with a position per glyph (centred in its box), not
+        one text call per box: the header and the МАШ tables are mostly such cells, and a text call
+        costs ~8 µs in the PDF engine whatever its length."""
         chars = list(value)
         i = 0
         cx = x
+        raw = raw_font(size)
+        placed: list[tuple[str, float]] = []
         for gi, n in enumerate(groups):
             if gi and sep:
                 self.text(cx, y, 2.4, ch, sep, size, True, A_C)
@@ -219,10 +251,34 @@ class Pager:
             for _ in range(n):
                 self.box(cx, y, cw, ch, 0.25)
                 if i < len(chars):
-                    self.text(cx, y, cw, ch, chars[i], size, False, A_C)
+                    c = chars[i]
+                    if raw.supportsCharacter(c):
+                        placed.append((c, cx))
+                    else:
+                        self.text(cx, y, cw, ch, c, size, False, A_C)
                 i += 1
                 cx += cw
+        if placed:
+            self.glyphs(placed, y, cw, ch, size)
         return cx - x
+
+    def glyphs(self, placed: list[tuple[str, float]], y: float, cw: float, ch: float, size: float) -> None:
+        """Characters each centred in a box of width cw starting at its x, in one QGlyphRun."""
+        raw = raw_font(size)
+        text = "".join(c for c, _ in placed)
+        ids = raw.glyphIndexesForString(text)
+        advances = raw.advancesForGlyphIndexes(ids)
+        base = (y + ch / 2) * U + (raw.ascent() - raw.descent()) / 2
+        pos = [QPointF((x + cw / 2) * U - a.x() / 2, base) for (_, x), a in zip(placed, advances, strict=True)]
+        run = QGlyphRun()
+        run.setRawFont(raw)
+        run.setGlyphIndexes(ids)
+        run.setPositions(pos)
+
+        def draw(p: QPainter) -> None:
+            p.setPen(Qt.GlobalColor.black)
+            p.drawGlyphRun(QPointF(0, 0), run)
+        self.op(draw)
 
     # --- first-page blocks ----------------------------------------------------------------------
     def title(self) -> None:
@@ -237,27 +293,21 @@ class Pager:
             self.y += h + 1
         self.y += 2
 
-    def banner(self) -> None:
-        d = self.doc
-        if not d.warnings:
+    def mash_note(self) -> None:
+        """One small line on a МАШ form: what this filled print is for (RCOI reads the official blank)."""
+        note = self.doc.layout.get("mash_note")
+        if not note:
             return
-        head = "ВНИМАНИЕ: показатели формы расходятся с записью. Проверьте перед подписанием:"
-        lines = [f"• {w}" for w in d.warnings]
-        body = "\n".join(lines)
-        h = text_height(head, CONTENT_W - 6, 9, True) + text_height(body, CONTENT_W - 6, 8.5) + 4
-        self.ensure(h)
-        self.box(LEFT, self.y, CONTENT_W, h, 0.8, RED, QColor(255, 238, 238))
-        hh = text_height(head, CONTENT_W - 6, 9, True)
-        self.text(LEFT + 3, self.y + 1.5, CONTENT_W - 6, hh, head, 9, True, color=RED)
-        self.text(LEFT + 3, self.y + 1.5 + hh + 0.5, CONTENT_W - 6, h - hh - 2, body, 8.5, color=RED)
-        self.y += h + 3
+        h = text_height(note, CONTENT_W, 6.5)
+        self.text(LEFT, self.y - 1, CONTENT_W, h, note, 6.5, False, A_HC)
+        self.y += h + 1
 
     # --- layout blocks ------------------------------------------------------------------------
     def block(self, b: dict[str, Any]) -> None:
         getattr(self, "b_" + b["type"])(b)
 
     def b_problems(self, b) -> None:
-        pass  # the banner is always drawn under the title
+        pass  # disagreements are shown on screen before printing (api.discrepancies), never on the paper
 
     def b_text(self, b) -> None:
         s = str(b["text"]).format(**{k: fmt(v) for k, v in self.doc.fields.items()})
@@ -345,6 +395,27 @@ class Pager:
                 self.text(x + 6.5, self.y + 0.8, cw - 9, rh, it["label"], size)
             self.y += rh
         self.y += 2
+
+    def b_checklist(self, b) -> None:
+        """Items to answer by hand, each with a box per answer («да» / «нет»)."""
+        size = float(b.get("font", 9))
+        answers = [str(a) for a in b.get("answers", ["да", "нет"])]
+        aw = 14.0
+        lw = CONTENT_W - aw * len(answers) - 2
+        if b.get("title"):
+            self.ensure(14)
+            self.text(LEFT, self.y, CONTENT_W, 5, b["title"], 10, True)
+            self.y += 5.5
+        for n, label in enumerate(b["items"], 1):
+            rh = max(6.5, text_height(f"{n}. {label}", lw, size) + 1.6)
+            self.ensure(rh)
+            self.text(LEFT, self.y + 0.8, lw, rh, f"{n}. {label}", size)
+            for k, a in enumerate(answers):
+                x = LEFT + lw + 2 + k * aw
+                self.box(x, self.y + 0.6, 4.5, 4.5, 0.3)
+                self.text(x + 5.5, self.y + 0.8, aw - 6, 5, a, size)
+            self.y += rh
+        self.y += 3
 
     def b_lines(self, b) -> None:
         size = float(b.get("font", 9.5))
@@ -476,7 +547,7 @@ class Pager:
 
     def run(self) -> list[list[Op]]:
         self.title()
-        self.banner()
+        self.mash_note()
         for b in self.doc.layout["blocks"]:
             self.block(b)
         self.flush_strokes()
@@ -496,38 +567,42 @@ def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
 
 
 # --- page furniture ---------------------------------------------------------------------------------
-_qr_images: dict[str, QImage] = {}
-QR_PX = 4  # image pixels per module
+_qr_runs: dict[str, tuple[int, list[QRectF]]] = {}
+_DARK = re.compile("1+")
 
 
-def qr_image(text: str) -> QImage:
-    """The QR as a 1-bit image, one pixel per module: a few hundred bytes in the PDF, drawn
-    without smoothing and stored lossless (LosslessImageRendering; shared/pitfalls.md §4)."""
-    img = _qr_images.get(text)
-    if img is not None:
-        return img
-    from app.forms.seal import qr_matrix
+def qr_runs(text: str) -> tuple[int, list[QRectF]]:
+    """The QR's dark modules as horizontal runs, in module units: (modules per side, rectangles).
 
-    m = qr_matrix(text)
-    n = len(m)
-    img = QImage(n, n, QImage.Format.Format_Grayscale8)
-    img.fill(255)
-    stride = img.bytesPerLine()
-    buf = bytearray(b"\xff" * (stride * n))
-    for y, row in enumerate(m):
-        base = y * stride
-        for x, dark in enumerate(row):
-            if dark:
-                buf[base + x] = 0
-    # Upscaled here with no smoothing (viewers interpolate small images when they enlarge them);
-    # 1-bit and Flate-compressed it stays a few kilobytes.
-    img = QImage(bytes(buf), n, n, stride, QImage.Format.Format_Grayscale8).scaled(
-        n * QR_PX, n * QR_PX, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation,
-    ).convertToFormat(QImage.Format.Format_Mono)
-    if len(_qr_images) > 256:
-        _qr_images.clear()
-    _qr_images[text] = img
-    return img
+    Drawn as filled vector rectangles: sharp at any zoom or printer resolution and lossless by
+    construction. QPdfWriter turns any image, even a 1-bit one, into 8-bit RGB per page, which
+    cost ~2 ms and ~10 KB a page (shared/pitfalls.md §4)."""
+    hit = _qr_runs.get(text)
+    if hit is not None:
+        return hit
+    from app.forms.qrfast import rows
+
+    m = rows(text)
+    rects: list[QRectF] = []
+    for y, row in enumerate(m):  # runs of dark modules, found by a regex over the row
+        rects += [QRectF(mt.start(), y, mt.end() - mt.start(), 1) for mt in _DARK.finditer(row)]
+    if len(_qr_runs) > 8:  # a document's pages follow each other: a few codes are enough
+        _qr_runs.clear()
+    hit = _qr_runs[text] = (len(m), rects)
+    return hit
+
+
+def paint_qr(p: QPainter, text: str, x_mm: float, y_mm: float, size_mm: float) -> None:
+    """Paint the QR symbol (no quiet zone) into a square at (x, y) of ``size_mm``."""
+    n, rects = qr_runs(text)
+    p.save()
+    p.translate(x_mm * U, y_mm * U)
+    p.scale(size_mm * U / n, size_mm * U / n)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QBrush(Qt.GlobalColor.black))
+    p.drawRects(rects)
+    p.restore()
 
 
 HEADER_LABELS = {"region": ("Код региона", [2]), "msu": ("Код МСУ", [3]), "ppe": ("Код ППЭ", [4]),
@@ -581,11 +656,7 @@ def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, s
         fn(p)
     if qr_text:
         quiet = 2.0
-        p.save()
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        p.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)
-        p.drawImage(r(LEFT + quiet, TOP + quiet, QR_MM - 2 * quiet, QR_MM - 2 * quiet), qr_image(qr_text))
-        p.restore()
+        paint_qr(p, qr_text, LEFT + quiet, TOP + quiet, QR_MM - 2 * quiet)
 
 
 def paint_footer(p: QPainter, doc: Document, page: int, pages: int, stamp: Stamp) -> None:
@@ -627,8 +698,29 @@ def paint(painter: QPainter, laid: list[tuple[Document, str, list[list[Op]]]], s
     return count
 
 
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while a PDF is laid out and painted.
+
+    A page is thousands of small objects (drawing closures, QRectF runs of the QR); the collector
+    kept walking them, ~1 ms of every 3 spent on a QR code. They hold no reference cycles, and
+    collection resumes as soon as the file is written."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def write_pdf(docs: list[Document], path: str, stamp: Stamp, title: str = "") -> int:
     """Write documents (every copy of each) into one PDF; returns the page count."""
+    with gc_paused():
+        return _write_pdf(docs, path, stamp, title)
+
+
+def _write_pdf(docs: list[Document], path: str, stamp: Stamp, title: str = "") -> int:
     laid = layout_all(docs)
     writer = QPdfWriter(str(path))
     writer.setResolution(600)

@@ -1,9 +1,9 @@
 """A filled exam day on top of the demo plan, for the forms' docs, tests and benchmarks.
 
 Room 0101 has every kind of mark a form shows (absence, late arrival, seat change, exits,
-extra sheets, a correction, a removal, an early completion, an appeal, an admission without
-a document); room 0102 is closed with participants left unmarked, so its forms carry the
-warning banner; other rooms (if ``all_rooms``) run a plain day.
+extra sheets, a replaced kit, a correction, a removal, an early completion, an appeal, an admission without
+a document); room 0102 is closed with participants left unmarked, so the screen warns before
+its forms print; other rooms (if ``all_rooms``) run a plain day.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def fill_room_0101(st) -> dict[str, str]:
     rec("instruction-given", room, at="09:50")
     rec("exam-start", room, at="10:05")
     rec("late", room, late, at="10:20")
+    rec("kit-replaced", room, codes[12], at="10:09",
+        payload={"kit": "0016100453", "new_kit": "0016100999", "reason": "defect"})
     rec("exit", room, codes[7], at="10:42", payload={"accompanied_by": "OUT01"})
     rec("return", room, codes[7], at="10:49")
     rec("exit", room, codes[8], at="11:15", payload={"accompanied_by": "OUT02"})

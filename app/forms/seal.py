@@ -107,11 +107,7 @@ def content_hash_of(sealed: Sealed) -> bytes:
 
 
 def qr_matrix(text: str) -> list[list[bool]]:
-    """Module matrix of the QR (error correction M, alphanumeric mode, no quiet zone)."""
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
+    """Module matrix of the QR (error correction M, alphanumeric mode, no quiet zone): app.forms.qrfast."""
+    from app.forms.qrfast import matrix
 
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
-    qr.add_data(qrcode.util.QRData(text, mode=qrcode.util.MODE_ALPHA_NUM))
-    qr.make(fit=True)
-    return qr.get_matrix()
+    return matrix(text)

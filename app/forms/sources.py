@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from app.domain.event import Event, parse_utc
 from app.domain.model import room_number
 from app.domain.projection import RoomState, effective_events
+from app.domain.rules import removal_grounds
 from app.errors import UserError
 from app.forms.document import Document
 from app.forms.layouts import layout_for
@@ -234,15 +235,33 @@ def build_protocol(ctx: Ctx, code: str, room: str | None, **_) -> Document:
     general_end = state.personal_end(_plain()) if state.start else None
     ovz_end = next((e for e in ends if general_end and e > general_end), None)
     m = state.materials
+    kits = kit_replacements(ctx, state)
     fields = {**{k: c[k] for k in ("assigned", "present", "absent", "removed", "finished_early", "finished",
                                     "late", "extra_sheets", "exits", "unmarked")},
               "start": ctx.hhmm(state.start), "end": ctx.hhmm(general_end), "ovz_end": ctx.hhmm(ovz_end),
               "materials_blanks": m.get("blanks", "—"), "materials_extra_sheets": m.get("extra_sheets", "—"),
-              "materials_spoiled": m.get("spoiled", "—"), "materials_kits": m.get("kits", "—"),
+              "materials_spoiled": len(kits) or m.get("spoiled", 0), "materials_kits": m.get("kits", "—"),
               "lead": lead, "organizers": others}
     times = [t for t in (ctx.hhmm(state.start), ctx.hhmm(general_end)) if t]
-    return ctx.doc(code, room, fields=fields, tables={"participants": rows}, times=times,
+    return ctx.doc(code, room, fields=fields, tables={"participants": rows, "kits": kits}, times=times,
                    warnings=warnings_for(ctx, state, layout_for(code).get("checks", "*")))
+
+
+KIT_REASONS = {"defect": "брак", "spoiled": "порча"}
+
+
+def kit_replacements(ctx: Ctx, state: RoomState) -> list[dict[str, Any]]:
+    """Rows of the room's live ``kit-replaced`` marks: who, the kit replaced, the reserve kit, why, when."""
+    rows = []
+    for e in state.events:
+        if e.kind != "kit-replaced":
+            continue
+        p = e.payload
+        rows.append({"n": len(rows) + 1, "code": e.participant or "", "name": ctx.person(e.participant)["name"],
+                     "kit": str(p.get("kit", "")), "new_kit": str(p.get("new_kit", "")),
+                     "reason": KIT_REASONS.get(str(p.get("reason", "")), str(p.get("reason", ""))),
+                     "at": ctx.hhmm(e.at)})
+    return rows
 
 
 def _plain():
@@ -303,16 +322,19 @@ def build_exits(ctx: Ctx, code: str, room: str | None, **_) -> Document:
 def build_summary(ctx: Ctx, code: str, room: str | None = None, subject: str | None = None, **_) -> Document:
     rows = []
     keys = ("assigned", "present", "absent", "removed", "finished_early", "finished", "extra_sheets")
-    totals = dict.fromkeys(keys, 0)
+    totals = dict.fromkeys((*keys, "kits_used", "kits_replaced"), 0)
     warnings = []
     for num in ctx.rooms_of(subject):
         state = ctx.state(num)
         c = state.counts()
         probs = warnings_for(ctx, state, "*")
         warnings += [f"Аудитория {num}: {w}" for w in probs]
-        rows.append({"room": num, **{k: c[k] for k in keys}, "note": "см. предупреждение" if probs else ""})
-        for k in keys:
-            totals[k] += c[k]
+        replaced = len(kit_replacements(ctx, state))
+        row = {"room": num, **{k: c[k] for k in keys}, "kits_used": c["present"] + replaced,
+               "kits_replaced": replaced, "note": ""}
+        rows.append(row)
+        for k in totals:
+            totals[k] += row[k]
     heads = ctx.of_role("ppe-head")
     return ctx.doc(code, None, subject, tables={"rooms": rows, "totals": [{"room": "Итого", **totals, "note": ""}]},
                    fields={**totals, "rooms": len(rows), "head": heads[0] if heads else ""}, warnings=warnings)
@@ -349,9 +371,11 @@ def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, subject: str |
     totals = dict.fromkeys(keys, 0)
     warnings = []
     starts = []
+    kits_replaced = 0
     mine = ctx.rooms_of(subject)
     for num in mine:
         state = ctx.state(num)
+        kits_replaced += len(kit_replacements(ctx, state))
         for k, v in state.counts().items():
             if k in totals:
                 totals[k] += v
@@ -377,6 +401,7 @@ def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, subject: str |
                               "text": str(e.payload.get("note", e.payload.get("text", e.payload.get("reason", ""))))})
     return ctx.doc(code, None, subject, tables={"acts": acts, "incidents": incidents},
                    fields={**totals, "rooms": len(mine), "staff_changes": changes,
+                           "kits_replaced": kits_replaced,
                            "first_start": ctx.hhmm(min(starts)) if starts else "",
                            "last_start": ctx.hhmm(max(starts)) if starts else "",
                            "started_rooms": len(starts), "ppe_name": ctx.point.name},
@@ -429,11 +454,12 @@ def build_act(ctx: Ctx, code: str, room: str | None = None, participant: str | N
             gek = str(e.payload["gek_member"])
             break
     item = str(p.get("item", ""))
-    violation = item if item in {d.key for d in ctx.ref.forbidden} else ("other" if item else "")
+    grounds = removal_grounds(ctx.ref)
+    violation = item if item in {d.key for d in grounds} else ("other" if item else "")
     fields = {**{f"p_{k}": v for k, v in who.items()}, "at": ctx.hhmm(event.at),
               "seat": (ps.seat or ps.assigned_seat) if ps else who["seat"],
               "reason": str(p.get("reason", "")), "item": item, "violation": violation,
-              "item_title": next((d.title for d in ctx.ref.forbidden if d.key == item), item),
+              "item_title": next((d.title for d in (*grounds, *ctx.ref.forbidden) if d.key == item), item),
               "text": str(p.get("text", "")), "note": str(p.get("note", "")),
               "confirmed_by": str(p.get("confirmed_by", "")), "gek": ctx.staff_name(gek),
               "medic": ctx.staff_name(str(p.get("medic", ""))), "head": heads[0] if heads else "",

@@ -194,18 +194,6 @@ def cmd_demo_results(args) -> int:
     return 0
 
 
-def cmd_ovz(args) -> int:
-    from app.cli import emit
-    from app.server.conditions import ovz_report
-
-    rep = ovz_report(_engine(args), date_from=args.date_from, date_to=args.date_to, subject=args.subject,
-                     ppe=args.ppe)
-    emit(rep, args.json, "\n".join(
-        f"{r['ppe']} {r['day']}: ОВЗ {r['ovz_listed']}, present {r['ovz_present']}, used the extension "
-        f"{r['used_extension']} (mean {r['extra_minutes_mean']} min)" for r in rep["rows"]) or "no ОВЗ participants")
-    return 0
-
-
 def register(sub, common) -> None:
     def db(p):
         p.add_argument("--db", required=True, help="server database: a SQLite file or postgresql://user@host/db")
@@ -276,12 +264,6 @@ def register(sub, common) -> None:
     p.add_argument("--public", action="store_true", help="the public version (no cell under 5 participants)")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_report)
-    p = db(ssub.add_parser("ovz", help="participants with special conditions (ОВЗ) and the extended time used"))
-    p.add_argument("--date-from")
-    p.add_argument("--date-to")
-    p.add_argument("--subject")
-    p.add_argument("--ppe")
-    p.set_defaults(func=cmd_ovz)
     p = db(ssub.add_parser("demo-results", help="synthetic demo results for the plans on the server (2024-2026)"))
     p.set_defaults(func=cmd_demo_results)
 

@@ -114,6 +114,7 @@ class PpeDay:
     events_total: int = 0
     unreadable: int = 0  # stored events no projection could fold (skipped; shown to an admin)
     tz: str = "UTC"  # the exam point's zone: times on the pages are its local times
+    papers: dict[str, int] = field(default_factory=dict)  # printed / returned / out (app.forms.papers)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -200,6 +201,9 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
     out = PpeDay(ppe, plan.point.name, day, subj.code, title, events_total=len(evs), unreadable=unreadable,
                  tz=plan.point.tz)
     out.school_of = {p.code: p.school_code for p in plan.participants.values()}
+    from app.forms.papers import paper_figures
+
+    out.papers = paper_figures(evs)
     for room in rooms:
         try:
             state = project_room(plan, ref, room, by_room.get(room, []))
@@ -331,7 +335,10 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
         ppe_rows.append({"level": "ppe", **base, "ppe": p, "ppe_name": fig.ppe_name, "room": "", "school": "", **m,
                          "incidents_by_kind": dict(fig.incidents), "events": fig.events_total,
                          "unreadable": fig.unreadable, "last_sync": synced.get(p, ""), "tz": fig.tz,
-                         "silent": _silent(d, fig.tz, synced.get(p, ""))})
+                         "silent": _silent(d, fig.tz, synced.get(p, "")),
+                         "papers_printed": fig.papers.get("printed", 0),
+                         "papers_returned": fig.papers.get("returned", 0),
+                         "papers_all_back": fig.papers.get("printed", 0) > 0 and fig.papers.get("out", 1) == 0})
         unreadable += fig.unreadable
         if rooms:
             for r in fig.rooms.values():

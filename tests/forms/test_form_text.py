@@ -49,12 +49,16 @@ def test_05_02_marks_and_counts_match_projection(day, tmp_path):
     assert re.search(r"стр\. 1 из (\d)", text)
 
 
-def test_05_02_with_disagreeing_figures_prints_the_warning(day, tmp_path):
+def test_05_02_with_disagreeing_figures_keeps_the_warning_off_the_paper(day, tmp_path):
+    """Issue 15: the warning goes to the screen (api.discrepancies), not onto the signed protocol."""
+    from app.forms.api import build_documents
+
     st, _ = day
     assert st.room_state("0102").problems()
     text = squash(pdf_text(render_form(st, "05-02", room="0102", out=tmp_path / "w.pdf")))
-    assert "ВНИМАНИЕ: показатели формы расходятся с записью" in text
-    assert "не отмечены ни как явившиеся, ни как не явившиеся: 3" in text
+    assert "ВНИМАНИЕ" not in text
+    doc = build_documents(st, "05-02", room="0102")[0]
+    assert any("не отмечены ни как явившиеся, ни как не явившиеся: 3" in w for w in doc.warnings)
 
 
 def test_12_forms_rows(day, tmp_path):
@@ -83,7 +87,7 @@ def test_hq_summary_totals_all_rooms(day, tmp_path):
     assert f"Итого{total:03d}{present:03d}" in flat
     for r in rooms:
         assert f"{r['room']}{r['assigned']:03d}{r['present']:03d}" in flat
-    assert "Аудитория 0102" in text  # its disagreement is named
+    assert "Аудитория 0102" not in text  # its disagreement is on the screen, not on the paper
 
 
 def test_staff_changes_and_gek_facts(day, tmp_path):

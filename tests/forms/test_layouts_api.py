@@ -93,6 +93,30 @@ def test_bundled_font_and_licence():
     fonts = ROOT / "resources" / "fonts"
     assert (fonts / "DejaVuSans.ttf").stat().st_size > 100_000 and (fonts / "DejaVuSans-Bold.ttf").exists()
     assert "Bitstream" in (fonts / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
+    assert "AuditoriaSans" in (fonts / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
+
+
+def test_subset_font_is_renamed_and_covers_its_ranges():
+    """The subset is a modified DejaVu: renamed (Bitstream Vera licence), notices kept, every listed
+    character present; ``tools/subset_fonts.py`` makes exactly these files."""
+    from fontTools.ttLib import TTFont
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import subset_fonts
+
+    for src, dst, _style in subset_fonts.PAIRS:
+        f = TTFont(str(ROOT / "resources" / "fonts" / dst))
+        full = TTFont(str(ROOT / "resources" / "fonts" / src)).getBestCmap()
+        names = {r.nameID: r.toUnicode() for r in f["name"].names if r.platformID == 3}
+        for nid in (1, 3, 4, 6, 16):
+            if nid in names:
+                assert "Vera" not in names[nid] and "Bitstream" not in names[nid] and names[nid] != "DejaVu Sans"
+        assert names[1] == "Auditoria Sans" and "Bitstream" in names[0]  # copyright notice kept
+        cmap = f.getBestCmap()
+        missing = [hex(c) for a, b in subset_fonts.RANGES for c in range(a, b + 1)
+                   if c in full and c not in cmap]
+        assert not missing
+        assert (ROOT / "resources" / "fonts" / dst).stat().st_size < 100_000
 
 
 def test_pdf_embeds_the_bundled_font(day, tmp_path):
@@ -106,7 +130,26 @@ def test_pdf_embeds_the_bundled_font(day, tmp_path):
     for page in PdfReader(str(out)).pages:
         for f in page["/Resources"]["/Font"].values():
             fonts.add(str(f.get_object()["/BaseFont"]))
-    assert fonts and all("DejaVu" in f for f in fonts)
+    assert fonts == {"/AuditoriaSans", "/AuditoriaSans-Bold"}
+
+
+def test_character_outside_the_subset_falls_back_to_full_dejavu(day, tmp_path):
+    """A name in another script (Georgian here) prints from the full DejaVu, not as a box."""
+    from pypdf import PdfReader
+
+    from app.forms.api import build_documents, stamp_for
+    from app.forms.render import write_pdf
+    from tests.forms.conftest import pdf_text
+
+    st, _ = day
+    docs = build_documents(st, "05-01", room="0101")
+    docs[0].tables["participants"][0]["last_name"] = "ბერიძე"
+    out = tmp_path / "g.pdf"
+    write_pdf(docs, str(out), stamp_for(st, docs))
+    fonts = {str(f.get_object()["/BaseFont"]) for page in PdfReader(str(out)).pages
+             for f in page["/Resources"]["/Font"].values()}
+    assert "/DejaVuSans" in fonts and "/AuditoriaSans" in fonts
+    assert "ბერიძე" in pdf_text(out)
 
 
 def test_pdf_held_open_elsewhere_gives_a_clear_message(day, tmp_path, monkeypatch):

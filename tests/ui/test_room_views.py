@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -279,7 +280,7 @@ def test_print_room_forms_off_the_gui_thread(window, station, qtbot, tmp_path):
     station.record("exit", "0101", ps[0].code, at="10:30")
     station.record("return", "0101", ps[0].code, at="10:36")
     window.refresh()
-    op = window.print_forms(str(tmp_path / "out"))
+    op = window.print_forms(str(tmp_path / "out"))  # mid-exam the figures agree: no question
     qtbot.waitUntil(lambda: not op.running, timeout=60000)
     assert op.last_progress is not None and op.last_progress[0] == op.last_progress[1]
     names = sorted(p.name for p in (tmp_path / "out").glob("*.pdf"))
@@ -288,6 +289,76 @@ def test_print_room_forms_off_the_gui_thread(window, station, qtbot, tmp_path):
     exits = next(p.path for p in window.printed if "12-04" in p.form)
     text = subprocess.run(["pdftotext", str(exits), "-"], capture_output=True, text=True).stdout
     assert "10:30" in text.replace(" ", "") or "1030" in text.replace(" ", "").replace(":", "")
+
+
+def test_print_with_disagreements_asks_first_and_no_prints_nothing(window, station, tmp_path):
+    """Issue 15: the disagreement is shown on the screen, not on the paper; "Do not print" prints nothing."""
+    ps = station.plan.room_participants("0101")
+    station.record("admitted", "0101", ps[0].code, at="09:10")
+    station.record("materials-collected", "0101", at="09:30", payload={"blanks": 5})  # closing, figures off
+    window.refresh()
+    seen = []
+
+    def decline(box):
+        seen.append((box.text(), box.informativeText()))
+        box.button(QtWidgets.QMessageBox.StandardButton.No).click()
+
+    assert run_dialog(lambda: window.print_forms(str(tmp_path / "out")), decline) is None
+    assert seen and ("disagree" in seen[0][0] or "расходятся" in seen[0][0])
+    assert "не отмечены ни как явившиеся, ни как не явившиеся" in seen[0][1]
+    assert "собрано бланков регистрации 5" in seen[0][1]
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.pdf"))
+
+    def accept(box):
+        box.button(QtWidgets.QMessageBox.StandardButton.Yes).click()
+
+    op = run_dialog(lambda: window.print_forms(str(tmp_path / "out")), accept)
+    assert op is not None
+    import subprocess
+
+    from PySide6.QtTest import QTest
+
+    for _ in range(600):
+        if not op.running:
+            break
+        QTest.qWait(50)
+    pdf = next((tmp_path / "out").glob("ppe-05-02*.pdf"))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "ВНИМАНИЕ" not in text and "Протокол проведения ГИА" in text
+
+
+def test_print_without_disagreements_does_not_ask(window, station, qtbot, tmp_path, monkeypatch):
+    ps = station.plan.room_participants("0101")
+    for p in ps:
+        station.record("admitted", "0101", p.code, at="09:10")
+    window.refresh()
+    import ui.room.window as rw
+
+    monkeypatch.setattr(rw, "confirm_discrepancies", lambda parent, problems: not problems or pytest.fail(
+        f"asked with {problems}"))
+    op = window.print_forms(str(tmp_path / "out"))
+    qtbot.waitUntil(lambda: not op.running, timeout=60000)
+    assert list((tmp_path / "out").glob("*.pdf"))
+
+
+def test_kit_replaced_from_the_incident_menu(window, station):
+    """Issue 15: a defective kit replaced from the reserve is one incident with both numbers and the reason."""
+    ps = station.plan.room_participants("0101")
+    station.record("admitted", "0101", ps[0].code, at="09:10")
+    window.refresh()
+    window.need_participant = lambda: ps[0].code
+
+    def fill(dlg):
+        dlg.inputs["kit"].setText("0016100453")
+        dlg.inputs["new_kit"].setText("0016100999")
+        combo = dlg.inputs["reason"]
+        combo.setCurrentIndex(combo.findData("spoiled"))
+        dlg.accept()
+
+    rec = run_dialog(lambda: window.incident("kit"), fill)
+    assert rec is not None and rec.event.kind == "kit-replaced"
+    assert rec.event.payload == {"kit": "0016100453", "new_kit": "0016100999", "reason": "spoiled"}
+    assert window.actions["incident_kit"].shortcut().toString() == "Ctrl+Shift+K"
 
 
 def test_room_clock_dialog_sets_offset_and_notes_it(window, demo_db, qtbot):

@@ -12,6 +12,7 @@ from app.errors import UserError
 from app.i18n import N_, _, current_language, format_date, format_time, ngettext
 from app.services import hq as hqs
 from ui.hq.importer import start_import
+from ui.ops import confirm_discrepancies
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
 
 PHASES = {"not-opened": N_("not opened"), "admission": N_("admission"), "in-progress": N_("in progress"),
@@ -100,6 +101,10 @@ class HqWindow(QtWidgets.QMainWindow):
         self.totals_table = _table([_("Figure"), _("Total")])
         self.totals_table.horizontalHeader().setStretchLastSection(False)
         self.tabs.addTab(self._totals_tab(), _("Exam point totals"))
+        from ui.hq.papers import PapersPanel
+
+        self.papers_panel = PapersPanel(station)
+        self.tabs.addTab(self.papers_panel, _("Papers"))
         self.tabs.addTab(self._verify_tab(), _("Verify an act"))
         from ui.hq.server import ServerPanel
 
@@ -241,6 +246,10 @@ class HqWindow(QtWidgets.QMainWindow):
                                                                 str(default))
             if not folder:
                 return None
+        from app.forms.api import discrepancies
+
+        if not confirm_discrepancies(self, discrepancies(self.station)):  # on screen, never on the paper
+            return None
         out, path = Path(folder), self.station.path
 
         def work(progress):
@@ -379,6 +388,8 @@ class HqWindow(QtWidgets.QMainWindow):
         self._fill_acts()
         self._fill_staff()
         self._fill_totals(tot)
+        if hasattr(self, "papers_panel"):
+            self.papers_panel.refresh()
         self.server_panel.show_status()  # an import or a mark changes what waits to be sent
 
     def _fill_acts(self) -> None:

@@ -79,6 +79,13 @@ INCIDENTS: tuple[IncidentSpec, ...] = (
                  N_("Lead the participants out; the materials stay on the desks. Take the roll call below; record the "
                     "end of the evacuation when you are back — both times go into the report."),
                  GEK, False, (FieldSpec("note", N_("Note")),), roll_call=True),
+    IncidentSpec("kit", "kit-replaced", N_("Examination kit replaced"),
+                 N_("A defective (misprinted, pages missing) or spoiled kit is replaced from the reserve in the "
+                    "room: write both kit numbers; the old kit goes back to HQ with the materials."),
+                 "", True, (FieldSpec("kit", N_("Kit replaced (number)"), required=True),
+                            FieldSpec("new_kit", N_("Reserve kit given (number)"), required=True),
+                            FieldSpec("reason", N_("Reason"), (("defect", N_("defect (брак)")),
+                                                               ("spoiled", N_("spoiled (порча)"))), required=True))),
     IncidentSpec("note", "note", N_("Note"),
                  N_("Anything worth recording that has no form of its own."),
                  "", False, (FieldSpec("text", N_("Text"), multiline=True, required=True),)),

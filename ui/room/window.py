@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.domain.kinds import KINDS
+from app.domain.rules import removal_grounds
 from app.errors import UserError
 from app.i18n import N_, _, current_language, format_date, format_time, ngettext, set_language
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
-from ui.ops import Operation
+from ui.ops import Operation, confirm_discrepancies
 from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets
 from ui.room.board import BoardWindow
 from ui.room.dialogs import (
@@ -89,7 +90,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("quit", N_("Quit"), "Ctrl+Q", N_("&Room")),
 )
 INCIDENT_SHORTCUTS = {"removal": "Ctrl+1", "early": "Ctrl+2", "correction": "Ctrl+3", "appeal": "Ctrl+4",
-                      "identity": "Ctrl+5", "stopped": "Ctrl+6", "evacuation": "Ctrl+7", "note": "Ctrl+8"}
+                      "identity": "Ctrl+5", "stopped": "Ctrl+6", "evacuation": "Ctrl+7", "note": "Ctrl+8",
+                      "kit": "Ctrl+Shift+K"}
 PARTICIPANT_KINDS = {"admit": "admitted", "late": "late", "absent": "absent", "exit": "exit", "back": "return",
                      "finished": "finished"}
 
@@ -675,7 +677,8 @@ class RoomWindow(QtWidgets.QMainWindow):
             roll = [(p.code, f"{p.assigned_seat} {self.names.get(p.code, p.code)}")
                     for p in sorted(state.listed(), key=lambda p: p.assigned_seat) if p.present
                     and p.status in ("present", "out_of_room")]
-        items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in self.station.ref.forbidden]
+        grounds = removal_grounds(self.station.ref) if key == "removal" else self.station.ref.forbidden
+        items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in grounds]
         dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self,
                              item_choices=items)
         self.open_dialog = dlg
@@ -729,6 +732,10 @@ class RoomWindow(QtWidgets.QMainWindow):
                 return None
         from pathlib import Path
 
+        from app.forms.api import discrepancies
+
+        if not confirm_discrepancies(self, discrepancies(self.station, room=self.room)):
+            return None
         out = Path(folder)
         station, room = self.station, self.room
 
