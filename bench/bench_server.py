@@ -32,6 +32,9 @@ from app.domain.event import GENESIS  # noqa: E402
 from app.server.ingest import event_hash  # noqa: E402
 
 KINDS = ("admitted", "seated", "exit", "return", "extra-sheet", "desk-check", "note", "finished")
+# The smallest payload each kind's catalog entry accepts (the server validates payloads at ingest).
+PAYLOADS = {"seated": {"seat": "1A"}, "extra-sheet": {"sheet": "1234567890"}, "desk-check": {"verdict": "permitted"},
+            "note": {"text": "x"}}
 
 
 def make_chain(station: str, n: int, day: str = "2026-06-04/01", room: str = "0101") -> list[dict]:
@@ -41,7 +44,7 @@ def make_chain(station: str, n: int, day: str = "2026-06-04/01", room: str = "01
         d = {"id": str(uuid.uuid4()), "station": station, "seq": seq, "at": f"2026-06-04T05:{(seq // 60) % 60:02d}:{seq % 60:02d}.000000Z",
             "recorded_at": "2026-06-04T05:00:00.000000Z", "tz": "Asia/Yekaterinburg",
             "author": "ORG01", "kind": k, "day": day, "room": room, "participant": f"6600{seq % 15:05d}",
-            "payload": {"note": "x"} if k == "note" else {}, "prev_hash": prev}
+            "payload": dict(PAYLOADS.get(k, {})), "prev_hash": prev}
         d["hash"] = event_hash(d)
         prev = d["hash"]
         out.append(d)

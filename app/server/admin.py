@@ -160,3 +160,30 @@ def ensure_room(conn, key: str, number: str, people) -> None:
     have = conn.execute(select(t.rooms).where((t.rooms.c.ppe == key) & (t.rooms.c.number == number))).first()
     if have is None:
         conn.execute(insert(t.rooms).values(ppe=key, number=number, rows=rows, seats_per_row=seats, name=""))
+
+
+def revoke_station(engine: Engine, station: str) -> dict:
+    """Revoke an HQ's or a room station's key: its requests, events and acts are refused from now on
+    (every request reads the flag; nothing is cached)."""
+    from sqlalchemy import update
+
+    with engine.begin() as conn:
+        res = conn.execute(update(t.stations).where(t.stations.c.station == station).values(revoked=True))
+        if res.rowcount:
+            ppe = conn.execute(select(t.stations.c.ppe).where(t.stations.c.station == station)).scalar()
+            return {"station": station, "kind": "hq", "ppe": ppe}
+        res = conn.execute(update(t.peer_keys).where(t.peer_keys.c.station == station).values(revoked=True))
+        if res.rowcount:
+            ppe = conn.execute(select(t.peer_keys.c.ppe).where(t.peer_keys.c.station == station)).scalar()
+            return {"station": station, "kind": "room", "ppe": ppe}
+    raise UserError(f"no station {station} on this server")
+
+
+def revoke_ppe(engine: Engine, key: str) -> dict:
+    """Revoke every enrolled HQ key of an exam point (a stolen laptop): a new enrollment code re-admits it."""
+    from sqlalchemy import update
+
+    with engine.begin() as conn:
+        names = [r[0] for r in conn.execute(select(t.stations.c.station).where(t.stations.c.ppe == key))]
+        conn.execute(update(t.stations).where(t.stations.c.ppe == key).values(revoked=True))
+    return {"ppe": key, "stations": names}

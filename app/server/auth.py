@@ -75,6 +75,28 @@ def _use_nonce(engine: Engine, station: str, ts: int, nonce: str) -> None:
         raise Rejected(401, "replay", "this request was already received (replayed nonce)") from None
 
 
+def precheck(engine: Engine, headers) -> None:
+    """What can be refused from the headers alone, before the body is read: no signature, an unknown or
+    revoked station, a stale timestamp."""
+    station = headers.get(P.H_STATION, "")
+    if not station or not headers.get(P.H_SIG) or not headers.get(P.H_NONCE):
+        raise Rejected(401, "unsigned", "the request is not signed (station, timestamp, nonce and signature "
+                                        "required)")
+    try:
+        ts = int(headers.get(P.H_TS, ""))
+    except ValueError:
+        raise Rejected(401, "unsigned", "bad timestamp") from None
+    if abs(int(time.time()) - ts) > P.MAX_SKEW_S:
+        raise Rejected(401, "stale", f"the request time differs from the server's by {int(time.time()) - ts} s "
+                                     f"(more than {P.MAX_SKEW_S} s): check the station clock")
+    with engine.connect() as conn:
+        row = conn.execute(select(t.stations.c.revoked).where(t.stations.c.station == station[:200])).first()
+    if row is None:
+        raise Rejected(401, "unknown-station", f"station {station[:64]} is not enrolled on this server")
+    if row.revoked:
+        raise Rejected(401, "revoked", f"station {station[:64]}'s key was revoked by the authority")
+
+
 def authenticate(engine: Engine, method: str, path: str, body: bytes, headers) -> Caller:
     """Who signed this request; raises ``Rejected`` (401) for unknown keys, bad signatures, stale or replayed requests."""
     from app.transfer.keys import PublicIdentity, unb64
@@ -84,8 +106,10 @@ def authenticate(engine: Engine, method: str, path: str, body: bytes, headers) -
         raise Rejected(401, "unsigned", "the request does not name its station")
     with engine.connect() as conn:
         row = conn.execute(select(t.stations).where(t.stations.c.station == station)).first()
-    if row is None or row.revoked:
+    if row is None:
         raise Rejected(401, "unknown-station", f"station {station} is not enrolled on this server")
+    if row.revoked:
+        raise Rejected(401, "revoked", f"station {station}'s key was revoked by the authority")
     ident = PublicIdentity(row.station, row.role, unb64(row.sign_pk), unb64(row.box_pk))
     ts, nonce = check_signature(ident, method, path, body, headers)
     _use_nonce(engine, station, ts, nonce)
@@ -148,13 +172,21 @@ def enroll(engine: Engine, method: str, path: str, body: bytes, headers, data: d
 
 def station_keys_of(engine: Engine) -> dict:
     """Public identities of enrolled HQ stations and of the room stations they vouched for (acts)."""
+
+    return {k: v[0] for k, v in station_keys_full(engine).items()}
+
+
+def station_keys_full(engine: Engine) -> dict:
+    """station -> (public identity, exam point key, revoked) of every HQ and vouched-for room station."""
     from app.transfer.keys import PublicIdentity, unb64
 
     with engine.connect() as conn:
         peers = conn.execute(select(t.peer_keys)).all()
         rows = conn.execute(select(t.stations)).all()
-    out = {r.station: PublicIdentity(r.station, r.role, unb64(r.sign_pk), unb64(r.box_pk)) for r in peers}
-    out.update({r.station: PublicIdentity(r.station, r.role, unb64(r.sign_pk), unb64(r.box_pk)) for r in rows})
+    out = {r.station: (PublicIdentity(r.station, r.role, unb64(r.sign_pk), unb64(r.box_pk)), r.ppe, bool(r.revoked))
+           for r in peers}
+    out.update({r.station: (PublicIdentity(r.station, r.role, unb64(r.sign_pk), unb64(r.box_pk)), r.ppe,
+                            bool(r.revoked)) for r in rows})
     return out
 
 

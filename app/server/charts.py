@@ -9,7 +9,9 @@ PALETTE = ("#2f6db5", "#c0392b", "#e08e0b", "#7d3c98", "#16a085", "#566573")
 
 def bars(items: list[tuple[str, list[float], str]], series: list[str], title: str, width: int = 720) -> str:
     """Horizontal grouped bars: items are (label, values per series, link)."""
-    bar_h, gap, label_w = 14, 10, 170
+    bar_h, gap = 14, 10
+    items = [(label if len(label) <= 48 else label[:47] + "…", vals, href) for label, vals, href in items]
+    label_w = min(340, max(80, 8 + 7 * max((len(label) for label, _v, _h in items), default=10)))
     n = max(1, len(series))
     vmax = max([v for _, vals, _ in items for v in vals] + [1])
     plot_w = width - label_w - 60

@@ -27,11 +27,6 @@ def cmd_serve(args) -> int:
     for f in (args.cert, args.key):
         if f and not os.path.isfile(f):
             raise UserError(f"{f}: no such file")
-    if args.viewer_password_file:
-        pf = args.viewer_password_file
-        if not os.path.isfile(pf) or not open(pf, encoding="utf-8").read().strip():  # noqa: SIM115
-            raise UserError(f"{pf}: no such file, or it is empty")
-        os.environ["AUDITORIA_VIEWER_PASSWORD_FILE"] = os.path.abspath(pf)
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
     try:
@@ -48,12 +43,14 @@ def cmd_serve(args) -> int:
     log = logjson.setup()
     scheme = "https" if args.cert else "http"
     logjson.info(log, "starting", url=f"{scheme}://{args.host}:{args.port}", db=safe_url(args.db),
-                 workers=args.workers, viewer_password=bool(args.viewer_password_file))
-    if not args.viewer_password_file and not _is_loopback(args.host):
-        logjson.info(log, "warning: monitoring pages are open to anyone who reaches this address; "
-                          "give --viewer-password-file")
+                 workers=args.workers)
+    from app.server.accounts import list_users
+
+    if not list_users(open_server_db(args.db, migrate=False)):
+        logjson.info(log, "warning: no official can sign in yet; create one with: auditoria server add-user")
     uvicorn.run("app.server.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 ssl_certfile=args.cert, ssl_keyfile=args.key, access_log=False, log_level="warning",
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
                 timeout_graceful_shutdown=5)
     return 0
 
@@ -105,6 +102,50 @@ def cmd_ppes(args) -> int:
     return 0
 
 
+def _password(args) -> str:
+    if args.password_file:
+        try:
+            with open(args.password_file, encoding="utf-8") as fh:
+                return fh.readline().rstrip("\r\n")
+        except OSError as e:
+            raise UserError(f"{args.password_file}: {e.strerror}") from None
+    import getpass
+
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise UserError("the two passwords differ")
+    return first
+
+
+def cmd_add_user(args) -> int:
+    from app.cli import emit
+    from app.server.accounts import add_user
+
+    v = add_user(_engine(args), args.username, _password(args), args.role, args.region or "", args.msu or "",
+                 replace=args.replace)
+    scope = "every exam point" if v.admin else f"municipality {v.region}/{v.msu}"
+    emit({"username": v.username, "role": v.role, "region": v.region, "msu": v.msu}, args.json,
+         f"user {v.username} ({v.role}) sees {scope}")
+    return 0
+
+
+def cmd_revoke_station(args) -> int:
+    from app.cli import emit
+    from app.server.admin import revoke_station
+
+    res = revoke_station(_engine(args), args.station)
+    emit(res, args.json, f"station {args.station} revoked ({res['kind']}, exam point {res['ppe']}): refused from now on")
+    return 0
+
+
+def cmd_revoke_ppe_key(args) -> int:
+    from app.cli import emit
+    from app.server.admin import find_ppe, revoke_ppe
+
+    engine = _engine(args)
+    res = revoke_ppe(engine, find_ppe(engine, args.ppe, args.region).key)
+    emit(res, args.json, f"exam point {res['ppe']}: {len(res['stations'])} station key(s) revoked "
+                         f"({', '.join(res['stations']) or 'none'}); enroll its HQ again with a new code")
 def cmd_import_results(args) -> int:
     from app.cli import emit
     from app.server.results_import import import_results
@@ -165,7 +206,8 @@ def register(sub, common) -> None:
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.add_argument("--cert", help="TLS certificate (PEM); required off loopback")
     p.add_argument("--key", help="TLS private key (PEM)")
-    p.add_argument("--viewer-password-file", help="file holding the password of the monitoring pages (HTTP Basic)")
+    p.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                   help="reverse proxies whose X-Forwarded-Proto/For are trusted (Secure cookies behind TLS)")
     p.set_defaults(func=cmd_serve)
 
     srv = sub.add_parser("server", help="administer the municipal server database")
@@ -189,6 +231,21 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_upload_list)
     p = db(ssub.add_parser("ppes", help="list exam points"))
     p.set_defaults(func=cmd_ppes)
+    p = db(ssub.add_parser("add-user", help="create an official's account (viewer of one municipality, or admin)"))
+    p.add_argument("--username", required=True)
+    p.add_argument("--role", choices=("viewer", "admin"), required=True)
+    p.add_argument("--region", help="viewer: region code (2 digits)")
+    p.add_argument("--msu", help="viewer: municipality code (3 digits)")
+    p.add_argument("--password-file", help="read the password from the first line of this file (else: asked)")
+    p.add_argument("--replace", action="store_true", help="reset an existing user's password and role")
+    p.set_defaults(func=cmd_add_user)
+    p = db(ssub.add_parser("revoke-station", help="revoke a station's key (HQ or room): refused at once"))
+    p.add_argument("--station", required=True)
+    p.set_defaults(func=cmd_revoke_station)
+    p = db(ssub.add_parser("revoke-ppe-key", help="revoke every enrolled HQ key of an exam point"))
+    p.add_argument("--ppe", required=True)
+    p.add_argument("--region")
+    p.set_defaults(func=cmd_revoke_ppe_key)
     p = db(ssub.add_parser("import-results", help="store an exam results list (CSV/XLSX), all or nothing"))
     p.add_argument("file")
     p.add_argument("--year", type=int, help="refuse rows of another year")

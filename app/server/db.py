@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from app.domain.event import utc_iso
 from app.errors import UserError
 
+MIGRATION_LOCK = 0x4175646974  # "Audit": the advisory lock key the server's migrations take on PostgreSQL
+
 
 def now_iso() -> str:
     return utc_iso(datetime.now(UTC))
@@ -63,6 +65,8 @@ def open_server_db(url_or_file: str | Path, migrate: bool = True) -> Engine:
     if migrate:
         try:
             with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":  # two hosts starting at once: one migrates, the other waits
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 migrations.upgrade(conn)
         except Exception as e:
             if isinstance(e, UserError):

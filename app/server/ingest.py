@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from app.domain.event import FORMAT_VERSION, GENESIS
 from app.server import schema as t
 from app.server.db import now_iso
+from app.server.validate import event_problem
 
 MAX_BATCH = 20_000
 _FIELDS = ("id", "station", "seq", "at", "recorded_at", "tz", "author", "kind", "day", "room", "participant",
@@ -150,6 +151,26 @@ def _bulk_insert(conn, rows: list[tuple]) -> None:
     conn.exec_driver_sql(f"INSERT INTO events ({', '.join(_COLS)}) VALUES ({ph})", rows)
 
 
+def invalid(d: dict, problem: str) -> Rejected:
+    """The refusal of a whole batch for one event the projections could not fold: names the event."""
+    return Rejected(422, "invalid-event", f"event {d['id']} (station {d['station']}, seq {d['seq']}): {problem}; "
+                                          "the batch was not stored")
+
+
+def _owner_checks(conn, ppe: str, stations: list[str], sender: str) -> None:
+    """A station id belongs to one exam point: the HQ enrolled for it, or the room station its HQ paired
+    with (``peer_keys``), even before its first event reaches the server (no squatting of ids)."""
+    for r in conn.execute(select(t.stations.c.station, t.stations.c.ppe).where(t.stations.c.station.in_(stations))):
+        if r.ppe != ppe:
+            raise Rejected(403, "other-ppe", f"station {r.station} is enrolled for exam point {r.ppe}, not {ppe}")
+    for r in conn.execute(select(t.peer_keys.c.station, t.peer_keys.c.ppe, t.peer_keys.c.revoked)
+                          .where(t.peer_keys.c.station.in_(stations))):
+        if r.ppe != ppe:
+            raise Rejected(403, "other-ppe", f"station {r.station} was paired with exam point {r.ppe}, not {ppe}")
+        if r.revoked:
+            raise Rejected(403, "revoked", f"station {r.station}'s key was revoked by the authority")
+
+
 def prepare(batch: Any) -> dict[str, list[dict]]:
     """Check shape and each event's own hash; group by station, sorted by seq. Pure (no DB)."""
     if not isinstance(batch, list):
@@ -163,6 +184,9 @@ def prepare(batch: Any) -> dict[str, list[dict]]:
         if event_hash(d) != d["hash"]:
             raise Rejected(409, "altered", f"station {d['station']}: event seq {d['seq']} ({d['id']}) "
                                            "does not match its hash (altered)")
+        problem = event_problem(d)
+        if problem:
+            raise invalid(d, problem)
         by_station.setdefault(d["station"], []).append(d)
     for st, evs in by_station.items():
         evs.sort(key=lambda d: d["seq"])
@@ -193,6 +217,8 @@ def ingest(engine: Engine, ppe: str, batch: Any, station: str = "", attempts: in
 
 def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, sender: str) -> IngestResult:
     stations = sorted(by_station)
+    _owner_checks(conn, ppe, stations, sender)
+    plan_rooms = {r[0] for r in conn.execute(select(t.rooms.c.number).where(t.rooms.c.ppe == ppe))}
     heads = {r.station: r for r in conn.execute(select(t.chains).where(t.chains.c.station.in_(stations)))}
     new_rows: list[dict] = []
     chain_moves: list[tuple[str, int | None, int, str]] = []  # station, old seq (None: new), new seq, hash
@@ -227,6 +253,8 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
                 raise Rejected(409, "fork", f"station {st}: event seq {d['seq']} ({d['id']}) does not follow "
                                             "its predecessor (fork)")
             prev_seq, prev_hash = d["seq"], d["hash"]
+            if plan_rooms and d["room"] is not None and d["room"] not in plan_rooms:
+                raise invalid(d, f"room {d['room']} is not in the plan of exam point {ppe}")
             if d["day"]:
                 days.add(d["day"])
             p = d["payload"]

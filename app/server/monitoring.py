@@ -23,11 +23,14 @@ from app.domain.reference import load_reference
 from app.i18n import N_
 from app.server import schema as t
 from app.server.plans import load_plan
+from app.server.validate import event_problem
 
 METRICS: tuple[tuple[str, str], ...] = (
     ("assigned", N_("Assigned")),
     ("present", N_("Present")),
     ("absent", N_("Absent")),
+    ("unmarked", N_("Unmarked")),
+    ("in_room", N_("Still in the room")),
     ("late", N_("Late")),
     ("removed", N_("Removed")),
     ("finished_early", N_("Early completions")),
@@ -39,12 +42,13 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("incidents", N_("Incidents")),
 )
 METRIC_KEYS = tuple(k for k, _ in METRICS)
-INCIDENT_KINDS = tuple(k for k, v in KINDS.items() if v.incident)
+# A personal-data correction is counted apart ("corrections"), not among the incidents of the exam.
+INCIDENT_KINDS = tuple(k for k, v in KINDS.items() if v.incident and k != "correction")
 
 # Which events each figure is counted from (effective events only; voided ones are listed apart).
 _MARKS = ("admitted", "late", "absent")
 METRIC_KINDS: dict[str, tuple[str, ...]] = {
-    "assigned": _MARKS, "present": ("admitted", "late"), "absent": ("absent",), "late": ("late",),
+    "assigned": _MARKS, "unmarked": (), "in_room": ("admitted", "late"), "present": ("admitted", "late"), "absent": ("absent",), "late": ("late",),
     "removed": ("removal",), "finished_early": ("early-completion",), "exits": ("exit", "return"),
     "exit_minutes": ("exit", "return"), "extra_sheets": ("extra-sheet",), "corrections": ("correction",),
     "appeals": ("appeal",), "incidents": INCIDENT_KINDS,
@@ -56,12 +60,19 @@ def _counted(metric: str, p: ParticipantState) -> bool:
     return {
         "present": p.present, "absent": p.status == "absent", "late": p.late and p.present,
         "removed": p.status == "removed", "finished_early": p.status == "finished_early",
+        "in_room": p.in_room, "unmarked": _unmarked(p),
     }.get(metric, True)
+
+
+def _unmarked(p: ParticipantState) -> bool:
+    """Neither present nor absent: assigned − present − absent, what the HQ still has to explain."""
+    return not p.present and p.status != "absent"
 
 
 def participant_metrics(p: ParticipantState) -> dict[str, float]:
     return {
         "assigned": 1, "present": int(p.present), "absent": int(p.status == "absent"),
+        "unmarked": int(_unmarked(p)), "in_room": int(p.in_room),
         "late": int(p.late and p.present), "removed": int(p.status == "removed"),
         "finished_early": int(p.status == "finished_early"), "exits": len(p.exits),
         "exit_minutes": round(sum(x.minutes() for x in p.exits), 1), "extra_sheets": len(p.extra_sheets),
@@ -101,6 +112,8 @@ class PpeDay:
     school_incidents: dict[str, Counter] = field(default_factory=dict)
     school_of: dict[str, str] = field(default_factory=dict)
     events_total: int = 0
+    unreadable: int = 0  # stored events no projection could fold (skipped; shown to an admin)
+    tz: str = "UTC"  # the exam point's zone: times on the pages are its local times
     papers: dict[str, int] = field(default_factory=dict)  # printed / returned / out (app.forms.papers)
 
     @property
@@ -118,10 +131,22 @@ class PpeDay:
         return c
 
 
-def _event(row) -> Event:
+def _event(row, rooms: set[str] | None = None) -> Event | None:
+    """The stored row as an Event, or ``None`` when a projection could not fold it.
+
+    Ingest refuses such events; one may still be in the database (stored by an older server, or
+    written there by hand). It is skipped and counted as unreadable, never allowed to fail a page."""
+    try:
+        payload = json.loads(row.payload)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    d = {"kind": row.kind, "at": row.at, "recorded_at": row.recorded_at, "tz": row.tz, "day": row.day,
+         "room": row.room, "participant": row.participant, "author": row.author, "payload": payload}
+    if event_problem(d, rooms or None) is not None:
+        return None
     return Event(id=row.id, station=row.station, seq=row.seq, at=row.at, recorded_at=row.recorded_at, tz=row.tz,
                  author=row.author, kind=row.kind, day=row.day, room=row.room, participant=row.participant,
-                 payload=json.loads(row.payload), prev_hash=row.prev_hash, hash=row.hash)
+                 payload=payload, prev_hash=row.prev_hash, hash=row.hash)
 
 
 _cache: OrderedDict[tuple[str, str], tuple[tuple, PpeDay]] = OrderedDict()
@@ -145,8 +170,18 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
         plan = load_plan(conn, ppe, day)
         if plan is None:
             return None
-        evs = [_event(r) for r in conn.execute(select(t.events).where(ev_filter))]
-    ref = load_reference(plan.day.date.year)
+        # rooms are not checked here: another subject's rooms of the same date are simply not folded
+        evs, unreadable = [], 0
+        for r in conn.execute(select(t.events).where(ev_filter)):
+            e = _event(r)
+            if e is None:
+                unreadable += 1
+            else:
+                evs.append(e)
+    try:
+        ref = load_reference(plan.day.date.year)
+    except (KeyError, ValueError, OSError):
+        return None
     try:
         subj = ref.subject(plan.day.subjects[0])
         title = subj.title
@@ -163,23 +198,31 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
         if e.room in mine:
             by_room.setdefault(e.room, []).append(e)
     evs = [e for e in evs if e.room in mine or e.room is None]
-    out = PpeDay(ppe, plan.point.name, day, subj.code, title, events_total=len(evs))
+    out = PpeDay(ppe, plan.point.name, day, subj.code, title, events_total=len(evs), unreadable=unreadable,
+                 tz=plan.point.tz)
     out.school_of = {p.code: p.school_code for p in plan.participants.values()}
     from app.forms.papers import paper_figures
 
     out.papers = paper_figures(evs)
     for room in rooms:
-        state = project_room(plan, ref, room, by_room.get(room, []))
+        try:
+            state = project_room(plan, ref, room, by_room.get(room, []))
+        except Exception:  # noqa: BLE001 - one room the projection cannot fold must not hide the others
+            out.unreadable += len(by_room.get(room, []))
+            state = project_room(plan, ref, room, [])
         c = state.counts()
         m = {k: c.get(k, 0) for k in METRIC_KEYS if k in c}
         m["exit_minutes"] = round(state.exit_minutes(), 1)
-        m["incidents"] = len(state.incidents)
-        inc = Counter(e.kind for e in state.incidents)
+        m["unmarked"] = sum(1 for p in state.listed() if _unmarked(p))
+        m["in_room"] = sum(1 for p in state.listed() if p.in_room)
+        incidents = [e for e in state.incidents if e.kind in INCIDENT_KINDS]
+        m["incidents"] = len(incidents)
+        inc = Counter(e.kind for e in incidents)
         out.rooms[room] = RoomFigures(room, {**zero(), **m}, inc, [ch.code for ch in state.problems()], state)
         for p in state.listed():
             school = out.school_of.get(p.code, "") or "—"
             add(out.schools.setdefault(school, zero()), participant_metrics(p))
-        for e in state.incidents:
+        for e in incidents:
             school = out.school_of.get(e.participant or "", "")
             if school:
                 out.schools.setdefault(school, zero())["incidents"] += 1
@@ -193,9 +236,13 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
 
 
 def _days(engine: Engine, day: str | None, ppe: str | None, date_from: str | None = None,
-          date_to: str | None = None, subject: str | None = None) -> list[tuple[str, str]]:
-    """(exam point, 'YYYY-MM-DD/SS') pairs of the filters: a key or a date in ``day``, a date range, a subject."""
+          date_to: str | None = None, subject: str | None = None, allowed: frozenset[str] | None = None
+          ) -> list[tuple[str, str]]:
+    """(exam point, 'YYYY-MM-DD/SS') pairs of the filters: a key or a date in ``day``, a date range, a subject;
+    ``allowed``: only these exam points (a viewer's municipality)."""
     q = select(t.days.c.ppe, t.days.c.key).order_by(t.days.c.key, t.days.c.ppe)
+    if allowed is not None:
+        q = q.where(t.days.c.ppe.in_(sorted(allowed)))
     if day:
         q = q.where(t.days.c.key == day) if len(day) > 10 else q.where(t.days.c.date == day)
     if date_from:
@@ -210,25 +257,51 @@ def _days(engine: Engine, day: str | None, ppe: str | None, date_from: str | Non
         return [(r[0], r[1]) for r in conn.execute(q)]
 
 
+SILENT_AFTER_MIN = 30
+
+
+def _silent(day: str, tz: str, last: str) -> bool:
+    """On its exam date, an exam point that has not synced for ``SILENT_AFTER_MIN`` minutes is flagged."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from app.domain.event import parse_utc
+
+    now = datetime.now(UTC)
+    if now.astimezone(ZoneInfo(tz)).date().isoformat() != day[:10]:
+        return False
+    return not last or now - parse_utc(last) > timedelta(minutes=SILENT_AFTER_MIN)
+
+
+def last_syncs(engine: Engine) -> dict[str, str]:
+    """When each exam point's HQ last delivered an accepted batch (UTC ISO)."""
+    with engine.connect() as conn:
+        return {r[0]: r[1] for r in conn.execute(select(t.ingests.c.ppe, func.max(t.ingests.c.at))
+                                                 .where(t.ingests.c.outcome == "accepted").group_by(t.ingests.c.ppe))}
+
+
 def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
            date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
-           school: str | None = None) -> dict[str, Any]:
+           school: str | None = None, allowed: frozenset[str] | None = None) -> dict[str, Any]:
     """Every figure at every level: day (date and subject), date, exam point, room, school, and the
     whole period of the filters. The JSON the API returns.
 
     Filters: ``day`` (a 'YYYY-MM-DD/SS' key or a date), ``date_from``/``date_to`` (a range of the
     period), ``subject``, ``ppe``, ``school`` (only that school's figures at the school level, and the
-    exam points and days computed over its participants only).
+    exam points and days computed over its participants only). ``allowed``: the exam points the caller
+    may see (a viewer's municipality); ``None`` for all.
     """
+    synced = last_syncs(engine)
     days: dict[str, dict] = {}
     ppe_rows: list[dict] = []
     room_rows: list[dict] = []
     school_rows: dict[tuple[str, str], dict] = {}
     school_inc: dict[tuple[str, str], Counter] = {}
+    unreadable = 0
     dates: dict[str, dict] = {}
     period = {"level": "period", "day": "", "subject": subject or "", "subject_title": "", "ppe": "", "room": "",
               "school": school or "", **zero(), "incidents_by_kind": Counter()}
-    for p, d in _days(engine, day, ppe, date_from, date_to, subject):
+    for p, d in _days(engine, day, ppe, date_from, date_to, subject, allowed):
         fig = ppe_day(engine, p, d)
         if fig is None:
             continue
@@ -261,9 +334,12 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
             continue
         ppe_rows.append({"level": "ppe", **base, "ppe": p, "ppe_name": fig.ppe_name, "room": "", "school": "", **m,
                          "incidents_by_kind": dict(fig.incidents), "events": fig.events_total,
+                         "unreadable": fig.unreadable, "last_sync": synced.get(p, ""), "tz": fig.tz,
+                         "silent": _silent(d, fig.tz, synced.get(p, "")),
                          "papers_printed": fig.papers.get("printed", 0),
                          "papers_returned": fig.papers.get("returned", 0),
                          "papers_all_back": fig.papers.get("printed", 0) > 0 and fig.papers.get("out", 1) == 0})
+        unreadable += fig.unreadable
         if rooms:
             for r in fig.rooms.values():
                 room_rows.append({"level": "room", **base, "ppe": p, "room": r.room, "school": "", **r.metrics,
@@ -281,14 +357,15 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
     return {"metrics": [{"key": k, "title": title} for k, title in METRICS],
             "incident_kinds": [{"key": k, "title": KINDS[k].title} for k in INCIDENT_KINDS],
             "filters": {"day": day, "ppe": ppe, "date_from": date_from, "date_to": date_to, "subject": subject,
-                        "school": school},
+                        "school": school}, "unreadable": unreadable,
             "period": period, "dates": [dates[k] for k in sorted(dates)],
             "days": list(days.values()), "ppes": ppe_rows, "rooms": room_rows,
             "schools": [school_rows[k] for k in sorted(school_rows)]}
 
 
 def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: str | None = None,
-                  school: str | None = None, kind: str | None = None) -> list[Event]:
+                  school: str | None = None, kind: str | None = None,
+                  allowed: frozenset[str] | None = None) -> list[Event]:
     """The events a figure was counted from (effective events of the counted participants).
 
     Without ``ppe`` (a school's or a day's figure) every exam point of the day contributes."""
@@ -296,9 +373,11 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
         return []
     if not ppe or len(day) == 10:  # every exam point of the day, or every subject of a date
         out = []
-        for p, key in _days(engine, day, ppe):
-            out += metric_events(engine, p, key, metric, room, school, kind)
+        for p, key in _days(engine, day, ppe, allowed=allowed):
+            out += metric_events(engine, p, key, metric, room, school, kind, allowed)
         return sorted(out, key=Event.order_key)
+    if allowed is not None and ppe not in allowed:
+        return []
     fig = ppe_day(engine, ppe, day)
     if fig is None:
         return []
@@ -360,3 +439,20 @@ def flat_rows(rep: dict) -> tuple[list[str], list[list]]:
             rows.append([r["level"], r["day"], r["subject"], r["ppe"], r["room"], r["school"],
                          *[r[k] for k in METRIC_KEYS], *[r["incidents_by_kind"].get(k, 0) for k in INCIDENT_KINDS]])
     return head, rows
+
+
+# Payload fields that carry no personal data (codes, choices, numbers). Free text — a correction's old and
+# new surname, notes, who confirmed an identity or accompanied a participant — never leaves the server.
+PUBLIC_FIELDS = frozenset({"field", "seat", "sheet", "previous", "verdict", "identity", "graduate", "sheets", "end",
+                           "target", "form", "document_id", "clock_offset_s"})
+
+
+def public_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """What of a payload a page, an export or the API may show: a correction shows the field name only."""
+    return {k: v for k, v in payload.items() if k in PUBLIC_FIELDS}
+
+
+def public_event(e: Event) -> dict[str, Any]:
+    d = e.to_dict()
+    d["payload"] = public_payload(e.payload)
+    return d

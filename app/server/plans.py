@@ -10,11 +10,20 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
 from app.domain.model import DayPlan, ExamDay, ExamPoint, Participant, Room
 from app.server import schema as t
 from app.server.admin import get_ppe, save_day
 from app.server.ingest import Rejected
+
+MAX_SIDE = 50  # rows, and seats in a row: a room of 2,500 seats is already a stadium
+MAX_ROOMS = 500
+MAX_PARTICIPANTS = 20_000
+
+
+def _count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_SIDE
 
 
 def _text(d: dict, k: str, maxlen: int = 64, required: bool = True) -> str:
@@ -40,10 +49,16 @@ def push_plan(engine: Engine, ppe: str, data: dict) -> dict:
     people = data.get("participants") or []
     if not isinstance(rooms, list) or not isinstance(people, list):
         raise Rejected(422, "malformed", "plan: rooms and participants must be lists")
+    if not people:
+        raise Rejected(422, "empty-plan", f"plan of {day}: no participants; an empty plan would zero the exam "
+                                          "point's attendance, so it is refused")
+    if len(rooms) > MAX_ROOMS or len(people) > MAX_PARTICIPANTS:
+        raise Rejected(413, "too-large", f"plan: at most {MAX_ROOMS} rooms and {MAX_PARTICIPANTS} participants")
     room_rows = []
     for r in rooms:
-        if not isinstance(r, dict) or not isinstance(r.get("rows"), int) or not isinstance(r.get("seats_per_row"), int):
-            raise Rejected(422, "malformed", "plan: bad room")
+        if not isinstance(r, dict) or not _count(r.get("rows")) or not _count(r.get("seats_per_row")):
+            raise Rejected(422, "malformed", f"plan: room {str((r or {}).get('number'))[:8] if isinstance(r, dict) else ''}"
+                                             f": rows and seats per row must be whole numbers from 1 to {MAX_SIDE}")
         room_rows.append(dict(ppe=ppe, number=_text(r, "number", 4), rows=r["rows"], seats_per_row=r["seats_per_row"],
                               name=_text(r, "name", 200, required=False)))
     plist = []
@@ -52,28 +67,62 @@ def push_plan(engine: Engine, ppe: str, data: dict) -> dict:
             raise Rejected(422, "malformed", "plan: bad participant")
         plist.append(dict(code=_text(p, "code", 20), room=_text(p, "room", 4), seat=_text(p, "seat", 4),
                           school_code=_text(p, "school_code", 6, required=False), ovz=bool(p.get("ovz"))))
-    with engine.begin() as conn:
-        save_day(conn, ppe, day)
-        for r in room_rows:
-            conn.execute(delete(t.rooms).where(and_(t.rooms.c.ppe == ppe, t.rooms.c.number == r["number"])))
-        if room_rows:
-            conn.execute(insert(t.rooms), room_rows)
-        admin = {r.code for r in conn.execute(select(t.participants.c.code).where(and_(
-            t.participants.c.ppe == ppe, t.participants.c.day == day, t.participants.c.source == "admin")))}
-        conn.execute(delete(t.participants).where(and_(t.participants.c.ppe == ppe, t.participants.c.day == day,
-                                                       t.participants.c.source == "hq")))
-        fresh = []
-        for p in plist:
-            if p["code"] in admin:
-                conn.execute(update(t.participants).where(and_(
-                    t.participants.c.ppe == ppe, t.participants.c.day == day, t.participants.c.code == p["code"]))
-                    .values(room=p["room"], seat=p["seat"], school_code=p["school_code"], ovz=p["ovz"]))
-            else:
-                fresh.append(dict(ppe=ppe, day=day, **p, last_name="", first_name="", middle_name="",
-                                  document_series="", document_number="", source="hq"))
-        if fresh:
-            conn.execute(insert(t.participants), fresh)
+    if len({p["code"] for p in plist}) != len(plist):
+        raise Rejected(422, "malformed", "plan: a participant code appears twice")
+    try:
+        with engine.begin() as conn:
+            return _store_plan(conn, ppe, day, room_rows, plist)
+    except DBIntegrityError:  # two HQs of one exam point pushed the same new day at once: the loser retries
+        with engine.begin() as conn:
+            return _store_plan(conn, ppe, day, room_rows, plist)
+
+
+def _store_plan(conn, ppe: str, day: str, room_rows: list[dict], plist: list[dict]) -> dict:
+    """Upsert the day row first: on PostgreSQL its row lock serialises two pushes of one exam point's day,
+    so the delete-and-insert of its rows below never races (SQLite: BEGIN IMMEDIATE does the same)."""
+    _lock_day(conn, ppe, day)
+    for r in room_rows:
+        _upsert_room(conn, r)
+    admin = {r.code for r in conn.execute(select(t.participants.c.code).where(and_(
+        t.participants.c.ppe == ppe, t.participants.c.day == day, t.participants.c.source == "admin")))}
+    conn.execute(delete(t.participants).where(and_(t.participants.c.ppe == ppe, t.participants.c.day == day,
+                                                   t.participants.c.source == "hq")))
+    fresh = []
+    for p in plist:
+        if p["code"] in admin:
+            conn.execute(update(t.participants).where(and_(
+                t.participants.c.ppe == ppe, t.participants.c.day == day, t.participants.c.code == p["code"]))
+                .values(room=p["room"], seat=p["seat"], school_code=p["school_code"], ovz=p["ovz"]))
+        else:
+            fresh.append(dict(ppe=ppe, day=day, **p, last_name="", first_name="", middle_name="",
+                              document_series="", document_number="", source="hq"))
+    if fresh:
+        conn.execute(insert(t.participants), fresh)
     return {"day": day, "rooms": len(room_rows), "participants": len(plist)}
+
+
+def _lock_day(conn, ppe: str, day: str) -> None:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        from app.server.db import now_iso
+
+        d = ExamDay.from_key(day)
+        conn.execute(pg_insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(), subject_code=d.subjects[0],
+                                              list_sha256="", updated_at=now_iso())
+                     .on_conflict_do_update(index_elements=["ppe", "key"], set_={"updated_at": now_iso()}))
+        return
+    save_day(conn, ppe, day)
+
+
+def _upsert_room(conn, r: dict) -> None:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as up
+    else:
+        from sqlalchemy.dialects.sqlite import insert as up
+    q = up(t.rooms).values(**r)
+    conn.execute(q.on_conflict_do_update(index_elements=["ppe", "number"], set_={
+        "rows": q.excluded.rows, "seats_per_row": q.excluded.seats_per_row, "name": q.excluded.name}))
 
 
 def list_days(engine: Engine, ppe: str | None = None) -> list[dict]:

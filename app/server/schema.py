@@ -158,6 +158,46 @@ peer_keys = Table(
     Column("fingerprint", String, nullable=False),
     Column("vouched_by", String, nullable=False),  # the HQ station that registered it
     Column("at", String(27), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # "viewer" (one municipality) or "admin"
+    Column("region", String(2), nullable=False, default=""),
+    Column("msu", String(3), nullable=False, default=""),
+    Column("pw_hash", Text, nullable=False),  # Argon2id, encoded with its parameters
+    Column("created_at", String(27), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the cookie value: a leaked table opens nothing
+    Column("username", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", String(27), nullable=False),
+    Column("expires_at", String(27), nullable=False),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(27), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),  # login, login-failed, logout, export-csv, export-xlsx
+    Column("detail", Text, nullable=False, default=""),
+    Column("ip", String(64), nullable=False, default=""),
+)
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", BigInteger, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Index("ix_login_failures_ts", "ts"),
 )
 
 # Exam results as the regional centre hands them to the municipality: participant codes only, no names.

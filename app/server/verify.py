@@ -42,25 +42,43 @@ class Verdict:
 
 def _brief(r) -> dict[str, Any]:
     return {"event": r.id, "station": r.station, "seq": r.seq, "kind": r.kind, "at": r.at, "ppe": r.ppe,
-            "day": r.day, "room": r.room, "participant": r.participant, "payload": json.loads(r.payload)}
+            "day": r.day, "room": r.room, "participant": r.participant, "payload": _public(r.payload)}
+
+
+def _public(text: str) -> dict[str, Any]:
+    from app.server.monitoring import public_payload
+
+    try:
+        p = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    return public_payload(p) if isinstance(p, dict) else {}
 
 
 def verify_act(engine: Engine, text: str) -> Verdict:
     from app.forms.seal import BadPayload, check_signature, parse
-    from app.server.auth import station_keys_of
+    from app.server.auth import station_keys_full
 
+    if not isinstance(text, str) or len(text) > 8000:
+        return Verdict("invalid", "not an Auditoria code (too long)")
     try:
         sealed = parse(text)
     except BadPayload as e:
         return Verdict("invalid", str(e))
     data = sealed.readable()
     p = sealed.payload
-    ident = station_keys_of(engine).get(str(p.get("s", "")))
-    if ident is None:
+    known = station_keys_full(engine).get(str(p.get("s", "")))
+    if known is None:
         return Verdict("unknown-key", f"station {p.get('s')} is not known to this server (its HQ has not synced "
                                       "its key)", data)
+    ident, signer_ppe, revoked = known
     if not check_signature(sealed, ident):
         return Verdict("invalid", "the signature does not match the data: the code was altered or forged", data)
+    if str(p.get("p", "")) not in (signer_ppe, signer_ppe.partition("/")[2]):
+        return Verdict("invalid", f"signed by a station of exam point {signer_ppe}, but the act names exam point "
+                                  f"{p.get('p')}: the signer does not belong to it", data)
+    if revoked:
+        return Verdict("invalid", f"the key of station {p.get('s')} was revoked by the authority", data)
     v = Verdict("valid", "signature verified", data)
     with engine.connect() as conn:
         head = None
@@ -75,6 +93,8 @@ def verify_act(engine: Engine, text: str) -> Verdict:
         if bytes.fromhex(head.hash) != unb64(p["h"]):
             return Verdict("invalid", "signed, but over a record this server does not hold (the station's chain "
                                       "differs)", data)
+        if head.ppe != signer_ppe:
+            return Verdict("invalid", "the record the code points at belongs to another exam point", data)
         rows = conn.execute(select(t.events).where(and_(t.events.c.ppe == head.ppe, t.events.c.day == p.get("d"),
                                                         t.events.c.room == p.get("r")))).all()
     by_id = {r.id: r for r in rows}

@@ -47,7 +47,7 @@ def cli(*args: str, check: bool = True, env: dict | None = None) -> subprocess.C
 class LiveServer:
     """``auditoria serve`` as a real subprocess on 127.0.0.1."""
 
-    def __init__(self, db: str, log: Path, workers: int = 1, extra: tuple[str, ...] = ()):
+    def __init__(self, db: str, log: Path, workers: int = 1, extra: tuple[str, ...] = (), lang: str = "ru"):
         self.db = db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -55,7 +55,8 @@ class LiveServer:
         self.fh = open(log, "w")  # noqa: SIM115 - kept open for the process's life
         self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--db", db, "--host", "127.0.0.1",
                                       "--port", str(self.port), "--workers", str(workers), *extra], cwd=ROOT,
-                                     stdout=self.fh, stderr=subprocess.STDOUT)
+                                     stdout=self.fh, stderr=subprocess.STDOUT,
+                                     env={**os.environ, "AUDITORIA_LANG": lang})  # the officials' pages: Russian
         import httpx
 
         deadline = time.monotonic() + 60
@@ -80,6 +81,28 @@ class LiveServer:
             self.proc.wait()
         self.fh.close()
 
+    def add_user(self, username: str = "admin", role: str = "admin", region: str = "", msu: str = "",
+                 password: str = "correct horse battery") -> str:
+        pw = self.log.parent / f"pw-{username}.txt"
+        pw.write_text(password + "\n")
+        extra = ("--region", region, "--msu", msu) if role == "viewer" else ()
+        cli("server", "add-user", "--db", self.db, "--username", username, "--role", role, "--password-file",
+            str(pw), *extra)
+        return password
+
+    def login(self, username: str = "admin", role: str = "admin", region: str = "", msu: str = "",
+              create: bool = True):
+        """An httpx client signed in as an official (the account is created first unless ``create`` is off)."""
+        import httpx
+
+        password = self.add_user(username, role, region, msu) if create else "correct horse battery"
+        c = httpx.Client(base_url=self.url, timeout=30)
+        form = c.get("/login").text
+        csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        r = c.post("/login", data={"csrf": csrf, "username": username, "password": password, "next": "/monitoring"})
+        assert r.status_code == 303, r.text
+        return c
+
     def add_ppe(self, code: str, region: str = "66", name: str = "МАОУ СОШ № 8") -> str:
         cli("server", "add-ppe", "--db", self.db, "--region", region, "--msu", "043", "--ppe", code, "--name", name)
         return self.enroll_code(code, region)
@@ -96,6 +119,14 @@ def live(server_db, tmp_path):
     srv = LiveServer(server_db, tmp_path / "server.log")
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def official(live):
+    """An administrator signed in to ``live`` (an httpx client holding the session cookie)."""
+    c = live.login()
+    yield c
+    c.close()
 
 
 def copy_hq(src: Path, dst: Path) -> Path:

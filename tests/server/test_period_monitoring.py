@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import httpx
 import pytest
 
 from app.clock import FixedClock
@@ -32,19 +31,19 @@ def period_hq(tmp_path):
     hq.close()
 
 
-def _get(live, **params):
-    r = httpx.get(live.url + "/api/v1/monitoring", params={k: v for k, v in params.items() if v is not None})
+def _get(official, **params):
+    r = official.get("/api/v1/monitoring", params={k: v for k, v in params.items() if v is not None})
     assert r.status_code == 200, r.text
     return r.json()
 
 
 @pytest.mark.parametrize("server_db", ["sqlite"], indirect=True)
-def test_figures_by_date_subject_and_school(live, period_hq):
+def test_figures_by_date_subject_and_school(live, official, period_hq):
     hq, rooms = period_hq
     code = live.add_ppe("0412")
     res = sync_once(hq, live.url, enroll_code=code, backoff=FAST)
     assert res.outcome == "accepted"
-    rep = _get(live)
+    rep = _get(official)
     keys = sorted(d["day"] for d in rep["days"])
     assert keys == ["2026-06-04/01", "2026-06-11/03", "2026-06-11/12"]
     dates = {d["date"]: d for d in rep["dates"]}
@@ -54,7 +53,7 @@ def test_figures_by_date_subject_and_school(live, period_hq):
     assert dates["2026-06-04"]["present"] == p4 and dates["2026-06-11"]["present"] == p11
     assert rep["period"]["present"] == p4 + p11
     # one subject of a date: its rooms only, figures equal to the room station's
-    phys = _get(live, subject="03")
+    phys = _get(official, subject="03")
     assert [d["day"] for d in phys["days"]] == ["2026-06-11/03"]
     room_rows = {r["room"]: r for r in phys["rooms"]}
     assert set(room_rows) == {"0203", "0204", "0205", "0301", "0302", "0303"}
@@ -62,19 +61,19 @@ def test_figures_by_date_subject_and_school(live, period_hq):
     for k in ("assigned", "present", "absent", "removed", "exits", "extra_sheets"):
         assert room_rows["0203"][k] == st[k], k
     # a date range
-    june4 = _get(live, date_from="2026-06-01", date_to="2026-06-05")
+    june4 = _get(official, date_from="2026-06-01", date_to="2026-06-05")
     assert [d["day"] for d in june4["days"]] == ["2026-06-04/01"] and june4["period"]["present"] == p4
     # a school: its participants' figures only
     hq.use_day("2026-06-11")
     school = hq.plan.participants[next(iter(rooms[("2026-06-11", "0203")].participants))].school_code
-    by_school = _get(live, date_from="2026-06-11", school=school)
+    by_school = _get(official, date_from="2026-06-11", school=school)
     want = sum(1 for (d, r), s in rooms.items() if d == "2026-06-11" for p in s.listed()
                if p.present and hq.plan.participants[p.code].school_code == school)
     assert by_school["period"]["present"] == want > 0
     assert {r["school"] for r in by_school["schools"]} == {school}
     # a bad filter is a clear 400, never a 500
     for bad in ({"date_from": "2026-13-01"}, {"subject": "x"}, {"day": "x/y/z"}, {"school": "abc"}):
-        r = httpx.get(live.url + "/api/v1/monitoring", params=bad)
+        r = official.get("/api/v1/monitoring", params=bad)
         assert r.status_code == 400 and "expected" in r.json()["reason"], bad
-    page = httpx.get(live.url + "/monitoring", params={"date_from": "2026-06-11"})
+    page = official.get("/monitoring", params={"date_from": "2026-06-11"})
     assert page.status_code == 200 and 'id="by-date"' in page.text and "2026-06-11" in page.text

@@ -54,6 +54,16 @@ def test_tls(tmp_path, hq_db):
         st = Station.open(hq_db)
         res = sync_once(st, url, enroll_code=code, verify=str(cert), backoff=Backoff(base=0.05, attempts=3))
         assert res.outcome == "accepted" and res.sent == st.log.count()
+        # over HTTPS the session cookie is Secure (and HttpOnly, SameSite=Strict)
+        (tmp_path / "pw").write_text("correct horse battery\n")
+        cli("server", "add-user", "--db", db, "--username", "chief", "--role", "admin", "--password-file",
+            str(tmp_path / "pw"))
+        with httpx.Client(base_url=url, verify=ssl.create_default_context(cafile=str(cert))) as c:
+            csrf = c.get("/login").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            r = c.post("/login", data={"csrf": csrf, "username": "chief", "password": "correct horse battery"})
+            cookie = r.headers["set-cookie"].lower()
+            assert r.status_code == 303 and "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+            assert c.get("/monitoring").status_code == 200
         # an unknown certificate is not trusted: the round is "retry later", never accepted
         res = sync_once(st, url, backoff=Backoff(base=0.01, attempts=2))
         assert res.outcome == "retry"
@@ -98,20 +108,3 @@ def test_workers_keep_idempotency(server_db, tmp_path, hq_db):
         assert '"workers": 3' in log
     finally:
         srv.stop()
-
-
-def test_viewer_password(tmp_path):
-    pw = tmp_path / "viewer.txt"
-    pw.write_text("s3cret\n")
-    srv = LiveServer(str(tmp_path / "s.db"), tmp_path / "v.log", extra=("--viewer-password-file", str(pw)))
-    try:
-        assert httpx.get(srv.url + "/monitoring").status_code == 401
-        assert httpx.get(srv.url + "/api/v1/monitoring").status_code == 401
-        assert httpx.get(srv.url + "/monitoring", auth=("x", "wrong")).status_code == 401
-        assert httpx.get(srv.url + "/monitoring", auth=("authority", "s3cret")).status_code == 200
-        assert httpx.get(srv.url + "/monitoring.csv", auth=("authority", "s3cret")).status_code == 200
-        assert httpx.get(srv.url + "/verify").status_code == 200  # anyone holding a paper act may check it
-        assert httpx.get(srv.url + "/healthz").status_code == 200
-    finally:
-        srv.stop()
-    assert "s3cret" not in (tmp_path / "v.log").read_text()

@@ -48,7 +48,11 @@ def test_verify_act_payloads(live, hq_db, tmp_path):
     sync_once(st, live.url, backoff=FAST)
     v = check(text)
     assert v["status"] == "superseded" and v["superseded_by"]["kind"] == "void"
-    page = httpx.post(live.url + "/verify", data={"payload": text}).text
+    with httpx.Client(base_url=live.url) as c:  # the public page's form carries a CSRF token (cookie-bound)
+        assert c.post("/verify", data={"payload": text}).status_code == 403
+        form = c.get("/verify").text
+        csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        page = c.post("/verify", data={"payload": text, "csrf": csrf}).text
     assert 'class="verdict superseded"' in page and "void" in page
     # a photo of the code works too
     if shutil.which("zbarimg"):
@@ -101,3 +105,42 @@ def test_retry_later_when_the_server_is_down(hq_db, tmp_path):
     status = sync_status(st, url)["servers"][0]
     assert status["outcome"] == "retry" and status["next_attempt_at"] and status["failures"] == 1
     assert status["pending_events"] == st.log.count()
+
+
+def test_forged_act_of_another_exam_point_and_revocation(live, hq_db, tmp_path):
+    """Issue 13: an act signed by exam point 0413's HQ key but naming 0412 was reported VALID."""
+    from tests.server.conftest import cli
+
+    code = live.add_ppe("0412")
+    st = Station.open(hq_db)
+    assert sync_once(st, live.url, enroll_code=code, backoff=FAST).outcome == "accepted"
+    other = Station.create(tmp_path / "other.db", role="hq")
+    from app.sync.client import enroll
+
+    enroll(other, live.url, live.add_ppe("0413", name="СОШ № 4"))
+    p = st.plan.room_participants("0101")[0].code
+    ev = st.log.all()[-1]
+    seq, h = st.log.head()
+    forged = {"v": 1, "f": "ppe-21", "i": "ППЭ-21-9", "p": "0412", "d": st.day.key, "r": "0101", "u": p,
+              "e": ev.id.replace("-", "")[:12], "c": b64(b"\1" * 32), "s": other.station_id, "q": seq,
+              "h": b64(bytes.fromhex(h))}
+    v = httpx.post(live.url + "/api/v1/verify", json={"payload": seal(forged, station_keys(other).sign).text}).json()
+    assert v["status"] == "invalid" and "does not belong" in v["reason"]
+    # the genuine act checks out until the authority revokes the station's key: then at once it does not,
+    # and the station's own requests are refused
+    removal = st.record("removal", "0101", p, at="12:00", payload={"reason": "phone"})
+    genuine = act_code(st, removal.event)
+    assert sync_once(st, live.url, backoff=FAST).outcome == "accepted"
+    assert httpx.post(live.url + "/api/v1/verify", json={"payload": genuine}).json()["status"] == "valid"
+    out = cli("server", "revoke-ppe-key", "--db", live.db, "--ppe", "0412", "--json")
+    assert st.station_id in out.stdout
+    v = httpx.post(live.url + "/api/v1/verify", json={"payload": genuine}).json()
+    assert v["status"] == "invalid" and "revoked" in v["reason"]
+    res = sync_once(st, live.url, backoff=FAST)
+    assert res.outcome != "accepted"
+    from app.sync import protocol as P
+
+    r = httpx.get(live.url + "/api/v1/heads", headers=P.sign_headers(station_keys(st), "GET", "/api/v1/heads"))
+    assert r.status_code == 401 and r.json()["error"] == "revoked"
+    r = cli("server", "revoke-station", "--db", live.db, "--station", "nobody", check=False)
+    assert r.returncode == 2 and "no station nobody" in r.stderr

@@ -1,0 +1,147 @@
+"""HTML pages for officials (a session) and the public act-verification page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.i18n import _
+from app.server.deps import (
+    OptViewer,
+    PageViewer,
+    check_csrf,
+    engine,
+    form_of,
+    opt_day,
+    opt_kind,
+    opt_ppe,
+    opt_room,
+    opt_school,
+    req_day,
+    req_metric,
+    scope_of,
+)
+from app.server.routes import render
+
+router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).resolve().parents[1] / "templates" / "static"
+
+
+@router.get("/")
+def root():
+    return RedirectResponse("/monitoring", status_code=303)
+
+
+@router.get("/static/{name}")
+def static(name: str):
+    types = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+    p = STATIC / name
+    if "/" in name or p.suffix not in types or not p.is_file():
+        return Response(status_code=404)
+    return Response(p.read_bytes(), media_type=types[p.suffix], headers={"Cache-Control": "max-age=3600"})
+
+
+def link(metric: str, row: dict, kind: str | None = None) -> str:
+    q = {"metric": metric, "day": row["day"]}
+    for k in ("ppe", "room", "school"):
+        if row.get(k):
+            q[k] = row[k]
+    if kind:
+        q["kind"] = kind
+    return "/monitoring/events?" + urlencode(q)
+
+
+def _charts(rep: dict, day: str | None) -> list[str]:
+    from app.domain.kinds import KINDS
+    from app.server.charts import bars
+    from app.server.texts import day_label
+
+    charts = []
+    if not rep["ppes"]:
+        return charts
+    several_days = len({r["day"] for r in rep["ppes"]}) > 1
+    charts.append(bars([((f"{r['ppe']} · {day_label(r['day'])} · {r['subject_title'][:14]}" if several_days
+                          else r["ppe"]),
+                         [r["present"], r["absent"], r["unmarked"], r["removed"], r["finished_early"]],
+                         f"/monitoring?{urlencode({'day': r['day'], 'ppe': r['ppe']})}") for r in rep["ppes"]],
+                       [_("Present"), _("Absent"), _("Unmarked"), _("Removed"), _("Early completions")],
+                       _("Attendance by exam point")))
+    inc: dict[str, int] = {}
+    for r in rep["days"]:
+        for k, v in r["incidents_by_kind"].items():
+            if k != "correction":
+                inc[k] = inc.get(k, 0) + v
+    if inc:
+        charts.append(bars([(_(KINDS[k].title), [v], f"/monitoring?{urlencode({'day': day or ''})}")
+                            for k, v in sorted(inc.items())], [_("Incidents")], _("Incidents by kind")))
+    return charts
+
+
+@router.get("/monitoring")
+async def monitoring_page(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None,
+                          date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
+                          school: str | None = None):
+    from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, period_filters, report
+    from app.server.plans import list_days
+
+    d, p = opt_day(day), opt_ppe(ppe)
+    filters = period_filters(d, p, date_from, date_to, subject, school)
+    allowed = await scope_of(request, v)
+    eng = engine(request)
+    all_days = sorted({x["day"] for x in await run_in_threadpool(list_days, eng)
+                       if allowed is None or x["ppe"] in allowed})
+    rep = await run_in_threadpool(lambda: report(eng, **filters, allowed=allowed))
+    query = urlencode({k: val for k, val in rep["filters"].items() if val})
+    return render(request, "monitoring.html", v, rep=rep, metrics=METRICS, metric_keys=METRIC_KEYS, link=link,
+                  incident_kinds=list(INCIDENT_KINDS), charts=_charts(rep, d), all_days=all_days, day=d, ppe=p,
+                  query=query)
+
+
+@router.get("/monitoring/events")
+async def events_page(request: Request, v: PageViewer, day: str | None = None, metric: str | None = None, ppe: str | None = None,
+                      room: str | None = None, school: str | None = None, kind: str | None = None):
+    from app.domain.event import parse_utc
+    from app.i18n import format_time
+    from app.server.monitoring import METRICS, metric_events, public_payload
+    from app.server.texts import payload_text
+
+    d, m, p = req_day(day), req_metric(metric), opt_ppe(ppe)
+    r, s, k = opt_room(room), opt_school(school), opt_kind(kind)
+    allowed = await scope_of(request, v)
+    evs = await run_in_threadpool(metric_events, engine(request), p, d, m, r, s, k, allowed)
+    rows = [{"e": e, "local": format_time(parse_utc(e.at), e.tz, seconds=True),
+             "data": payload_text(e.kind, public_payload(e.payload))} for e in evs]
+    return render(request, "events.html", v, rows=rows, ppe=p, day=d, metric=m, room=r, school=s, kind=k,
+                  title=dict(METRICS).get(m, m), tz=evs[0].tz if evs else "UTC")
+
+
+@router.get("/admin")
+async def admin_page(request: Request, v: PageViewer):
+    from app.server.ingest import Rejected
+
+    if not v.admin:
+        raise Rejected(403, "forbidden", "administrators only")
+    from app.server.texts import admin_overview
+
+    data = await run_in_threadpool(admin_overview, engine(request))
+    return render(request, "admin.html", v, **data)
+
+
+@router.get("/verify")
+async def verify_form(request: Request, v: OptViewer):
+    return render(request, "verify.html", v, verdict=None, payload="")
+
+
+@router.post("/verify")
+async def verify_post(request: Request, v: OptViewer):
+    from app.server.verify import verify_act
+
+    form = await form_of(request)
+    check_csrf(request, form, v)
+    payload = (form.get("payload") or [""])[0]
+    verdict = await run_in_threadpool(verify_act, engine(request), payload)
+    return render(request, "verify.html", v, verdict=verdict, payload=payload)

@@ -1,0 +1,110 @@
+"""What an event must be before the server stores it, and before a projection folds it.
+
+The shape check in ``ingest`` only proves the fields have the right types and lengths; a
+27-character ``at`` that is not a date, an unknown zone or kind would then be stored and break
+every projection that meets it (issue 13: one bad event answered 500 for the whole
+municipality). ``event_problem`` is the one definition of "foldable": ingest refuses a batch
+holding such an event, and monitoring skips (and counts) any such event already in the database.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.domain.event import parse_utc, utc_iso
+from app.domain.kinds import KINDS, validate_payload
+from app.errors import UserError
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+# A legacy day key (date/subject) or a date alone (the exam-date model the lead is bringing in).
+_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:/(\d{2}))?")
+_ROOM = re.compile(r"[0-9A-Za-z]{1,4}")
+MAX_TEXT = 200  # author, participant codes, payload strings: generous for codes, small for a DoS
+
+
+@lru_cache(maxsize=512)
+def zone_ok(tz: str) -> bool:
+    """A real IANA zone (the server's tzdata). Cached: a batch repeats the same zone thousands of times."""
+    if not tz or len(tz) > 64 or tz.startswith(("/", ".")) or ".." in tz:
+        return False
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def instant_ok(text: str) -> bool:
+    """A UTC instant exactly as stations write it (``utc_iso``): 2026-06-04T10:00:00.000000Z."""
+    if not isinstance(text, str) or not _ISO.fullmatch(text):
+        return False
+    try:
+        return utc_iso(parse_utc(text)) == text
+    except (ValueError, OverflowError):
+        return False
+
+
+@lru_cache(maxsize=1024)
+def day_ok(day: str) -> bool:
+    m = _DAY.fullmatch(day)
+    if not m:
+        return False
+    try:
+        date.fromisoformat(m.group(1))
+    except ValueError:
+        return False
+    return m.group(2) is None or m.group(2) != "00"
+
+
+def _payload_problem(kind: str, payload: Any, participant: str | None) -> str | None:
+    if not isinstance(payload, dict):
+        return "payload must be an object"
+    for k, v in payload.items():
+        if not isinstance(k, str) or len(k) > 64:
+            return "payload field names must be short text"
+        if isinstance(v, list):
+            if len(v) > 1000 or not all(isinstance(x, str | int) and not isinstance(x, bool) for x in v):
+                return f"payload field {k!r}: a list of text or numbers is expected"
+        elif v is not None and not isinstance(v, str | int | float | bool):
+            return f"payload field {k!r}: nested values are not allowed"
+        elif isinstance(v, str) and len(v) > 2000:
+            return f"payload field {k!r} is too long"
+    try:
+        validate_payload(kind, payload, participant)
+    except UserError as e:
+        return str(e)
+    return None
+
+
+def event_problem(d: dict[str, Any], rooms: frozenset[str] | set[str] | None = None) -> str | None:
+    """Why this event (its dict form) cannot be stored or folded, or ``None`` when it can.
+
+    ``rooms``: the rooms of the exam point's plan, when it has one (an event in an unknown room
+    would be folded against nobody)."""
+    kind = d.get("kind")
+    if kind not in KINDS:
+        return f"unknown kind {str(kind)[:40]!r}"
+    for k in ("at", "recorded_at"):
+        if not instant_ok(d.get(k)):
+            return f"{k} is not a UTC instant (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
+    if not zone_ok(d.get("tz") or ""):
+        return f"unknown time zone {str(d.get('tz'))[:40]!r}"
+    day = d.get("day")
+    if day is not None and not (isinstance(day, str) and day_ok(day)):
+        return f"day {str(day)[:20]!r} is not an exam day key"
+    room = d.get("room")
+    if room is not None:
+        if not isinstance(room, str) or not _ROOM.fullmatch(room):
+            return f"room {str(room)[:10]!r} is not a room number"
+        if rooms and room not in rooms:
+            return f"room {room} is not in the exam point's plan"
+    for k in ("author", "participant"):
+        v = d.get(k)
+        if isinstance(v, str) and len(v) > MAX_TEXT:
+            return f"{k} is too long"
+    return _payload_problem(kind, d.get("payload"), d.get("participant"))
