@@ -61,6 +61,17 @@ def day_ok(day: str) -> bool:
     return m.group(2) is None or m.group(2) != "00"
 
 
+def _scalar(x: Any) -> bool:
+    return x is None or isinstance(x, str | int | float | bool) and not (isinstance(x, str) and len(x) > 2000)
+
+
+def _item_ok(x: Any) -> bool:
+    """A list item: a code or number, or one flat record (a printed paper's id, form, content hash)."""
+    if isinstance(x, dict):
+        return len(x) <= 32 and all(isinstance(k, str) and len(k) <= 64 and _scalar(v) for k, v in x.items())
+    return _scalar(x) and x is not None
+
+
 def _payload_problem(kind: str, payload: Any, participant: str | None) -> str | None:
     if not isinstance(payload, dict):
         return "payload must be an object"
@@ -68,8 +79,8 @@ def _payload_problem(kind: str, payload: Any, participant: str | None) -> str | 
         if not isinstance(k, str) or len(k) > 64:
             return "payload field names must be short text"
         if isinstance(v, list):
-            if len(v) > 1000 or not all(isinstance(x, str | int) and not isinstance(x, bool) for x in v):
-                return f"payload field {k!r}: a list of text or numbers is expected"
+            if len(v) > 5000 or not all(_item_ok(x) for x in v):
+                return f"payload field {k!r}: a list of text, numbers or flat records is expected"
         elif v is not None and not isinstance(v, str | int | float | bool):
             return f"payload field {k!r}: nested values are not allowed"
         elif isinstance(v, str) and len(v) > 2000:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
 from app.services.station import Station
@@ -13,7 +12,7 @@ from tests.server.conftest import cli
 
 
 @pytest.mark.parametrize("server_db", ["sqlite"], indirect=True)
-def test_paper_register_reaches_the_server(live, hq_db, tmp_path):
+def test_paper_register_reaches_the_server(live, official, hq_db, tmp_path):
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -29,9 +28,9 @@ def test_paper_register_reaches_the_server(live, hq_db, tmp_path):
     code = live.add_ppe("0412")
     out = cli("sync", "--db", str(hq_db), "--server", live.url, "--enroll", code, "--json")
     assert json.loads(out.stdout)["outcome"] == "accepted"
-    rep = httpx.get(live.url + "/api/v1/monitoring", params={"ppe": "66/0412"}).json()
+    rep = official.get("/api/v1/monitoring", params={"ppe": "66/0412"}).json()
     row = rep["ppes"][0]
     returned = sum(1 for r in got if r.outcome == "returned")
     assert row["papers_printed"] == 10 and row["papers_returned"] == returned and not row["papers_all_back"]
-    page = httpx.get(live.url + "/monitoring", params={"ppe": "66/0412"}).text
+    page = official.get("/monitoring", params={"ppe": "66/0412"}).text
     assert f"{returned} / 10" in page
