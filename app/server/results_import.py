@@ -89,23 +89,15 @@ class ResultsImport:
 
 def parse_results(path: Path, year: int | None = None) -> list[ResultRow]:
     """Check every row of a results list; returns its rows or raises ImportErrors naming each problem."""
-    from app.services.importer import Columns, ImportErrors, parse_exam_date, read_rows
+    from app.services.importer import Columns, ImportErrors, checked_rows, parse_exam_date, read_rows
 
     name = path.name
     cols = Columns("results_columns.json", RESULT_HEADER, optional=("passed",))
     rows = read_rows(path, cols)
-    label = rows.labels.get
     errors: list[str] = []
     out: list[ResultRow] = []
     seen: dict[tuple[str, str, str], int] = {}
-    for line, r in rows:
-        if "__width__" in r:
-            errors.append(f"{name}:{line}: row: {r['__width__']}")
-            continue
-
-        def err(col: str, why: str, _line: int = line) -> None:
-            errors.append(f"{name}:{_line}: {label(col, col)}: {why}")
-
+    for line, r, err in checked_rows(rows, name, errors):
         n0 = len(errors)
         code = r["participant_code"]
         if not _CODE_RE.fullmatch(code):

@@ -228,6 +228,21 @@ def _check_header(header: list[str], name: str, columns: Columns) -> None:
         raise UserError(f"{name}: line 1: header: {'; '.join(parts)} (expected: {', '.join(expected)})")
 
 
+def checked_rows(rows: ListRows, name: str, errors: list[str]):
+    """(line, row, err) for each row of the right width; a row of another width is one error. ``err(column,
+    why)`` records ``file:line: column: why`` under the column name the file itself uses."""
+    label = rows.labels.get
+    for line, r in rows:
+        if "__width__" in r:
+            errors.append(f"{name}:{line}: row: {r['__width__']}")
+            continue
+
+        def err(col: str, why: str, _line: int = line) -> None:
+            errors.append(f"{name}:{_line}: {label(col, col)}: {why}")
+
+        yield line, r, err
+
+
 _DMY_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
 _ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _REGION_RE, _PPE_RE, _SCHOOL_RE = re.compile(r"\d{2}"), re.compile(r"\d{4}"), re.compile(r"\d{1,6}")
@@ -252,17 +267,9 @@ def parse_list(path: Path) -> tuple[list[Participant], tuple[str, str]]:
     seen_codes: dict[tuple[str, str], int] = {}
     seen_seats: dict[tuple[str, str, str], int] = {}
     rows = read_rows(path)
-    label = rows.labels.get
     dates: dict[str, date] = {}  # a period list names a few dates 20,000 times
     field_max, name_max = limits.max_chars("list_field_max_chars"), limits.max_chars("name_max_chars")
-    for line, r in rows:
-        if "__width__" in r:
-            errors.append(f"{name}:{line}: row: {r['__width__']}")
-            continue
-
-        def err(col: str, why: str, _line: int = line) -> None:
-            errors.append(f"{name}:{_line}: {label(col, col)}: {why}")
-
+    for line, r, err in checked_rows(rows, name, errors):
         n0 = len(errors)
         region, ppe = r["region"], r["ppe_code"]
         if not _REGION_RE.fullmatch(region):
