@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -83,6 +84,21 @@ class Event:
 
 
 _HASHED = tuple(f.name for f in fields(Event) if f.name != "hash")
+
+
+def chain_problems(events: Iterable[Event]) -> list[str]:
+    """Check every station's chain in events ordered by (station, seq): one problem per broken chain."""
+    problems: list[str] = []
+    current: list[Event] = []
+    for e in events:
+        if current and e.station != current[0].station:
+            if (msg := check_chain(current)) is not None:
+                problems.append(msg)
+            current = []
+        current.append(e)
+    if current and (msg := check_chain(current)) is not None:
+        problems.append(msg)
+    return problems
 
 
 def check_chain(events: list[Event]) -> str | None:

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from app.domain.event import GENESIS, Event, check_chain, utc_iso
+from app.domain.event import GENESIS, Event, chain_problems, utc_iso
 from app.domain.model import date_key
 from app.errors import IntegrityError, storage_error
 from app.store.anchor import AnchorWriter
@@ -240,17 +240,7 @@ class EventLog:
     # --- checking --------------------------------------------------------------------------
     def verify(self) -> list[str]:
         """Check every station's chain; returns problems (empty list: all intact)."""
-        problems: list[str] = []
-        current: list[Event] = []
-        for e in self._select():
-            if current and e.station != current[0].station:
-                if (msg := check_chain(current)) is not None:
-                    problems.append(msg)
-                current = []
-            current.append(e)
-        if current and (msg := check_chain(current)) is not None:
-            problems.append(msg)
-        return problems
+        return chain_problems(self._select())
 
     def verify_or_raise(self) -> None:
         problems = self.verify()

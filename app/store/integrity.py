@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from app.domain.event import check_chain
+from app.domain.event import chain_problems
 from app.errors import UserError
 from app.store import anchor as anchors
 from app.store.guards import GUARDS, missing_guards
@@ -161,19 +161,8 @@ def verify_file(path: str | Path) -> VerifyReport:
 
 
 def _chains(conn: sqlite3.Connection, columns, to_event) -> list[str]:
-    problems: list[str] = []
-    current = []
     sql = f"SELECT {', '.join(columns)} FROM events ORDER BY station, seq"
-    for row in conn.execute(sql):
-        e = to_event(row)
-        if current and e.station != current[0].station:
-            if (msg := check_chain(current)) is not None:
-                problems.append(msg)
-            current = []
-        current.append(e)
-    if current and (msg := check_chain(current)) is not None:
-        problems.append(msg)
-    return problems
+    return chain_problems(to_event(row) for row in conn.execute(sql))
 
 
 def _check_anchor(conn: sqlite3.Connection, p: Path, station: str, rep: VerifyReport) -> None:
