@@ -19,7 +19,7 @@ from pathlib import Path
 from app.errors import UserError
 from app.forms import sources
 from app.forms.document import Document
-from app.forms.render import Stamp, paint_on_printer, write_pdf
+from app.forms.render import Stamp, paint_on_printer, painting_preview, write_pdf
 from app.forms.seal import make_payload, seal
 from app.i18n import _
 from app.logs import get_logger
@@ -211,10 +211,21 @@ def render_day_pack(station, out_dir: str | Path, progress: Progress | None = No
     return done
 
 
+def _paint_registered(printer, station, docs: list[Document]) -> int:
+    """Paint on a QPrinter; register the papers only when this paint is the print itself.
+
+    QPrintPreviewDialog emits ``paintRequested`` for each repaint of its preview and once more for
+    the printer when the user presses Print: only that paint makes paper (``painting_preview``)."""
+    signer = Signer(station)
+    pages = paint_on_printer(printer, docs, signer.stamp(docs))
+    if not painting_preview(printer):
+        signer.register()
+    return pages
+
+
 def paint_room_set(printer, station, room: str) -> int:
     """Paint the room's whole set (as ``render_room_set`` makes it) on a QPrinter: the room's Ctrl+P."""
-    docs = room_set_documents(station, station.room(room).number)
-    return paint_on_printer(printer, docs, stamp_for(station, docs))
+    return _paint_registered(printer, station, room_set_documents(station, station.room(room).number))
 
 
 def discrepancies(station, forms: list[str] | tuple[str, ...] | None = None, room: str | None = None) -> list[str]:
@@ -237,6 +248,5 @@ def paint_to_printer(printer, station, form: str, room: str | None = None, parti
                      event_id: str | None = None) -> int:
     """Paint a form on a QPrinter (QtPrintSupport); the UI wires this to QPrintPreviewDialog.paintRequested.
 
-    Not registered as printed (app.forms.papers): the preview paints again on every repaint."""
-    docs = build_documents(station, form, room, participant, event_id)
-    return paint_on_printer(printer, docs, stamp_for(station, docs))
+    Registered as printed (app.forms.papers) for the printer's paint only, never the preview's."""
+    return _paint_registered(printer, station, build_documents(station, form, room, participant, event_id))

@@ -735,6 +735,18 @@ def _write_pdf(docs: list[Document], path: str, stamp: Stamp, title: str = "") -
         painter.end()
 
 
+def painting_preview(printer) -> bool:
+    """Whether a QPrinter is being painted for QPrintPreviewDialog's pages rather than for paper.
+
+    The preview swaps a recording engine (QPreviewPaintEngine, of type Picture) onto the printer
+    while it emits ``paintRequested``; the print the user confirms paints on the printer's own
+    engine (PDF, CUPS, Windows GDI, macOS: never Picture)."""
+    from PySide6.QtGui import QPaintEngine
+
+    engine = printer.paintEngine()
+    return engine is not None and engine.type() == QPaintEngine.Type.Picture
+
+
 def paint_on_printer(printer, docs: list[Document], stamp: Stamp) -> int:
     """Paint on a QPrinter (real printer or QPrintPreviewDialog's); full-page coordinates."""
     laid = layout_all(docs)
