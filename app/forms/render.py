@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 import sys
 import threading
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QGlyphRun,
     QGuiApplication,
+    QImage,
     QPageLayout,
     QPageSize,
     QPainter,
@@ -567,42 +567,46 @@ def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
 
 
 # --- page furniture ---------------------------------------------------------------------------------
-_qr_runs: dict[str, tuple[int, list[QRectF]]] = {}
-_DARK = re.compile("1+")
+_qr_images: dict[str, QImage] = {}
+# Image pixels per module (a multiple of 8: a module is whole bytes). Viewers smooth an image they
+# scale up less than ~4× (poppler does, and zbarimg then cannot read a 150-dpi raster); with 8
+# pixels a module only the edge pixel blurs.
+QR_PX = 8
+_WIDEN = {ord("0"): "1" * QR_PX, ord("1"): "0" * QR_PX}
 
 
-def qr_runs(text: str) -> tuple[int, list[QRectF]]:
-    """The QR's dark modules as horizontal runs, in module units: (modules per side, rectangles).
+def qr_image(text: str) -> QImage:
+    """The QR symbol (no quiet zone) as a 1-bit image, QR_PX pixels a module, colour 0 black.
 
-    Drawn as filled vector rectangles: sharp at any zoom or printer resolution and lossless by
-    construction. QPdfWriter turns any image, even a 1-bit one, into 8-bit RGB per page, which
-    cost ~2 ms and ~10 KB a page (shared/pitfalls.md §4)."""
-    hit = _qr_runs.get(text)
+    QPdfWriter stores a 1-bit image whose colour table is exactly (black, white) as a 1-bit
+    DeviceGray image, Flate-compressed: lossless, ~1.5 KB a page, one drawing call. The vector
+    modules it replaces (~950 QRectF runs a code) cost ~4× more to build and ~8× more to paint,
+    and twice the bytes. Any other image, even 1-bit with another colour table, is turned into
+    8-bit RGB (shared/pitfalls.md §4); tests/forms check the image stays 1-bit."""
+    hit = _qr_images.get(text)
     if hit is not None:
         return hit
     from app.forms.qrfast import rows
 
     m = rows(text)
-    rects: list[QRectF] = []
-    for y, row in enumerate(m):  # runs of dark modules, found by a regex over the row
-        rects += [QRectF(mt.start(), y, mt.end() - mt.start(), 1) for mt in _DARK.finditer(row)]
-    if len(_qr_runs) > 8:  # a document's pages follow each other: a few codes are enough
-        _qr_runs.clear()
-    hit = _qr_runs[text] = (len(m), rects)
-    return hit
+    n = len(m)
+    w = n * QR_PX
+    stride = (w + 31) // 32 * 4  # QImage rows are 32-bit aligned
+    pad = b"\0" * (stride - w // 8)
+    # each module as QR_PX bits (a dark module is bit 0: colour 0, black), each row QR_PX times
+    buf = b"".join((int(row.translate(_WIDEN), 2).to_bytes(w // 8, "big") + pad) * QR_PX for row in m)
+    img = QImage(buf, w, w, stride, QImage.Format.Format_Mono).copy()  # copy: own the bytes
+    img.setColorTable([0xFF000000, 0xFFFFFFFF])
+    if len(_qr_images) > 8:  # a document's pages follow each other: a few codes are enough
+        _qr_images.clear()
+    _qr_images[text] = img
+    return img
 
 
 def paint_qr(p: QPainter, text: str, x_mm: float, y_mm: float, size_mm: float) -> None:
-    """Paint the QR symbol (no quiet zone) into a square at (x, y) of ``size_mm``."""
-    n, rects = qr_runs(text)
-    p.save()
-    p.translate(x_mm * U, y_mm * U)
-    p.scale(size_mm * U / n, size_mm * U / n)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QBrush(Qt.GlobalColor.black))
-    p.drawRects(rects)
-    p.restore()
+    """Paint the QR symbol (no quiet zone) into a square at (x, y) of ``size_mm``, modules sharp."""
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+    p.drawImage(r(x_mm, y_mm, size_mm, size_mm), qr_image(text))
 
 
 HEADER_LABELS = {"region": ("Код региона", [2]), "msu": ("Код МСУ", [3]), "ppe": ("Код ППЭ", [4]),

@@ -169,7 +169,7 @@ def test_voided_kit_replacement_is_not_printed(day, tmp_path):
 
 
 def test_qr_still_decodes_with_the_subset_font_and_vector_qr(day, tmp_path):
-    """The room set PDF: the vector QR is read by zbarimg from a 150-dpi raster, as a scanner would."""
+    """The room set PDF: the QR (a 1-bit image) is read by zbarimg from a 150-dpi raster, as a scanner would."""
     from app.forms.api import render_room_set
     from app.forms.verify import verify_text
 
@@ -183,6 +183,23 @@ def test_qr_still_decodes_with_the_subset_font_and_vector_qr(day, tmp_path):
     assert res.returncode == 0
     v = verify_text(res.stdout.strip(), st)
     assert v.valid and v.record == "current" and v.data["form"] == "05-02"
+
+
+def test_qr_is_a_lossless_one_bit_image(day, tmp_path):
+    """Every page's QR is a 1-bit Flate image (no JPEG, no 8-bit RGB) with 8 pixels a module, so a
+    viewer that smooths small images still shows sharp modules."""
+    from pypdf import PdfReader
+
+    from app.forms.api import render_room_set
+
+    st, _ = day
+    pdf = render_room_set(st, "0101", tmp_path)[0].path
+    for page in PdfReader(str(pdf)).pages:
+        images = [o.get_object() for o in page["/Resources"]["/XObject"].values()]
+        assert len(images) == 1
+        img = images[0]
+        assert img["/BitsPerComponent"] == 1 and img["/ColorSpace"] == "/DeviceGray"
+        assert img["/Filter"] == "/FlateDecode" and img["/Width"] % 8 == 0 and img["/Width"] >= 21 * 8
 
 
 def test_forms_readme_field_tables_are_up_to_date():
