@@ -186,7 +186,7 @@ def test_qr_still_decodes_with_the_subset_font_and_vector_qr(day, tmp_path):
 
 
 def test_qr_is_a_lossless_one_bit_image(day, tmp_path):
-    """Every page's QR is a 1-bit Flate image (no JPEG, no 8-bit RGB) with 8 pixels a module, so a
+    """Every page's QR is a 1-bit Flate image (no JPEG, no 8-bit RGB) with 4 pixels a module, so a
     viewer that smooths small images still shows sharp modules."""
     from pypdf import PdfReader
 
@@ -199,7 +199,7 @@ def test_qr_is_a_lossless_one_bit_image(day, tmp_path):
         assert len(images) == 1
         img = images[0]
         assert img["/BitsPerComponent"] == 1 and img["/ColorSpace"] == "/DeviceGray"
-        assert img["/Filter"] == "/FlateDecode" and img["/Width"] % 8 == 0 and img["/Width"] >= 21 * 8
+        assert img["/Filter"] == "/FlateDecode" and img["/Width"] % 4 == 0 and img["/Width"] >= 21 * 4
 
 
 def test_forms_readme_field_tables_are_up_to_date():
