@@ -202,6 +202,28 @@ def test_qr_is_a_lossless_one_bit_image(day, tmp_path):
         assert img["/Filter"] == "/FlateDecode" and img["/Width"] % 4 == 0 and img["/Width"] >= 21 * 4
 
 
+def test_laid_out_text_reprints_the_same(day, tmp_path):
+    """A text seen again is painted from cached glyph runs (app.forms.render.text_runs): the second
+    print of a room set reads back word for word like the first and looks the same."""
+    from PIL import Image, ImageChops
+
+    from app.forms import render
+    from app.forms.api import render_room_set
+
+    st, _ = day
+    render._runs_local.__dict__.clear()  # nothing seen yet: every text goes through drawText
+    first = render_room_set(st, "0101", tmp_path / "a")[0].path
+    second = render_room_set(st, "0101", tmp_path / "b")[0].path
+    assert len(render._runs_local.cache) > 100  # the repeated labels are glyph runs now
+    assert squash(pdf_text(first)) == squash(pdf_text(second))
+    for pdf in (first, second):
+        subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "2", "-l", "2", "-singlefile", str(pdf),
+                        str(pdf.with_suffix(""))], check=True)
+    a, b = (Image.open(p.with_suffix(".png")).convert("L") for p in (first, second))
+    diff = ImageChops.difference(a, b).point(lambda v: 255 if v > 64 else 0)
+    assert diff.crop((0, 120, a.width, a.height - 40)).histogram()[255] / (a.width * a.height) < 0.003
+
+
 def test_forms_readme_field_tables_are_up_to_date():
     """docs/forms/README.md lists every field of every layout with its verification status."""
     import sys
