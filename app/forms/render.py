@@ -55,6 +55,8 @@ A_HC = int(Qt.AlignmentFlag.AlignHCenter)
 A_T, A_VC = int(Qt.AlignmentFlag.AlignTop), int(Qt.AlignmentFlag.AlignVCenter)
 A_C = A_HC | A_VC
 WRAP = int(Qt.TextFlag.TextWordWrap)
+ZERO = QPointF(0, 0)
+BLACK = Qt.GlobalColor.black  # enum member lookups cost more than the drawing call that takes them
 
 _app = None
 _family: str | None = None
@@ -268,8 +270,8 @@ class Pager:
              align: int = A_L | A_T, color: QColor | None = None) -> None:
         if not s or s.isspace():  # an empty cell paints nothing; a call costs ~8 µs in the PDF engine
             return
-        pen = color or Qt.GlobalColor.black
-        runs = text_runs(s, round(w * U, 3), round(h * U, 3), size, bold, align)
+        pen = color or BLACK
+        runs = text_runs(s, w * U, h * U, size, bold, align)
         if runs is None:  # seen for the first time: most such texts (names, codes, times) never repeat
             f = font(size, bold)
             flags = align | WRAP
@@ -350,8 +352,8 @@ class Pager:
         run.setPositions(pos)
 
         def draw(p: QPainter) -> None:
-            p.setPen(Qt.GlobalColor.black)
-            p.drawGlyphRun(QPointF(0, 0), run)
+            p.setPen(BLACK)
+            p.drawGlyphRun(ZERO, run)
         self.op(draw)
 
     # --- first-page blocks ----------------------------------------------------------------------
@@ -574,42 +576,58 @@ class Pager:
             self.y += min_h
         all_rows = [(row, False) for row in rows] + [({}, False)] * max(0, pad_to - len(rows)) + \
                    [(row, True) for row in footer]
+        # Column specs once per table, not per cell: the loops below run for every row of every room.
+        specs = []
+        for c, x, w in zip(cols, xs, widths, strict=True):
+            t = c.get("type", "text")
+            specs.append((t, c.get("key"), x, w, float(c.get("font", size)),
+                          {"center": A_HC, "right": A_R}.get(c.get("align", ""), A_L) | A_VC,
+                          [int(g) for g in c["cells"]] if t == "cells" and "cells" in c else None))
+        measured = [(key, w - 1.6, fsize) for t, key, _x, w, fsize, _al, _g in specs if t in ("text", "number")]
+        right = LEFT + CONTENT_W
+        edges = xs + [right]
+        top = self.y
+
+        def grid(bottom: float) -> None:
+            """The body's vertical rules from the top of this page's rows down to ``bottom``: one line a
+            column boundary instead of a rectangle a cell (the rows add their bottom rule)."""
+            if bottom > top:
+                for ex in edges:
+                    self.line(ex, top, ex, bottom, 0.2)
+
         for row, bold in all_rows:
             h = min_h
-            for c, w in zip(cols, widths, strict=True):
-                if c.get("type", "text") in ("text", "number"):
-                    h = max(h, text_height(fmt(row.get(c["key"], "")), w - 1.6, float(c.get("font", size)), bold)
-                            + 1.6)
-            if self.ensure(h):
+            for key, tw, fsize in measured:
+                h = max(h, text_height(fmt(row.get(key, "")), tw, fsize, bold) + 1.6)
+            if self.y + h > self.bottom and self.y > TOP + HEADER_H + 3:
+                grid(self.y)
+                self.ensure(h)
                 header_row()
-            for c, x, w in zip(cols, xs, widths, strict=True):
-                self.box(x, self.y, w, h, 0.2)
-                t = c.get("type", "text")
-                v = row.get(c["key"], "") if c.get("key") else ""
+                top = self.y
+            y = self.y
+            self.line(LEFT, y + h, right, y + h, 0.2)
+            for t, key, x, w, fsize, al, groups in specs:
+                v = row.get(key, "") if key else ""
                 if t == "mark":
                     if v:
-                        self.text(x, self.y, w, h, "X", 11, True, A_C)
+                        self.text(x, y, w, h, "X", 11, True, A_C)
                 elif t == "cells":
-                    groups = [int(g) for g in c.get("cells", [len(fmt(v)) or 1])]
                     s = fmt(v)
-                    n = sum(groups)
+                    gs = groups or [len(s) or 1]
+                    n = sum(gs)
                     if s and (len(s) > n or not s.replace(" ", "").isalnum()):
-                        self.text(x + 0.8, self.y, w - 1.6, h, s, size, bold, A_C)
+                        self.text(x + 0.8, y, w - 1.6, h, s, size, bold, A_C)
                         continue
                     if s.isdigit():
                         s = s.zfill(n)
-                    cw, sepw = 4.4, (2.4 if len(groups) > 1 else 0)
-                    used = cw * n + sepw * (len(groups) - 1)
+                    cw, sepw = 4.4, (2.4 if len(gs) > 1 else 0)
+                    used = cw * n + sepw * (len(gs) - 1)
                     cx = x + max(0.5, (w - used) / 2)
-                    self.cells(cx, self.y + (h - 5.6) / 2, groups, s, cw, 5.6, ":" if len(groups) > 1 else "",
-                               9.5)
-                elif t == "blank":
-                    pass
-                else:
-                    al = {"center": A_HC, "right": A_R}.get(c.get("align", ""), A_L)
-                    self.text(x + 0.8, self.y + 0.8, w - 1.6, h - 1.6, fmt(v), float(c.get("font", size)), bold,
-                              al | A_VC)
+                    self.cells(cx, y + (h - 5.6) / 2, gs, s, cw, 5.6, ":" if len(gs) > 1 else "", 9.5)
+                elif t != "blank":
+                    self.text(x + 0.8, y + 0.8, w - 1.6, h - 1.6, fmt(v), fsize, bold, al)
             self.y += h
+        grid(self.y)
         self.y += 4
 
     def flush_strokes(self) -> None:
