@@ -49,3 +49,19 @@ def test_a_dead_worker_leaves_its_share_to_this_process(day, tmp_path, pool, mon
     assert pool.last_cpu == []  # no worker finished a share
     assert all(p.path.exists() and p.pages >= 1 for p in printed)
     assert len(printed) == len(st.plan.rooms) + 3 + 5
+
+
+def test_workers_only_for_idle_cores(monkeypatch):
+    from app.forms import pool
+
+    monkeypatch.delenv("AUDITORIA_PRINT_WORKERS", raising=False)
+    monkeypatch.setattr(pool.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(pool.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    assert pool.default_workers() == 1  # a quiet 2-core laptop: one worker beside this process
+    monkeypatch.setattr(pool.os, "getloadavg", lambda: (12.0, 12.0, 12.0))
+    assert pool.default_workers() == 0  # a busy machine: a worker would only queue for the same cores
+    monkeypatch.setattr(pool.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(pool.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert pool.default_workers() == 3
+    monkeypatch.setenv("AUDITORIA_PRINT_WORKERS", "0")
+    assert pool.default_workers() == 0
