@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "app.transfer.cli",
     "app.server.cli",
     "app.sync.cli",
+    "app.services.observers_cli",
 ]
 
 
