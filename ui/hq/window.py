@@ -277,6 +277,10 @@ class HqWindow(QtWidgets.QMainWindow):
         lay.addLayout(row)
         self.staff_table = _table([_("Time"), _("Room"), _("Replaced"), _("Replacement"), _("Role"), _("Reason")])
         lay.addWidget(self.staff_table, 1)
+        from ui.hq.observers import ObserversPanel
+
+        self.observers_panel = ObserversPanel(self.station, self._say, self.refresh)
+        lay.addWidget(self.observers_panel)
         return w
 
     def _totals_tab(self) -> QtWidgets.QWidget:
@@ -444,6 +448,8 @@ class HqWindow(QtWidgets.QMainWindow):
                 acts=sum(a["needed"] - a["drawn"] for a in tot["acts"].values())))
         self._fill_acts()
         self._fill_staff()
+        if hasattr(self, "observers_panel"):
+            self.observers_panel.fill()
         self._fill_totals(tot)
         if hasattr(self, "papers_panel"):
             self.papers_panel.refresh()
