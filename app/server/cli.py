@@ -194,6 +194,24 @@ def cmd_demo_results(args) -> int:
     return 0
 
 
+def cmd_conditions(args) -> int:
+    from app.cli import emit
+    from app.server.conditions import observers_report, ovz_report
+
+    engine = _engine(args)
+    ovz = ovz_report(engine, args.date_from, args.date_to, args.subject, args.ppe)["rows"]
+    obs = observers_report(engine, args.date_from, args.date_to, args.ppe)["rows"]
+    lines = ["ОВЗ (exam point, day: listed / present / used the extension, mean extra minutes):"]
+    lines += [f"  {r['ppe']} {r['day']}: {r['ovz_listed']} / {r['ovz_present']} / {r['used_extension']}"
+              f"{'' if r['extra_minutes_mean'] is None else ', ' + str(r['extra_minutes_mean']) + ' min'}"
+              for r in ovz] or ["  none"]
+    lines += ["public observers (exam point, date: observers, hours present):"]
+    lines += [f"  {r['ppe']} {r['date']}: {r['observers']}"
+              f"{'' if r['hours_present'] is None else ', ' + str(r['hours_present']) + ' h'}" for r in obs] or ["  none"]
+    emit({"ovz": ovz, "observers": obs}, args.json, "\n".join(lines))
+    return 0
+
+
 def register(sub, common) -> None:
     def db(p):
         p.add_argument("--db", required=True, help="server database: a SQLite file or postgresql://user@host/db")
@@ -264,6 +282,12 @@ def register(sub, common) -> None:
     p.add_argument("--public", action="store_true", help="the public version (no cell under 5 participants)")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_report)
+    p = db(ssub.add_parser("conditions", help="ОВЗ conditions and public observers per exam point and date"))
+    p.add_argument("--date-from")
+    p.add_argument("--date-to")
+    p.add_argument("--subject")
+    p.add_argument("--ppe", help="exam point key, e.g. 66/0412")
+    p.set_defaults(func=cmd_conditions)
     p = db(ssub.add_parser("demo-results", help="synthetic demo results for the plans on the server (2024-2026)"))
     p.set_defaults(func=cmd_demo_results)
 
