@@ -194,6 +194,16 @@ def cmd_demo_results(args) -> int:
     return 0
 
 
+def cmd_import_region(args) -> int:
+    from app.cli import emit
+    from app.server.region_import import import_region
+
+    res = import_region(_engine(args), args.file, args.year)
+    emit(res.to_dict(), args.json, f"{res.file}: {res.rows} subject rows of the region; "
+         + ("nothing changed" if res.unchanged else f"added {res.added}, changed {res.changed}"))
+    return 0
+
+
 def cmd_conditions(args) -> int:
     from app.cli import emit
     from app.server.conditions import observers_report, ovz_report
@@ -282,6 +292,11 @@ def register(sub, common) -> None:
     p.add_argument("--public", action="store_true", help="the public version (no cell under 5 participants)")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_report)
+    p = db(ssub.add_parser("import-region", help="store the region's reference figures per year and subject "
+                                                 "(CSV/XLSX), all or nothing"))
+    p.add_argument("file")
+    p.add_argument("--year", type=int, help="refuse rows of another year")
+    p.set_defaults(func=cmd_import_region)
     p = db(ssub.add_parser("conditions", help="ОВЗ conditions and public observers per exam point and date"))
     p.add_argument("--date-from")
     p.add_argument("--date-to")

@@ -116,6 +116,9 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
     now, demo, scores_now = _school_cells(engine, year, practice, subject, school, sc)
     before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, sc)
     all_conduct = _conduct(engine, year, subject) if not practice else {}
+    from app.server.region_import import region_figures
+
+    region = region_figures(engine, year) if not practice else {}
     subjects = []
     for code in sorted(now):
         scale = sc.get(code) or Scale(0)
@@ -139,10 +142,24 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
             flags = [f for f in flags if f.get("participants", 0) >= SMALL_CELL]
         subjects.append({"code": code, "scale": {"minimum": scale.minimum, "university": scale.university,
                                                  "grade5": scale.grade5},
-                         "municipality": muni, "schools": schools, "flags": flags})
+                         "municipality": muni, "region": _beside_region(muni, region.get(code)),
+                         "schools": schools, "flags": flags})
     return {"year": year, "practice": practice, "public": public, "small_cell": SMALL_CELL,
             "demo": demo,
             "filters": {"subject": subject, "school": school}, "subjects": subjects}
+
+
+def _beside_region(muni: dict[str, Any], reg: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The region's figures of the subject (imported reference file) and the municipality's distance from
+    them, in points of the mean and of the share below the minimum; None when no file was imported."""
+    if reg is None:
+        return None
+    out = dict(reg)
+    if muni.get("mean") is not None:
+        out["mean_gap"] = round(muni["mean"] - reg["mean"], 1)
+    if muni.get("below_minimum") is not None and reg.get("below_minimum") is not None:
+        out["below_minimum_gap"] = round(muni["below_minimum"] - reg["below_minimum"], 3)
+    return out
 
 
 def _suppress_cell(cell: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,33 @@
+"""The region's reference figures per year and subject, imported beside the municipality's own results.
+
+Revision ID: s0005r
+Revises: s0004
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "s0005r"
+down_revision = "s0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "region_figures",
+        sa.Column("year", sa.Integer, primary_key=True),
+        sa.Column("subject_code", sa.String(2), primary_key=True),
+        sa.Column("participants", sa.Integer, nullable=False),
+        sa.Column("mean", sa.Float, nullable=False),
+        sa.Column("median", sa.Float),
+        sa.Column("below_minimum", sa.Float, nullable=False),
+        sa.Column("high_81_99", sa.Float),
+        sa.Column("top_100", sa.Float),
+        sa.Column("source", sa.String, nullable=False),
+        sa.Column("imported_at", sa.String(27), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("region_figures")
