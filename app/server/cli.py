@@ -204,6 +204,15 @@ def cmd_import_region(args) -> int:
     return 0
 
 
+def cmd_rebuild_results(args) -> int:
+    from app.cli import emit
+    from app.server.results_cells import rebuild_cells
+
+    n = rebuild_cells(_engine(args))
+    emit({"groups": n}, args.json, f"result cells folded again from the results: {n} (practice, year, subject) groups")
+    return 0
+
+
 def cmd_conditions(args) -> int:
     from app.cli import emit
     from app.server.conditions import observers_report, ovz_report
@@ -297,6 +306,8 @@ def register(sub, common) -> None:
     p.add_argument("file")
     p.add_argument("--year", type=int, help="refuse rows of another year")
     p.set_defaults(func=cmd_import_region)
+    p = db(ssub.add_parser("rebuild-results", help="fold the stored result cells again from the results"))
+    p.set_defaults(func=cmd_rebuild_results)
     p = db(ssub.add_parser("conditions", help="ОВЗ conditions and public observers per exam point and date"))
     p.add_argument("--date-from")
     p.add_argument("--date-to")

@@ -185,6 +185,10 @@ def import_results(engine: Engine, path: str | Path, year: int | None = None, pr
                  "participant_code": r.participant_code, "year": int(r.exam_date[:4]), "school_code": r.school_code,
                  "primary_score": r.primary_score, "test_score": r.test_score, "passed": r.passed,
                  "imported_at": now, "source": "list"} for r in todo])
+        if todo:
+            from app.server.results_cells import refresh_cells
+
+            refresh_cells(conn, {(practice, int(d[:4]), s) for d, s in keys})
         res.added, res.changed = len(fresh), len(changed)
         res.unchanged = not todo
         planned: set[tuple[str, str, str]] = set()

@@ -130,6 +130,9 @@ def test_indicators_suppression_and_flags(server, tmp_path):
     import_results(server, _results(tmp_path / "small.csv", 2026, {"7001": 90, "7002": 91}))  # school B by prefix
     with server.begin() as conn:
         conn.exec_driver_sql("UPDATE results SET school_code = '333333' WHERE participant_code IN ('7001', '7002')")
+    from app.server.results_cells import rebuild_cells
+
+    rebuild_cells(server)  # a direct edit of the results: the stored cells are folded again
     pub = results_report(server, 2026, public=True)
     small = next(x for x in pub["subjects"][0]["schools"] if x["school"] == "333333")
     assert small["participants"] == "<5" and small["mean"] is None and small["conduct_per_100"] is None
@@ -172,3 +175,56 @@ def test_demo_results_and_the_pdf_report(server, tmp_path):
     ptext = subprocess.run(["pdftotext", str(pub), "-"], capture_output=True, text=True, check=True).stdout
     assert "открытая версия" in ptext and ROOM_A[0] not in ptext
 
+
+
+def test_histogram_indicators_equal_the_per_participant_ones():
+    """The report counts scores per (subject, school, score) in the database; the median and spread from
+    those histograms must equal statistics' over the scores themselves."""
+    import random
+    from collections import Counter
+
+    from app.server.results_figures import _hist_median, _spread, hist_indicators
+
+    rnd = random.Random(7)
+    scale = scales(2026)["01"]
+    for _ in range(500):
+        xs = [rnd.randint(0, 100) for _ in range(rnd.randint(1, 60))]
+        assert _hist_median(Counter(xs), len(xs)) == statistics.median(xs)
+        assert abs(_spread(Counter(xs)) - statistics.pstdev(xs)) < 1e-9
+        assert hist_indicators(Counter(xs), scale) == indicators(xs, scale) | {
+            "median": statistics.median(xs), "mean": round(statistics.fmean(xs), 1)}
+
+
+def test_stored_cells_equal_the_results_and_a_rebuild(server, tmp_path):
+    """Cells folded at import (and by the demo) equal indicators computed from the result rows themselves,
+    and ``server rebuild-results`` gives identical cells."""
+    import subprocess
+    import sys
+    from collections import defaultdict
+
+    from app.server.results_cells import read_cells
+    from app.server.results_demo import demo_results
+
+    rnd = __import__("random").Random(3)
+    import_results(server, _results(tmp_path / "a.csv", 2026, {c: rnd.randint(20, 100) for c in ROOM_A + ROOM_B}))
+    import_results(server, _results(tmp_path / "b.csv", 2026, {c: rnd.randint(20, 100) for c in ROOM_A[:5]}))  # changes
+    demo_results(server, years=(2025,))
+    for year in (2025, 2026):
+        cells, _demo, hists = read_cells(server, year, False, None, None)
+        raw: dict = defaultdict(lambda: defaultdict(list))
+        with server.connect() as conn:
+            for subj, school, score in conn.exec_driver_sql(
+                    "SELECT subject_code, school_code, test_score FROM results WHERE year = ?", (year,)):
+                raw[subj][school].append(score)
+        assert cells and {s: set(v) for s, v in cells.items()} == {s: set(v) for s, v in raw.items()}
+        for subj, per in raw.items():
+            scale = scales(year)[subj]
+            for school, xs in per.items():
+                assert cells[subj][school] == indicators(xs, scale), (year, subj, school)
+            assert sorted(hists[subj].elements()) == sorted(x for xs in per.values() for x in xs)
+    before = {y: read_cells(server, y, False, None, None) for y in (2025, 2026)}
+    db = str(server.url.database)
+    r = subprocess.run([sys.executable, "-m", "app.cli", "server", "rebuild-results", "--db", db, "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert {y: read_cells(server, y, False, None, None) for y in (2025, 2026)} == before
