@@ -67,17 +67,6 @@ def _spread(hist: Counter[int]) -> float:
     return (sum(k * (s - mean) ** 2 for s, k in hist.items()) / n) ** 0.5
 
 
-def _where(year: int, practice: bool, subject: str | None, school: str | None) -> tuple[str, tuple]:
-    where, params = ["practice = ?", "year = ?"], [practice, year]
-    if subject:
-        where.append("subject_code = ?")
-        params.append(subject)
-    if school:
-        where.append("school_code = ?")
-        params.append(school)
-    return " AND ".join(where), tuple(params)
-
-
 def _school_cells(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None,
                   sc: dict[str, Scale]) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, Counter[int]]]:
     """{subject: {school: indicators}}, whether any is demo data, and each subject's score histogram: read
@@ -198,12 +187,20 @@ FLAG_TEXTS = {
 
 def _room_spreads(engine: Engine, year: int, code: str) -> list[tuple[str, str, int, float]]:
     """(exam point, room, participants, spread of scores) for each room of the subject's plans that year."""
-    sql = ("SELECT p.ppe, p.room, count(*), avg(r.test_score), avg(r.test_score * r.test_score) FROM results r "
-           "JOIN participants p ON p.day = r.exam_date || '/' || r.subject_code AND p.code = r.participant_code "
-           "WHERE r.practice = ? AND r.year = ? AND r.subject_code = ? GROUP BY p.ppe, p.room")
+    from sqlalchemy import and_, func, literal, select
+
+    from app.server import schema as t
+
+    r, p = t.results, t.participants
+    score = r.c.test_score
+    q = (select(p.c.ppe, p.c.room, func.count(), func.avg(score), func.avg(score * score))
+         .select_from(r.join(p, and_(p.c.day == r.c.exam_date + literal("/") + r.c.subject_code,
+                                     p.c.code == r.c.participant_code)))
+         .where(and_(r.c.practice.is_(False), r.c.year == year, r.c.subject_code == code))
+         .group_by(p.c.ppe, p.c.room))
     out = []
     with engine.connect() as conn:
-        for ppe, room, n, mean, mean_sq in conn.exec_driver_sql(sql, (False, year, code)):
+        for ppe, room, n, mean, mean_sq in conn.execute(q):
             out.append((ppe, room, int(n), max(0.0, float(mean_sq) - float(mean) ** 2) ** 0.5))
     return out
 

@@ -12,7 +12,7 @@ from app.errors import UserError
 from app.server.region_import import import_region, region_figures
 from app.server.results_figures import results_report
 from app.server.results_import import import_results
-from tests.server.test_results import ROOM_A, ROOM_B, _results, server  # noqa: F401 (fixture)
+from tests.server.test_results import ROOM_A, ROOM_B, _results, db_arg, server  # noqa: F401 (fixture)
 
 GOOD = ("Год;Код предмета;Участников;Средний балл;Медиана;Ниже минимума, %;81–99, %;100 баллов, %\n"
         "2026;1;21 500;68,4;70;2,1 %;22,5;0,4\n"
@@ -47,7 +47,7 @@ def test_region_beside_the_municipality_in_results_and_report(server, tmp_path):
     import_results(engine, _results(tmp_path / "r.csv", 2026, scores))
     assert results_report(engine, 2026)["subjects"][0]["region"] is None
     (tmp_path / "region.csv").write_text(GOOD, encoding="utf-8")
-    db = str(tmp_path / "server.db")
+    db = db_arg(server)
     r = subprocess.run([sys.executable, "-m", "app.cli", "server", "import-region", "--db", db,
                         str(tmp_path / "region.csv"), "--json"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -23,15 +23,23 @@ ROOM_A = [f"5{i:03d}" for i in range(8)]  # school A, room 0101
 ROOM_B = [f"6{i:03d}" for i in range(16)]  # school B, room 0102
 
 
+def db_arg(engine) -> str:
+    """The --db argument that opens the same database as ``engine`` (a SQLite file or a PostgreSQL URL)."""
+    if engine.dialect.name == "sqlite":
+        return str(engine.url.database)
+    return engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+
+
 @pytest.fixture
-def server(tmp_path):
-    """A server holding one exam point's conduct record of 4 June 2026 (русский) and its plan."""
+def server(server_db, tmp_path):
+    """A server holding one exam point's conduct record of 4 June 2026 (русский) and its plan, on SQLite
+    and on PostgreSQL (the results' SQL must run on both)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from app.clock import FixedClock
 
-    engine = open_server_db(tmp_path / "server.db")
+    engine = open_server_db(server_db)
     add_ppe(engine, "66", "043", "0412", "МАОУ СОШ № 8")
     rows = [f"66,0412,2026-06-04,01,0101,{1 + i // 4}{'АБВГ'[i % 4]},{c},Иванов,Иван,Иванович,6500,{100000 + i},"
             f"{SCHOOL_A}," for i, c in enumerate(ROOM_A)]
@@ -144,7 +152,7 @@ def test_indicators_suppression_and_flags(server, tmp_path):
 def test_cli_import_and_results(server, tmp_path):
     from tests.cli.test_cli_contract import run
 
-    db = str(server.url.database)
+    db = db_arg(server)
     f = _results(tmp_path / "r.csv", 2026, {c: 70 for c in ROOM_A + ROOM_B})
     out = json.loads(run("server", "import-results", "--db", db, str(f), "--year", "2026", "--json").stdout)
     assert out["rows"] == 24 and out["joined"] == 24
@@ -214,7 +222,7 @@ def test_stored_cells_equal_the_results_and_a_rebuild(server, tmp_path):
         raw: dict = defaultdict(lambda: defaultdict(list))
         with server.connect() as conn:
             for subj, school, score in conn.exec_driver_sql(
-                    "SELECT subject_code, school_code, test_score FROM results WHERE year = ?", (year,)):
+                    f"SELECT subject_code, school_code, test_score FROM results WHERE year = {int(year)}"):
                 raw[subj][school].append(score)
         assert cells and {s: set(v) for s, v in cells.items()} == {s: set(v) for s, v in raw.items()}
         for subj, per in raw.items():
@@ -223,7 +231,7 @@ def test_stored_cells_equal_the_results_and_a_rebuild(server, tmp_path):
                 assert cells[subj][school] == indicators(xs, scale), (year, subj, school)
             assert sorted(hists[subj].elements()) == sorted(x for xs in per.values() for x in xs)
     before = {y: read_cells(server, y, False, None, None) for y in (2025, 2026)}
-    db = str(server.url.database)
+    db = db_arg(server)
     r = subprocess.run([sys.executable, "-m", "app.cli", "server", "rebuild-results", "--db", db, "--json"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
