@@ -31,3 +31,24 @@ def test_new_observer_checked_in_and_out_from_the_staff_tab(qtbot, tmp_path):
         assert observers.visits(hq)[0].left is not None and panel.table.item(0, 3).text()
     finally:
         hq.close()
+
+
+def test_staff_list_loaded_from_the_staff_tab(qtbot, tmp_path):
+    from tests.services.test_staff_import import RU
+    from ui.hq.window import HqWindow
+
+    hq, _rooms = demo_exchange(tmp_path / "day", {"0101": "morning"})
+    try:
+        win = HqWindow(hq)
+        qtbot.addWidget(win)
+        bad = tmp_path / "bad.csv"
+        bad.write_text(RU + "X1;Петров;Пётр;;Завхоз;;\n", encoding="utf-8")
+        win.import_staff_list(str(bad))
+        assert "bad.csv:7" in win.message.text() and win.replaced_combo.findData("G01") < 0
+        good = tmp_path / "ppe07.csv"
+        good.write_text(RU, encoding="utf-8")
+        win.import_staff_list(str(good))
+        assert "5" in win.message.text() and win.replaced_combo.findData("G01") >= 0
+        assert win.observers_panel.who.findData("N01") >= 0
+    finally:
+        hq.close()

@@ -261,10 +261,7 @@ class HqWindow(QtWidgets.QMainWindow):
         lay = QtWidgets.QVBoxLayout(w)
         row = QtWidgets.QHBoxLayout()
         self.replaced_combo, self.replacement_combo = QtWidgets.QComboBox(), QtWidgets.QComboBox()
-        for s in sorted(self.station.plan.staff.values(), key=lambda s: s.code):
-            label = f"{s.code} — {s.short_name} ({s.role}{' ' + s.room if s.room else ''})"
-            self.replaced_combo.addItem(label, s.code)
-            self.replacement_combo.addItem(label, s.code)
+        self._fill_staff_combos()
         self.staff_reason = QtWidgets.QLineEdit()
         self.staff_reason.setPlaceholderText(_("reason"))
         self.staff_button = QtWidgets.QPushButton(_("Record the change"))
@@ -274,6 +271,10 @@ class HqWindow(QtWidgets.QMainWindow):
             if lab:
                 row.addWidget(QtWidgets.QLabel(lab))
             row.addWidget(x)
+        self.staff_list_button = QtWidgets.QPushButton(_("Load the staff list (ППЭ-07)…"))
+        self.staff_list_button.setToolTip(_("CSV or XLSX: code, surname, name, patronymic, role, room, lead"))
+        self.staff_list_button.clicked.connect(lambda: self.import_staff_list())
+        row.addWidget(self.staff_list_button)
         lay.addLayout(row)
         self.staff_table = _table([_("Time"), _("Room"), _("Replaced"), _("Replacement"), _("Role"), _("Reason")])
         lay.addWidget(self.staff_table, 1)
@@ -647,6 +648,35 @@ class HqWindow(QtWidgets.QMainWindow):
             return
         self.last_printed = out
         self._say(_("act saved as PDF: {path}").format(path=out))
+
+    def _fill_staff_combos(self) -> None:
+        for combo in (self.replaced_combo, self.replacement_combo):
+            combo.clear()
+        for s in sorted(self.station.plan.staff.values(), key=lambda s: s.code):
+            label = f"{s.code} — {s.short_name} ({s.role}{' ' + s.room if s.room else ''})"
+            self.replaced_combo.addItem(label, s.code)
+            self.replacement_combo.addItem(label, s.code)
+
+    def import_staff_list(self, path: str | None = None) -> None:
+        """The exam point's staff list (ППЭ-07): all rows or none, the problems named by line and column."""
+        from app.services.staff_import import import_staff
+
+        if path is None:
+            path, _f = QtWidgets.QFileDialog.getOpenFileName(self, _("The staff list (ППЭ-07)"),
+                                                             str(self.stick_folder()),
+                                                             _("Lists (*.csv *.xlsx);;All files (*)"))
+            if not path:
+                return
+        try:
+            res = import_staff(self.station, path)
+        except UserError as e:
+            self._say(str(e), True)
+            return
+        self._fill_staff_combos()
+        self.refresh()
+        self._say(_("{file}: no changes").format(file=res.file) if res.unchanged else
+                  ngettext("{file}: {n} staff member loaded", "{file}: {n} staff members loaded", res.rows).format(
+                      file=res.file, n=res.rows))
 
     def record_staff_change(self) -> None:
         try:
