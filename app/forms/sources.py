@@ -25,7 +25,7 @@ from app.i18n import _, ngettext
 from app.paths import resources_dir
 
 ROOM_FORMS = ("ППЭ-05-01", "ППЭ-05-02", "ППЭ-12-02", "ППЭ-12-03", "ППЭ-12-04-МАШ")
-HQ_FORMS = ("ППЭ-13-02-МАШ", "ППЭ-19", "ППЭ-10")
+HQ_FORMS = ("ППЭ-07", "ППЭ-13-02-МАШ", "ППЭ-19", "ППЭ-10")
 # Acts and the event kinds they are drawn up for.
 ACT_KINDS: dict[str, tuple[str, ...]] = {
     "ППЭ-20": ("identity-confirmed",),
@@ -378,6 +378,24 @@ def build_staff_changes(ctx: Ctx, code: str, room: str | None = None, **_) -> Do
                    fields={"count": len(rows), "observers": len(observers), "head": heads[0] if heads else ""})
 
 
+ROLE_ORDER = ("ppe-head", "gek", "organizer-room", "organizer-outside", "tech", "medic", "observer")
+
+
+def build_staff_list(ctx: Ctx, code: str, room: str | None = None, **_) -> Document:
+    """ППЭ-07: the exam point's staff and public observers, by role, organizers of the rooms in room order."""
+    def order(s):
+        return (ROLE_ORDER.index(s.role) if s.role in ROLE_ORDER else len(ROLE_ORDER), s.room, not s.lead, s.code)
+
+    rows = []
+    for i, s in enumerate(sorted(ctx.plan.staff.values(), key=order), 1):
+        role = ROLE_TITLES.get(s.role, s.role)
+        if s.lead:
+            role = "Ответственный организатор в аудитории"
+        rows.append({"n": i, "name": s.full_name, "role": role, "room": s.room})
+    heads = ctx.of_role("ppe-head")
+    return ctx.doc(code, None, tables={"staff": rows}, fields={"count": len(rows), "head": heads[0] if heads else ""})
+
+
 def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, subject: str | None = None, **_) -> Document:
     keys = ("assigned", "present", "absent", "late", "removed", "finished_early", "finished", "extra_sheets",
             "exits", "corrections", "appeals", "no_document")
@@ -487,7 +505,8 @@ def build_act(ctx: Ctx, code: str, room: str | None = None, participant: str | N
 SOURCES: dict[str, Callable[..., Document]] = {
     "list": build_list, "protocol": build_protocol, "corrections": build_corrections,
     "extra_sheets": build_extra_sheets, "exits": build_exits, "summary": build_summary,
-    "staff_changes": build_staff_changes, "gek_facts": build_gek_facts, "act": build_act,
+    "staff_changes": build_staff_changes, "staff_list": build_staff_list, "gek_facts": build_gek_facts,
+    "act": build_act,
 }
 
 

@@ -82,3 +82,14 @@ def test_cli_observer(hq_db):
     assert run("left", "--code", code, "--at", "13:00").returncode == 0
     listed = json.loads(run("list", "--json").stdout)
     assert [v["code"] for v in listed] == [code] and listed[0]["left"]
+
+
+def test_ppe_07_lists_staff_and_observers(hq, tmp_path):
+    m = observers.add_observer(hq, "Наблюдаева", "Ольга", "Петровна")
+    text = squash(pdf_text(render_form(hq, "ППЭ-07", out=tmp_path / "07.pdf")))
+    assert "Список работников ППЭ и общественных наблюдателей" in text and "ППЭ-07" in text
+    head = next(s for s in hq.plan.staff.values() if s.role == "ppe-head")
+    lead = next(s for s in hq.plan.staff.values() if s.lead and s.room == "0101")
+    assert head.full_name in text and f"{lead.full_name} Ответственный организатор в аудитории 0101" in text
+    assert f"{m.full_name} Общественный наблюдатель" in text
+    assert text.index(head.full_name) < text.index(lead.full_name) < text.index(m.full_name)

@@ -290,7 +290,7 @@ class HqWindow(QtWidgets.QMainWindow):
         lay.addWidget(self.totals_table, 1)
         self.point_forms_button = QtWidgets.QPushButton(_("Print the exam point's forms of the date (PDF)…"))
         self.point_forms_button.setToolTip(_("ППЭ-13-02-МАШ and the ППЭ-10 facts for each subject of the date, "
-                                             "ППЭ-19 for the date"))
+                                             "ППЭ-07 and ППЭ-19 for the date"))
         self.point_forms_button.clicked.connect(lambda: self.print_point_forms())
         lay.addWidget(self.point_forms_button, 0, Qt.AlignmentFlag.AlignLeft)
         return w
