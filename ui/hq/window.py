@@ -129,7 +129,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.table = _table([_(h) for _k, h in ROOM_COLUMNS])
         self.tabs.addTab(self._rooms_tab(), _("Rooms"))
         self.tabs.addTab(self._acts_tab(), _("Acts"))
-        self.tabs.addTab(self._staff_tab(), _("Staff changes (ППЭ-19)"))
+        self.tabs.addTab(self._staff_tab(), _("Staff and observers (ППЭ-07, ППЭ-19)"))
         self.totals_table = _table([_("Figure"), _("Total")])
         self.totals_table.horizontalHeader().setStretchLastSection(False)
         self.tabs.addTab(self._totals_tab(), _("Exam point totals"))
@@ -261,6 +261,9 @@ class HqWindow(QtWidgets.QMainWindow):
         lay = QtWidgets.QVBoxLayout(w)
         row = QtWidgets.QHBoxLayout()
         self.replaced_combo, self.replacement_combo = QtWidgets.QComboBox(), QtWidgets.QComboBox()
+        for combo in (self.replaced_combo, self.replacement_combo):  # code and a short name stay readable
+            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(30)
         self._fill_staff_combos()
         self.staff_reason = QtWidgets.QLineEdit()
         self.staff_reason.setPlaceholderText(_("reason"))
