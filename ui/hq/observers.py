@@ -24,7 +24,7 @@ class ObserversPanel(QtWidgets.QGroupBox):
         row = QtWidgets.QHBoxLayout()
         self.who = QtWidgets.QComboBox()
         self.who.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.who.setMinimumContentsLength(30)
+        self.who.setMinimumContentsLength(24)
         self.who.currentIndexChanged.connect(self._toggle_new)
         self.last, self.first, self.middle = (QtWidgets.QLineEdit() for _i in range(3))
         for w, hint in ((self.last, _("surname")), (self.first, _("first name")), (self.middle, _("patronymic"))):

@@ -263,7 +263,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.replaced_combo, self.replacement_combo = QtWidgets.QComboBox(), QtWidgets.QComboBox()
         for combo in (self.replaced_combo, self.replacement_combo):  # code and a short name stay readable
             combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(30)
+            combo.setMinimumContentsLength(22)
         self._fill_staff_combos()
         self.staff_reason = QtWidgets.QLineEdit()
         self.staff_reason.setPlaceholderText(_("reason"))
@@ -277,7 +277,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.staff_list_button = QtWidgets.QPushButton(_("Load the staff list (ППЭ-07)…"))
         self.staff_list_button.setToolTip(_("CSV or XLSX: code, surname, name, patronymic, role, room, lead"))
         self.staff_list_button.clicked.connect(lambda: self.import_staff_list())
-        row.addWidget(self.staff_list_button)
+        lay.addWidget(self.staff_list_button, 0, Qt.AlignmentFlag.AlignLeft)
         lay.addLayout(row)
         self.staff_table = _table([_("Time"), _("Room"), _("Replaced"), _("Replacement"), _("Role"), _("Reason")])
         lay.addWidget(self.staff_table, 1)
