@@ -150,11 +150,15 @@ def cmd_import_results(args) -> int:
     from app.cli import emit
     from app.server.results_import import import_results
 
-    res = import_results(_engine(args), args.file, year=args.year, practice=args.practice)
+    res = import_results(_engine(args), args.file, year=args.year, practice=args.practice, preview=args.preview)
     kind = "practice results" if args.practice else "results"
     human = (f"{res.file}: no changes ({res.rows} {kind} already imported)" if res.unchanged else
              f"{res.file}: {res.rows} {kind} ({res.added} new, {res.changed} changed); "
              f"{res.joined} joined to the conduct record") + "".join(f"\n  note: {w}" for w in res.warnings)
+    if args.preview:
+        human = (f"{res.file}: columns (file → field):\n" +
+                 "".join(f"  {label} → {canon}\n" for label, canon in res.mapping.items()) +
+                 "preview, nothing written: " + human)
     emit(res.to_dict(), args.json, human)
     return 0
 
@@ -287,6 +291,8 @@ def register(sub, common) -> None:
     p.add_argument("file")
     p.add_argument("--year", type=int, help="refuse rows of another year")
     p.add_argument("--practice", action="store_true", help="practice testing (kept apart from official results)")
+    p.add_argument("--preview", action="store_true",
+                   help="show how the file's columns map, check and count every row, write nothing")
     p.set_defaults(func=cmd_import_results)
     p = db(ssub.add_parser("results", help="result indicators by subject and school beside the conduct figures"))
     p.add_argument("--year", type=int, required=True)

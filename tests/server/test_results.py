@@ -149,6 +149,20 @@ def test_indicators_suppression_and_flags(server, tmp_path):
     assert "7001" not in json.dumps(pub, ensure_ascii=False)  # no participant codes in any view
 
 
+def test_import_preview_shows_the_mapping_and_writes_nothing(server, tmp_path):
+    from tests.cli.test_cli_contract import run
+
+    f = _results(tmp_path / "r.csv", 2026, {c: 70 for c in ROOM_A + ROOM_B}, russian=True)
+    res = import_results(server, f, preview=True)
+    assert res.preview and (res.rows, res.added, res.joined) == (24, 24, 24)
+    assert res.mapping["Код участника"] == "participant_code" and res.mapping["Тестовый балл"] == "test_score"
+    assert results_report(server, 2026)["subjects"] == []  # nothing written
+    out = run("server", "import-results", "--db", db_arg(server), str(f), "--preview").stdout
+    assert "Код ОО → school_code" in out and "preview, nothing written" in out
+    assert results_report(server, 2026)["subjects"] == []
+    assert import_results(server, f).added == 24  # the real import after the preview
+
+
 def test_cli_import_and_results(server, tmp_path):
     from tests.cli.test_cli_contract import run
 
