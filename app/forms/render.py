@@ -197,11 +197,11 @@ def text_runs(s: str, w: float, h: float, size: float, bold: bool, align: int) -
         if not line.isValid():
             break
         line.setLineWidth(w)
-        height = math.ceil(height + leading)
-        nat = line.naturalTextWidth()
-        xoff = w - nat if hal & A_R else (w - nat) / 2 if hal & A_HC else 0.0
+        height = math.ceil(height + leading)  # as qt_format_text: lines on whole units
+        adv = line.horizontalAdvance()
+        xoff = w - adv if hal & A_R else (w - adv) / 2 if hal & A_HC else 0.0
         line.setPosition(QPointF(xoff, height))
-        height += line.height()
+        height += line.ascent() + line.descent()  # unrounded, as qt_format_text (QTextLine.height() is ceiled)
     layout.endLayout()
     yoff = (h - height) / 2 if align & A_VC else 0.0
     runs = layout.glyphRuns()

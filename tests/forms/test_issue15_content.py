@@ -219,6 +219,15 @@ def test_laid_out_text_reprints_the_same(day, tmp_path):
     second = render_room_set(st, "0101", tmp_path / "b")[0].path
     assert len(render._runs_local.cache) > 100  # the repeated labels are glyph runs now
     assert squash(pdf_text(first)) == squash(pdf_text(second))
+
+    def words(pdf):  # every word of page 3 (ППЭ-05-02: tables, centred and wrapped cells) with its box
+        out = subprocess.run(["pdftotext", "-bbox", "-f", "3", "-l", "3", str(pdf), "-"], capture_output=True,
+                             text=True, check=True).stdout
+        return re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)<', out)
+    a, b = words(first), words(second)
+    assert len(a) == len(b) > 100
+    for (xa, ya, ta), (xb, yb, tb) in zip(a, b, strict=True):  # placed where drawText put them
+        assert ta == tb and abs(float(xa) - float(xb)) < 0.05 and abs(float(ya) - float(yb)) < 0.05, (ta, xa, xb, ya, yb)
     for pdf in (first, second):
         subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "2", "-l", "2", "-singlefile", str(pdf),
                         str(pdf.with_suffix(""))], check=True)
