@@ -29,6 +29,9 @@ def test_new_observer_checked_in_and_out_from_the_staff_tab(qtbot, tmp_path):
         panel.table.selectRow(0)
         panel.leave_button.click()
         assert observers.visits(hq)[0].left is not None and panel.table.item(0, 3).text()
+        totals = {win.totals_table.item(i, 0).text(): win.totals_table.item(i, 1).text()
+                  for i in range(win.totals_table.rowCount())}
+        assert totals["Public observers"] == "1"  # the exam point's totals count the stay
     finally:
         hq.close()
 

@@ -504,7 +504,8 @@ class HqWindow(QtWidgets.QMainWindow):
                   "appeals": _("Appeals (ППЭ-02)"), "no_document": _("Admitted without a document")}
         rows = [(labels[k], v) for k, v in tot["totals"].items()]
         rows += [(_("Rooms closed"), f"{tot['closed']} / {tot['rooms']}"),
-                 (_("Incidents"), tot["incidents"]), (_("Staff changes (ППЭ-19)"), tot["staff_changes"])]
+                 (_("Incidents"), tot["incidents"]), (_("Staff changes (ППЭ-19)"), tot["staff_changes"]),
+                 (_("Public observers"), tot["observers"])]
         rows += [(f"{f} {_('drawn up / needed')}", f"{a['drawn']} / {a['needed']}") for f, a in tot["acts"].items()]
         if len(tot["per_subject"]) > 1:  # a date holding several subjects: each one's own figures
             for code, f in tot["per_subject"].items():
