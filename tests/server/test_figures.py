@@ -97,11 +97,13 @@ def _exam_point(template: Path, folder: Path, variant: int) -> tuple[list[dict],
         # HQ's own marks, stated early in the day: they arrive after the room's later events
         people = hq.plan.room_participants(rooms[0])
         hq.record("desk-check", rooms[0], people[10].code, at=local("10:40", on), payload={"verdict": "permitted"})
+        # an exit told to HQ afterwards: folded after the room's 13:30 hand-in it would be lost
+        hq.record("exit", rooms[0], people[1].code, at=local("11:10", on), payload={"accompanied_by": "OUT01"})
+        hq.record("return", rooms[0], people[1].code, at=local("11:15", on))
         stranger = hq.plan.room_participants(rooms[-1])[-1].code  # on another room's list (a warning only)
-        hq.record("late", rooms[0], stranger, at=local("10:30", on))
+        hq.record("late", rooms[1], stranger, at=local("10:30", on))
         # HQ voids a room station's removal (the GEK cancelled it): a void of another station's event
-        removal = next(e for e in chains[next(k for k in chains if k.startswith(f"room-r{variant}-{on.day}-"))]
-                       if e["kind"] == "removal")
+        removal = next(e for e in chains[f"room-r{variant}-{on.day}-{rooms[2]}"] if e["kind"] == "removal")
         hq.void(removal["room"], removal["id"], "cancelled by the GEK member")
     chains[hq.station_id] = [e.to_dict() for e in hq.log.all() if e.station == hq.station_id]
     hq.close()
@@ -175,8 +177,10 @@ def test_incremental_figures_equal_a_rebuild_and_the_scratch_projection(tmp_path
     assert schools
 
 
-def test_a_void_and_a_late_mark_move_the_stored_figures(tmp_path, period):
-    """A removal voided after it was counted: the room's figures go back (slow path), as a rebuild says."""
+@pytest.mark.parametrize("hq_first", [False, True])
+def test_a_void_and_a_late_mark_move_the_stored_figures(tmp_path, period, hq_first):
+    """A removal voided after it was counted, or a void that arrives before its target: the removal is
+    not counted either way; an exit stated before marks already folded is counted (slow path)."""
     engine = open_server_db(tmp_path / "server.db")
     for ppe in period:
         add_ppe(engine, "66", "043", ppe[3:], ppe)
@@ -184,12 +188,19 @@ def test_a_void_and_a_late_mark_move_the_stored_figures(tmp_path, period):
     for body in plans:
         push_plan(engine, "66/0412", body)
     hq = next(k for k in chains if k.startswith("hq-"))
-    for st, evs in chains.items():
-        if st != hq:
-            ingest(engine, "66/0412", evs)
-    removed = report(engine, ppe="66/0412")["period"]["removed"]
+    if hq_first:
+        ingest(engine, "66/0412", chains[hq])
+    rooms_only = [evs for st, evs in chains.items() if st != hq]
+    for evs in rooms_only:
+        ingest(engine, "66/0412", evs)
+    if hq_first:
+        _assert_same(engine, [{"ppe": "66/0412"}, {}])
+        return
+    before = report(engine, ppe="66/0412")["period"]
     ingest(engine, "66/0412", chains[hq])  # its two voids strike one removal per date
-    assert report(engine, ppe="66/0412")["period"]["removed"] == removed - 2
+    after = report(engine, ppe="66/0412")["period"]
+    assert after["removed"] == before["removed"] - 2
+    assert after["exits"] == before["exits"] + 2
     _assert_same(engine, [{"ppe": "66/0412"}, {}])
 
 
