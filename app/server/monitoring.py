@@ -437,23 +437,56 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
         return sorted(out, key=Event.order_key)
     if allowed is not None and ppe not in allowed:
         return []
-    fig = ppe_day(engine, ppe, day)
-    if fig is None:
-        return []
+    states = _contributing_rooms(engine, ppe, day, metric, room)
+    if states is None:
+        fig = ppe_day(engine, ppe, day)
+        if fig is None:
+            return []
+        states = ([r.state for r in fig.rooms.values() if not room or r.room == room], fig.school_of)
     kinds = (kind,) if kind else METRIC_KINDS[metric]
     out: list[Event] = []
-    for r in fig.rooms.values():
-        if room and r.room != room:
-            continue
-        st = r.state
+    rooms_states, school_of = states
+    for st in rooms_states:
         if metric == "incidents":
             out += [e for e in st.incidents if e.kind in kinds
-                    and (not school or fig.school_of.get(e.participant or "", "") == school)]
+                    and (not school or school_of.get(e.participant or "", "") == school)]
             continue
         codes = {p.code for p in st.listed() if _counted(metric, p)
-                 and (not school or (fig.school_of.get(p.code, "") or "—") == school)}
+                 and (not school or (school_of.get(p.code, "") or "—") == school)}
         out += [e for e in st.events if e.kind in kinds and e.participant in codes]
     return sorted(out, key=Event.order_key)
+
+
+def _contributing_rooms(engine: Engine, ppe: str, day: str, metric: str, room: str | None
+                        ) -> tuple[list[RoomState], dict[str, str]] | None:
+    """Only the rooms whose stored figure for ``metric`` is not zero, each projected from its own events
+    (a drill-down of one room, or of a rare figure, no longer folds the whole exam-point day).
+    ``None`` when there are no stored figures for the day (the caller projects it whole)."""
+    col = getattr(t.fig_rooms.c, f"m_{metric}", None)
+    if col is None:
+        return None
+    with read_connection(engine) as conn:
+        q = select(t.fig_rooms.c.room, col).where(and_(t.fig_rooms.c.ppe == ppe, t.fig_rooms.c.day == day))
+        found = {r[0]: r[1] for r in conn.execute(q)}
+        if not found:
+            return None
+        wanted = sorted(r for r, n in found.items() if n and (not room or r == room))
+        plan = load_plan(conn, ppe, day)
+        if plan is None:
+            return None
+        try:
+            ref = load_reference(plan.day.date.year)
+        except (KeyError, ValueError, OSError):
+            return None
+        states = []
+        for r in wanted:
+            q = select(t.events).where(and_(day_filter(ppe, day[:10]), t.events.c.room == r))
+            evs = [e for row in conn.execute(q) if (e := _event(row)) is not None]
+            try:
+                states.append(project_room(plan, ref, r, evs))
+            except Exception:  # noqa: BLE001 - as the day's projection: such a room lists nothing
+                states.append(project_room(plan, ref, r, []))
+    return states, {p.code: p.school_code for p in plan.participants.values()}
 
 
 def period_filters(day: str | None = None, ppe: str | None = None, date_from: str | None = None,

@@ -260,3 +260,25 @@ def _store_plan_old(conn, body, rooms) -> None:
     conn.execute(insert(t.participants), [dict(ppe="66/0412", day=body["day"], **p, last_name="", first_name="",
                                                middle_name="", document_series="", document_number="", source="hq")
                                           for p in body["participants"]])
+
+
+def test_event_lists_from_the_contributing_rooms_equal_the_whole_day(tmp_path, period):
+    """The drill-down projects only the rooms whose stored figure is not zero: same events as the whole day."""
+    from app.server import monitoring
+    from app.server.monitoring import METRIC_KINDS, metric_events
+
+    engine = open_server_db(tmp_path / "server.db")
+    for ppe in period:
+        add_ppe(engine, "66", "043", ppe[3:], ppe)
+    _push(engine, period, seed=3)
+    whole = monitoring._contributing_rooms
+    for metric in METRIC_KINDS:
+        for args in (("66/0412", "2026-06-04/01", None), ("66/0413", "2026-06-11/12", None),
+                     ("66/0412", "2026-06-11/03", "0203")):
+            got = [e.id for e in metric_events(engine, args[0], args[1], metric, room=args[2])]
+            monitoring._contributing_rooms = lambda *a, **k: None
+            try:
+                want = [e.id for e in metric_events(engine, args[0], args[1], metric, room=args[2])]
+            finally:
+                monitoring._contributing_rooms = whole
+            assert got == want, (metric, args)
