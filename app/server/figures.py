@@ -13,8 +13,8 @@ How a batch is folded, per (exam point, date/subject key, room) it touches:
   is the target of a stored void: then folding in arrival order *is* folding in domain order.
 - **slow path** — otherwise (a void, an event stated earlier than one already folded, a room the projection
   cannot fold) the room is projected again from its events in the log, exactly as the scratch path does.
-- a plan push, a day key first seen, a legacy day without plan rows, an event without a day: the whole
-  exam-point day is recomputed from the log.
+- a plan push, a day key first seen, a new room of a legacy day without plan rows, an event without a day:
+  the whole exam-point day is recomputed from the log.
 
 Concurrency: the ``fig_days`` rows a batch touches are locked (``FOR UPDATE`` on PostgreSQL, in key order;
 SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway), so two workers never fold one room at once.
@@ -285,7 +285,7 @@ def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None) 
     pending = _Pending()
     for key, date in keys:
         fd = stored.get(key)
-        if dayless or fd is None or fd.legacy:
+        if dayless or fd is None:
             rebuild_day(conn, ppe, key, pending)
             continue
         if not fd.valid:
@@ -308,6 +308,9 @@ def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloa
     touched = sorted(r for r in by_room if r is not None)
     rooms = {r.room: r for r in conn.execute(select(t.fig_rooms.c.room, t.fig_rooms.c.state).where(and_(
         t.fig_rooms.c.ppe == ppe, t.fig_rooms.c.day == key, t.fig_rooms.c.room.in_(touched))))} if touched else {}
+    if fd.legacy and any(r not in rooms and any(e.day == key for e in by_room[r]) for r in touched):
+        rebuild_day(conn, ppe, key, pending)  # a day without plan rows: its rooms are those its events name
+        return
     counted = len(by_room.get(None, [])) + sum(len(by_room[r]) for r in rooms)
     if counted:
         conn.execute(update(t.fig_days).where(and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day == key))
@@ -408,12 +411,14 @@ def _filtered(q, tb, day, ppe, date_from, date_to, subject, allowed):
     return q
 
 
+_EXIT_MIN = METRIC_KEYS.index("exit_minutes")
+
+
 def _metrics(row, offset: int) -> dict[str, float]:
-    out = {}
-    for i, k in enumerate(METRIC_KEYS):
-        v = row[offset + i] or 0
-        out[k] = round(float(v), 1) if k == "exit_minutes" else int(v)
-    return out
+    """Metric columns (or their SUMs) as the scratch report has them: counts as int, minutes to 0.1."""
+    vals = [int(v or 0) for v in row[offset:offset + len(METRIC_KEYS)]]
+    vals[_EXIT_MIN] = round(float(row[offset + _EXIT_MIN] or 0), 1)
+    return dict(zip(METRIC_KEYS, vals, strict=True))
 
 
 def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,

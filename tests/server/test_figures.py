@@ -156,8 +156,9 @@ def _schools(engine) -> list[str]:
         return sorted({r[0] for r in conn.execute(select(t.participants.c.school_code))})
 
 
-def test_incremental_figures_equal_a_rebuild_and_the_scratch_projection(tmp_path, period):
-    engine = open_server_db(tmp_path / "server.db")
+def test_incremental_figures_equal_a_rebuild_and_the_scratch_projection(server_db, period):
+    """On SQLite and on PostgreSQL (``server_db``): the same push sequence, the same figures three ways."""
+    engine = open_server_db(server_db)
     for ppe in period:
         add_ppe(engine, "66", "043", ppe[3:], f"ППЭ {ppe}")
     schools = _schools(engine) or ["660001"]
@@ -282,3 +283,22 @@ def test_event_lists_from_the_contributing_rooms_equal_the_whole_day(tmp_path, p
             finally:
                 monitoring._contributing_rooms = whole
             assert got == want, (metric, args)
+
+
+def test_legacy_day_without_plan_rows(tmp_path):
+    """Events keyed 'YYYY-MM-DD/SS' from an older HQ that pushed no plan: rooms are those the events
+    name, a new room refolds the day, later batches of known rooms take the fast path."""
+    from bench.bench_server import make_chain
+
+    engine = open_server_db(tmp_path / "server.db")
+    add_ppe(engine, "66", "043", "0412", "legacy")
+    chains = [make_chain(f"room-l{c}", 120, room=f"{c + 1:04d}") for c in range(3)]
+    for i in range(0, 120, 40):
+        for ch in chains:
+            ingest(engine, "66/0412", ch[i:i + 40])
+    rep = report(engine)
+    assert [r["room"] for r in rep["rooms"]] == ["0001", "0002", "0003"] and rep["ppes"][0]["events"] == 360
+    _assert_same(engine, [{}, {"day": "2026-06-04/01"}])
+    before = stored_figures(engine)
+    rebuild(engine)
+    assert stored_figures(engine) == before
