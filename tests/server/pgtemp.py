@@ -31,8 +31,11 @@ def _as_postgres(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 
 
 class PgServer:
+    """``durable``: fsync, synchronous commit and full-page writes on, as production runs (benchmarks);
+    tests run without them, which changes no result, only the speed."""
+
     def __init__(self, base: Path, durable: bool = False):
-        self.durable = durable  # fsync on, as production runs (benchmarks); off: fast tests
+        self.durable = durable
         self.bin = pg_bin()
         self.dir = base / "pgdata"
         self.sock = base / "sock"
@@ -74,10 +77,7 @@ class PgServer:
 
 
 def start_temp(durable: bool = False) -> PgServer:
-    """Start a fresh cluster outside root-only temp trees (the postgres user must reach it).
-
-    ``durable``: fsync, synchronous_commit and full_page_writes stay on (PostgreSQL's defaults), as a
-    production server runs; benchmarks use it (a cluster with fsync off roughly doubles ingest figures)."""
+    """Start a fresh cluster outside root-only temp trees (the postgres user must reach it)."""
     import tempfile
 
     base = Path(tempfile.mkdtemp(prefix="auditoria-pg-"))

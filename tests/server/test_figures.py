@@ -228,13 +228,13 @@ def test_rebuild_figures_command_reports_no_change(tmp_path, period):
 
 
 def test_old_database_gets_its_figures_at_upgrade(tmp_path, period):
-    """A server database from before the stored figures (s0004) is folded once by the migration."""
+    """A server database from before the stored figures (s0005r) is folded once by the migration."""
     from app.server import migrations
 
     db = tmp_path / "old.db"
     engine = open_server_db(db, migrate=False)
     with engine.begin() as conn:
-        migrations.upgrade(conn, "s0004")
+        migrations.upgrade(conn, "s0005r")
     plans, chains = period["66/0412"]
     add_ppe(engine, "66", "043", "0412", "old")
     with engine.begin() as conn:  # as the old server stored them: plans and events, no figures

@@ -1,14 +1,14 @@
 """Stored monitoring figures (per exam point, date/subject, room; schools and incidents beside), built from
 the events already held, so an upgraded server answers its pages from them at once.
 
-Revision ID: s0005f
-Revises: s0004
+Revision ID: s0006f
+Revises: s0005r
 """
 
 from alembic import op
 
-revision = "s0005f"
-down_revision = "s0004"
+revision = "s0006f"
+down_revision = "s0005r"
 branch_labels = None
 depends_on = None
 
