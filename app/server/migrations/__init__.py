@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "s0005r"
+HEAD = "s0006f"
 LOCATION = Path(__file__).resolve().parent
 
 
