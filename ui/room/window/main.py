@@ -14,13 +14,11 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from app.domain.rules import removal_grounds
 from app.errors import UserError
-from app.i18n import N_, _, current_language, format_date, format_time, ngettext
+from app.i18n import _, current_language, format_date, ngettext
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
@@ -44,66 +42,16 @@ from ui.room.dialogs import (
     event_title,
     participant_gender,
 )
-from ui.room.incidents import INCIDENT_BY_KEY, INCIDENTS, IncidentDialog
+from ui.room.incidents import INCIDENT_BY_KEY, IncidentDialog
 from ui.room.scan import ScanBurst
 from ui.room.seatmap import SeatMap
+from ui.room.window.actions import PARTICIPANT_KINDS, ActionTable
+from ui.room.window.header import Banners, ExitsTable, RoomHeader, board_texts
 from ui.settings import Settings
 from ui.theme import STATUS_TITLES, THEMES, display_status, seat_colours, stylesheet
 from ui.widgets import ElidedLabel, fit_to_screen, save_geometry_if_on_screen
 
 log = get_logger("ui.room")
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    name: str
-    text: str  # msgid
-    shortcut: str
-    menu: str  # msgid of the menu
-    button: bool = False  # also a big button in the action column
-    short: str = ""  # msgid of the button's text when the menu's is too long for the column
-
-
-ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("admit", N_("Admit (document checked)"), "F2", N_("&Participant"), True),
-    ActionSpec("admit_nodoc", N_("Admit without a document…"), "Shift+F2", N_("&Participant"), True),
-    ActionSpec("late", N_("Late arrival"), "F3", N_("&Participant"), True),
-    ActionSpec("absent", N_("Did not come"), "F4", N_("&Participant"), True),
-    ActionSpec("seat", N_("Sits elsewhere…"), "F6", N_("&Participant")),
-    ActionSpec("exit", N_("Leaves the room"), "F7", N_("&Participant"), True),
-    ActionSpec("back", N_("Returns"), "F8", N_("&Participant"), True),
-    ActionSpec("sheet", N_("Extra answer sheet…"), "F9", N_("&Participant"), True),
-    ActionSpec("desk", N_("Desk and items…"), "Ctrl+D", N_("&Participant"), True),
-    ActionSpec("finished", N_("Participant handed in"), "Ctrl+H", N_("&Participant"), True),
-    ActionSpec("timeline", N_("Timeline…"), "Ctrl+T", N_("&Participant")),
-    ActionSpec("open_day", N_("Start of the day…"), "Ctrl+O", N_("&Room")),
-    ActionSpec("room_log", N_("Room log…"), "Ctrl+J", N_("&Room")),
-    ActionSpec("clock", N_("Room clock…"), "Ctrl+K", N_("&Room")),
-    ActionSpec("date", N_("Exam date…"), "Ctrl+Shift+D", N_("&Room")),
-    ActionSpec("print", N_("Print the room's forms…"), "Ctrl+P", N_("&Room")),
-    ActionSpec("print_pdf", N_("Save the room's forms as PDF…"), "Ctrl+Shift+P", N_("&Room")),
-    ActionSpec("export", N_("Export results to stick…"), "F12", N_("&Room")),
-    ActionSpec("instruction", N_("Instruction given"), "Ctrl+Shift+I", N_("&Room"), True),
-    ActionSpec("start", N_("Exam started: write the times on the board"), "Ctrl+Shift+S", N_("&Room"), True,
-               N_("Exam started")),
-    ActionSpec("audio_start", N_("Listening part started"), "Ctrl+Shift+A", N_("&Room")),
-    ActionSpec("audio_end", N_("Listening part ended"), "Ctrl+Shift+E", N_("&Room")),
-    ActionSpec("evacuation_end", N_("Evacuation ended"), "Ctrl+9", N_("&Room")),
-    ActionSpec("end_exam", N_("End of the exam…"), "Ctrl+E", N_("&Room"), True),
-    ActionSpec("undo", N_("Void the last mark…"), "Ctrl+Z", N_("&Edit"), True, N_("Void a mark…")),
-    ActionSpec("search", N_("Find a participant"), "Ctrl+F", N_("&Edit")),
-    ActionSpec("board", N_("Board mode (projector)"), "F11", N_("&View")),
-    ActionSpec("contrast", N_("High-contrast theme"), "Ctrl+Shift+H", N_("&View")),
-    ActionSpec("bigger", N_("Larger text"), "Ctrl+=", N_("&View")),
-    ActionSpec("smaller", N_("Smaller text"), "Ctrl+-", N_("&View")),
-    ActionSpec("language", N_("Русский / English"), "Ctrl+L", N_("&View")),
-    ActionSpec("quit", N_("Quit"), "Ctrl+Q", N_("&Room")),
-)
-INCIDENT_SHORTCUTS = {"removal": "Ctrl+1", "early": "Ctrl+2", "correction": "Ctrl+3", "appeal": "Ctrl+4",
-                      "identity": "Ctrl+5", "stopped": "Ctrl+6", "evacuation": "Ctrl+7", "note": "Ctrl+8",
-                      "kit": "Ctrl+Shift+K"}
-PARTICIPANT_KINDS = {"admit": "admitted", "late": "late", "absent": "absent", "exit": "exit", "back": "return",
-                     "finished": "finished"}
 
 
 class RoomWindow(QtWidgets.QMainWindow):
@@ -125,8 +73,6 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.names: dict[str, str] = {}
         self.assigned: dict[str, str] = {}
         self.rows: dict[str, int] = {}
-        self._seen_due: set[str] = set()
-        self._banners: dict[str, tuple] = {}  # key -> (advice, shown until): see update_banner
         self.board: BoardWindow | None = None
         self.last_advice: list = []
         self.last_recorded: Recorded | None = None
@@ -164,25 +110,15 @@ class RoomWindow(QtWidgets.QMainWindow):
         root.setContentsMargins(6, 4, 6, 4)
         root.setSpacing(4)
         # header: room, clock, board values
-        head = QtWidgets.QHBoxLayout()
-        self.title = QtWidgets.QLabel(self)
-        self.title.setObjectName("board")
-        self.title.setWordWrap(True)
-        head.addWidget(self.title, 3)
-        self.board_values = QtWidgets.QLabel(self)
-        self.board_values.setObjectName("board")
-        self.board_values.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        head.addWidget(self.board_values, 3)
-        self.clock = QtWidgets.QLabel("--:--:--", self)
-        self.clock.setObjectName("clock")
-        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        head.addWidget(self.clock, 2)
-        root.addLayout(head)
+        self.header = RoomHeader(self)
+        self.title, self.board_values, self.clock = self.header.title, self.header.board_values, self.header.clock
+        root.addWidget(self.header)
         self.banner = QtWidgets.QLabel(self)
         self.banner.setObjectName("warning")
         self.banner.setWordWrap(True)
         self.banner.hide()
         root.addWidget(self.banner)
+        self.banners = Banners(self.banner, self._beep)
         # body
         body = QtWidgets.QHBoxLayout()
         self.seatmap = SeatMap(self)
@@ -232,13 +168,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.advice.setMaximumHeight(124)
         self.advice.setOpenExternalLinks(True)
         foot.addWidget(self.advice, 3)
-        self.exits = QtWidgets.QTableWidget(0, 3, self)
-        self.exits.setMaximumHeight(124)
-        self.exits.verticalHeader().hide()
-        self.exits.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        eh = self.exits.horizontalHeader()
-        eh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        eh.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.exits = ExitsTable(self)
         foot.addWidget(self.exits, 2)
         root.addLayout(foot)
         self.setCentralWidget(central)
@@ -247,10 +177,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.notice = ElidedLabel(self)  # a long notice (the fingerprints after set-up) never widens the window
         self.notice.hide()
         self.status.addPermanentWidget(self.notice)
-        # actions, menus, buttons
-        self.actions: dict[str, QtGui.QAction] = {}
-        self.menus: dict[str, QtWidgets.QMenu] = {}
-        self.big: dict[str, QtWidgets.QPushButton] = {}
+        # actions, menus, buttons: one table (actions.py)
         handlers: dict[str, Callable[[], object]] = {
             "admit": self.admit, "admit_nodoc": self.admit_no_document, "late": lambda: self.quick("late"),
             "absent": lambda: self.quick("absent"), "seat": self.change_seat, "exit": lambda: self.quick("exit"),
@@ -264,74 +191,23 @@ class RoomWindow(QtWidgets.QMainWindow):
             "board": self.toggle_board, "contrast": self.toggle_contrast, "bigger": lambda: self.zoom(1),
             "smaller": lambda: self.zoom(-1), "language": self.toggle_language, "quit": self.quit_asking,
         }
-        for spec in ACTIONS:
-            menu = self._menu(spec.menu)
-            if spec.name == "end_exam":
-                self.incident_menu = self._menu(N_("&Incident"))
-            a = QtGui.QAction(self)
-            a.setShortcut(QtGui.QKeySequence(spec.shortcut))
-            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            a.triggered.connect(lambda _c=False, h=handlers[spec.name]: h())
-            menu.addAction(a)
-            self.addAction(a)
-            self.actions[spec.name] = a
-            if spec.button:
-                b = QtWidgets.QPushButton(self)
-                b.setObjectName("action")
-                b.setMinimumHeight(32)
-                b.clicked.connect(a.trigger)
-                self.buttons_box.addWidget(b)
-                self.big[spec.name] = b
-        if "&Incident" not in self.menus:
-            self.incident_menu = self._menu(N_("&Incident"))
-        for spec in INCIDENTS:
-            a = QtGui.QAction(self)
-            a.setShortcut(QtGui.QKeySequence(INCIDENT_SHORTCUTS[spec.key]))
-            a.triggered.connect(lambda _c=False, k=spec.key: self.incident(k))
-            self.incident_menu.addAction(a)
-            self.addAction(a)
-            self.actions["incident_" + spec.key] = a
-        b = QtWidgets.QPushButton(self)
-        b.setObjectName("action")
-        b.setMinimumHeight(32)
-        b.setMenu(self.incident_menu)
-        self.buttons_box.insertWidget(self.buttons_box.count() - 2, b)
-        self.big["incident"] = b
-        self.buttons_box.addStretch(1)
-        self.actions["contrast"].setCheckable(True)
-
-    def _menu(self, msgid: str) -> QtWidgets.QMenu:
-        if msgid not in self.menus:
-            self.menus[msgid] = self.menuBar().addMenu(_(msgid))
-        return self.menus[msgid]
+        self.action_table = ActionTable(self, self.buttons_box, handlers, self.incident)
+        self.actions = self.action_table.actions
+        self.menus = self.action_table.menus
+        self.big = self.action_table.big
+        self.incident_menu = self.action_table.incident_menu
 
     def retranslate(self) -> None:
         """Set every static text in the current language (runtime RU/EN switch)."""
-        for msgid, m in self.menus.items():
-            m.setTitle(_(msgid))
-        for spec in ACTIONS:
-            a = self.actions[spec.name]
-            a.setText(_(spec.text))
-            a.setToolTip(f"{_(spec.text)} ({spec.shortcut})")
-            if spec.name in self.big:
-                b = self.big[spec.name]
-                b.setText(f"{_(spec.short or spec.text)}  [{spec.shortcut}]")
-                b.setAccessibleName(_(spec.text))
-                b.setToolTip(a.toolTip())
-        for spec in INCIDENTS:
-            self.actions["incident_" + spec.key].setText(_(spec.title) + "…")
-        self.big["incident"].setText(_("Incident…") + "  [Ctrl+1…8]")
-        self.big["incident"].setAccessibleName(_("Incident"))
+        self.action_table.retranslate()
         self.search.setPlaceholderText(_("Surname, code or seat, then Enter"))
         self.search.setToolTip(_("Surname, code or seat — Enter admits  [Ctrl+F]"))
         self.search.setAccessibleName(_("Find a participant"))
         self.table.setHorizontalHeaderLabels([_("Seat"), _("Participant"), _("Status")])
         self.table.setAccessibleName(_("The room's list"))
-        self.exits.setHorizontalHeaderLabels([_("Out of the room"), _("Since"), _("Minutes")])
-        self.exits.setAccessibleName(_("Out of the room now"))
+        self.exits.retranslate()
         self.advice.setAccessibleName(_("Advice"))
-        self.clock.setAccessibleName(_("Room clock"))
-        self.board_values.setAccessibleName(_("Board"))
+        self.header.retranslate()
         self.seatmap.retranslate()
         self._fit_buttons()
         self.setWindowTitle(f"Auditoria — {_('Room')} {self.room}")
@@ -427,30 +303,11 @@ class RoomWindow(QtWidgets.QMainWindow):
         name = self.subject.title_en if current_language() == "en" else self.subject.title
         text = (f"{_('Room')} {self.room} · {html.escape(self.room_name)}<br>{html.escape(name)} "
                 f"({self.subject.code}) · <b>{format_date(self.day.date)}</b>")
-        if self.title.text() != text:
-            self.title.setText(text)
+        self.header.set_title(text)
 
     # --- clock ---------------------------------------------------------------------------
     def board_texts(self) -> dict[str, str]:
-        st, state = self.station, self._state or self.state()
-        tz = self.tz
-        now = st.now()
-        out = {"clock": format_time(now, tz, seconds=True), "start": "—", "end": "—", "left": "", "ovz": ""}
-        if state.start is not None:
-            out["start"] = format_time(state.start, tz)
-            out["end"] = format_time(state.end, tz)
-            ends = state.ends()
-            ovz = [e for e in ends if e != state.end]
-            if ovz:
-                out["ovz"] = _("ОВЗ end: {times}").format(times=", ".join(format_time(e, tz) for e in ovz))
-            left = state.end - now
-            if state.closed_at is None:
-                if left > timedelta(0):
-                    secs = int(left.total_seconds())
-                    out["left"] = _("{h}:{m:02d} left").format(h=secs // 3600, m=(secs % 3600) // 60)
-                else:
-                    out["left"] = _("time is over")
-        return out
+        return board_texts(self.station, self._state or self.state(), self.tz)
 
     def tick(self, repaint_only: bool = False) -> None:
         if not repaint_only:  # once a second: pick up marks made elsewhere (e.g. HQ, CLI)
@@ -462,14 +319,7 @@ class RoomWindow(QtWidgets.QMainWindow):
                 if old is not None:
                     self.changed.emit()
         b = self.board_texts()
-        self.clock.setText(b["clock"])
-        values = f"{_('Start')} {b['start']} · {_('End')} {b['end']}"
-        if b["left"]:
-            values += f"<br>{b['left']}"
-        if b["ovz"]:
-            values += f"<br>{b['ovz']}"
-        if self.board_values.text() != values:
-            self.board_values.setText(values)
+        self.header.show_board(b)
         self._exits()
         if self.board is not None and self.board.isVisible():
             name = self.subject.title_en if current_language() == "en" else self.subject.title
@@ -480,32 +330,12 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.update_banner()
 
     def update_banner(self) -> None:
-        """The clock's warnings: a new one beeps once; a lasting one (no-show, wrong date) stays while
-        the rules still call for it and goes as soon as they do not (admissions, the clock set); a
-        moment's one (30/5 minutes left) stays two minutes."""
-        now = self.station.now()
-        due = {adv.code + str(adv.params): adv for adv in self.station.due(self.room)}
-        for key, adv in due.items():
-            if key not in self._seen_due:
-                self._seen_due.add(key)
-                self._banners[key] = (adv, now + timedelta(minutes=2))
-                self._beep(adv.text())
-        for key, (adv, until) in list(self._banners.items()):
-            if (adv.lasting and key not in due) or (not adv.lasting and now > until):
-                del self._banners[key]
-        text = "\n".join(adv.text() for adv, _until in self._banners.values())
-        if self.banner.text() != text:
-            self.banner.setText(text)
-        self.banner.setVisible(bool(text))
+        """The rules' warnings due now (see ``Banners``)."""
+        self.banners.update(self.station.due(self.room), self.station.now())
 
     def warn(self, text: str) -> None:
         """A warning of the moment in the banner (two minutes), with a beep."""
-        from app.domain.rules import Advice
-
-        self._banners["warn:" + text] = (Advice("warn", "warning", text), self.station.now() + timedelta(minutes=2))
-        self._beep(text)
-        self.banner.setText("\n".join(adv.text() for adv, _until in self._banners.values()))
-        self.banner.show()
+        self.banners.warn(text, self.station.now())
 
     def _beep(self, text: str) -> None:
         QtWidgets.QApplication.beep()
@@ -513,23 +343,11 @@ class RoomWindow(QtWidgets.QMainWindow):
 
     def _exits(self) -> None:
         rows = room_ops.open_exits(self.station, self.room, state=self._state)
-        tz = self.tz
         minutes = {x.code: int(x.minutes) for x in rows}
         if minutes or self._minutes_out:
             self.seatmap.refresh(self._state, self.names, self.assigned, minutes)
         self._minutes_out = minutes
-        self.exits.setRowCount(len(rows))
-        for i, x in enumerate(rows):
-            cells = (self.names.get(x.code, x.code), format_time(x.since, tz), f"{int(x.minutes)}")
-            for j, text in enumerate(cells):
-                it = self.exits.item(i, j)
-                if it is None:
-                    it = QtWidgets.QTableWidgetItem()
-                    self.exits.setItem(i, j, it)
-                if it.text() != text:
-                    it.setText(text)
-                it.setBackground(QtGui.QColor(self.theme.warn_bg if x.long else self.theme.panel))
-                it.setForeground(QtGui.QColor(self.theme.warn_fg if x.long else self.theme.text))
+        self.exits.show_rows(rows, self.names, self.tz, self.theme)
 
     # --- selection and search ------------------------------------------------------------
     def select(self, code: str) -> None:
@@ -1006,7 +824,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         rec = room_ops.adjust_clock(self.station, self.room, dlg.room_clock(), author=self.author())
-        self._seen_due.clear()
+        self.banners.forget_seen()
         return self._recorded(rec)
 
     def choose_date(self, key: str | None = None, confirm: bool = True) -> bool:
@@ -1049,7 +867,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.show_message(_("Room {room} holds no exam on {date}; showing room {other}.").format(
                 room=self.room, date=format_date(target.date), other=sorted(plan.rooms)[0]), warning=True)
             self.room = sorted(plan.rooms)[0]
-        self._seen_due.clear()
+        self.banners.forget_seen()
         self._load_room()
         self.refresh()
         return True
@@ -1126,22 +944,10 @@ class RoomWindow(QtWidgets.QMainWindow):
         fit_to_screen(self)  # again now that the frame (title bar) is known
 
     # --- right-click menus -----------------------------------------------------------------
-    MENU_ACTIONS = ("admit", "admit_nodoc", "late", "absent", "seat", "exit", "back", "sheet", "desk", "finished",
-                    "timeline")
-
     def participant_menu(self, code: str) -> QtWidgets.QMenu:
-        """The participant's actions (the same ones as the keys and buttons) and the incidents."""
+        """The participant's actions and the incidents, on a right-click on their seat or row."""
         self.select(code)
-        menu = QtWidgets.QMenu(self)
-        menu.setTitle(self.names.get(code, code))
-        head = menu.addAction(self.names.get(code, code))
-        head.setEnabled(False)
-        menu.addSeparator()
-        for name in self.MENU_ACTIONS:
-            menu.addAction(self.actions[name])
-        menu.addSeparator()
-        menu.addMenu(self.incident_menu)
-        return menu
+        return self.action_table.participant_menu(self.names.get(code, code))
 
     def _seat_menu(self, code: str, pos) -> None:
         self.participant_menu(code).popup(pos)
