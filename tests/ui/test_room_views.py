@@ -332,7 +332,7 @@ def test_print_without_disagreements_does_not_ask(window, station, qtbot, tmp_pa
     for p in ps:
         station.record("admitted", "0101", p.code, at="09:10")
     window.refresh()
-    import ui.room.window as rw
+    import ui.room.window.printing as rw
 
     monkeypatch.setattr(rw, "confirm_discrepancies", lambda parent, problems: not problems or pytest.fail(
         f"asked with {problems}"))

@@ -14,39 +14,31 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from app.domain.rules import removal_grounds
 from app.errors import UserError
-from app.i18n import _, current_language, format_date, ngettext
+from app.i18n import _, current_language, format_date
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
 from ui.language import switch_language
-from ui.ops import Operation, confirm_discrepancies
+from ui.ops import Operation
 from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from ui.room.board import BoardWindow
 from ui.room.dialogs import (
     ChooseParticipantDialog,
-    ClockDialog,
-    DeskCheckDialog,
     EndOfExamDialog,
-    ExtraSheetDialog,
-    NoDocumentDialog,
     RoomLogDialog,
-    SeatDialog,
     StartOfDayDialog,
     TimelineDialog,
-    VoidDialog,
     describe,
     event_title,
-    participant_gender,
 )
-from ui.room.incidents import INCIDENT_BY_KEY, IncidentDialog
 from ui.room.scan import ScanBurst
 from ui.room.seatmap import SeatMap
-from ui.room.window.actions import PARTICIPANT_KINDS, ActionTable
+from ui.room.window.actions import ActionTable
 from ui.room.window.header import Banners, ExitsTable, RoomHeader, board_texts
+from ui.room.window.marking import MarkingController
+from ui.room.window.printing import PrintExport
 from ui.settings import Settings
 from ui.theme import STATUS_TITLES, THEMES, display_status, seat_colours, stylesheet
 from ui.widgets import ElidedLabel, fit_to_screen, save_geometry_if_on_screen
@@ -82,6 +74,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self._scan = ScanBurst(clock=lambda: self.key_clock())
         self._picked = False  # the organizer chose a row with the arrow keys since the last typing
         self.setObjectName("RoomWindow")
+        self.marking = MarkingController(self)
+        self.printing = PrintExport(self)
         self._build()
         self._load_room()
         self.apply_theme()
@@ -186,7 +180,7 @@ class RoomWindow(QtWidgets.QMainWindow):
             "open_day": self.start_of_day, "room_log": self.show_room_log, "clock": self.set_clock, "date": self.choose_date,
             "print": self.print_preview, "print_pdf": self.print_forms, "export": self.export_to_stick, "instruction": lambda: self.mark("instruction-given"),
             "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
-            "audio_end": lambda: self.mark("audio-end"), "evacuation_end": self.evacuation_end,
+            "audio_end": lambda: self.mark("audio-end"), "evacuation_end": lambda: self.mark("evacuation-end"),
             "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
             "board": self.toggle_board, "contrast": self.toggle_contrast, "bigger": lambda: self.zoom(1),
             "smaller": lambda: self.zoom(-1), "language": self.toggle_language, "quit": self.quit_asking,
@@ -470,21 +464,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.search.selectAll()
 
     # --- marking -------------------------------------------------------------------------
-    def author(self) -> str:
-        orgs = self.state().organizers
-        return orgs[0] if orgs else ""
-
-    def mark(self, kind: str, code: str | None = None, payload: dict | None = None) -> Recorded | None:
-        """Record one mark, repaint, and show the rules' advice. Returns None if it was not recorded."""
-        try:
-            rec = self.station.record(kind, self.room, code, payload=payload or {}, author=self.author())
-        except UserError as e:
-            self.show_message(str(e), warning=True)
-            return None
-        log.info("mark %s recorded (advice %d)", kind, len(rec.advice))
-        return self._recorded(rec)
-
-    def _recorded(self, rec: Recorded) -> Recorded:
+    def after_mark(self, rec: Recorded) -> Recorded:
         """After a mark is on disk: repaint from the store, show the advice, re-check the banner, and
         tell the views that listen (``changed``)."""
         self.refresh()
@@ -492,8 +472,6 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.update_banner()
         self.changed.emit()
         return rec
-
-    after_mark = _recorded  # for views that recorded through a room_ops function themselves
 
     def show_recorded(self, rec: Recorded) -> None:
         self.last_recorded = rec
@@ -532,135 +510,65 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.show_message(_("Choose a participant first: click a seat or type a surname."), warning=True)
         return self.current
 
+    # --- marks, printing and export: the controllers (marking.py, printing.py) ---------------
+    def author(self) -> str:
+        return self.marking.author()
+
+    def mark(self, kind: str, code: str | None = None, payload: dict | None = None) -> Recorded | None:
+        return self.marking.mark(kind, code, payload)
+
     def participant_state(self, code: str):
         return self.state().participants.get(code)
 
     def admit(self) -> Recorded | None:
-        code = self.need_participant()
-        if not code:
-            return None
-        try:
-            rec = room_ops.admit(self.station, self.room, code, author=self.author())
-        except room_ops.AlreadyMarked as e:
-            from app.domain.grammar import FEMININE
-
-            feminine = participant_gender(self.station, code) == FEMININE
-            self.show_message((_("{name} is already marked: {status}. (feminine)") if feminine else
-                               _("{name} is already marked: {status}.")).format(
-                name=self.names.get(code, code), status=_(STATUS_TITLES.get(e.status, e.status))))
-            return None
-        except UserError as e:
-            self.show_message(str(e), warning=True)
-            return None
-        return self._recorded(rec)
+        return self.marking.admit()
 
     def admit_no_document(self) -> Recorded | None:
-        code = self.need_participant()
-        if not code:
-            return None
-        dlg = NoDocumentDialog(self.names.get(code, code), self)
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return None
-        return self.mark(room_ops.admission_kind(self.state()), code, dlg.payload())
+        return self.marking.admit_no_document()
 
     def quick(self, name: str) -> Recorded | None:
-        code = self.need_participant()
-        if not code:
-            return None
-        kind = PARTICIPANT_KINDS[name]
-        return self.mark(kind, code, room_ops.quick_payload(kind))
+        return self.marking.quick(name)
 
     def change_seat(self) -> Recorded | None:
-        code = self.need_participant()
-        if not code:
-            return None
-        p = self.participant_state(code)
-        dlg = SeatDialog(self.names.get(code, code), p.assigned_seat, self.station.plan.rooms[self.room].seat_labels(),
-                         self)
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return None
-        return self.mark("seated", code, {"seat": dlg.value()})
+        return self.marking.change_seat()
 
     def extra_sheet(self) -> Recorded | None:
-        code = self.need_participant()
-        if not code:
-            return None
-        p = self.participant_state(code)
-        previous = p.extra_sheets[-1][0] if p.extra_sheets else ""
-        dlg = ExtraSheetDialog(self.names.get(code, code), previous, self)
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return None
-        return self.mark("extra-sheet", code, dlg.payload())
+        return self.marking.extra_sheet()
 
     def desk_check(self) -> list[Recorded]:
-        code = self.need_participant()
-        if not code:
-            return []
-        p = self.participant_state(code)
-        dlg = DeskCheckDialog(self.station, self.names.get(code, code), p.ovz, self,
-                              subject=p.subject or self.subject.code)  # the participant's own subject's aids
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return []
-        out = [r for d in dlg.payloads() if (r := self.mark("desk-check", code, d)) is not None]
-        item = room_ops.forbidden_found([r.event.payload for r in out])
-        if item is not None:
-            self.incident("removal", prefill={"item": item, "reason": _("forbidden item on the desk")})
-        return out
-
-    def organizers_for_countersign(self) -> list[tuple[str, str]]:
-        return room_ops.countersigners(self.station, self.room, self.author())
+        return self.marking.desk_check()
 
     def incident(self, key: str, prefill: dict | None = None) -> Recorded | None:
-        spec = INCIDENT_BY_KEY[key]
-        code = ""
-        if spec.participant:
-            code = self.need_participant()
-            if not code:
-                return None
-        prefill = dict(prefill or {})
-        if key == "correction" and code:
-            pt = self.station.plan.participants.get(code)
-            if pt is not None:
-                prefill.setdefault("old", pt.last_name)
-        roll = None
-        if spec.roll_call:
-            state = self.state()
-            roll = [(c, f"{state.participants[c].assigned_seat} {self.names.get(c, c)}")
-                    for c in room_ops.roll_call(state)]
-        grounds = removal_grounds(self.station.ref) if key == "removal" else self.station.ref.forbidden
-        items = [(d.key, d.title_en if current_language() == "en" else d.title) for d in grounds]
-        gek = [(m.code, f"{m.code} — {m.short_name}") for m in room_ops.staff_by_role(self.station.plan, "gek")]
-        dlg = IncidentDialog(spec, self.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self,
-                             item_choices=items, gek_choices=gek)
-        self.open_dialog = dlg
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return None
-        rec = self.mark(spec.kind, code or None, dlg.payload())
-        if rec is not None and dlg.countersigner():
-            try:
-                room_ops.countersign(self.station, self.room, rec.event.id, dlg.countersigner())
-            except UserError as e:
-                self.show_message(str(e), warning=True)
-        return rec
-
-    def evacuation_end(self) -> Recorded | None:
-        return self.mark("evacuation-end")
+        return self.marking.incident(key, prefill)
 
     def undo(self) -> Recorded | None:
-        last = self.station.last_mark(self.room)
-        if last is None:
-            self.show_message(_("Nothing to void in this room."))
-            return None
-        dlg = VoidDialog(describe(self.station, last, self.names), self)
-        self.open_dialog = dlg
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return None
-        try:
-            rec = room_ops.undo_last(self.station, self.room, dlg.reason.text().strip(), author=self.author())
-        except UserError as e:
-            self.show_message(str(e), warning=True)
-            return None
-        return self._recorded(rec)
+        return self.marking.undo()
+
+    def set_clock(self) -> Recorded | None:
+        return self.marking.set_clock()
+
+    def print_preview(self) -> QtWidgets.QDialog | None:
+        return self.printing.print_preview()
+
+    def print_forms(self, folder: str | None = None) -> Operation | None:
+        return self.printing.print_forms(folder)
+
+    def can_export(self) -> bool:
+        return self.printing.can_export()
+
+    def export_to_stick(self, folder: str | None = None) -> Operation | None:
+        return self.printing.export_to_stick(folder)
+
+    def offer_export(self, parent: QtWidgets.QWidget | None = None) -> Operation | None:
+        return self.printing.offer_export(parent)
+
+    printed = property(lambda self: self.printing.printed)
+    last_export = property(lambda self: self.printing.last_export)
+
+    def show_done(self, html_text: str, status: str, ms: int) -> None:
+        """A long operation's result: what was written where (advice panel and status bar)."""
+        self.advice.setHtml(html_text)
+        self.status.showMessage(status, ms)
 
     def show_timeline(self, code: str) -> None:
         if not code:
@@ -669,163 +577,6 @@ class RoomWindow(QtWidgets.QMainWindow):
         dlg = TimelineDialog(self.station, self.room, code, self.names, self)
         self.open_dialog = dlg
         dlg.exec()
-
-    def print_preview(self) -> QtWidgets.QDialog | None:
-        """Ctrl+P: the room's forms on the system printer, through Qt's print preview (PDFs: Ctrl+Shift+P)."""
-        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-
-        from app.forms.api import discrepancies
-
-        if not confirm_discrepancies(self, discrepancies(self.station, room=self.room)):
-            return None
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dlg = QPrintPreviewDialog(printer, self)
-        dlg.setWindowTitle(_("Print the room's forms"))
-
-        def paint(p) -> None:
-            from app.forms import paint_room_set
-
-            try:
-                paint_room_set(p, self.station, self.room)  # the GUI thread: the GUI's own Station
-            except UserError as e:
-                self.show_message(str(e), warning=True)
-
-        dlg.paintRequested.connect(paint)
-        self.open_dialog = dlg
-        dlg.exec()
-        return dlg
-
-    def print_forms(self, folder: str | None = None) -> Operation | None:
-        """The room's forms (05-01, 05-02, 12-02, 12-03, 12-04-МАШ) as PDFs, rendered on the worker thread."""
-        if folder is None:
-            from app.paths import data_dir
-
-            default = data_dir() / "print" / self.room
-            remembered = str(self.settings.get("print/folder") or "")
-            if remembered and Path(remembered).is_dir():
-                default = Path(remembered)
-            folder = QtWidgets.QFileDialog.getExistingDirectory(self, _("Folder for the room's forms"), str(default))
-            if not folder:
-                return None
-            self.settings.set("print/folder", str(folder))
-        from app.forms.api import discrepancies
-
-        if not confirm_discrepancies(self, discrepancies(self.station, room=self.room)):
-            return None
-        out = Path(folder)
-        gui_station, room = self.station, self.room
-
-        def work(progress):
-            from app.forms import render_room_set
-
-            out.mkdir(parents=True, exist_ok=True)
-            station = room_ops.open_like(gui_station)  # the worker's own: marks go on meanwhile
-            try:
-                return render_room_set(station, room, out, separate=True, progress=progress)
-            finally:
-                station.close()
-
-        def done(printed) -> None:
-            items = "".join(f"<li>{html.escape(p.path.name)}</li>" for p in printed)
-            url = QtCore.QUrl.fromLocalFile(str(out)).toString()
-            head = ngettext("{n} form printed into", "{n} forms printed into", len(printed)).format(n=len(printed))
-            self.advice.setHtml(f"<p>✔ {html.escape(head)} "
-                                f"<a href='{url}'>{html.escape(str(out))}</a></p><ul>{items}</ul>")
-            self.status.showMessage(f"{head} {out}", 30_000)  # where the PDFs went, also in the status bar
-            self.printed = printed
-
-        def failed(e: Exception) -> None:
-            self.show_message(str(e) if isinstance(e, UserError) else
-                              _("Printing failed ({name}).").format(name=e.__class__.__name__), warning=True)
-
-        self.print_op = Operation(self, work, _("Printing the room's forms…"), with_progress=True) \
-            .success(done).failure(failed).run()
-        return self.print_op
-
-    def can_export(self) -> bool:
-        """Only a station set up from HQ's package has an HQ to encrypt its results to."""
-        from app.transfer.results import hq_recipient
-
-        return hq_recipient(self.station) is not None
-
-    def export_to_stick(self, folder: str | None = None) -> Operation | None:
-        """Write this station's marks for HQ to a stick, on the worker thread, and say what was written.
-
-        Every mark each time, not only the new ones: any one stick brings HQ the whole room, however
-        many sticks went missing or came in out of order, and HQ counts each mark once.
-        """
-        from pathlib import Path
-
-        from app.transfer.media import default_folder
-        from app.transfer.results import export_results, package_name
-
-        if not self.can_export():
-            self.show_message(_("This station was not set up from an HQ package, so it has no HQ to write "
-                                "results for."), warning=True)
-            return None
-        if folder is None:
-            folder = QtWidgets.QFileDialog.getExistingDirectory(
-                self, _("The stick for HQ: choose it (or a folder on it)"),
-                str(default_folder(self.settings.get("export/folder"))))
-            if not folder:
-                return None
-        self.settings.set("export/folder", str(folder))
-        out = Path(folder) / package_name(self.station)
-        station = self.station
-
-        def done(res) -> None:
-            self.last_export = res
-            n = res.events
-            lines = [
-                _("Results written to the stick: {file} in {folder}.").format(file=res.write.path.name,
-                                                                              folder=res.write.path.parent),
-                ngettext("{n} event of this station (#{a}–#{b}).", "{n} events of this station (#{a}–#{b}).",
-                         n).format(n=n, a=res.seq_from, b=res.seq_to),
-                _("It is safe to remove the stick. Take it to HQ.") if res.write.synced else
-                _("Written and flushed; wait a moment before removing the stick, then take it to HQ."),
-                _("Writing again later is fine: HQ counts every mark once."),
-            ]
-            self.advice.setHtml("<p>✔ " + "<br>".join(html.escape(x) for x in lines) + "</p>")
-            self.status.showMessage(lines[0], 15000)
-            log.info("results exported: %d events", n)
-
-        def failed(e: Exception) -> None:
-            self.show_message(str(e) if isinstance(e, UserError) else
-                              _("Writing to the stick failed ({name}); nothing is lost here, try again or another "
-                                "stick.").format(name=e.__class__.__name__), warning=True)
-
-        def export():
-            own = room_ops.open_like(station)  # the worker's own Station, never the GUI's
-            try:
-                return export_results(own, out, everything=True)
-            finally:
-                own.close()
-
-        self.export_op = Operation(self, export,
-                                   _("Writing the results to the stick…")).success(done).failure(failed).run()
-        return self.export_op
-
-    def offer_export(self, parent: QtWidgets.QWidget | None = None) -> Operation | None:
-        """After the room is closed: the results go to HQ now, so ask (once, never forced)."""
-        if not self.can_export():
-            return None
-        answer = QtWidgets.QMessageBox.question(
-            parent or self, _("Export results"),
-            _("The room is closed. Write the results to the stick for HQ now?"),
-            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-            QtWidgets.QMessageBox.StandardButton.Yes)
-        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
-            return None
-        return self.export_to_stick()
-
-    def set_clock(self) -> Recorded | None:
-        dlg = ClockDialog(self.station, self)
-        self.open_dialog = dlg
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return None
-        rec = room_ops.adjust_clock(self.station, self.room, dlg.room_clock(), author=self.author())
-        self.banners.forget_seen()
-        return self._recorded(rec)
 
     def choose_date(self, key: str | None = None, confirm: bool = True) -> bool:
         """Work on another exam date of this station's lists: asks which, and asks to confirm.
