@@ -39,8 +39,9 @@ from ui.room.window.actions import ActionTable
 from ui.room.window.header import Banners, ExitsTable, RoomHeader, board_texts
 from ui.room.window.marking import MarkingController
 from ui.room.window.printing import PrintExport
+from ui.room.window.views import ParticipantTable
 from ui.settings import Settings
-from ui.theme import STATUS_TITLES, THEMES, display_status, seat_colours, stylesheet
+from ui.theme import THEMES, stylesheet
 from ui.widgets import ElidedLabel, fit_to_screen, save_geometry_if_on_screen
 
 log = get_logger("ui.room")
@@ -128,14 +129,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.search.returnPressed.connect(self._search_enter)
         self.search.installEventFilter(self)
         mid.addWidget(self.search)
-        self.table = QtWidgets.QTableWidget(0, 3, self)
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.Stretch)  # names keep their width
+        self.table = ParticipantTable(self)
         self.table.itemSelectionChanged.connect(self._table_selected)
         self.table.installEventFilter(self)  # typing on the list goes to the search
         self.table.doubleClicked.connect(lambda _i: self.show_timeline(self.current))
@@ -197,8 +191,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.search.setPlaceholderText(_("Surname, code or seat, then Enter"))
         self.search.setToolTip(_("Surname, code or seat — Enter admits  [Ctrl+F]"))
         self.search.setAccessibleName(_("Find a participant"))
-        self.table.setHorizontalHeaderLabels([_("Seat"), _("Participant"), _("Status")])
-        self.table.setAccessibleName(_("The room's list"))
+        self.table.retranslate()
         self.exits.retranslate()
         self.advice.setAccessibleName(_("Advice"))
         self.header.retranslate()
@@ -246,16 +239,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.names = {p.code: p.short_name for p in people}
         self.assigned = {p.seat: p.code for p in people}
         self.seatmap.build(room)
-        self.table.setRowCount(len(people))
-        self.rows = {}
-        for i, p in enumerate(people):
-            for j, text in enumerate((p.seat, p.short_name, "")):
-                it = QtWidgets.QTableWidgetItem(text)
-                it.setData(Qt.ItemDataRole.UserRole, p.code)
-                if j == 1:  # for the ID check at the door: full name, document and code on hover
-                    it.setToolTip(f"{p.full_name}\n{p.document}\n{p.code}")
-                self.table.setItem(i, j, it)
-            self.rows[p.code] = i
+        self.table.load(people)
+        self.rows = self.table.rows
         self.current = ""
         self.settings.set("room", self.room)
 
@@ -267,21 +252,21 @@ class RoomWindow(QtWidgets.QMainWindow):
             self._state = self.state()
         state = self._state
         self.seatmap.refresh(state, self.names, self.assigned, self._minutes_out)
-        for code, i in self.rows.items():
-            p = state.participants[code]
-            key = display_status(p.status, p.late)
-            text = _(STATUS_TITLES.get(key, key))
-            if p.seat_changed:
-                text += " · " + _("sits at {seat}").format(seat=p.seat)
-            if p.ovz:
-                text += " · ОВЗ"
-            it = self.table.item(i, 2)
-            if it.text() != text:
-                it.setText(text)
-            bg, fg = seat_colours(self.theme, key)
-            if it.background().color().name() != bg:
-                it.setBackground(QtGui.QColor(bg))
-                it.setForeground(QtGui.QColor(fg))
+        self.table.show_all(state, self.theme)
+        self._status_line(state)
+        self._title()
+        self.tick(repaint_only=True)
+
+    def refresh_participants(self, codes: list[str]) -> None:
+        """After marks about ``codes`` only: their tiles and rows, the status line and the clock-driven
+        views; the rest of the screen is not touched (one frame from click to repaint)."""
+        self._state = state = self.state()
+        self.seatmap.update(state, codes)
+        self.table.show_rows(state, codes, self.theme)
+        self._status_line(state)
+        self.tick(repaint_only=True)
+
+    def _status_line(self, state) -> None:
         c = state.counts()
         phase = {"not-opened": _("not opened"), "admission": _("admission"), "in-progress": _("exam in progress"),
                  "audio": _("listening part"), "evacuation": _("evacuation"), "stopped": _("stopped"),
@@ -290,8 +275,6 @@ class RoomWindow(QtWidgets.QMainWindow):
                                   "handed in {finished}").format(phase=phase, present=c["present"],
                                                                  assigned=c["assigned"], absent=c["absent"],
                                                                  out=c["out_of_room"], finished=c["finished"]))
-        self._title()
-        self.tick(repaint_only=True)
 
     def _title(self) -> None:
         name = self.subject.title_en if current_language() == "en" else self.subject.title
@@ -338,8 +321,10 @@ class RoomWindow(QtWidgets.QMainWindow):
     def _exits(self) -> None:
         rows = room_ops.open_exits(self.station, self.room, state=self._state)
         minutes = {x.code: int(x.minutes) for x in rows}
-        if minutes or self._minutes_out:
-            self.seatmap.refresh(self._state, self.names, self.assigned, minutes)
+        if minutes != self._minutes_out:  # only the tiles whose minutes changed
+            changed = [c for c in minutes.keys() | self._minutes_out.keys()
+                       if minutes.get(c) != self._minutes_out.get(c)]
+            self.seatmap.update(self._state, changed, minutes)
         self._minutes_out = minutes
         self.exits.show_rows(rows, self.names, self.tz, self.theme)
 
@@ -347,11 +332,7 @@ class RoomWindow(QtWidgets.QMainWindow):
     def select(self, code: str) -> None:
         self.current = code
         self.seatmap.select(code)
-        if code in self.rows:
-            self.table.blockSignals(True)
-            self.table.selectRow(self.rows[code])
-            self.table.blockSignals(False)
-        self.refresh(reread=False)
+        self.table.select_code(code)
 
     def _table_selected(self) -> None:
         items = self.table.selectedItems()
@@ -360,10 +341,9 @@ class RoomWindow(QtWidgets.QMainWindow):
             if code != self.current:
                 self.current = code
                 self.seatmap.select(code)
-                self.seatmap.refresh(self._state or self.state(), self.names, self.assigned, self._minutes_out)
 
     def visible_codes(self) -> list[str]:
-        return [c for c, i in sorted(self.rows.items(), key=lambda r: r[1]) if not self.table.isRowHidden(i)]
+        return self.table.visible_codes()
 
     def _filter(self, text: str) -> None:
         """Show the matching rows; select a participant only when the text names exactly one.
@@ -373,18 +353,14 @@ class RoomWindow(QtWidgets.QMainWindow):
         """
         answer = room_ops.resolve_search(self.station.plan, self.room, text)
         codes = {p.code for p in (answer.matches if text.strip() else self.station.plan.room_participants(self.room))}
-        for code, i in self.rows.items():
-            self.table.setRowHidden(i, code not in codes)
+        self.table.show_only(codes)
         self._picked = False
         if answer.unique:
             self.select(answer.code)
         elif text.strip() and self.current:
             self.current = ""
             self.seatmap.select("")
-            self.table.blockSignals(True)
-            self.table.clearSelection()
-            self.table.blockSignals(False)
-            self.refresh(reread=False)
+            self.table.select_code("")
 
     def _search_enter(self) -> None:
         """Enter admits the one participant the search names: a scanned code, an exact code or seat,
@@ -464,10 +440,21 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.search.selectAll()
 
     # --- marking -------------------------------------------------------------------------
-    def after_mark(self, rec: Recorded) -> Recorded:
-        """After a mark is on disk: repaint from the store, show the advice, re-check the banner, and
-        tell the views that listen (``changed``)."""
-        self.refresh()
+    # marks that change more than their own participant's tile and row: a seat taken elsewhere (two
+    # tiles), a void (it may undo a mark of anyone), and the room's own marks (no participant)
+    WHOLE_ROOM_KINDS = frozenset({"seated", "void"})
+
+    def after_mark(self, rec: Recorded, codes: list[str] | None = None) -> Recorded:
+        """After a mark is on disk: repaint from the store what it changed (the participants ``codes``,
+        by default the mark's own; everything for the room's marks), show the advice, re-check the
+        banner, and tell the views that listen (``changed``)."""
+        e = rec.event
+        if codes is None and e.participant and e.kind not in self.WHOLE_ROOM_KINDS:
+            codes = [e.participant]
+        if codes:
+            self.refresh_participants(codes)
+        else:
+            self.refresh()
         self.show_recorded(rec)
         self.update_banner()
         self.changed.emit()
