@@ -130,6 +130,7 @@ class ExitsTable(QtWidgets.QTableWidget):
         eh = self.horizontalHeader()
         eh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         eh.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self._since: dict[tuple[datetime, str], str] = {}  # formatting a time costs more than a repaint
 
     def retranslate(self) -> None:
         self.setHorizontalHeaderLabels([_("Out of the room"), _("Since"), _("Minutes")])
@@ -140,7 +141,10 @@ class ExitsTable(QtWidgets.QTableWidget):
         if self.rowCount() != len(rows):
             self.setRowCount(len(rows))
         for i, x in enumerate(rows):
-            cells = (names.get(x.code, x.code), format_time(x.since, tz), f"{int(x.minutes)}")
+            since = self._since.get((x.since, tz))
+            if since is None:
+                since = self._since[(x.since, tz)] = format_time(x.since, tz)
+            cells = (names.get(x.code, x.code), since, f"{int(x.minutes)}")
             bg = QtGui.QColor(theme.warn_bg if x.long else theme.panel)
             fg = QtGui.QColor(theme.warn_fg if x.long else theme.text)
             for j, text in enumerate(cells):
