@@ -82,9 +82,9 @@ def main(out: Path) -> None:
     def step4() -> None:
         grab("room-high-contrast.png")
         win.toggle_contrast()
-        from ui.room.dialogs import ConfirmOpenDialog, EndOfExamDialog
+        from ui.room.end_of_exam import ConfirmOpenDialog, EndOfExamDialog
 
-        end = EndOfExamDialog(win, win)
+        end = EndOfExamDialog(win.station, win.room, win.names, win.changed, win.hooks(), win)
         end.show()
         items = room_ops.end_of_exam_guard(st, "0101", unticked=end.unticked())
         from app.i18n import _

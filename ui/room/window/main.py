@@ -24,15 +24,9 @@ from ui.language import switch_language
 from ui.ops import Operation
 from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from ui.room.board import BoardWindow
-from ui.room.dialogs import (
-    ChooseParticipantDialog,
-    EndOfExamDialog,
-    RoomLogDialog,
-    StartOfDayDialog,
-    TimelineDialog,
-    describe,
-    event_title,
-)
+from ui.room.dialogs import ChooseParticipantDialog, StartOfDayDialog
+from ui.room.end_of_exam import EndOfExamDialog, RoomHooks
+from ui.room.journal import RoomLogDialog, TimelineDialog, describe, event_title
 from ui.room.scan import ScanBurst
 from ui.room.seatmap import SeatMap
 from ui.room.window.actions import ActionTable
@@ -643,8 +637,15 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.show_recorded(rec)
         return rec
 
+    def hooks(self) -> RoomHooks:
+        """What the room's dialogs may ask of this window (they never hold the window itself)."""
+        return RoomHooks(mark=self.mark, after_mark=self.after_mark,
+                         show_message=lambda text, warning=False: self.show_message(text, warning=warning),
+                         author=self.author, export=self.export_to_stick if self.can_export() else None,
+                         offer_export=self.offer_export)
+
     def end_of_exam(self) -> None:
-        dlg = EndOfExamDialog(self, self)
+        dlg = EndOfExamDialog(self.station, self.room, self.names, self.changed, self.hooks(), self)
         self.open_dialog = dlg
         dlg.exec()
         self.refresh()

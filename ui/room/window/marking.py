@@ -26,10 +26,9 @@ from ui.room.dialogs import (
     NoDocumentDialog,
     SeatDialog,
     VoidDialog,
-    describe,
-    participant_gender,
 )
 from ui.room.incidents import INCIDENT_BY_KEY, IncidentDialog
+from ui.room.journal import describe, participant_gender
 from ui.room.window.actions import PARTICIPANT_KINDS
 from ui.room.window.header import Banners
 from ui.theme import STATUS_TITLES
