@@ -22,17 +22,17 @@ from app.services import room_ops
 from app.services.station import Recorded, Station
 from ui.language import switch_language
 from ui.ops import Operation
-from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
+from ui.qt import Qt, QtCore, QTimer, QtWidgets, Signal
 from ui.room.board import BoardWindow
-from ui.room.dialogs import ChooseParticipantDialog, StartOfDayDialog
+from ui.room.dialogs import StartOfDayDialog
 from ui.room.end_of_exam import EndOfExamDialog, RoomHooks
 from ui.room.journal import RoomLogDialog, TimelineDialog, describe, event_title
-from ui.room.scan import ScanBurst
 from ui.room.seatmap import SeatMap
 from ui.room.window.actions import ActionTable
 from ui.room.window.header import Banners, ExitsTable, RoomHeader, board_texts
 from ui.room.window.marking import MarkingController
 from ui.room.window.printing import PrintExport
+from ui.room.window.search import SearchController
 from ui.room.window.views import ParticipantTable
 from ui.settings import Settings
 from ui.theme import THEMES, stylesheet
@@ -66,8 +66,6 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.theme = THEMES.get(self.settings.get("theme"), THEMES["normal"])
         self.font_pt = int(self.settings.get("font_pt"))
         self.key_clock: Callable[[], float] = time.monotonic  # tests inject theirs (scanner rhythm)
-        self._scan = ScanBurst(clock=lambda: self.key_clock())
-        self._picked = False  # the organizer chose a row with the arrow keys since the last typing
         self.setObjectName("RoomWindow")
         self.marking = MarkingController(self)
         self.printing = PrintExport(self)
@@ -119,13 +117,10 @@ class RoomWindow(QtWidgets.QMainWindow):
         mid = QtWidgets.QVBoxLayout()
         self.search = QtWidgets.QLineEdit(self)
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._filter)
-        self.search.returnPressed.connect(self._search_enter)
-        self.search.installEventFilter(self)
         mid.addWidget(self.search)
         self.table = ParticipantTable(self)
+        self.finder = SearchController(self)  # typing, Enter, arrows and a scanner's burst (search.py)
         self.table.itemSelectionChanged.connect(self._table_selected)
-        self.table.installEventFilter(self)  # typing on the list goes to the search
         self.table.doubleClicked.connect(lambda _i: self.show_timeline(self.current))
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._row_menu)
@@ -339,95 +334,9 @@ class RoomWindow(QtWidgets.QMainWindow):
     def visible_codes(self) -> list[str]:
         return self.table.visible_codes()
 
-    def _filter(self, text: str) -> None:
-        """Show the matching rows; select a participant only when the text names exactly one.
-
-        The focus stays in the search (the seat map must not take it: the next letters and Enter
-        then went to the map and admitted the first match of the first letter).
-        """
-        answer = room_ops.resolve_search(self.station.plan, self.room, text)
-        codes = {p.code for p in (answer.matches if text.strip() else self.station.plan.room_participants(self.room))}
-        self.table.show_only(codes)
-        self._picked = False
-        if answer.unique:
-            self.select(answer.code)
-        elif text.strip() and self.current:
-            self.current = ""
-            self.seatmap.select("")
-            self.table.select_code("")
-
-    def _search_enter(self) -> None:
-        """Enter admits the one participant the search names: a scanned code, an exact code or seat,
-        a surname only one person has, or the row picked with the arrow keys; otherwise it asks."""
-        scanned = self._scan.enter()
-        text = scanned or self.search.text().strip()
-        if not text:
-            return
-        if scanned:
-            people = [p for p in self.station.plan.room_participants(self.room) if p.code == scanned]
-            if not people:
-                self.search.clear()
-                self.show_message(_("Code {code} is not on this room's list.").format(code=scanned), warning=True)
-                return
-            code = people[0].code
-        elif self._picked and self.current in self.visible_codes():
-            code = self.current
-        else:
-            answer = room_ops.resolve_search(self.station.plan, self.room, text)
-            if not answer.matches:
-                self.show_message(_("Nobody on this room's list matches «{text}».").format(text=text),
-                                  warning=True)
-                return
-            code = answer.code or self.ask_which(text, list(answer.matches))
-            if not code:
-                self.search.setFocus()
-                return
-        self.select(code)
-        if self.admit():
-            self.search.clear()
-        self.search.setFocus()
-
-    def ask_which(self, text: str, matches: list) -> str:
-        """Several people match: the organizer picks one (Enter on the list) or cancels."""
-        dlg = ChooseParticipantDialog(text, [(p.code, f"{p.seat}  {p.full_name}  ·  {p.code}") for p in matches],
-                                      self)
-        self.open_dialog = dlg
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return ""
-        return dlg.chosen()
-
-    def _redirect_to_search(self, e) -> bool:
-        """A printable key typed on the seat map or the list starts a new search (a scanner's burst too)."""
-        text = e.text()
-        mods = e.modifiers() & ~Qt.KeyboardModifier.ShiftModifier & ~Qt.KeyboardModifier.KeypadModifier
-        if not text or not text.isprintable() or text.isspace() or mods != Qt.KeyboardModifier.NoModifier:
-            return False
-        self.search.setFocus()
-        self.search.clear()
-        QtWidgets.QApplication.sendEvent(self.search, QtGui.QKeyEvent(e.type(), e.key(), e.modifiers(), text))
-        return True
-
     def keyPressEvent(self, e):  # noqa: N802 - Qt override
-        if not self._redirect_to_search(e):
+        if not self.finder.redirect(e):
             super().keyPressEvent(e)
-
-    def eventFilter(self, obj, e):  # noqa: N802 - Qt override
-        if e.type() != QtCore.QEvent.Type.KeyPress:
-            return super().eventFilter(obj, e)
-        if obj is self.table:
-            return self._redirect_to_search(e) or super().eventFilter(obj, e)
-        if obj is self.search:
-            if e.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-                codes = self.visible_codes()
-                if codes:
-                    i = codes.index(self.current) if self.current in codes else -1
-                    i = min(len(codes) - 1, i + 1) if e.key() == Qt.Key.Key_Down else max(0, i - 1)
-                    self.select(codes[i])
-                    self._picked = True
-                return True
-            if e.text() and e.text().isprintable():
-                self._scan.key(e.text())
-        return super().eventFilter(obj, e)
 
     def focus_search(self) -> None:
         self.search.setFocus()
