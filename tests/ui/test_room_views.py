@@ -42,7 +42,7 @@ def test_ovz_end_shown_on_board(window, station, clock):
     station.record("admitted", p.room, p.code, at="09:10")
     station.record("exam-start", p.room, at="10:00")
     window.room = p.room
-    window._load_room()
+    window.load_room()
     window.refresh()
     assert "ОВЗ end: 15:00" in window.board_values.text()
 

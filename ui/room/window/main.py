@@ -15,7 +15,6 @@ import html
 import time
 from collections.abc import Callable
 
-from app.errors import UserError
 from app.i18n import _, current_language, format_date
 from app.logs import get_logger
 from app.services import room_ops
@@ -24,11 +23,11 @@ from ui.language import switch_language
 from ui.ops import Operation
 from ui.qt import Qt, QtCore, QTimer, QtWidgets, Signal
 from ui.room.board import BoardWindow
-from ui.room.dialogs import StartOfDayDialog
-from ui.room.end_of_exam import EndOfExamDialog, RoomHooks
-from ui.room.journal import RoomLogDialog, TimelineDialog, describe, event_title
+from ui.room.end_of_exam import RoomHooks
+from ui.room.journal import describe, event_title
 from ui.room.seatmap import SeatMap
 from ui.room.window.actions import ActionTable
+from ui.room.window.day import RoomDay
 from ui.room.window.header import Banners, ExitsTable, RoomHeader, board_texts
 from ui.room.window.marking import MarkingController
 from ui.room.window.printing import PrintExport
@@ -69,8 +68,9 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.setObjectName("RoomWindow")
         self.marking = MarkingController(self)
         self.printing = PrintExport(self)
+        self.day_flow = RoomDay(self)
         self._build()
-        self._load_room()
+        self.load_room()
         self.apply_theme()
         self.retranslate()
         geo = self.settings.get("window/geometry")
@@ -215,7 +215,7 @@ class RoomWindow(QtWidgets.QMainWindow):
     def state(self):
         return self.station.room_state(self.room)
 
-    def _load_room(self) -> None:
+    def load_room(self) -> None:
         plan = self.station.plan
         # reference values read once per room, not on every repaint
         self.day = self.station.day
@@ -460,91 +460,27 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.advice.setHtml(html_text)
         self.status.showMessage(status, ms)
 
-    def show_timeline(self, code: str) -> None:
-        if not code:
-            self.need_participant()
-            return
-        dlg = TimelineDialog(self.station, self.room, code, self.names, self)
-        self.open_dialog = dlg
-        dlg.exec()
+    # --- the room's day: the controller (day.py) ---------------------------------------------
+    def start_of_day(self, blocking: bool = True) -> Recorded | None:
+        return self.day_flow.start_of_day(blocking)
 
     def choose_date(self, key: str | None = None, confirm: bool = True) -> bool:
-        """Work on another exam date of this station's lists: asks which, and asks to confirm.
+        return self.day_flow.choose_date(key, confirm)
 
-        Marks stay with the date they were made on; the window then shows the room on the new date."""
-        days = self.station.days()
-        if len(days) < 2:
-            self.show_message(_("This station has a list for one exam date only: {date}.").format(
-                date=format_date(self.day.date)))
-            return False
-        labels = [f"{format_date(d.date)} · " + ", ".join(
-            self.station.ref.subject(c).local_title(current_language()) for c in d.subjects) for d in days]
-        if key is None:
-            current = next((i for i, d in enumerate(days) if d.key == self.day.key), 0)
-            text, ok = QtWidgets.QInputDialog.getItem(self, _("Exam date"), _("Exam date of this station:"),
-                                                      labels, current, False)
-            if not ok:
-                return False
-            key = days[labels.index(text)].key
-        target = next((d for d in days if d.key == key), None)
-        if target is None or target.key == self.day.key:
-            return False
-        if confirm:
-            answer = QtWidgets.QMessageBox.question(
-                self, _("Exam date"),
-                _("Switch this station from {old} to {new}? Marks already made stay with their date.").format(
-                    old=format_date(self.day.date), new=format_date(target.date)),
-                QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-                QtWidgets.QMessageBox.StandardButton.No)
-            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
-                return False
-        try:
-            self.station.set_day(target.key)
-        except UserError as e:
-            self.show_message(str(e), warning=True)
-            return False
-        plan = self.station.plan
-        if self.room not in plan.rooms:  # the room holds no exam that date: show the first room that does
-            self.show_message(_("Room {room} holds no exam on {date}; showing room {other}.").format(
-                room=self.room, date=format_date(target.date), other=sorted(plan.rooms)[0]), warning=True)
-            self.room = sorted(plan.rooms)[0]
-        self.banners.forget_seen()
-        self._load_room()
-        self.refresh()
-        return True
+    def end_of_exam(self) -> None:
+        self.day_flow.end_of_exam()
+
+    def show_timeline(self, code: str) -> None:
+        self.day_flow.show_timeline(code)
 
     def show_room_log(self) -> None:
-        dlg = RoomLogDialog(self.station, self.room, self.names, self)
-        self.open_dialog = dlg
-        dlg.exec()
+        self.day_flow.show_room_log()
 
-    def start_of_day(self, blocking: bool = True) -> Recorded | None:
-        """Room, organizers on duty, room clock. At start-up it opens without blocking (window-modal),
-        so nothing that pumps events (self-test, benchmark) waits on it."""
-        dlg = StartOfDayDialog(self.station, self.room, self)
-        self.open_dialog = dlg
-        if not blocking:
-            dlg.accepted.connect(lambda: self._open_day(dlg))
-            dlg.open()
-            return None
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return None
-        return self._open_day(dlg)
+    def needs_close_confirmation(self) -> bool:
+        return self.day_flow.needs_close_confirmation()
 
-    def _open_day(self, dlg: StartOfDayDialog) -> Recorded | None:
-        room = dlg.chosen_room()
-        if room != self.room:
-            self.room = room
-            self._load_room()
-        room_ops.set_room_clock(self.station, dlg.room_clock())
-        try:
-            rec = room_ops.open_room(self.station, self.room, dlg.chosen_organizers())
-        except UserError as e:
-            self.show_message(str(e), warning=True)
-            return None
-        self.retranslate()
-        self.show_recorded(rec)
-        return rec
+    def confirm_close(self) -> bool:
+        return self.day_flow.confirm_close()
 
     def hooks(self) -> RoomHooks:
         """What the room's dialogs may ask of this window (they never hold the window itself)."""
@@ -552,12 +488,6 @@ class RoomWindow(QtWidgets.QMainWindow):
                          show_message=lambda text, warning=False: self.show_message(text, warning=warning),
                          author=self.author, export=self.export_to_stick if self.can_export() else None,
                          offer_export=self.offer_export)
-
-    def end_of_exam(self) -> None:
-        dlg = EndOfExamDialog(self.station, self.room, self.names, self.changed, self.hooks(), self)
-        self.open_dialog = dlg
-        dlg.exec()
-        self.refresh()
 
     # --- view ----------------------------------------------------------------------------
     def toggle_board(self) -> None:
@@ -606,23 +536,6 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.participant_menu(it.data(Qt.ItemDataRole.UserRole)).popup(self.table.viewport().mapToGlobal(pos))
 
     # --- closing -----------------------------------------------------------------------------
-    def needs_close_confirmation(self) -> bool:
-        """Mid-exam (the room opened or started, not closed) closing the program is asked about."""
-        state = self.state()
-        return (state.opened_at is not None or state.start is not None) and state.closed_at is None
-
-    def confirm_close(self) -> bool:
-        if not self.needs_close_confirmation():
-            return True
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, _("Quit"),
-                                    _("The exam is not over in this room. Quit the program? Every mark is saved; "
-                                      "open it again to go on."),
-                                    QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-                                    self)
-        box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.No)
-        self.open_dialog = box
-        return box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
-
     def quit_asking(self) -> bool:
         """Ctrl+Q and the window's close button: asks mid-exam, then closes."""
         if not self.confirm_close():
