@@ -71,3 +71,30 @@ def save_geometry_if_on_screen(window: QtWidgets.QWidget, settings, key: str = "
         return True
     settings.set(key, QtCore.QByteArray())
     return False
+
+
+def exec_dialog(dlg: QtWidgets.QDialog) -> int:
+    """``dlg.exec()``, then, unless it was cancelled, repaint the window under it at once.
+
+    Why: the work after «Записать» (the durable write, the repaint of what it changed) runs before
+    the event loop turns again; without a compositor the X server then keeps showing the dialog's
+    pixels where it was until the window under it repaints, which took about 2 s on a loaded machine
+    and made the organizer think the dialog was still open (tests/ui/test_dialog_lag.py). Repainting
+    just that rectangle now costs one small paint before the write.
+    """
+    result = dlg.exec()
+    if result != QtWidgets.QDialog.DialogCode.Rejected:
+        clear_behind(dlg)
+    return result
+
+
+def clear_behind(dlg: QtWidgets.QWidget) -> None:
+    """Repaint, now, the part of the dialog's parent window that the (hidden) dialog covered."""
+    parent = dlg.parentWidget()
+    top = parent.window() if parent is not None else None
+    if top is None or not top.isVisible():
+        return
+    rect = QtCore.QRect(top.mapFromGlobal(dlg.frameGeometry().topLeft()), dlg.frameGeometry().size())
+    rect = rect.intersected(top.rect())
+    if not rect.isEmpty():
+        top.repaint(rect)

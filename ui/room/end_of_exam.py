@@ -17,6 +17,7 @@ from app.i18n import N_, _, format_time, ngettext
 from app.services import room_ops
 from app.services.station import Recorded, Station
 from ui.qt import Qt, QtCore, QtWidgets
+from ui.widgets import exec_dialog
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ class EndOfExamDialog(QtWidgets.QDialog):
                          len(c.before_end)).format(n=len(c.before_end)), rows,
                 _("Mark them handed in too"), self, keep_text=_("Leave them writing"))
             self.confirm_dialog = dlg
-            answer = dlg.exec()
+            answer = exec_dialog(dlg)
             if answer not in (ConfirmOpenDialog.CONFIRMED, ConfirmOpenDialog.WITHOUT):
                 return
             confirm = answer == ConfirmOpenDialog.CONFIRMED
@@ -240,7 +241,7 @@ class EndOfExamDialog(QtWidgets.QDialog):
             dlg = ConfirmOpenDialog(_("Close the room?"), _("Not everything is finished in this room:"),
                                     [self._item_text(i) for i in items], _("Close the room anyway"), self)
             self.confirm_dialog = dlg
-            if dlg.exec() != ConfirmOpenDialog.CONFIRMED:
+            if exec_dialog(dlg) != ConfirmOpenDialog.CONFIRMED:
                 return
         try:
             rec = room_ops.close_room(self._st, self._room, [i.code for i in items], author=self.hooks.author(),

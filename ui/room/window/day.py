@@ -17,6 +17,7 @@ from ui.qt import QtWidgets
 from ui.room.dialogs import StartOfDayDialog
 from ui.room.end_of_exam import EndOfExamDialog
 from ui.room.journal import RoomLogDialog, TimelineDialog
+from ui.widgets import clear_behind, exec_dialog
 
 
 class RoomDay:
@@ -32,7 +33,7 @@ class RoomDay:
             return
         dlg = TimelineDialog(self.w.station, self.w.room, code, self.w.names, self.w)
         self.w.open_dialog = dlg
-        dlg.exec()
+        exec_dialog(dlg)
 
     def choose_date(self, key: str | None = None, confirm: bool = True) -> bool:
         """Work on another exam date of this station's lists: asks which, and asks to confirm.
@@ -82,7 +83,7 @@ class RoomDay:
     def show_room_log(self) -> None:
         dlg = RoomLogDialog(self.w.station, self.w.room, self.w.names, self.w)
         self.w.open_dialog = dlg
-        dlg.exec()
+        exec_dialog(dlg)
 
     def start_of_day(self, blocking: bool = True) -> Recorded | None:
         """Room, organizers on duty, room clock. At start-up it opens without blocking (window-modal),
@@ -93,11 +94,12 @@ class RoomDay:
             dlg.accepted.connect(lambda: self._open_day(dlg))
             dlg.open()
             return None
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         return self._open_day(dlg)
 
     def _open_day(self, dlg: StartOfDayDialog) -> Recorded | None:
+        clear_behind(dlg)  # the non-blocking path: no exec_dialog to do it
         room = dlg.chosen_room()
         if room != self.w.room:
             self.w.room = room
@@ -115,7 +117,7 @@ class RoomDay:
     def end_of_exam(self) -> None:
         dlg = EndOfExamDialog(self.w.station, self.w.room, self.w.names, self.w.changed, self.w.hooks(), self.w)
         self.w.open_dialog = dlg
-        dlg.exec()
+        exec_dialog(dlg)
         self.w.refresh()
 
     def needs_close_confirmation(self) -> bool:
@@ -133,4 +135,4 @@ class RoomDay:
                                     self.w)
         box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.No)
         self.w.open_dialog = box
-        return box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
+        return exec_dialog(box) == QtWidgets.QMessageBox.StandardButton.Yes

@@ -32,6 +32,7 @@ from ui.room.journal import describe, participant_gender
 from ui.room.window.actions import PARTICIPANT_KINDS
 from ui.room.window.header import Banners
 from ui.theme import STATUS_TITLES
+from ui.widgets import exec_dialog
 
 log = get_logger("ui.room")
 
@@ -99,7 +100,7 @@ class MarkingController:
         if not code:
             return None
         dlg = NoDocumentDialog(self.w.names.get(code, code), self.w)
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         return self.mark(room_ops.admission_kind(self.w.state()), code, dlg.payload())
 
@@ -117,7 +118,7 @@ class MarkingController:
         p = self.participant_state(code)
         dlg = SeatDialog(self.w.names.get(code, code), p.assigned_seat, self.w.station.plan.rooms[self.w.room].seat_labels(),
                          self.w)
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         return self.mark("seated", code, {"seat": dlg.value()})
 
@@ -128,7 +129,7 @@ class MarkingController:
         p = self.participant_state(code)
         previous = p.extra_sheets[-1][0] if p.extra_sheets else ""
         dlg = ExtraSheetDialog(self.w.names.get(code, code), previous, self.w)
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         return self.mark("extra-sheet", code, dlg.payload())
 
@@ -139,7 +140,7 @@ class MarkingController:
         p = self.participant_state(code)
         dlg = DeskCheckDialog(self.w.station, self.w.names.get(code, code), p.ovz, self.w,
                               subject=p.subject or self.w.subject.code)  # the participant's own subject's aids
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return []
         out = [r for d in dlg.payloads() if (r := self.mark("desk-check", code, d)) is not None]
         item = room_ops.forbidden_found([r.event.payload for r in out])
@@ -173,7 +174,7 @@ class MarkingController:
         dlg = IncidentDialog(spec, self.w.names.get(code, ""), self.organizers_for_countersign(), roll, prefill, self.w,
                              item_choices=items, gek_choices=gek)
         self.w.open_dialog = dlg
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         rec = self.mark(spec.kind, code or None, dlg.payload())
         if rec is not None and dlg.countersigner():
@@ -193,7 +194,7 @@ class MarkingController:
             return None
         dlg = VoidDialog(describe(self.w.station, last, self.w.names), self.w)
         self.w.open_dialog = dlg
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         try:
             rec = room_ops.undo_last(self.w.station, self.w.room, dlg.reason.text().strip(), author=self.author())
@@ -205,7 +206,7 @@ class MarkingController:
     def set_clock(self) -> Recorded | None:
         dlg = ClockDialog(self.w.station, self.w)
         self.w.open_dialog = dlg
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         rec = room_ops.adjust_clock(self.w.station, self.w.room, dlg.room_clock(), author=self.author())
         self.w.banners.forget_seen()

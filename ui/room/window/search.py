@@ -15,6 +15,7 @@ from app.services import room_ops
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
 from ui.room.dialogs import ChooseParticipantDialog
 from ui.room.scan import ScanBurst
+from ui.widgets import exec_dialog
 
 
 class SearchController(QtCore.QObject):
@@ -85,7 +86,7 @@ class SearchController(QtCore.QObject):
         dlg = ChooseParticipantDialog(text, [(p.code, f"{p.seat}  {p.full_name}  ·  {p.code}") for p in matches],
                                       self.w)
         self.w.open_dialog = dlg
-        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return ""
         return dlg.chosen()
 
