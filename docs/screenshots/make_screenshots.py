@@ -61,7 +61,7 @@ def main(out: Path) -> None:
         win.tick(repaint_only=True)
         grab("board-mode.png")
         win.board.close()
-        dlg = IncidentDialog(INCIDENT_BY_KEY["removal"], win.names[people[6].code], win.organizers_for_countersign(),
+        dlg = IncidentDialog(INCIDENT_BY_KEY["removal"], win.names[people[6].code], win.marking.organizers_for_countersign(),
                              prefill={"item": "phone", "reason": "телефон на столе"}, parent=win,
                              item_choices=[(d.key, d.title) for d in st.ref.forbidden],
                              gek_choices=[(m.code, f"{m.code} — {m.short_name}")
