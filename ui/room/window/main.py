@@ -11,6 +11,7 @@ repainted from the projection afterwards, so what you see is what is on disk.
 
 from __future__ import annotations
 
+import functools
 import html
 import time
 from collections.abc import Callable
@@ -20,7 +21,6 @@ from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
 from ui.language import switch_language
-from ui.ops import Operation
 from ui.qt import Qt, QtCore, QTimer, QtWidgets, Signal
 from ui.room.board import BoardWindow
 from ui.room.end_of_exam import RoomHooks
@@ -400,57 +400,10 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.show_message(_("Choose a participant first: click a seat or type a surname."), warning=True)
         return self.current
 
-    # --- marks, printing and export: the controllers (marking.py, printing.py) ---------------
-    def author(self) -> str:
-        return self.marking.author()
-
-    def mark(self, kind: str, code: str | None = None, payload: dict | None = None) -> Recorded | None:
-        return self.marking.mark(kind, code, payload)
-
+    # --- marks, printing and export: the controllers (marking.py, printing.py); the window's own
+    # methods of the same names (``FORWARDED`` below) call them
     def participant_state(self, code: str):
         return self.state().participants.get(code)
-
-    def admit(self) -> Recorded | None:
-        return self.marking.admit()
-
-    def admit_no_document(self) -> Recorded | None:
-        return self.marking.admit_no_document()
-
-    def quick(self, name: str) -> Recorded | None:
-        return self.marking.quick(name)
-
-    def change_seat(self) -> Recorded | None:
-        return self.marking.change_seat()
-
-    def extra_sheet(self) -> Recorded | None:
-        return self.marking.extra_sheet()
-
-    def desk_check(self) -> list[Recorded]:
-        return self.marking.desk_check()
-
-    def incident(self, key: str, prefill: dict | None = None) -> Recorded | None:
-        return self.marking.incident(key, prefill)
-
-    def undo(self) -> Recorded | None:
-        return self.marking.undo()
-
-    def set_clock(self) -> Recorded | None:
-        return self.marking.set_clock()
-
-    def print_preview(self) -> QtWidgets.QDialog | None:
-        return self.printing.print_preview()
-
-    def print_forms(self, folder: str | None = None) -> Operation | None:
-        return self.printing.print_forms(folder)
-
-    def can_export(self) -> bool:
-        return self.printing.can_export()
-
-    def export_to_stick(self, folder: str | None = None) -> Operation | None:
-        return self.printing.export_to_stick(folder)
-
-    def offer_export(self, parent: QtWidgets.QWidget | None = None) -> Operation | None:
-        return self.printing.offer_export(parent)
 
     printed = property(lambda self: self.printing.printed)
     last_export = property(lambda self: self.printing.last_export)
@@ -459,28 +412,6 @@ class RoomWindow(QtWidgets.QMainWindow):
         """A long operation's result: what was written where (advice panel and status bar)."""
         self.advice.setHtml(html_text)
         self.status.showMessage(status, ms)
-
-    # --- the room's day: the controller (day.py) ---------------------------------------------
-    def start_of_day(self, blocking: bool = True) -> Recorded | None:
-        return self.day_flow.start_of_day(blocking)
-
-    def choose_date(self, key: str | None = None, confirm: bool = True) -> bool:
-        return self.day_flow.choose_date(key, confirm)
-
-    def end_of_exam(self) -> None:
-        self.day_flow.end_of_exam()
-
-    def show_timeline(self, code: str) -> None:
-        self.day_flow.show_timeline(code)
-
-    def show_room_log(self) -> None:
-        self.day_flow.show_room_log()
-
-    def needs_close_confirmation(self) -> bool:
-        return self.day_flow.needs_close_confirmation()
-
-    def confirm_close(self) -> bool:
-        return self.day_flow.confirm_close()
 
     def hooks(self) -> RoomHooks:
         """What the room's dialogs may ask of this window (they never hold the window itself)."""
@@ -558,3 +489,30 @@ class RoomWindow(QtWidgets.QMainWindow):
     def trigger(self, name: str) -> None:
         self.actions[name].trigger()
 
+
+# The window's actions, as callers (menus, tests, the self-test, other windows) know them, are done by
+# its controllers: ``window.admit()`` is ``window.marking.admit()``. One table instead of a page of
+# one-line methods; each forwarded method keeps the controller's signature and docstring.
+FORWARDED: dict[str, tuple[str, ...]] = {
+    "marking": ("author", "mark", "admit", "admit_no_document", "quick", "change_seat", "extra_sheet", "desk_check",
+                "incident", "undo", "set_clock"),
+    "printing": ("print_preview", "print_forms", "can_export", "export_to_stick", "offer_export"),
+    "day_flow": ("start_of_day", "choose_date", "end_of_exam", "show_timeline", "show_room_log",
+                 "needs_close_confirmation", "confirm_close"),
+}
+_CONTROLLERS = {"marking": MarkingController, "printing": PrintExport, "day_flow": RoomDay}
+
+
+def _forward(controller: str, name: str):
+    target = getattr(_CONTROLLERS[controller], name)
+
+    @functools.wraps(target)
+    def method(self, *args, **kwargs):
+        return getattr(getattr(self, controller), name)(*args, **kwargs)
+
+    return method
+
+
+for _controller, _names in FORWARDED.items():
+    for _name in _names:
+        setattr(RoomWindow, _name, _forward(_controller, _name))
