@@ -74,4 +74,4 @@ def test_point_forms_are_printed_per_subject_of_the_date(qtbot, hq, tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "forms" / "ppe-13-02-mash_03.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Физика" in text and "11.06.2026" in text and "Обществознание" not in text
-    assert "5 forms printed into" in win.message.text()
+    assert "6 forms printed into" in win.message.text()
