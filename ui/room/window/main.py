@@ -181,6 +181,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.search.setToolTip(_("Surname, code or seat — Enter admits  [Ctrl+F]"))
         self.search.setAccessibleName(_("Find a participant"))
         self.table.retranslate()
+        self.table.fit_columns()  # the header texts of this language
         self.exits.retranslate()
         self.advice.setAccessibleName(_("Advice"))
         self.header.retranslate()
@@ -205,6 +206,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         app.setStyleSheet(stylesheet(self.theme, self.font_pt))
         self.seatmap.theme = self.theme
         self.seatmap.font_pt = max(8, self.font_pt - 1)
+        self.table.fit_columns()  # the new text size
         self.actions["contrast"].setChecked(self.theme.name == "high-contrast")
         self._fit_buttons()
         self.refresh()

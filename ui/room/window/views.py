@@ -46,6 +46,22 @@ class ParticipantTable(QtWidgets.QTableWidget):
                     it.setToolTip(f"{p.full_name}\n{p.document}\n{p.code}")
                 self.setItem(i, j, it)
             self.rows[p.code] = i
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Seat and name columns as wide as their longest text over *all* rows, fixed.
+
+        Why: with «resize to contents» a search that left one short name visible narrowed the name
+        column, and when the search was cleared every longer name showed cut («Морозова …») until
+        the header re-measured itself a moment later."""
+        self.ensurePolished()
+        fm = self.fontMetrics()
+        hh = self.horizontalHeader()
+        for col in (0, 1):
+            texts = [self.item(i, col).text() for i in range(self.rowCount()) if self.item(i, col) is not None]
+            width = max([fm.horizontalAdvance(t) for t in texts] + [0]) + 3 * fm.averageCharWidth()
+            hh.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.Fixed)
+            self.setColumnWidth(col, max(width, hh.sectionSizeHint(col)))
 
     def show_all(self, state: RoomState, theme: Theme) -> None:
         self.show_rows(state, self.rows, theme)
