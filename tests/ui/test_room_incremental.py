@@ -11,7 +11,6 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def test_a_mark_repaints_only_its_participants_tile_and_row(window, station, monkeypatch):
-    from ui.qt import QtWidgets
     from ui.room.seatmap import SeatButton
 
     ps = station.plan.room_participants("0101")
@@ -25,14 +24,14 @@ def test_a_mark_repaints_only_its_participants_tile_and_row(window, station, mon
     painted: list[str] = []
     real = SeatButton.show_as
     monkeypatch.setattr(SeatButton, "show_as", lambda self, *a: (painted.append(self.label), real(self, *a))[1])
-    texts: list[int] = []
-    real_set = QtWidgets.QTableWidgetItem.setText
-    monkeypatch.setattr(QtWidgets.QTableWidgetItem, "setText",
-                        lambda self, t: (texts.append(self.row()) if self.tableWidget() is window.table else None,
-                                                     real_set(self, t))[1])
+    table = window.table
+    items_before = {i: [table.item(i, j) for j in range(3)] for i in range(table.rowCount())}
+    texts_before = {i: [it.text() for it in its] for i, its in items_before.items()}
     rec = window.quick("exit")
     assert rec is not None and rec.event.participant == target.code
     assert set(painted) == {target.seat}, painted  # the others were not even recomputed
-    assert set(texts) <= {window.table.rows[target.code]}, texts  # one row of the list
+    changed = [i for i in range(table.rowCount()) if [table.item(i, j).text() for j in range(3)] != texts_before[i]]
+    assert changed == [table.rows[target.code]], changed  # one row of the list
+    assert all(table.item(i, j) is items_before[i][j] for i in items_before for j in range(3))  # none rebuilt
     assert window.seatmap.by_code[target.code].text() != before  # and that one did change
     assert window.table.item(window.table.rows[target.code], 2).text() != before_row
