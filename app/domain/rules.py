@@ -85,7 +85,12 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
     admission_opens = plan.day.local(ref.admission_local, tz)
     scheduled_start = plan.day.local(ref.start_local, tz)
 
-    if participant and p is None:
+    if kind == "transfer-in":
+        out.append(_a("transfer-in", "info",
+                      N_("Participant {code} is admitted here from room {room} by the PPE head's decision; the "
+                         "transfer is printed on ППЭ-05-02 of both rooms (the other room's once HQ has both "
+                         "logs)."), act="ППЭ-05-02", code=participant, room=payload.get("from_room", "")))
+    elif participant and p is None:
         out.append(_a("not-on-list", "warning",
                       N_("Participant {code} is not on this room's list: check the distribution list and the "
                          "document; admit only to the room on the list."), code=participant))

@@ -52,6 +52,9 @@ _serials = itertools.count(1)
 _DAY = "((day >= ? AND day < ?) OR day IS NULL)"
 
 
+_TRANSFER_KINDS = "('transfer-in', 'void')"
+
+
 def _day_range(day: str) -> tuple[str, str]:
     d = date_key(day)
     return d, d + "0"
@@ -191,6 +194,12 @@ class EventLog:
     def for_room(self, day: str, room: str) -> list[Event]:
         return list(self._select(f"WHERE room=? AND {_DAY}", (room, *_day_range(day))))
 
+    def for_room_state(self, day: str, room: str) -> list[Event]:
+        """The room's events and, beside them, the date's transfer marks and voids of other rooms: a
+        transfer-in elsewhere may name this room as the one the participant left (app/domain/transfer.py)."""
+        return list(self._select(f"WHERE {_DAY} AND (room=? OR kind IN {_TRANSFER_KINDS})",
+                                 (*_day_range(day), room)))
+
     def for_point(self, day: str) -> list[Event]:
         """Events of the exam point as a whole (no room)."""
         return list(self._select(f"WHERE room IS NULL AND {_DAY}", _day_range(day)))
@@ -226,10 +235,11 @@ class EventLog:
         return {st: self.head(st) for st, _ in rows}
 
     def count_room(self, day: str, room: str) -> int:
+        """How many events ``for_room_state`` reads (events are only added: a changed count means look again)."""
         cur = self._writer().cursor()
         try:
-            return int(cur.execute(f"SELECT count(*) FROM events WHERE room=? AND {_DAY}",
-                                   (room, *_day_range(day))).fetchone()[0])
+            return int(cur.execute(f"SELECT count(*) FROM events WHERE {_DAY} AND (room=? OR kind IN "
+                                   f"{_TRANSFER_KINDS})", (*_day_range(day), room)).fetchone()[0])
         finally:
             cur.close()
 

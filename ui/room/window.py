@@ -27,6 +27,7 @@ from app.services.station import Recorded, Station
 from ui.language import switch_language
 from ui.ops import Operation, confirm_discrepancies
 from ui.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
+from ui.room import transfer as room_transfer
 from ui.room.board import BoardWindow
 from ui.room.dialogs import (
     ChooseParticipantDialog,
@@ -299,6 +300,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.big["incident"] = b
         self.buttons_box.addStretch(1)
         self.actions["contrast"].setCheckable(True)
+        room_transfer.install(self)  # Ctrl+Shift+T: admit on transfer from another room (ui/room/transfer.py)
 
     def _menu(self, msgid: str) -> QtWidgets.QMenu:
         if msgid not in self.menus:
@@ -320,6 +322,7 @@ class RoomWindow(QtWidgets.QMainWindow):
                 b.setToolTip(a.toolTip())
         for spec in INCIDENTS:
             self.actions["incident_" + spec.key].setText(_(spec.title) + "…")
+        room_transfer.retranslate(self)
         self.big["incident"].setText(_("Incident…") + "  [Ctrl+1…8]")
         self.big["incident"].setAccessibleName(_("Incident"))
         self.search.setPlaceholderText(_("Surname, code or seat, then Enter"))
@@ -372,7 +375,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.room_name = plan.rooms[self.room].name
         self._state = None
         room = self.station.room(self.room)
-        people = plan.room_participants(room.number)
+        people = room_ops.room_roll(self.station, room.number)  # the list, then those transferred in
         self.names = {p.code: p.short_name for p in people}
         self.assigned = {p.seat: p.code for p in people}
         self.seatmap.build(room)
