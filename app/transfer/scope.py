@@ -112,6 +112,20 @@ def check_scope(station, station_id: str, setup: dict | None, events: list[Event
             raise UserError(_("{name}: {what}; nothing was applied").format(name=name, what=why))
 
 
+def check_manifest(station, station_id: str, setup: dict | None, m: dict, name: str) -> None:
+    """The manifest's room and date must be the pairing's too (they name the package in HQ's records and on
+    its screen; a signed manifest that says room 0102 for a station of room 0101 is refused, not filed)."""
+    room, date = paired_scope(station.engine, station_id, setup)
+    if room and str(m.get("room", "")) != room:
+        raise UserError(_("{name}: its manifest names room {other}, but station {station} was set up for room "
+                          "{room}; nothing was applied").format(name=name, other=m.get("room"), station=station_id,
+                                                               room=room))
+    if date and _date(str(m.get("day", ""))) != date:
+        raise UserError(_("{name}: its manifest names {other}, but station {station} was set up for {date}; "
+                          "nothing was applied").format(name=name, other=m.get("day"), station=station_id,
+                                                       date=date))
+
+
 def check_package_anchor(m: dict, name: str) -> None:
     """A package whose head is behind the signed anchor it carries came from a database cut back."""
     a = m.get("anchor")
