@@ -35,6 +35,7 @@ def seat_label(row: int, index: int) -> str:
     return f"{row}{SEAT_LETTERS[index]}"
 
 
+@lru_cache(maxsize=1024)
 def room_number(text: str) -> str:
     """Room numbers are four characters with leading zeros ("0012")."""
     text = text.strip()

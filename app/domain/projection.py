@@ -342,8 +342,15 @@ def apply_new(state: RoomState, e: Event) -> bool:
         return False
     state.events.append(e)
     _apply(state, e)
-    _refresh_ends(state)
+    p = state.participants.get(e.participant or "") if e.kind not in _ROOM_TIMES else None
+    if p is not None:  # only this participant's end can have moved
+        p.end = state.personal_end(p) if p.present else None
+    else:
+        _refresh_ends(state)
     return True
+
+
+_ROOM_TIMES = frozenset({"exam-start", "evacuation-start", "evacuation-end", "exam-stopped"})
 
 
 def _apply(s: RoomState, e: Event) -> None:

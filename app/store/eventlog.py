@@ -30,9 +30,13 @@ _COLUMNS = ("id", "station", "seq", "at", "recorded_at", "tz", "author", "kind",
 _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
+# the stored payload text, as json.dumps(payload, ensure_ascii=False, sort_keys=True) wrote it (encoder made once)
+_PAYLOAD_TEXT = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def _row(e: Event) -> tuple:
     return (e.id, e.station, e.seq, e.at, e.recorded_at, e.tz, e.author, e.kind, e.day, e.room, e.participant,
-            json.dumps(e.payload, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash)
+            _PAYLOAD_TEXT(e.payload), e.prev_hash, e.hash)
 
 
 def _event(row) -> Event:
