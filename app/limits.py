@@ -42,7 +42,7 @@ def exam_years() -> tuple[int, int]:
 
 def parse_exam_date(text: str) -> date:
     """A strict YYYY-MM-DD within the reference years (not 20260604, 2026-W23-4, 1900 or 9999)."""
-    if not re.fullmatch(limits()["exam_date_pattern"], text):
+    if not re.fullmatch(limits()["exam_date_pattern"], text, re.ASCII):
         raise ValueError(f"must be a date YYYY-MM-DD, not {text[:40]!r}")
     try:
         d = date.fromisoformat(text)

@@ -150,7 +150,7 @@ def m_bad_field(rnd, c: Case) -> None:
 def m_shuffle_columns(rnd, c: Case) -> None:
     order = list(range(len(HEADER)))
     rnd.shuffle(order)
-    c.rows = [[r[k] if k < len(r) else "" for k in order] + r[len(HEADER):] for r in c.rows]
+    c.rows = [[r[k] for k in order if k < len(r)] + r[len(order):] for r in c.rows]  # each row keeps its width
     c.tags.append("order")
 
 
@@ -170,7 +170,8 @@ def m_drop_column(rnd, c: Case) -> None:
 
 
 def m_duplicate_row(rnd, c: Case) -> None:
-    c.rows.append(list(c.rows[rnd.randrange(1, len(c.rows))]))
+    filled = [r for r in c.rows[1:] if any(x.strip() for x in r)]
+    c.rows.append(list(rnd.choice(filled)))
     c.must_refuse = True
     c.tags.append("duplicate")
 
