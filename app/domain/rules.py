@@ -75,15 +75,21 @@ def _local(dt: datetime, tz: str) -> str:
     return dt.astimezone(ZoneInfo(tz)).strftime("%H:%M")
 
 
+_TIMED_KINDS = frozenset({"admitted", "late", "instruction-given", "exam-start", "audio-start", "exam-stopped"})
+
+
 def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participant: str | None,
            payload: dict, at: datetime) -> list[Advice]:
     """What the procedure says about recording ``kind`` at ``at`` in this room state."""
     out: list[Advice] = []
     tz = plan.point.tz
     p = state.participants.get(participant) if participant else None
-    subject = ref.subject(state.subject)
-    admission_opens = plan.day.local(ref.admission_local, tz)
-    scheduled_start = plan.day.local(ref.start_local, tz)
+    # the day's times and the subject only for the kinds that are judged against them (a mark is on the
+    # durable record path: most kinds need neither)
+    timed = kind in _TIMED_KINDS
+    subject = ref.subject(state.subject) if timed else None
+    admission_opens = plan.day.local(ref.admission_local, tz) if timed else None
+    scheduled_start = plan.day.local(ref.start_local, tz) if timed else None
 
     if kind == "transfer-in":
         out.append(_a("transfer-in", "info",

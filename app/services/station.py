@@ -243,7 +243,8 @@ class Station:
         limits.check_length("author", author, "author_max_chars")
         code = participant.strip() if participant else None
         clean = validate_payload(kind, payload, code)
-        when = at if isinstance(at, datetime) else self.parse_at(at)
+        now = self.now()
+        when = at if isinstance(at, datetime) else (self.parse_at(at) if at else now)
         if not room:
             return self._record_point(kind, code, clean, when, author)
         r = self.room(room)
@@ -263,7 +264,7 @@ class Station:
         advice = rules.advise(state, self.plan, self.ref, kind, code, clean, when)
         if kind == "exam-start" and "end" not in clean:
             clean["end"] = utc_iso(when + timedelta(minutes=self.ref.subject(state.subject).minutes))
-        event = self.log.append(kind=kind, at=when, recorded_at=self.now(), tz=self.point.tz, author=author,
+        event = self.log.append(kind=kind, at=when, recorded_at=now, tz=self.point.tz, author=author,
                                 day=self.day.key, room=r.number, participant=code, payload=clean)
         before, after = self.log.last_append_tokens()
         # fold the new event in place only if nobody else wrote since the state was checked

@@ -81,6 +81,7 @@ class EventLog:
         if conn is None:
             conn = self._local.conn = self.engine.raw_connection()
             self._local.serial, self._local.appends = next(_serials), 0
+            self._local.vcur = conn.cursor()
         return conn
 
     def change_token(self) -> Token:
@@ -90,8 +91,9 @@ class EventLog:
         appends are counted here. Equal tokens (from the same thread) mean nothing was written;
         unequal ones mean only "look again" (a write to another table also moves it).
         """
-        conn = self._writer()
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        self._writer()
+        cur = self._local.vcur  # one cursor kept for this (a new cursor per call cost more than the PRAGMA)
+        version = cur.execute("PRAGMA data_version").fetchone()[0]
         return (self._local.serial, int(version), self._local.appends)
 
     def last_append_tokens(self) -> tuple[Token, Token]:
@@ -104,6 +106,7 @@ class EventLog:
             self.anchor.flush()
         conn = getattr(self._local, "conn", None)
         if conn is not None:
+            self._local.vcur.close()
             conn.close()
             self._local.conn = None
             self._local.head = None
@@ -129,8 +132,9 @@ class EventLog:
                 head = cur.execute("SELECT seq, hash FROM events WHERE station=? ORDER BY seq DESC LIMIT 1",
                                    (self.station,)).fetchone()
             seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-            e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=utc_iso(at),
-                      recorded_at=utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
+            at_text = utc_iso(at)
+            e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=at_text,
+                      recorded_at=at_text if recorded_at == at else utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
                       participant=participant, payload=payload, prev_hash=prev)
             object.__setattr__(e, "hash", e.compute_hash())  # sealed in place: nobody else holds it yet
             cur.execute(_INSERT, _row(e))
