@@ -257,6 +257,9 @@ def compute_day(conn, ppe: str, day: str) -> PpeDay | None:
         if e.room in mine:
             by_room.setdefault(e.room, []).append(e)
     evs = [e for e in evs if e.room in mine or e.room is None]
+    # a transfer-in names the room the participant left: that room folds it too (app/domain/transfer.py)
+    moves = [e for e in evs if e.kind in ("transfer-in", "void") and e.room] \
+        if any(e.kind == "transfer-in" for e in evs) else []
     out = PpeDay(ppe, plan.point.name, day, subj.code, title, events_total=len(evs), unreadable=unreadable,
                  tz=plan.point.tz)
     out.legacy = legacy
@@ -267,7 +270,7 @@ def compute_day(conn, ppe: str, day: str) -> PpeDay | None:
     out.papers = paper_figures(evs)
     for room in rooms:
         try:
-            state = project_room(plan, ref, room, by_room.get(room, []))
+            state = project_room(plan, ref, room, by_room.get(room, []) + [e for e in moves if e.room != room])
         except Exception:  # noqa: BLE001 - one room the projection cannot fold must not hide the others
             out.unreadable += len(by_room.get(room, []))
             state = project_room(plan, ref, room, [])

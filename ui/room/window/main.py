@@ -22,6 +22,7 @@ from app.services import room_ops
 from app.services.station import Recorded, Station
 from ui.language import switch_language
 from ui.qt import Qt, QtCore, QTimer, QtWidgets, Signal
+from ui.room import transfer as room_transfer
 from ui.room.board import BoardWindow
 from ui.room.end_of_exam import RoomHooks
 from ui.room.journal import describe, event_title
@@ -173,10 +174,12 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.menus = self.action_table.menus
         self.big = self.action_table.big
         self.incident_menu = self.action_table.incident_menu
+        room_transfer.install(self)  # Ctrl+Shift+T: admit on transfer from another room (ui/room/transfer.py)
 
     def retranslate(self) -> None:
         """Set every static text in the current language (runtime RU/EN switch)."""
         self.action_table.retranslate()
+        room_transfer.retranslate(self)
         self.search.setPlaceholderText(_("Surname, code or seat, then Enter"))
         self.search.setToolTip(_("Surname, code or seat — Enter admits  [Ctrl+F]"))
         self.search.setAccessibleName(_("Find a participant"))
@@ -226,7 +229,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.room_name = plan.rooms[self.room].name
         self._state = None
         room = self.station.room(self.room)
-        people = plan.room_participants(room.number)
+        people = room_ops.room_roll(self.station, room.number)  # the list, then those transferred in
         self.names = {p.code: p.short_name for p in people}
         self.assigned = {p.seat: p.code for p in people}
         self.seatmap.build(room)
