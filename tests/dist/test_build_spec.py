@@ -37,7 +37,7 @@ def test_spec_files_it_names_exist():
 
 def test_trimmed_babel_locales_cover_what_the_app_loads(monkeypatch):
     """Record which locale-data files Babel opens for the app's locales; all must be kept."""
-    from babel import localedata
+    from babel import Locale, localedata
     from babel.dates import format_date, format_time, format_timedelta
 
     from app import i18n
@@ -52,11 +52,13 @@ def test_trimmed_babel_locales_cover_what_the_app_loads(monkeypatch):
 
     monkeypatch.setattr(localedata, "resolve_locale_filename", spy)
     monkeypatch.setattr(localedata, "_cache", {})
+    monkeypatch.setattr(localedata, "_dict_cache", {})  # what earlier tests in the run loaded stays out
     from datetime import datetime, timedelta
 
     for lang in i18n.LANGUAGES:
         i18n.set_language(lang)
-        loc = i18n.babel_locale()
+        # a fresh Locale: the app's own instance may have loaded its data already (earlier tests in the run)
+        loc = Locale(*str(i18n.babel_locale()).split("_"))
         format_date(datetime(2026, 6, 4), "long", locale=loc)
         format_time(datetime(2026, 6, 4, 10), "HH:mm", locale=loc)
         format_timedelta(timedelta(minutes=235), locale=loc)
