@@ -332,9 +332,12 @@ def _push_plans(station, client: Client, backoff: Backoff, retried, report) -> N
 def _push_keys(station, client: Client, backoff: Backoff, retried) -> None:
     """The public keys of the room stations this HQ paired with, so the server can check their acts."""
     try:
-        from app.transfer.records import trusted
+        from app.transfer.records import paired_rooms, trusted
 
-        peers = [tr.identity.to_dict() for tr in trusted(station.engine)]
+        rooms = paired_rooms(station.engine)
+        peers = [tr.identity.to_dict() | {"room": rooms.get(tr.station, ("", ""))[0],
+                                          "date": rooms.get(tr.station, ("", ""))[1]}
+                 for tr in trusted(station.engine)]
     except Exception:  # no transfer records in this database (older or foreign)
         return
     if peers:
@@ -369,10 +372,12 @@ def _push_events(station, client: Client, url: str, batch_size: int, backoff: Ba
                 result.rejected.append({"station": st, "reason": reason})
                 blocked[st] = reason
                 continue
-        evs = station.log.of_station(st, after)[:batch_size]
+        evs, signed = _room_batch(station, st, after, batch_size)
         first, last = evs[0].seq, evs[-1].seq
         _outbox(station, url, st, first, last, len(evs), "pending")
         body = {"events": [e.to_dict() for e in evs]}
+        if signed:
+            body["heads"] = signed
         try:
             res = _with_retries(lambda b=body: client.call("POST", f"{P.API}/events", b), backoff, retried)
         except _Retry as e:
@@ -391,6 +396,35 @@ def _push_events(station, client: Client, url: str, batch_size: int, backoff: Ba
         result.batches += 1
         result.sent += int(res.get("inserted", 0))
         result.duplicates += int(res.get("duplicates", 0))
+
+
+def _room_batch(station, st: str, after: int, batch_size: int) -> tuple[list, list[dict]]:
+    """The next batch of one chain, and the room station's signed heads that cover it.
+
+    The server accepts a room station's events only up to a head that room station signed (its
+    result package's manifest), so a room chain's batch ends exactly at such a head: the largest
+    one within ``batch_size`` events, else the first one past it (one package's events travel
+    together). HQ's own chain, and a chain HQ holds no signed head for, go as they are (the server
+    says why it refuses the latter)."""
+    from app.transfer.records import signed_heads
+
+    evs = station.log.of_station(st, after)
+    heads = [] if st == station.station_id else _safe_heads(signed_heads, station, st, after)
+    if not heads:
+        return evs[:batch_size], []
+    limit = after + batch_size
+    within = [h for h in heads if h["seq"] <= limit]
+    end = within[-1]["seq"] if within else heads[0]["seq"]
+    end = min(end, evs[-1].seq) if evs else end
+    batch = [e for e in evs if e.seq <= end] or evs[:batch_size]
+    return batch, [{"manifest": h["manifest"], "signature": h["signature"]} for h in heads if h["seq"] <= end]
+
+
+def _safe_heads(fn, station, st: str, after: int) -> list[dict]:
+    try:
+        return fn(station.engine, st, after)
+    except Exception:  # noqa: BLE001 - a database without the table (older, foreign): no heads to send
+        return []
 
 
 def _pull(station, client: Client, url: str, backoff: Backoff, retried, report, result: SyncResult) -> None:

@@ -61,7 +61,8 @@ async def api_events(request: Request, who: SignedStation):
     data = parse_json(request.state.body)
     batch = data.get("events") if isinstance(data, dict) else None
     try:
-        res = await run_in_threadpool(ingest, engine(request), who.ppe, batch, who.station)
+        heads = data.get("heads") if isinstance(data, dict) else None
+        res = await run_in_threadpool(ingest, engine(request), who.ppe, batch, who.station, 5, heads)
     except Rejected as e:
         logjson.info(_log, "batch rejected", station=who.station, ppe=who.ppe, error=e.code,
                      received=len(batch) if isinstance(batch, list) else 0)
