@@ -171,6 +171,15 @@ def enroll(engine: Engine, method: str, path: str, body: bytes, headers, data: d
     return {"station": station, "ppe": ppe.to_dict(), "fingerprint": ident.fingerprint, "again": False}
 
 
+def whoami(engine: Engine, caller: Caller) -> dict:
+    """The signing station's enrollment as the server holds it: station, fingerprint, exam point."""
+    with engine.connect() as conn:
+        fp = conn.execute(select(t.stations.c.fingerprint).where(t.stations.c.station == caller.station)).scalar()
+        ppe = get_ppe(conn, caller.ppe)
+    return {"station": caller.station, "role": caller.role, "fingerprint": fp or "",
+            "ppe": ppe.to_dict() if ppe else {"key": caller.ppe}}
+
+
 def station_keys_of(engine: Engine) -> dict:
     """Public identities of enrolled HQ stations and of the room stations they vouched for (acts)."""
 

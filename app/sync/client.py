@@ -107,7 +107,6 @@ class Client:
 
         self.url = normalize_url(url)
         self.keys = station_keys(station)
-        self.prefix = urlsplit(self.url).path
         if isinstance(verify, str):  # a CA file to trust (a municipality's own certificate authority)
             import ssl
 
@@ -122,13 +121,14 @@ class Client:
         import httpx
 
         raw = b"" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        full = self.prefix + path + (("?" + urlencode(params)) if params else "")
-        headers = P.sign_headers(self.keys, method, full, raw)
+        # signed over the API-relative path: the server's address (host, port, a proxy's prefix) is not
+        # part of what is signed, so a reverse proxy in between does not break it
+        rel = path + (("?" + urlencode(params)) if params else "")
+        headers = P.sign_headers(self.keys, method, rel, raw)
         if raw:
             headers["Content-Type"] = "application/json"
         try:
-            r = self.http.request(method, full[len(self.prefix):] if self.prefix else full, content=raw or None,
-                                  headers=headers)
+            r = self.http.request(method, rel, content=raw or None, headers=headers)
         except httpx.HTTPError as e:
             raise _Retry(f"network: {e.__class__.__name__}") from None
         if r.status_code >= 500 or r.status_code in (408, 425, 429):
@@ -251,6 +251,32 @@ def enroll(station, url: str, code: str, client: Client | None = None, backoff: 
     return res
 
 
+def _adopt(station, client: Client, url: str, backoff: Backoff, retried) -> dict | None:
+    """The same server under another address (a new host name, port, or a reverse proxy's prefix).
+
+    Enrollment binds this station's key to an exam point on the server, not to a URL: when the
+    server at ``url`` answers a request signed by this key with this station's own identity, the
+    station is enrolled there, and the enrollment is recorded for the new address too. An unknown
+    key (another server) gives None: enroll with a code, as before."""
+    try:
+        who = _with_retries(lambda: client.call("GET", f"{P.API}/whoami"), backoff, retried)
+    except _Reject:
+        return None
+    except _Retry:
+        raise UserError(_("Cannot reach {url} to check this station's enrollment; try again later").format(
+            url=url)) from None
+    ppe = who.get("ppe") if isinstance(who.get("ppe"), dict) else {}
+    if who.get("station") != station.station_id or who.get("fingerprint") != client.keys.public.fingerprint:
+        return None
+    with station.engine.begin() as conn:
+        conn.execute(delete(T.enrollment).where(T.enrollment.c.server == url))
+        conn.execute(insert(T.enrollment).values(server=url, station=station.station_id, ppe=str(ppe.get("key", "")),
+                                                 ppe_name=str(ppe.get("name", "")), fingerprint=who["fingerprint"],
+                                                 enrolled_at=utc_iso(_now())))
+    log.info("the server at a new address knows this station: enrollment kept (ppe %s)", ppe.get("key"))
+    return enrollment(station, url)
+
+
 def sync_once(station, url: str, progress: Callable[[Progress], None] | None = None, enroll_code: str | None = None,
               batch_size: int = BATCH, backoff: Backoff | None = None, pull: bool = True,
               verify: bool | str = True, timeout: float = 30.0) -> SyncResult:
@@ -270,7 +296,7 @@ def sync_once(station, url: str, progress: Callable[[Progress], None] | None = N
         if enroll_code:
             report(Progress("enroll", 0, 1, url))
             enroll(station, url, enroll_code, client, backoff)
-        info = enrollment(station, url)
+        info = enrollment(station, url) or _adopt(station, client, url, backoff, retried)
         if info is None:
             raise UserError(_("This station is not enrolled with {url}: enroll it with the one-time code the "
                               "authority gives (auditoria sync --enroll CODE)").format(url=url))

@@ -254,3 +254,34 @@ def test_exports_and_pages(live, official, hq_db, fmt):
         spec = official.get("/openapi.json").json()
         assert "/api/v1/events" in spec["paths"] and "/api/v1/monitoring" in spec["paths"]
         assert official.get("/docs").status_code == 200
+
+
+def test_enrollment_survives_host_port_and_prefix_change(live, hq_db):
+    """Issue 13: signatures covered the path as the server saw it and enrollment was bound to the exact URL,
+    so a reverse proxy that mounts the server under a prefix (another host name and port) broke every sync.
+    Enrolled at http://127.0.0.1:P1/, the HQ syncs through http://localhost:P2/prefix/."""
+    from app.sync.client import enroll
+    from tests.server.faultproxy import FaultProxy
+
+    st = Station.open(hq_db)
+    enroll(st, live.url + "/", live.add_ppe("0412"))
+    proxy = FaultProxy(live.port, rate=0.0, strip="/prefix")
+    try:
+        moved = f"http://localhost:{proxy.port}/prefix/"
+        res = sync_once(st, moved, backoff=FAST)
+        assert res.outcome == "accepted", res.message
+        assert res.rejected == [] and res.sent == st.log.count()
+        assert proxy.stats["pass"] > 3  # every request went through the proxy, prefix and all
+        status = sync_status(st, moved)["servers"][0]
+        assert status["ppe"] == "66/0412" and status["pending_events"] == 0
+        assert sync_once(st, moved, backoff=FAST).outcome == "accepted"
+        # a station the server never enrolled is still told to enroll
+        from app.errors import UserError
+
+        stranger = Station.create(hq_db.parent / "stranger.db", role="hq")
+        with pytest.raises(UserError, match="not enrolled"):
+            sync_once(stranger, moved, backoff=FAST)
+    finally:
+        proxy.close()
+    local = {e.id: (e.station, e.seq, e.hash) for e in st.log.all()}
+    assert server_events(live.db) == local

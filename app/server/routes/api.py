@@ -51,6 +51,14 @@ async def api_enroll(request: Request):
     return res
 
 
+@router.get(f"{API}/whoami", tags=["sync"], summary="The signing station's enrollment (its exam point)")
+async def api_whoami(request: Request, who: SignedStation):
+    """Lets an HQ find its enrollment under a new server address (host, port or proxy prefix changed)."""
+    from app.server.auth import whoami
+
+    return await run_in_threadpool(whoami, engine(request), who)
+
+
 @router.get(f"{API}/heads", tags=["sync"], summary="The server's high-water mark of each chain of the caller's PPE")
 async def api_heads(request: Request, who: SignedStation):
     return {"ppe": who.ppe, "station": who.station, "heads": await run_in_threadpool(heads, engine(request), who.ppe)}
