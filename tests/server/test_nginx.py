@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.services.station import Station
 from app.errors import UserError
+from app.services.station import Station
 from app.sync.client import Backoff, Client, enroll, sync_once
 from tests.server.conftest import LiveServer, free_port
 from tests.server.faultproxy import FaultProxy
@@ -172,7 +172,7 @@ def test_three_hqs_through_faults_tls_nginx_and_four_workers(request, three_hqs,
     started = time.monotonic() - t0
     try:
         url = f"https://localhost:{proxy.port}/auditoria/"
-        for i, (db, point) in enumerate(zip(hqs, POINTS, strict=True)):
+        for db, point in zip(hqs, POINTS, strict=True):
             st = Station.open(db)
             code = srv.add_ppe(point, name=f"ППЭ {point}")
             c = Client(st, url, verify=str(cert))
