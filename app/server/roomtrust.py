@@ -195,8 +195,8 @@ def _covered(conn, st: str, evs: list[dict], chain_head, signed: dict[int, str],
         if d["seq"] > covered:
             raise Rejected(403, "unsigned-room-chain",
                            f"event {d['id']} (station {st}, seq {d['seq']}): no chain head signed by room station "
-                           f"{st} covers it (HQ must forward the room's result-package manifests): the batch was "
-                           "not stored")
+                           f"{st} covers it (HQ forwards the room's result-package manifests; an HQ database that "
+                           "imported the packages before it kept them: import them again): the batch was not stored")
         if d["room"] != peer.room or _date(d["day"]) != peer.date:
             raise Rejected(403, "out-of-scope",
                            f"event {d['id']} (station {st}, seq {d['seq']}) is for room {d['room']} on "
