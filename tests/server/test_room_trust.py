@@ -133,3 +133,20 @@ def test_room_head_of_another_exam_point_refused(live, hq_db, tmp_path):
     # and 0412's HQ cannot forward it
     r = _push(st, live.url, other.log.of_station(oroom), oheads)
     assert r.status_code == 403 and r.json()["error"] == "other-ppe"
+
+
+def test_an_older_hq_database_gets_its_heads_by_importing_the_packages_again(hq_template, hq_db):
+    """HQ databases that imported result packages before heads were kept: importing a package again (a
+    duplicate, nothing applied) keeps its signed head, so the room chain can be synced."""
+    from sqlalchemy import text
+
+    from app.transfer.results import import_package
+
+    st = Station.open(hq_db)
+    with st.engine.begin() as conn:
+        conn.execute(text("DELETE FROM signed_heads"))
+    pkg = hq_template.parent / "0101-results.pkg"
+    receipt = import_package(st, pkg)
+    assert receipt.outcome == "duplicate" and receipt.new_events == 0
+    heads = signed_heads(st.engine, receipt.station)
+    assert [h["seq"] for h in heads] == [receipt.seq_to] and heads[0]["manifest"]["room"] == "0101"
