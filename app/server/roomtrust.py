@@ -136,10 +136,9 @@ def check_batch(conn, ppe: str, by_station: dict[str, list[dict]], chain_heads: 
         evs = by_station.get(st, [])
         peer = peers.get(st)
         if peer is None or peer.ppe != ppe:
-            d = evs[0]
-            raise Rejected(403, "unpaired", f"event {d['id']} (station {st}, seq {d['seq']}): station {st} was "
-                                            f"never paired by an HQ of exam point {ppe} (its key was not "
-                                            "registered): the batch was not stored")
+            first = f"event {evs[0]['id']} (station {st}, seq {evs[0]['seq']})" if evs else f"a head of station {st}"
+            raise Rejected(403, "unpaired", f"{first}: station {st} was never paired by an HQ of exam point {ppe} "
+                                            "(its key was not registered): the batch was not stored")
         if not peer.room or not peer.date:
             raise _bad_head(st, "its HQ registered its key without the room and exam date it was set up for "
                                 "(update the HQ station and sync again)")

@@ -130,9 +130,11 @@ def test_room_head_of_another_exam_point_refused(live, hq_db, tmp_path):
     assert oheads[0]["manifest"]["point"] == "0413"
     r = _push(other, live.url, other.log.of_station(oroom), oheads)
     assert r.status_code == 200, r.text
-    # and 0412's HQ cannot forward it
+    # and 0412's HQ cannot forward it, nor its head alone
     r = _push(st, live.url, other.log.of_station(oroom), oheads)
     assert r.status_code == 403 and r.json()["error"] == "other-ppe"
+    r = _push(st, live.url, [], oheads)
+    assert r.status_code == 403 and r.json()["error"] == "unpaired", r.text
 
 
 def test_an_older_hq_database_gets_its_heads_by_importing_the_packages_again(hq_template, hq_db):
