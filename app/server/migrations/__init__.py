@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "s0005_room_heads"
+HEAD = "s0006_room_heads"  # after the lead's s0005r (region figures)
 LOCATION = Path(__file__).resolve().parent
 
 

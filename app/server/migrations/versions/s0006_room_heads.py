@@ -1,15 +1,15 @@
 """The trust chain to the room: each paired room station's room and exam date, and the chain heads the
 room stations signed (their result packages' manifests), forwarded by HQ with the room's events.
 
-Revision ID: s0005_room_heads
-Revises: s0004
+Revision ID: s0006_room_heads
+Revises: s0005r
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0005_room_heads"
-down_revision = "s0004"
+revision = "s0006_room_heads"
+down_revision = "s0005r"
 branch_labels = None
 depends_on = None
 
