@@ -148,6 +148,19 @@ def _figures(db: str) -> dict:
     return clean(rep)
 
 
+def _code(db: str, point: str) -> str:
+    """An exam point and its one-time enrollment code, written in process (the CLI's start-up is seconds
+    on a loaded machine, six times over)."""
+    from app.server.admin import add_ppe, enroll_code
+    from app.server.db import open_server_db
+
+    engine = open_server_db(db, migrate=False)
+    try:
+        return enroll_code(engine, add_ppe(engine, "66", "043", point, f"ППЭ {point}"))[0]
+    finally:
+        engine.dispose()
+
+
 def _server_db(request, tmp_path: Path, name: str) -> str:
     from tests.server.pgtemp import pg_bin
 
@@ -174,7 +187,7 @@ def test_three_hqs_through_faults_tls_nginx_and_four_workers(request, three_hqs,
         url = f"https://localhost:{proxy.port}/auditoria/"
         for db, point in zip(hqs, POINTS, strict=True):
             st = Station.open(db)
-            code = srv.add_ppe(point, name=f"ППЭ {point}")
+            code = _code(srv.db, point)
             c = Client(st, url, verify=str(cert))
             try:
                 for _ in range(20):  # enrollment goes through the faults too; the same key again is idempotent
@@ -229,7 +242,7 @@ def test_three_hqs_through_faults_tls_nginx_and_four_workers(request, three_hqs,
     try:
         for i, (src, point) in enumerate(zip(three_hqs, POINTS, strict=True)):
             st = Station.open(_copy(src, tmp_path / f"direct{i}"))
-            res = sync_once(st, direct.url, enroll_code=direct.add_ppe(point, name=f"ППЭ {point}"),
+            res = sync_once(st, direct.url, enroll_code=_code(direct.db, point),
                             backoff=Backoff(base=0.02, attempts=3))
             assert res.outcome == "accepted" and not res.rejected, res.message
             st.close()
