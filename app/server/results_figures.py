@@ -113,6 +113,7 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
     from app.server.region_import import region_figures
 
     region = region_figures(engine, year) if not practice else {}
+    spreads = _room_spreads(engine, year) if not practice and now else {}
     subjects = []
     for code in sorted(now):
         scale = sc.get(code) or Scale(0)
@@ -128,7 +129,7 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
             cell["conduct_per_100"] = _per100(conduct.get(s_code))
             schools.append({"school": s_code, **cell})
         spread = _spread(scores_now[code])
-        flags = _flags(engine, year, code, spread, muni, schools, scale) if not practice else []
+        flags = _flags(spreads, code, spread, muni, schools, scale) if not practice else []
         if public:
             muni = _suppress_cell(muni)
             schools = [{"school": s["school"], **_suppress_cell({k: v for k, v in s.items() if k != "school"})}
@@ -185,28 +186,29 @@ FLAG_TEXTS = {
 }
 
 
-def _room_spreads(engine: Engine, year: int, code: str) -> list[tuple[str, str, int, float]]:
-    """(exam point, room, participants, spread of scores) for each room of the subject's plans that year."""
+def _room_spreads(engine: Engine, year: int) -> dict[str, list[tuple[str, str, int, float]]]:
+    """{subject: [(exam point, room, participants, spread of scores)]} for each room of that year's plans,
+    in one grouped query (a report asks for every subject at once)."""
     from sqlalchemy import and_, func, literal, select
 
     from app.server import schema as t
 
     r, p = t.results, t.participants
     score = r.c.test_score
-    q = (select(p.c.ppe, p.c.room, func.count(), func.avg(score), func.avg(score * score))
+    q = (select(r.c.subject_code, p.c.ppe, p.c.room, func.count(), func.avg(score), func.avg(score * score))
          .select_from(r.join(p, and_(p.c.day == r.c.exam_date + literal("/") + r.c.subject_code,
                                      p.c.code == r.c.participant_code)))
-         .where(and_(r.c.practice.is_(False), r.c.year == year, r.c.subject_code == code))
-         .group_by(p.c.ppe, p.c.room))
-    out = []
+         .where(and_(r.c.practice.is_(False), r.c.year == year))
+         .group_by(r.c.subject_code, p.c.ppe, p.c.room))
+    out: dict[str, list[tuple[str, str, int, float]]] = defaultdict(list)
     with engine.connect() as conn:
-        for ppe, room, n, mean, mean_sq in conn.execute(q):
-            out.append((ppe, room, int(n), max(0.0, float(mean_sq) - float(mean) ** 2) ** 0.5))
+        for subj, ppe, room, n, mean, mean_sq in conn.execute(q):
+            out[subj].append((ppe, room, int(n), max(0.0, float(mean_sq) - float(mean) ** 2) ** 0.5))
     return out
 
 
-def _flags(engine: Engine, year: int, code: str, spread: float, muni: dict, schools: list[dict],
-           scale: Scale) -> list[dict]:
+def _flags(spreads: dict[str, list[tuple[str, str, int, float]]], code: str, spread: float, muni: dict,
+           schools: list[dict], scale: Scale) -> list[dict]:
     out = []
     m_inc = (muni.get("conduct_per_100") or {}).get("incidents") or 0.0
     for s in schools:
@@ -219,7 +221,7 @@ def _flags(engine: Engine, year: int, code: str, spread: float, muni: dict, scho
                             school=s["school"], jump=round(100 * ch["high"]), incidents=inc,
                             times=round(inc / max(m_inc, 0.01), 1))})
     if spread > 0 and not scale.grade5:
-        for ppe, room, n, room_spread in sorted(_room_spreads(engine, year, code)):
+        for ppe, room, n, room_spread in sorted(spreads.get(code, [])):
             if n >= UNIFORM_MIN_N and room_spread < UNIFORM_RATIO * spread:
                 out.append({"kind": "uniform-room", "subject": code, "ppe": ppe, "room": room, "participants": n,
                             "text": _(FLAG_TEXTS["uniform-room"]).format(
