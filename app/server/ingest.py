@@ -201,12 +201,13 @@ def prepare(batch: Any) -> dict[str, list[dict]]:
 
 
 def ingest(engine: Engine, ppe: str, batch: Any, station: str = "", attempts: int = 5,
-           room_heads: Any = None, check_rooms: bool = True) -> IngestResult:
+           room_heads: Any = None, check_rooms: bool = False) -> IngestResult:
     """Verify and store a batch for exam point ``ppe``; raises ``Rejected`` with a clear reason.
 
     ``room_heads``: the room stations' signed chain heads HQ forwards with their events (``roomtrust``).
-    ``check_rooms=False`` only for in-process callers that made the events themselves (benchmarks,
-    tests of other rules): the API always checks."""
+    ``check_rooms``: refuse room chains not covered by heads their room stations signed. The API (the
+    only way in from outside) always passes True; in-process callers that made the events themselves
+    (benchmarks, tests of other rules, the seasons' generators) leave it off."""
     from app.server.roomtrust import parse_heads
 
     by_station = prepare(batch)
@@ -233,7 +234,8 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
     heads = {r.station: r for r in conn.execute(select(t.chains).where(t.chains.c.station.in_(stations)))}
     if signed is not None:
         check_batch(conn, ppe, by_station, heads, signed, sender)
-    new_rows: list[dict] = []
+    new_rows: list[tuple] = []
+    payloads: list[dict] = []  # beside the rows: the figures fold them without parsing JSON back
     chain_moves: list[tuple[str, int | None, int, str]] = []  # station, old seq (None: new), new seq, hash
     duplicates = 0
     days: set[str] = set()
@@ -271,6 +273,7 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
             if d["day"]:
                 days.add(d["day"])
             p = d["payload"]
+            payloads.append(p)
             new_rows.append((d["id"], ppe, st, d["seq"], d["at"], d["recorded_at"], d["tz"], d["author"], d["kind"],
                              d["day"], d["room"], d["participant"], _PAYLOAD(p) if p else "{}", d["prev_hash"],
                              d["hash"]))
@@ -300,6 +303,10 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
                 continue
             conn.execute(insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(),
                                                subject_code=d.subjects[0], list_sha256="", updated_at=now))
+    if new_rows:  # the stored figures move in the same transaction as the events (app.server.figures)
+        from app.server.figures import fold
+
+        fold(conn, ppe, new_rows, payloads)
     conn.execute(insert(t.ingests).values(at=now, station=sender, ppe=ppe, received=received,
                                           inserted=len(new_rows), outcome="accepted", reason=""))
     result = IngestResult(received, len(new_rows), duplicates)

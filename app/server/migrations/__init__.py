@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "s0006_room_heads"  # after the lead's s0005r (region figures)
+HEAD = "s0007_room_heads"  # the room stations' signed heads, after the figures' s0006f
 LOCATION = Path(__file__).resolve().parent
 
 

@@ -70,7 +70,7 @@ async def api_events(request: Request, who: SignedStation):
     batch = data.get("events") if isinstance(data, dict) else None
     try:
         heads = data.get("heads") if isinstance(data, dict) else None
-        res = await run_in_threadpool(ingest, engine(request), who.ppe, batch, who.station, 5, heads)
+        res = await run_in_threadpool(ingest, engine(request), who.ppe, batch, who.station, 5, heads, True)
     except Rejected as e:
         logjson.info(_log, "batch rejected", station=who.station, ppe=who.ppe, error=e.code,
                      received=len(batch) if isinstance(batch, list) else 0)
@@ -117,7 +117,11 @@ async def api_monitoring(request: Request, v: ApiViewer, day: str | None = None,
     rep = await run_in_threadpool(lambda: report(engine(request), **filters, allowed=allowed))
     if not v.admin:
         rep.pop("unreadable", None)
-    return rep
+    # plain JSON already (str, numbers, lists, dicts): skip FastAPI's per-value encoder, which took most of
+    # the answer's time for a season's thousands of rows
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(rep)
 
 
 @router.get(f"{API}/monitoring/events", tags=["monitoring"], summary="The events a figure was counted from")

@@ -94,7 +94,8 @@ async def monitoring_page(request: Request, v: PageViewer, day: str | None = Non
     eng = engine(request)
     all_days = sorted({x["day"] for x in await run_in_threadpool(list_days, eng)
                        if allowed is None or x["ppe"] in allowed})
-    rep = await run_in_threadpool(lambda: report(eng, **filters, allowed=allowed))
+    # the page shows rooms only for one exam point: a season's thousands of room rows are not read otherwise
+    rep = await run_in_threadpool(lambda: report(eng, **filters, rooms=bool(p), allowed=allowed))
     query = urlencode({k: val for k, val in rep["filters"].items() if val})
     return render(request, "monitoring.html", v, rep=rep, metrics=METRICS, metric_keys=METRIC_KEYS, link=link,
                   incident_kinds=list(INCIDENT_KINDS), charts=_charts(rep, d), all_days=all_days, day=d, ppe=p,

@@ -1,15 +1,15 @@
 """The trust chain to the room: each paired room station's room and exam date, and the chain heads the
 room stations signed (their result packages' manifests), forwarded by HQ with the room's events.
 
-Revision ID: s0006_room_heads
-Revises: s0005r
+Revision ID: s0007_room_heads
+Revises: s0006f
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0006_room_heads"
-down_revision = "s0005r"
+revision = "s0007_room_heads"
+down_revision = "s0006f"
 branch_labels = None
 depends_on = None
 
