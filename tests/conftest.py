@@ -121,4 +121,5 @@ def hq_db(hq_template, tmp_path) -> Path:
     d.mkdir()
     dst = d / "hq.db"
     shutil.copy(hq_template, dst)
+    shutil.copy(str(hq_template) + ".keys", str(dst) + ".keys")  # the room packages were addressed to this key
     return dst

@@ -8,6 +8,7 @@ is refused by whichever worker sees it second.
 from __future__ import annotations
 
 import random
+import re
 import time
 from dataclasses import dataclass
 
@@ -170,6 +171,15 @@ def enroll(engine: Engine, method: str, path: str, body: bytes, headers, data: d
     return {"station": station, "ppe": ppe.to_dict(), "fingerprint": ident.fingerprint, "again": False}
 
 
+def whoami(engine: Engine, caller: Caller) -> dict:
+    """The signing station's enrollment as the server holds it: station, fingerprint, exam point."""
+    with engine.connect() as conn:
+        fp = conn.execute(select(t.stations.c.fingerprint).where(t.stations.c.station == caller.station)).scalar()
+        ppe = get_ppe(conn, caller.ppe)
+    return {"station": caller.station, "role": caller.role, "fingerprint": fp or "",
+            "ppe": ppe.to_dict() if ppe else {"key": caller.ppe}}
+
+
 def station_keys_of(engine: Engine) -> dict:
     """Public identities of enrolled HQ stations and of the room stations they vouched for (acts)."""
 
@@ -201,6 +211,18 @@ def register_peers(engine: Engine, caller: Caller, data: dict) -> dict:
         raise Rejected(503, "busy", "try again") from None
 
 
+def _scope_of(k: dict) -> tuple[str, str]:
+    """The room and exam date a room station was set up for, as its HQ registers them ('' if not sent)."""
+    from app.server.validate import day_ok
+
+    room, date = k.get("room") or "", k.get("date") or ""
+    if not isinstance(room, str) or not (room == "" or re.fullmatch(r"[0-9A-Za-z]{1,4}", room)):
+        raise Rejected(422, "malformed", f"station {str(k.get('station'))[:64]}: room must be a room number")
+    if not isinstance(date, str) or not (date == "" or (len(date) == 10 and day_ok(date))):
+        raise Rejected(422, "malformed", f"station {str(k.get('station'))[:64]}: date must be YYYY-MM-DD")
+    return room, date
+
+
 def _register_peers(engine: Engine, caller: Caller, keys: list) -> dict:
     added = same = 0
     now = now_iso()
@@ -217,15 +239,22 @@ def _register_peers(engine: Engine, caller: Caller, keys: list) -> dict:
             chain = conn.execute(select(t.chains.c.ppe).where(t.chains.c.station == k["station"])).first()
             if chain is not None and chain.ppe != caller.ppe:
                 raise Rejected(403, "other-ppe", f"station {k['station']} delivers for exam point {chain.ppe}")
+            room, date = _scope_of(k)
             have = conn.execute(select(t.peer_keys).where(t.peer_keys.c.station == k["station"])).first()
             if have is not None:
                 if have.sign_pk != k["sign_pk"] or have.ppe != caller.ppe:
                     raise Rejected(409, "key-differs", f"station {k['station']} is registered with another key")
+                if (have.room or have.date) and (have.room, have.date) != (room, date) and (room or date):
+                    raise Rejected(409, "scope-differs", f"station {k['station']} was paired for room {have.room} "
+                                                         f"on {have.date}, not room {room} on {date}")
+                if not (have.room or have.date) and (room or date):  # registered before scopes were sent
+                    conn.execute(update(t.peer_keys).where(t.peer_keys.c.station == k["station"])
+                                 .values(room=room, date=date))
                 same += 1
                 continue
             conn.execute(insert(t.peer_keys).values(station=k["station"], ppe=caller.ppe, role=ident.role,
                                                     sign_pk=k["sign_pk"], box_pk=k["box_pk"],
                                                     fingerprint=ident.fingerprint, vouched_by=caller.station,
-                                                    at=now))
+                                                    at=now, room=room, date=date))
             added += 1
     return {"added": added, "known": same}

@@ -71,8 +71,17 @@ def parse_json(body: bytes, max_depth: int = MAX_DEPTH) -> Any:
 
 # --- stations -------------------------------------------------------------------------------------
 def signed_path(request: Request) -> str:
-    q = request.url.query
-    return request.url.path + (f"?{q}" if q else "")
+    """The API-relative path (``/api/v1/...`` and its query) a station signs.
+
+    Not the URL the server sees: a reverse proxy may add or strip a prefix, and change the host or
+    port, and none of that may break a signature (issue 13). A prefix the proxy leaves on the path
+    (uvicorn ``--root-path``) is taken off here, so a signature means the same behind any proxy."""
+    path = request.scope.get("path", "")
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root + "/"):
+        path = path[len(root):]
+    q = request.scope.get("query_string", b"").decode("latin-1")
+    return path + (f"?{q}" if q else "")
 
 
 async def station(request: Request):

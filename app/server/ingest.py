@@ -200,14 +200,23 @@ def prepare(batch: Any) -> dict[str, list[dict]]:
     return by_station
 
 
-def ingest(engine: Engine, ppe: str, batch: Any, station: str = "", attempts: int = 5) -> IngestResult:
-    """Verify and store a batch for exam point ``ppe``; raises ``Rejected`` with a clear reason."""
+def ingest(engine: Engine, ppe: str, batch: Any, station: str = "", attempts: int = 5,
+           room_heads: Any = None, check_rooms: bool = False) -> IngestResult:
+    """Verify and store a batch for exam point ``ppe``; raises ``Rejected`` with a clear reason.
+
+    ``room_heads``: the room stations' signed chain heads HQ forwards with their events (``roomtrust``).
+    ``check_rooms``: refuse room chains not covered by heads their room stations signed. The API (the
+    only way in from outside) always passes True; in-process callers that made the events themselves
+    (benchmarks, tests of other rules, the seasons' generators) leave it off."""
+    from app.server.roomtrust import parse_heads
+
     by_station = prepare(batch)
+    signed = parse_heads(room_heads)
     received = len(batch)
     for _ in range(attempts):
         try:
             with engine.begin() as conn:
-                return _ingest(conn, ppe, by_station, received, station)
+                return _ingest(conn, ppe, by_station, received, station, signed if check_rooms else None)
         except (_Raced, DBIntegrityError) as e:
             last = e
             continue
@@ -215,11 +224,16 @@ def ingest(engine: Engine, ppe: str, batch: Any, station: str = "", attempts: in
                                     f"({last.__class__.__name__}); an event id may already hold other content")
 
 
-def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, sender: str) -> IngestResult:
+def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, sender: str,
+            signed: list[dict] | None = None) -> IngestResult:
+    from app.server.roomtrust import check_batch
+
     stations = sorted(by_station)
     _owner_checks(conn, ppe, stations, sender)
     plan_rooms = {r[0] for r in conn.execute(select(t.rooms.c.number).where(t.rooms.c.ppe == ppe))}
     heads = {r.station: r for r in conn.execute(select(t.chains).where(t.chains.c.station.in_(stations)))}
+    if signed is not None:
+        check_batch(conn, ppe, by_station, heads, signed, sender)
     new_rows: list[tuple] = []
     payloads: list[dict] = []  # beside the rows: the figures fold them without parsing JSON back
     chain_moves: list[tuple[str, int | None, int, str]] = []  # station, old seq (None: new), new seq, hash

@@ -148,7 +148,7 @@ ingests = Table(
 )
 
 __all__ = ["metadata", "ppe", "enroll_codes", "stations", "nonces", "chains", "events", "days", "rooms",
-           "participants", "ingests", "peer_keys", "results", "UniqueConstraint"]
+           "participants", "ingests", "peer_keys", "room_heads", "results", "UniqueConstraint"]
 
 peer_keys = Table(
     "peer_keys", metadata,
@@ -161,6 +161,24 @@ peer_keys = Table(
     Column("vouched_by", String, nullable=False),  # the HQ station that registered it
     Column("at", String(27), nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
+    Column("room", String(4), nullable=False, default=""),  # the room and exam date it was set up for
+    Column("date", String(10), nullable=False, default=""),
+)
+
+# Chain heads signed by room stations (their result packages' manifests), forwarded by HQ: a room
+# station's events are stored only up to a head it signed itself.
+room_heads = Table(
+    "room_heads", metadata,
+    Column("station", String, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("ppe", String(8), nullable=False),
+    Column("room", String(4), nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("package", String(36), nullable=False),
+    Column("manifest", Text, nullable=False),
+    Column("signature", String, nullable=False),
+    Column("received_at", String(27), nullable=False),
 )
 
 users = Table(

@@ -55,6 +55,33 @@ def _public(text: str) -> dict[str, Any]:
     return public_payload(p) if isinstance(p, dict) else {}
 
 
+def _room_problem(engine: Engine, signer: str, ppe: str, p: dict) -> str | None:
+    """Why the signer cannot speak for the room (and date) the act names, or None.
+
+    A room station was paired for one room and one exam date: it prints acts of that room only. An HQ
+    prints for any room of its exam point (it takes over a room whose laptop failed), but only for a
+    room of that exam point's plan, when the server holds one."""
+    from app.server.roomtrust import peer_scope
+
+    room, date = str(p.get("r") or ""), str(p.get("d") or "").split("/")[0]
+    with engine.connect() as conn:
+        scope = peer_scope(conn, signer)
+        if scope is not None:
+            paired_room, paired_date = scope
+            if paired_room and room != paired_room:
+                return (f"signed by the room station of room {paired_room}, but the act names room {room or '—'}: "
+                        "the signer does not belong to that room")
+            if paired_date and date and date != paired_date:
+                return (f"signed by a room station set up for {paired_date}, but the act is dated {date}: the signer "
+                        "does not belong to that exam date")
+            return None
+        if room:
+            rooms = {r[0] for r in conn.execute(select(t.rooms.c.number).where(t.rooms.c.ppe == ppe))}
+            if rooms and room not in rooms:
+                return f"the act names room {room}, which exam point {ppe} does not have"
+    return None
+
+
 def verify_act(engine: Engine, text: str) -> Verdict:
     from app.forms.seal import BadPayload, check_signature, parse
     from app.server.auth import station_keys_full
@@ -79,6 +106,9 @@ def verify_act(engine: Engine, text: str) -> Verdict:
                                   f"{p.get('p')}: the signer does not belong to it", data)
     if revoked:
         return Verdict("invalid", f"the key of station {p.get('s')} was revoked by the authority", data)
+    wrong_room = _room_problem(engine, str(p.get("s", "")), signer_ppe, p)
+    if wrong_room:
+        return Verdict("invalid", wrong_room, data)
     v = Verdict("valid", "signature verified", data)
     with engine.connect() as conn:
         head = None

@@ -107,7 +107,6 @@ class Client:
 
         self.url = normalize_url(url)
         self.keys = station_keys(station)
-        self.prefix = urlsplit(self.url).path
         if isinstance(verify, str):  # a CA file to trust (a municipality's own certificate authority)
             import ssl
 
@@ -122,13 +121,14 @@ class Client:
         import httpx
 
         raw = b"" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        full = self.prefix + path + (("?" + urlencode(params)) if params else "")
-        headers = P.sign_headers(self.keys, method, full, raw)
+        # signed over the API-relative path: the server's address (host, port, a proxy's prefix) is not
+        # part of what is signed, so a reverse proxy in between does not break it
+        rel = path + (("?" + urlencode(params)) if params else "")
+        headers = P.sign_headers(self.keys, method, rel, raw)
         if raw:
             headers["Content-Type"] = "application/json"
         try:
-            r = self.http.request(method, full[len(self.prefix):] if self.prefix else full, content=raw or None,
-                                  headers=headers)
+            r = self.http.request(method, rel, content=raw or None, headers=headers)
         except httpx.HTTPError as e:
             raise _Retry(f"network: {e.__class__.__name__}") from None
         if r.status_code >= 500 or r.status_code in (408, 425, 429):
@@ -251,6 +251,32 @@ def enroll(station, url: str, code: str, client: Client | None = None, backoff: 
     return res
 
 
+def _adopt(station, client: Client, url: str, backoff: Backoff, retried) -> dict | None:
+    """The same server under another address (a new host name, port, or a reverse proxy's prefix).
+
+    Enrollment binds this station's key to an exam point on the server, not to a URL: when the
+    server at ``url`` answers a request signed by this key with this station's own identity, the
+    station is enrolled there, and the enrollment is recorded for the new address too. An unknown
+    key (another server) gives None: enroll with a code, as before."""
+    try:
+        who = _with_retries(lambda: client.call("GET", f"{P.API}/whoami"), backoff, retried)
+    except _Reject:
+        return None
+    except _Retry:
+        raise UserError(_("Cannot reach {url} to check this station's enrollment; try again later").format(
+            url=url)) from None
+    ppe = who.get("ppe") if isinstance(who.get("ppe"), dict) else {}
+    if who.get("station") != station.station_id or who.get("fingerprint") != client.keys.public.fingerprint:
+        return None
+    with station.engine.begin() as conn:
+        conn.execute(delete(T.enrollment).where(T.enrollment.c.server == url))
+        conn.execute(insert(T.enrollment).values(server=url, station=station.station_id, ppe=str(ppe.get("key", "")),
+                                                 ppe_name=str(ppe.get("name", "")), fingerprint=who["fingerprint"],
+                                                 enrolled_at=utc_iso(_now())))
+    log.info("the server at a new address knows this station: enrollment kept (ppe %s)", ppe.get("key"))
+    return enrollment(station, url)
+
+
 def sync_once(station, url: str, progress: Callable[[Progress], None] | None = None, enroll_code: str | None = None,
               batch_size: int = BATCH, backoff: Backoff | None = None, pull: bool = True,
               verify: bool | str = True, timeout: float = 30.0) -> SyncResult:
@@ -270,7 +296,7 @@ def sync_once(station, url: str, progress: Callable[[Progress], None] | None = N
         if enroll_code:
             report(Progress("enroll", 0, 1, url))
             enroll(station, url, enroll_code, client, backoff)
-        info = enrollment(station, url)
+        info = enrollment(station, url) or _adopt(station, client, url, backoff, retried)
         if info is None:
             raise UserError(_("This station is not enrolled with {url}: enroll it with the one-time code the "
                               "authority gives (auditoria sync --enroll CODE)").format(url=url))
@@ -332,9 +358,12 @@ def _push_plans(station, client: Client, backoff: Backoff, retried, report) -> N
 def _push_keys(station, client: Client, backoff: Backoff, retried) -> None:
     """The public keys of the room stations this HQ paired with, so the server can check their acts."""
     try:
-        from app.transfer.records import trusted
+        from app.transfer.records import paired_rooms, trusted
 
-        peers = [tr.identity.to_dict() for tr in trusted(station.engine)]
+        rooms = paired_rooms(station.engine)
+        peers = [tr.identity.to_dict() | {"room": rooms.get(tr.station, ("", ""))[0],
+                                          "date": rooms.get(tr.station, ("", ""))[1]}
+                 for tr in trusted(station.engine)]
     except Exception:  # no transfer records in this database (older or foreign)
         return
     if peers:
@@ -369,10 +398,12 @@ def _push_events(station, client: Client, url: str, batch_size: int, backoff: Ba
                 result.rejected.append({"station": st, "reason": reason})
                 blocked[st] = reason
                 continue
-        evs = station.log.of_station(st, after)[:batch_size]
+        evs, signed = _room_batch(station, st, after, batch_size)
         first, last = evs[0].seq, evs[-1].seq
         _outbox(station, url, st, first, last, len(evs), "pending")
         body = {"events": [e.to_dict() for e in evs]}
+        if signed:
+            body["heads"] = signed
         try:
             res = _with_retries(lambda b=body: client.call("POST", f"{P.API}/events", b), backoff, retried)
         except _Retry as e:
@@ -391,6 +422,35 @@ def _push_events(station, client: Client, url: str, batch_size: int, backoff: Ba
         result.batches += 1
         result.sent += int(res.get("inserted", 0))
         result.duplicates += int(res.get("duplicates", 0))
+
+
+def _room_batch(station, st: str, after: int, batch_size: int) -> tuple[list, list[dict]]:
+    """The next batch of one chain, and the room station's signed heads that cover it.
+
+    The server accepts a room station's events only up to a head that room station signed (its
+    result package's manifest), so a room chain's batch ends exactly at such a head: the largest
+    one within ``batch_size`` events, else the first one past it (one package's events travel
+    together). HQ's own chain, and a chain HQ holds no signed head for, go as they are (the server
+    says why it refuses the latter)."""
+    from app.transfer.records import signed_heads
+
+    evs = station.log.of_station(st, after)
+    heads = [] if st == station.station_id else _safe_heads(signed_heads, station, st, after)
+    if not heads:
+        return evs[:batch_size], []
+    limit = after + batch_size
+    within = [h for h in heads if h["seq"] <= limit]
+    end = within[-1]["seq"] if within else heads[0]["seq"]
+    end = min(end, evs[-1].seq) if evs else end
+    batch = [e for e in evs if e.seq <= end] or evs[:batch_size]
+    return batch, [{"manifest": h["manifest"], "signature": h["signature"]} for h in heads if h["seq"] <= end]
+
+
+def _safe_heads(fn, station, st: str, after: int) -> list[dict]:
+    try:
+        return fn(station.engine, st, after)
+    except Exception:  # noqa: BLE001 - a database without the table (older, foreign): no heads to send
+        return []
 
 
 def _pull(station, client: Client, url: str, backoff: Backoff, retried, report, result: SyncResult) -> None:

@@ -130,3 +130,37 @@ def held_hashes(engine: Engine, station: str, lo: int, hi: int) -> dict[int, str
         rows = conn.execute(text("SELECT seq, hash FROM events WHERE station=:s AND seq BETWEEN :lo AND :hi"),
                             {"s": station, "lo": lo, "hi": hi}).all()
     return {int(q): h for q, h in rows}
+
+
+# --- signed heads (HQ) ------------------------------------------------------------------------------
+def add_signed_head(conn, manifest: dict, signature: str, at: str) -> None:
+    """Keep a room station's signed result manifest (its chain head), to forward it to the server."""
+    from app.domain.event import canonical_json
+
+    conn.execute(text(
+        "INSERT OR IGNORE INTO signed_heads (package, station, seq_to, head_hash, manifest, signature, imported_at)"
+        " VALUES (:p, :s, :q, :h, :m, :sig, :at)"),
+        {"p": manifest["package"], "s": manifest["station"], "q": int(manifest["seq_to"]),
+         "h": manifest["head_hash"], "m": canonical_json(manifest).decode("utf-8"), "sig": signature, "at": at})
+
+
+def signed_heads(engine: Engine, station: str, after: int = 0) -> list[dict]:
+    """The signed heads HQ holds for one room station past ``after``, lowest first, each once per seq:
+    ``{"seq": n, "hash": h, "manifest": {...}, "signature": "..."}``."""
+    import json
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT seq_to, head_hash, manifest, signature FROM signed_heads WHERE station=:s"
+                                 " AND seq_to > :a ORDER BY seq_to, imported_at"), {"s": station, "a": after}).all()
+    out: dict[int, dict] = {}
+    for q, h, m, sig in rows:
+        out.setdefault(int(q), {"seq": int(q), "hash": h, "manifest": json.loads(m), "signature": sig})
+    return list(out.values())
+
+
+def paired_rooms(engine: Engine) -> dict[str, tuple[str, str]]:
+    """station -> (room, exam date) of every room station HQ paired through a set-up package."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT t.station, t.room, COALESCE(s.day, '') FROM trusted_stations t "
+                                 "LEFT JOIN setups s ON s.id = t.via WHERE t.role = 'room'")).all()
+    return {st: (room or "", str(day or "").split("/")[0]) for st, room, day in rows}

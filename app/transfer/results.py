@@ -326,6 +326,9 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
                                 continues=",".join(_previous_stations(station, setup["room"], st_id)))
             records.use_setup(conn, setup["id"], st_id)
         status.mark_arrived(conn, new, m["package"], now)
+        # the room's own signed head goes to the server with its events (a duplicate keeps it too: a
+        # database imported before heads were kept gets them by importing the sticks again)
+        records.add_signed_head(conn, m, pk.b64(env.signature), now)
         records.add_package_in(conn, {"id": m["package"], "station": st_id, "room": m["room"],
                                       "seq_from": m["seq_from"], "seq_to": m["seq_to"], "head_hash": m["head_hash"],
                                       "events": len(evs), "new_events": receipt.new_events,

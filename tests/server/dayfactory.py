@@ -1,5 +1,5 @@
 """Build an HQ station database holding a realistic exam day: several room stations' events
-(imported as a USB package would bring them) plus the HQ's own marks."""
+(set up and brought back on USB packages, as in the field) plus the HQ's own marks."""
 
 from __future__ import annotations
 
@@ -42,25 +42,48 @@ def play_room(st: Station, room: str, variant: int = 0) -> None:
     st.record("room-closed", room, at="14:05")
 
 
+PASS = "DAYF-ACTO-RYPA-SS23"
+
+
+def room_through_sticks(hq: Station, room: str, folder: Path, variant: int = 0, clock=None) -> str:
+    """A room laptop as in the field: set up from HQ's package, a played day, its result package imported at
+    HQ (so HQ holds the room station's own signed head). Returns the room station's id."""
+    from app.transfer.results import export_results, import_package
+    from app.transfer.setup import export_setup, init_from
+
+    setup = folder / f"{room}-setup.pkg"
+    export_setup(hq, room, setup, passphrase=PASS)
+    rs, _ = init_from(folder / f"r{room}.db", setup, PASS, clock=clock)
+    play_room(rs, room, variant)
+    res = folder / f"{room}-results.pkg"
+    export_results(rs, res)
+    station_id = rs.station_id
+    rs.close()
+    import_package(hq, res)
+    return station_id
+
+
 def build_hq_day(template: Path, dest_dir: Path, rooms=("0101", "0102", "0103"), hq_room="0201",
-                 extra_events: int = 0) -> Path:
-    """An HQ database with the demo plan, room stations' events imported, and its own marks."""
+                 extra_events: int = 0, point: str | None = None) -> Path:
+    """An HQ database with the demo plan, room stations' events imported from their result packages, and
+    its own marks. ``point``: another exam point code for the same demo plan (several HQs on one server)."""
+    from dataclasses import replace
     from datetime import datetime
     from zoneinfo import ZoneInfo
+
+    from app.services.demo import install_demo
+    from app.store import plan_repo
 
     clock = FixedClock(datetime(2026, 6, 4, 14, 30, tzinfo=ZoneInfo("Asia/Yekaterinburg")))
     hq_path = dest_dir / "hq.db"
     hq = Station.create(hq_path, role="hq", clock=clock)
-    from app.services.demo import install_demo
-
     install_demo(hq)
+    if point:
+        with hq.engine.begin() as conn:
+            plan_repo.save_point(conn, replace(plan_repo.load_point(hq.engine), code=point))
+        hq.invalidate()
     for i, room in enumerate(rooms):
-        # each room laptop is its own station: a fresh id for the copy
-        rs = Station.create(dest_dir / f"r{room}.db", role="room", room=room, clock=clock)
-        install_demo(rs)
-        play_room(rs, room, i)
-        hq.log.insert_foreign(rs.log.all())
-        rs.close()
+        room_through_sticks(hq, room, dest_dir, i, clock)  # each room laptop is its own station
     play_room(hq, hq_room, 1)  # HQ took over a room whose laptop failed
     for n in range(extra_events):
         hq.record("note", hq_room, at="13:00", payload={"text": f"note {n}"})

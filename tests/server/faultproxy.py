@@ -18,6 +18,7 @@ import contextlib
 import itertools
 import random
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -55,8 +56,15 @@ def _close_conn(req: bytes) -> bytes:
 
 
 class FaultProxy:
-    def __init__(self, upstream_port: int, rate: float = 0.4, seed: int = 7, faults=FAULTS):
+    def __init__(self, upstream_port: int, rate: float = 0.4, seed: int = 7, faults=FAULTS, strip: str = "",
+                 upstream_tls=None, tls=None):
+        """``strip``: a path prefix taken off every request (a reverse proxy mounting the server under
+        /prefix/); ``upstream_tls``: an ``ssl.SSLContext`` to speak TLS to the upstream (nginx);
+        ``tls``: a server-side context, so clients speak TLS to this proxy too."""
         self.upstream = ("127.0.0.1", upstream_port)
+        self.strip = strip.rstrip("/").encode()
+        self.upstream_tls = upstream_tls
+        self.tls = tls
         self.rate = rate
         self.rnd = random.Random(seed)
         self.faults = faults
@@ -69,7 +77,7 @@ class FaultProxy:
         self.srv.bind(("127.0.0.1", 0))
         self.srv.listen(64)
         self.port = self.srv.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.running = True
         self.threads: list[threading.Thread] = []
         threading.Thread(target=self._accept, daemon=True).start()
@@ -80,12 +88,26 @@ class FaultProxy:
         for t in self.threads:
             t.join(5)
 
+    def _rewrite(self, req: bytes) -> bytes:
+        if not self.strip:
+            return req
+        line, sep, rest = req.partition(b"\r\n")
+        method, target, version = line.split(b" ", 2)
+        if target.startswith(self.strip + b"/"):
+            target = target[len(self.strip):]
+        return b" ".join([method, target, version]) + sep + rest
+
     def _forward(self, req: bytes) -> bytes:
-        with socket.create_connection(self.upstream, timeout=60) as up:
-            up.sendall(_close_conn(req))
-            chunks = []
+        raw = socket.create_connection(self.upstream, timeout=60)
+        up = self.upstream_tls.wrap_socket(raw, server_hostname="localhost") if self.upstream_tls else raw
+        chunks = []
+        with up:
+            up.sendall(_close_conn(self._rewrite(req)))
             while True:
-                c = up.recv(65536)
+                try:
+                    c = up.recv(65536)
+                except ssl.SSLError:  # the upstream closed without a TLS goodbye: the answer is complete
+                    break
                 if not c:
                     break
                 chunks.append(c)
@@ -115,6 +137,13 @@ class FaultProxy:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                client.settimeout(30)
+                client = self.tls.wrap_socket(client, server_side=True)
+            except OSError:
+                client.close()
+                return
         buf = bytearray()
         with client:
             while True:

@@ -12,16 +12,9 @@ def test_sync_converges_through_faults(live, hq_db):
     code = live.add_ppe("0412")
     st = Station.open(hq_db)
     enroll(st, live.url, code)  # enrollment is on the direct line; everything else goes through the proxy
-    proxy = FaultProxy(live.port, rate=0.45, seed=11)
+    proxy = FaultProxy(live.port, rate=0.6, seed=11)  # room batches are whole packages: fewer requests
     try:
-        # the client keeps its enrollment per server URL: register the proxy's URL as the same server
-        from sqlalchemy import insert, select
-
-        from app.sync import tables as T
-
-        with st.engine.begin() as conn:
-            row = dict(conn.execute(select(T.enrollment)).first()._mapping)
-            conn.execute(insert(T.enrollment).values(**{**row, "server": proxy.url}))
+        # the proxy's URL is the same server under another address: the client finds its enrollment there
         rounds = []
         for _ in range(25):
             res = sync_once(st, proxy.url, batch_size=15, backoff=Backoff(base=0.02, cap=0.2, attempts=4),

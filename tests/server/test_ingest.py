@@ -29,7 +29,7 @@ def test_racing_writers_store_each_event_once(engine):
 
     def push(evs):
         try:
-            results.append(ingest(engine, "66/0412", [dict(d) for d in evs]).inserted)
+            results.append(ingest(engine, "66/0412", [dict(d) for d in evs], check_rooms=False).inserted)
         except Rejected as e:  # a longer batch may find its start not yet stored... never here: all start at 1
             results.append(e)
 

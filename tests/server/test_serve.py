@@ -81,15 +81,23 @@ def test_workers_keep_idempotency(server_db, tmp_path, hq_db):
         st = Station.open(hq_db)
         enroll(st, srv.url, code)
         keys = station_keys(st)
+        from app.sync.client import Client, _push_keys
+        from app.transfer.records import signed_heads
+
+        c = Client(st, srv.url)
+        _push_keys(st, c, Backoff(base=0.05, attempts=4), lambda _r: None)  # the room stations HQ paired
+        c.close()
         chains = {s: st.log.of_station(s) for s in st.log.stations()}
+        heads = {s: [{"manifest": h["manifest"], "signature": h["signature"]} for h in signed_heads(st.engine, s)]
+                 for s in chains}
         bodies = []
-        for evs in chains.values():
-            bodies += [evs[:40], evs[:80], evs, evs]
+        for s, evs in chains.items():  # a room chain goes whole, up to the head its room station signed
+            bodies += [evs[:40], evs[:80], evs, evs] if s == st.station_id else [evs] * 4
         bodies = bodies * 2
         results: list[int] = []
 
         def push(evs):
-            raw = json.dumps({"events": [e.to_dict() for e in evs]}).encode()
+            raw = json.dumps({"events": [e.to_dict() for e in evs], "heads": heads[evs[0].station]}).encode()
             h = P.sign_headers(keys, "POST", "/api/v1/events", raw)
             with httpx.Client(timeout=60) as c:
                 results.append(c.post(srv.url + "/api/v1/events", content=raw, headers=h).status_code)

@@ -96,7 +96,7 @@ def test_chain_checks_refuse_altered_gap_and_fork(live, hq_db):
     code = live.add_ppe("0412")
     st = Station.open(hq_db)
     sync_once(st, live.url, enroll_code=code, backoff=FAST, pull=False)
-    # a new station chain arrives with a hole in it
+    # a station nobody paired: refused whole, naming the event
     room_chain = st.log.of_station(sorted(s for s in st.log.stations() if s.startswith("room"))[0])
     fake = [Event.from_dict(e.to_dict() | {"station": "room-new", "id": f"x{e.seq}"}) for e in room_chain[:4]]
     sealed, prev = [], "0" * 64
@@ -104,20 +104,30 @@ def test_chain_checks_refuse_altered_gap_and_fork(live, hq_db):
         e = Event.from_dict(e.to_dict() | {"prev_hash": prev, "hash": ""}).sealed()
         sealed.append(e)
         prev = e.hash
-    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [sealed[0].to_dict(), sealed[2].to_dict()]})
-    assert r.status_code == 409 and r.json()["error"] == "gap" and "gap before seq 3" in r.json()["reason"]
-    altered = sealed[0].to_dict() | {"kind": "absent"}
+    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [e.to_dict() for e in sealed]})
+    assert r.status_code == 403 and r.json()["error"] == "unpaired" and "x1" in r.json()["reason"]
+    # the HQ's own chain goes on with a hole in it
+    head_seq, head_hash = st.log.head(st.station_id)
+    last = st.log.of_station(st.station_id)[-1]
+    more, prev = [], head_hash
+    for n in range(head_seq + 1, head_seq + 5):
+        e = Event.from_dict(last.to_dict() | {"id": f"y{n}", "seq": n, "prev_hash": prev, "hash": ""}).sealed()
+        more.append(e)
+        prev = e.hash
+    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [more[0].to_dict(), more[2].to_dict()]})
+    assert r.status_code == 409 and r.json()["error"] == "gap" and f"gap before seq {head_seq + 3}" in r.json()["reason"]
+    altered = more[0].to_dict() | {"kind": "absent"}
     r = signed(st, live.url, "POST", "/api/v1/events", {"events": [altered]})
     assert r.status_code == 409 and r.json()["error"] == "altered"
-    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [e.to_dict() for e in sealed[:2]]})
+    r = signed(st, live.url, "POST", "/api/v1/events", {"events": [e.to_dict() for e in more[:2]]})
     assert r.status_code == 200 and r.json()["inserted"] == 2
-    # a fork: seq 3 that does not follow the stored seq 2
-    forked = Event.from_dict(sealed[2].to_dict() | {"prev_hash": "f" * 64, "hash": ""}).sealed()
+    # a fork: the next seq that does not follow the stored one
+    forked = Event.from_dict(more[2].to_dict() | {"prev_hash": "f" * 64, "hash": ""}).sealed()
     r = signed(st, live.url, "POST", "/api/v1/events", {"events": [forked.to_dict()]})
     assert r.status_code == 409 and r.json()["error"] == "fork"
     # resumes from the server's high-water mark
     heads = signed(st, live.url, "GET", "/api/v1/heads").json()["heads"]
-    assert heads["room-new"]["seq"] == 2
+    assert heads[st.station_id]["seq"] == head_seq + 2
 
 
 def test_auth_refusals(live, hq_db, tmp_path):
@@ -244,3 +254,34 @@ def test_exports_and_pages(live, official, hq_db, fmt):
         spec = official.get("/openapi.json").json()
         assert "/api/v1/events" in spec["paths"] and "/api/v1/monitoring" in spec["paths"]
         assert official.get("/docs").status_code == 200
+
+
+def test_enrollment_survives_host_port_and_prefix_change(live, hq_db):
+    """Issue 13: signatures covered the path as the server saw it and enrollment was bound to the exact URL,
+    so a reverse proxy that mounts the server under a prefix (another host name and port) broke every sync.
+    Enrolled at http://127.0.0.1:P1/, the HQ syncs through http://localhost:P2/prefix/."""
+    from app.sync.client import enroll
+    from tests.server.faultproxy import FaultProxy
+
+    st = Station.open(hq_db)
+    enroll(st, live.url + "/", live.add_ppe("0412"))
+    proxy = FaultProxy(live.port, rate=0.0, strip="/prefix")
+    try:
+        moved = f"http://localhost:{proxy.port}/prefix/"
+        res = sync_once(st, moved, backoff=FAST)
+        assert res.outcome == "accepted", res.message
+        assert res.rejected == [] and res.sent == st.log.count()
+        assert proxy.stats["pass"] > 3  # every request went through the proxy, prefix and all
+        status = sync_status(st, moved)["servers"][0]
+        assert status["ppe"] == "66/0412" and status["pending_events"] == 0
+        assert sync_once(st, moved, backoff=FAST).outcome == "accepted"
+        # a station the server never enrolled is still told to enroll
+        from app.errors import UserError
+
+        stranger = Station.create(hq_db.parent / "stranger.db", role="hq")
+        with pytest.raises(UserError, match="not enrolled"):
+            sync_once(stranger, moved, backoff=FAST)
+    finally:
+        proxy.close()
+    local = {e.id: (e.station, e.seq, e.hash) for e in st.log.all()}
+    assert server_events(live.db) == local

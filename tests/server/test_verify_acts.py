@@ -68,25 +68,55 @@ def test_verify_act_payloads(live, hq_db, tmp_path):
         assert r.status_code == 422
 
 
+def _room_from_hq(hq_db, tmp_path, room: str = "0104"):
+    """HQ (at 14:30 on the demo date) sets up a room laptop from its package, the room plays its day and
+    comes back on a result package; returns (HQ, the room station reopened)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app.clock import FixedClock
+    from tests.server.dayfactory import room_through_sticks
+
+    clock = FixedClock(datetime(2026, 6, 4, 14, 30, tzinfo=ZoneInfo("Asia/Yekaterinburg")))
+    st = Station.open(hq_db, clock=clock)
+    room_through_sticks(st, room, tmp_path, 0, clock)
+    return st, Station.open(tmp_path / f"r{room}.db", clock=clock)
+
+
 def test_room_station_keys_registered_through_hq(live, hq_db, tmp_path):
     """A room station's act checks out once its HQ (which paired with it) has synced its key."""
-    from app.services.demo import install_demo
-    from app.store.db import open_engine
-    from app.transfer.records import add_trusted
-
-    room = Station.create(tmp_path / "room.db", role="room", room="0104")
-    install_demo(room)
-    e = room.record("removal", "0104", room.plan.room_participants("0104")[1].code, at="12:00",
-                    payload={"reason": "notes"})
-    text = act_code(room, e.event, "ППЭ-21-7")
-    st = Station.open(hq_db)
-    st.log.insert_foreign(room.log.all())
-    with open_engine(hq_db).begin() as conn:
-        add_trusted(conn, station_keys(room).public, "0104", "setup", "2026-06-04T00:00:00.000000Z")
+    st, room = _room_from_hq(hq_db, tmp_path)
+    e = next(e for e in room.log.all() if e.kind == "removal")
+    text = act_code(room, e, "ППЭ-21-7")
     code = live.add_ppe("0412")
     assert sync_once(st, live.url, enroll_code=code, backoff=FAST).outcome == "accepted"
     v = httpx.post(live.url + "/api/v1/verify", json={"payload": text}).json()
     assert v["status"] == "valid" and v["record"]["station"] == room.station_id
+
+
+def test_forged_act_for_another_room(live, hq_db, tmp_path):
+    """Issue 13: the signer must belong to the exam point AND the room named in the act. A room station
+    paired for 0104 signs an act naming room 0101 (its key is genuine, its data is not its own)."""
+    st, room = _room_from_hq(hq_db, tmp_path)
+    assert sync_once(st, live.url, enroll_code=live.add_ppe("0412"), backoff=FAST).outcome == "accepted"
+    seq, h = room.log.head()
+    e = next(e for e in room.log.all() if e.kind == "removal")
+    forged = {"v": 1, "f": "ppe-21", "i": "ППЭ-21-8", "p": "0412", "d": room.day.key, "r": "0101",
+              "u": e.participant, "e": e.id.replace("-", "")[:12], "c": b64(b"\1" * 32), "s": room.station_id,
+              "q": seq, "h": b64(bytes.fromhex(h))}
+    v = httpx.post(live.url + "/api/v1/verify", json={"payload": seal(forged, station_keys(room).sign).text}).json()
+    assert v["status"] == "invalid" and "room 0104" in v["reason"] and "room 0101" in v["reason"], v
+    other_day = forged | {"r": "0104", "d": "2026-06-11"}
+    v = httpx.post(live.url + "/api/v1/verify", json={"payload": seal(other_day, station_keys(room).sign).text}).json()
+    assert v["status"] == "invalid" and "2026-06-11" in v["reason"], v
+    # HQ prints for any room of its exam point, but not for a room the exam point does not have
+    hq_seq, hq_h = st.log.head()
+    by_hq = forged | {"r": "0999", "s": st.station_id, "q": hq_seq, "h": b64(bytes.fromhex(hq_h))}
+    v = httpx.post(live.url + "/api/v1/verify", json={"payload": seal(by_hq, station_keys(st).sign).text}).json()
+    assert v["status"] == "invalid" and "room 0999" in v["reason"], v
+    genuine = forged | {"r": "0104", "i": "ППЭ-21-9"}
+    v = httpx.post(live.url + "/api/v1/verify", json={"payload": seal(genuine, station_keys(room).sign).text}).json()
+    assert v["status"] == "valid", v
 
 
 def test_retry_later_when_the_server_is_down(hq_db, tmp_path):

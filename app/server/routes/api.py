@@ -51,6 +51,14 @@ async def api_enroll(request: Request):
     return res
 
 
+@router.get(f"{API}/whoami", tags=["sync"], summary="The signing station's enrollment (its exam point)")
+async def api_whoami(request: Request, who: SignedStation):
+    """Lets an HQ find its enrollment under a new server address (host, port or proxy prefix changed)."""
+    from app.server.auth import whoami
+
+    return await run_in_threadpool(whoami, engine(request), who)
+
+
 @router.get(f"{API}/heads", tags=["sync"], summary="The server's high-water mark of each chain of the caller's PPE")
 async def api_heads(request: Request, who: SignedStation):
     return {"ppe": who.ppe, "station": who.station, "heads": await run_in_threadpool(heads, engine(request), who.ppe)}
@@ -61,7 +69,8 @@ async def api_events(request: Request, who: SignedStation):
     data = parse_json(request.state.body)
     batch = data.get("events") if isinstance(data, dict) else None
     try:
-        res = await run_in_threadpool(ingest, engine(request), who.ppe, batch, who.station)
+        heads = data.get("heads") if isinstance(data, dict) else None
+        res = await run_in_threadpool(ingest, engine(request), who.ppe, batch, who.station, 5, heads, True)
     except Rejected as e:
         logjson.info(_log, "batch rejected", station=who.station, ppe=who.ppe, error=e.code,
                      received=len(batch) if isinstance(batch, list) else 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "0005g"  # after the lead's 0005 (exam period)
+HEAD = "0006h"  # signed room heads (after 0005g)
 VERSIONS = Path(__file__).resolve().parent / "versions"
 
 
