@@ -305,6 +305,11 @@ def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloa
             id=r[0], station=r[2], seq=r[3], at=r[4], recorded_at=r[5], tz=r[6], author=r[7], kind=r[8], day=r[9],
             room=r[10], participant=r[11], payload=payloads[i], prev_hash=r[13], hash=r[14])
         by_room.setdefault(e.room, []).append(e)
+    if any(e.kind == "transfer-in" for evs in by_room.values() for e in evs):
+        # a transfer concerns two rooms (the source room folds it too): the day is projected again whole,
+        # as the scratch path does (monitoring.compute_day with its moves)
+        rebuild_day(conn, ppe, key, pending)
+        return
     touched = sorted(r for r in by_room if r is not None)
     rooms = {r.room: r for r in conn.execute(select(t.fig_rooms.c.room, t.fig_rooms.c.state).where(and_(
         t.fig_rooms.c.ppe == ppe, t.fig_rooms.c.day == key, t.fig_rooms.c.room.in_(touched))))} if touched else {}
@@ -335,6 +340,8 @@ def _fast(pending: _Pending, ppe: str, key: str, date: str, subject: str, text: 
     st, school_of, last, voids = load_state(text)
     if last is not None and new[0].order_key() <= tuple(last):
         return False
+    if any(p.transferred_from or p.transferred_to or p.status == "transferred_out" for p in st.participants.values()):
+        return False  # a room a transfer touched folds the other room's mark too: the slow path has both
     for e in new:
         if e.kind == "void" or e.id in voids:
             return False
@@ -371,8 +378,11 @@ def _refold_room(conn, pending: _Pending, ppe: str, key: str, date: str, subject
     """Project one room again from its events in the log; False when it cannot be (the day is rebuilt)."""
     q = select(t.events).where(and_(day_filter(ppe, date), t.events.c.room == room))
     evs = [e for r in conn.execute(q) if (e := _event(r)) is not None]
+    from app.server.monitoring import room_moves
+
+    moves = room_moves(conn, ppe, date, room)  # a transfer-in in another room that names this one
     try:
-        st = project_room(plan, ref, room, evs)
+        st = project_room(plan, ref, room, evs + moves)
     except Exception:  # noqa: BLE001 - counted as unreadable by the whole day's rebuild
         return False
     school_of = {p.code: p.school_code for p in plan.participants.values()}

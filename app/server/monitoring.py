@@ -460,6 +460,16 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
     return sorted(out, key=Event.order_key)
 
 
+def room_moves(conn, ppe: str, date: str, room: str) -> list[Event]:
+    """Other rooms' marks a room's projection needs: a transfer-in that names it as the room the participant
+    left (and the voids, which may void one); none when no transfer was recorded that date, as in
+    ``compute_day``."""
+    q = select(t.events).where(and_(day_filter(ppe, date), t.events.c.room != room,
+                                    t.events.c.kind.in_(("transfer-in", "void"))))
+    moves = [e for r in conn.execute(q) if (e := _event(r)) is not None]
+    return moves if any(e.kind == "transfer-in" for e in moves) else []
+
+
 def _contributing_rooms(engine: Engine, ppe: str, day: str, metric: str, room: str | None
                         ) -> tuple[list[RoomState], dict[str, str]] | None:
     """Only the rooms whose stored figure for ``metric`` is not zero, each projected from its own events
@@ -486,7 +496,7 @@ def _contributing_rooms(engine: Engine, ppe: str, day: str, metric: str, room: s
             q = select(t.events).where(and_(day_filter(ppe, day[:10]), t.events.c.room == r))
             evs = [e for row in conn.execute(q) if (e := _event(row)) is not None]
             try:
-                states.append(project_room(plan, ref, r, evs))
+                states.append(project_room(plan, ref, r, evs + room_moves(conn, ppe, day[:10], r)))
             except Exception:  # noqa: BLE001 - as the day's projection: such a room lists nothing
                 states.append(project_room(plan, ref, r, []))
     return states, {p.code: p.school_code for p in plan.participants.values()}

@@ -100,8 +100,12 @@ def _exam_point(template: Path, folder: Path, variant: int) -> tuple[list[dict],
         # an exit told to HQ afterwards: folded after the room's 13:30 hand-in it would be lost
         hq.record("exit", rooms[0], people[1].code, at=local("11:10", on), payload={"accompanied_by": "OUT01"})
         hq.record("return", rooms[0], people[1].code, at=local("11:15", on))
-        stranger = hq.plan.room_participants(rooms[-1])[-1].code  # on another room's list (a warning only)
-        hq.record("late", rooms[1], stranger, at=local("10:30", on))
+        # someone on another room's list, sent here by the PPE head: admitted through a transfer mark
+        stranger = hq.plan.room_participants(rooms[-1])[-1]
+        head = next(s.code for s in hq.plan.staff.values() if s.role == "ppe-head")
+        hq.record("transfer-in", rooms[1], stranger.code, at=local("10:30", on), payload={
+            "from_room": rooms[-1], "reason": "seat broken", "decided_by": head, "last_name": stranger.last_name,
+            "first_name": stranger.first_name, "document_number": stranger.document_number})
         # HQ voids a room station's removal (the GEK cancelled it): a void of another station's event
         removal = next(e for e in chains[f"room-r{variant}-{on.day}-{rooms[2]}"] if e["kind"] == "removal")
         hq.void(removal["room"], removal["id"], "cancelled by the GEK member")
