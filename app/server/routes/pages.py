@@ -86,6 +86,7 @@ async def monitoring_page(request: Request, v: PageViewer, day: str | None = Non
                           date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
                           school: str | None = None):
     from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, period_filters, report
+    from app.server.names import load_names
     from app.server.plans import list_days
 
     d, p = opt_day(day), opt_ppe(ppe)
@@ -95,10 +96,11 @@ async def monitoring_page(request: Request, v: PageViewer, day: str | None = Non
     all_days = sorted({x["day"] for x in await run_in_threadpool(list_days, eng)
                        if allowed is None or x["ppe"] in allowed})
     rep = await run_in_threadpool(lambda: report(eng, **filters, allowed=allowed))
+    names = await run_in_threadpool(load_names, eng)
     query = urlencode({k: val for k, val in rep["filters"].items() if val})
     return render(request, "monitoring.html", v, rep=rep, metrics=METRICS, metric_keys=METRIC_KEYS, link=link,
                   incident_kinds=list(INCIDENT_KINDS), charts=_charts(rep, d), all_days=all_days, day=d, ppe=p,
-                  query=query)
+                  query=query, names=names, report_date=(d or rep["filters"].get("date_from") or "")[:10])
 
 
 @router.get("/monitoring/events")
