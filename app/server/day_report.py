@@ -15,10 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import UserError
+from app.i18n import N_
 
 SHOWN = ("assigned", "present", "absent", "unmarked", "in_room", "late", "removed", "finished_early", "exits",
          "exit_minutes", "extra_sheets", "corrections", "appeals", "incidents")
 PCT_OF_ASSIGNED = ("present", "absent", "unmarked")
+# Column heads short enough for A4 landscape (the legend under the title spells each one out)
+SHORT = {"assigned": N_("Assig."), "present": N_("Pres."), "absent": N_("Abs."), "unmarked": N_("Unm."),
+         "in_room": N_("In room"), "late": N_("Late"), "removed": N_("Rem."), "finished_early": N_("Early"),
+         "exits": N_("Exits"), "exit_minutes": N_("Min. out"), "extra_sheets": N_("Extra sh."),
+         "corrections": N_("Corr."), "appeals": N_("Appeals"), "incidents": N_("Inc.")}
+METRIC_W = 5  # % of the page width per figure column: 14 columns leave 30 % for the names
 
 
 def _e(x: Any) -> str:
@@ -34,7 +41,7 @@ def _cells(r: dict[str, Any]) -> str:
         text = num(v)
         if k in PCT_OF_ASSIGNED and r.get("assigned"):
             text += f"<br><font size='1' color='#566573'>{round(100 * v / r['assigned'])}&nbsp;%</font>"
-        out.append(f"<td align='right'>{text}</td>")
+        out.append(f"<td align='right' width='{METRIC_W}%'>{text}</td>")
     return "".join(out)
 
 
@@ -54,31 +61,33 @@ def day_html(rep: dict[str, Any], date: str, names, generated: str) -> str:
     from app.server.texts import day_label, kind_title, utc_label
 
     titles = dict(METRICS)
-    head = "".join(f"<th>{_e(_(titles[k]))}</th>" for k in SHOWN)
+    head = "".join(f"<th width='{METRIC_W}%'>{_e(_(SHORT[k]))}</th>" for k in SHOWN)
+    legend = "; ".join(f"{_(SHORT[k])} — {_(titles[k]).lower()}" for k in SHOWN)
     out = [f"<h1>{_e(_('Conduct of the exam on {date}').format(date=day_label(date)))}</h1>",
            f"<p>{_e(_('Figures of the municipal server as recorded by the exam points, made {when} UTC.').format(when=generated))} "
-           f"{_e(_('Percentages are of the participants assigned.'))}</p>"]
+           f"{_e(_('Percentages are of the participants assigned.'))}</p>",
+           f"<p><font size='1' color='#566573'>{_e(legend)}.</font></p>"]
     if rep["filters"].get("ppe"):
         out.append(f"<p>{_e(_('Exam point'))}: {_e(rep['filters']['ppe'])} {_e(names.ppe(rep['filters']['ppe']))}</p>")
     out.append(f"<h2>{_e(_('By subject'))}</h2>")
-    rows = "".join(f"<tr><td>{_e(r['subject'])} {_e(_(r['subject_title']))}</td><td width='12%'>{_bar(r)}</td>"
+    rows = "".join(f"<tr><td>{_e(r['subject'])} {_e(_(r['subject_title']))}</td><td width='14%'>{_bar(r)}</td>"
                    f"{_cells(r)}</tr>" for r in rep["days"])
     total = rep["period"]
-    rows += (f"<tr><td><b>{_e(_('All subjects'))}</b></td><td>{_bar(total)}</td>"
+    rows += (f"<tr><td><b>{_e(_('All subjects of the date'))}</b></td><td>{_bar(total)}</td>"
              f"{_cells(total).replace('<td', '<td bgcolor=#f1f4f8')}</tr>")
-    out.append(f"<table border='1' cellspacing='0' cellpadding='2' width='100%'><tr><th>{_e(_('Subject'))}</th>"
-               f"<th></th>{head}</tr>{rows}</table>")
+    out.append(f"<table border='1' cellspacing='0' cellpadding='2' width='100%'><thead><tr><th width='16%'>"
+               f"{_e(_('Subject'))}</th><th></th>{head}</tr></thead>{rows}</table>")
     out.append(f"<p><font color='#2f6db5'>■</font> {_e(_('Present'))} &nbsp; <font color='#c0392b'>■</font> "
                f"{_e(_('Absent'))} &nbsp; <font color='#e08e0b'>■</font> {_e(_('Unmarked'))}</p>")
     out.append(f"<h2>{_e(_('By exam point'))}</h2>")
     rows = "".join(
-        f"<tr><td>{_e(r['ppe'])}<br><font size='1'>{_e(names.ppe(r['ppe'], r.get('ppe_name', '')))}</font></td>"
-        f"<td>{_e(r['subject'])}</td><td>{_e(utc_label(r.get('last_sync', ''), r.get('tz', 'UTC')))}"
-        f"{' ⚠' if r.get('silent') else ''}</td><td align='right'>{r.get('papers_returned', 0)} / "
+        f"<tr><td width='16%'>{_e(r['ppe'])} <font size='1'>{_e(names.ppe(r['ppe'], r.get('ppe_name', '')))}</font></td>"
+        f"<td width='4%'>{_e(r['subject'])}</td><td width='7%'>{_e(utc_label(r.get('last_sync', ''), r.get('tz', 'UTC')))}"
+        f"{' ⚠' if r.get('silent') else ''}</td><td align='right' width='4%'>{r.get('papers_returned', 0)} / "
         f"{r.get('papers_printed', 0)}</td>{_cells(r)}</tr>" for r in rep["ppes"])
-    out.append(f"<table border='1' cellspacing='0' cellpadding='2' width='100%'><tr><th>{_e(_('Exam point'))}</th>"
-               f"<th>{_e(_('Subject code'))}</th><th>{_e(_('Last sync'))}</th><th>{_e(_('Papers back'))}</th>"
-               f"{head}</tr>{rows}</table>")
+    out.append(f"<table border='1' cellspacing='0' cellpadding='2' width='100%'><thead><tr><th>{_e(_('Exam point'))}</th>"
+               f"<th>{_e(_('Subj.'))}</th><th>{_e(_('Synced'))}</th><th>{_e(_('Papers'))}</th>"
+               f"{head}</tr></thead>{rows}</table>")
     kinds = [k for k in INCIDENT_KINDS if any(r["incidents_by_kind"].get(k) for r in rep["ppes"])]
     out.append(f"<h2>{_e(_('Incidents by kind'))}</h2>")
     if kinds:
@@ -91,11 +100,12 @@ def day_html(rep: dict[str, Any], date: str, names, generated: str) -> str:
     else:
         out.append(f"<p>{_e(_('No incidents recorded.'))}</p>")
     out.append(f"<h2>{_e(_('By school'))}</h2>")
-    rows = "".join(f"<tr><td>{_e(r['school'])}<br><font size='1'>{_e(names.school(r['school']))}</font></td>"
-                   f"<td>{_e(r['subject'])}</td>{_cells(r)}</tr>" for r in rep["schools"])
-    out.append(f"<table border='1' cellspacing='0' cellpadding='2' width='100%'><tr><th>{_e(_('School'))}</th>"
-               f"<th>{_e(_('Subject code'))}</th>{head}</tr>{rows}</table>")
-    return "<html><body style='font-family: DejaVu Sans; font-size: 8pt'>" + "".join(out) + "</body></html>"
+    rows = "".join(f"<tr><td width='26%'>{_e(r['school'])} <font size='1'>{_e(names.school(r['school']))}</font></td>"
+                   f"<td width='4%'>{_e(r['subject'])}</td>{_cells(r)}</tr>" for r in rep["schools"])
+    out.append(f"<table border='1' cellspacing='0' cellpadding='2' width='100%'><thead><tr><th>{_e(_('School'))}</th>"
+               f"<th>{_e(_('Subj.'))}</th>{head}</tr></thead>{rows}</table>")
+    return ("<html><head><style>th { font-size: 6.5pt; background-color: #e9eef4; } td { font-size: 7.5pt; }</style>"
+            "</head><body style='font-family: DejaVu Sans; font-size: 8pt'>" + "".join(out) + "</body></html>")
 
 
 def write_day_report(engine, date: str, out: str | Path, ppe: str | None = None,

@@ -150,7 +150,7 @@ def test_day_report_pdf_page_and_cli(srv, tmp_path):
     rep = srv.client.get("/api/v1/monitoring", params={"day": "2026-06-04"}).json()
     day = rep["days"][0]
     for words in ("Ход экзамена 04.06.2026", "По предметам", "По ППЭ", "66/0412", "МАОУ СОШ № 8", "Русский язык",
-                  "Не явились", "Последняя синхронизация"):
+                  "Не явились", "Синхр.", "Распр. — распределено"):
         assert words in text, words
     assert re.search(rf"\b{day['assigned']}\b", text) and re.search(rf"\b{day['absent']}\b", text)
     assert srv.client.get("/monitoring/report.pdf", params={"date": "2026-13-01"}).status_code == 400
