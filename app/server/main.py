@@ -34,7 +34,7 @@ def _templates():
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
     from app.i18n import current_language
 
-    env.filters.update(pct=texts.pct, num=texts.num)
+    env.filters.update(pct=texts.pct, num=texts.num, points=texts.points)
     env.globals.update(_=_, version=__version__, lang=current_language, kind_title=texts.kind_title, phase_title=texts.phase_title,
                        day_label=texts.day_label, utc_label=texts.utc_label)
     return env

@@ -116,3 +116,15 @@ def pct(v: Any, digits: int = 1) -> str:
     if current_language() == "ru":
         return text.replace(".", ",") + "\u00a0%"
     return text + "%"
+
+
+def points(v: Any) -> str:
+    """A change of a share (0..1) in percentage points: '+4,8 п. п.'; '—' for none."""
+    from app.i18n import _, current_language
+
+    if v is None or isinstance(v, str):
+        return "—"
+    text = f"{100 * v:+.1f}"
+    if current_language() == "ru":
+        text = text.replace(".", ",").replace("-", "−")
+    return _("{value} pp").format(value=text)

@@ -33,11 +33,15 @@ def srv(hq_template, tmp_path_factory):
         code = s.add_ppe("0412")
         st = Station.open(hq)
         assert sync_once(st, s.url, enroll_code=code, backoff=Backoff(base=0.05, attempts=4)).outcome == "accepted"
+        room = [p for p in st.plan.participants.values() if p.room == "0101"]
         st.close()
         cli("server", "demo-results", "--db", s.db)
         small = tmp / "small.csv"
+        # a planted anomaly: room 0101's scores all but equal (its list results replace the demo ones)
         small.write_text("participant_code;exam_date;subject_code;school_code;primary_score;test_score\n"
-                         "S-1;2026-06-04;01;999001;30;70\nS-2;2026-06-04;01;999001;31;72\n", encoding="utf-8")
+                         "S-1;2026-06-04;01;999001;30;70\nS-2;2026-06-04;01;999001;31;72\n"
+                         + "".join(f"{p.code};2026-06-04;01;{p.school_code};40;{70 + i % 2}\n"
+                                   for i, p in enumerate(room)), encoding="utf-8")
         cli("server", "import-results", "--db", s.db, str(small))
         names = tmp / "names.csv"
         names.write_text("Вид;Код;Наименование\nОО;999001;Малая школа № 1\n", encoding="utf-8")
@@ -55,7 +59,7 @@ def test_api_equals_the_cli_and_needs_a_session(srv):
         api = srv.client.get("/api/v1/results", params={"year": "2026", "public": public})
         assert api.status_code == 200
         args = ["server", "results", "--db", srv.db, "--year", "2026", "--json"] + (["--public"] if public else [])
-        assert api.json() == json.loads(cli(*args).stdout)
+        assert api.json() == json.loads(cli(*args, env={"AUDITORIA_LANG": "ru"}).stdout)  # the same language
     one = srv.client.get("/api/v1/results", params={"year": "2026", "subject": "01", "school": "999001"}).json()
     assert [s["code"] for s in one["subjects"]] == ["01"] and one["subjects"][0]["schools"][0]["school"] == "999001"
     for bad in ({"year": "26"}, {"year": "2026", "subject": "1x"}, {"school": "a/b"}, {"public": "maybe"}):
@@ -83,8 +87,13 @@ def test_results_page_links_flags_suppression_demo(srv):
         in html
     assert f'/results/school/{school["school"]}?year=2026' in html
     assert "/results/report.pdf?year=2026" in html
-    for f in (f for s in rep["subjects"] for f in s["flags"]):
-        assert f["text"] in html.replace("&#39;", "'").replace("&quot;", '"')  # flags in words
+    flags = [f for s in rep["subjects"] for f in s["flags"]]
+    assert any(f["kind"] == "uniform-room" and f["room"] == "0101" for f in flags)  # the planted anomaly
+    for f in flags:  # each flag in words, linked to the record of the exam it points at
+        assert f["text"] in html.replace("&#39;", "'").replace("&quot;", '"')
+    room_flag = html.split('data-kind="uniform-room"', 1)[1].split("</li>", 1)[0]
+    assert "/monitoring?date_from=2026-01-01&amp;date_to=2026-12-31&amp;subject=01&amp;ppe=66%2F0412" in room_flag
+    assert "Баллы в аудитории 0101 ППЭ 66/0412 необычно похожи" in text
     # the public view: the small school's cell is marked suppressed and shows no figure
     pub = srv.client.get("/results", params={"year": "2026", "public": "1"}).text
     row = pub.split('data-school="999001"', 1)[1].split("</tr>", 1)[0]
