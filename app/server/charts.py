@@ -7,6 +7,14 @@ from html import escape
 PALETTE = ("#2f6db5", "#c0392b", "#e08e0b", "#7d3c98", "#16a085", "#566573")
 
 
+def _value(v: float) -> str:
+    """A bar's figure as the page's language writes it (64,5 in Russian)."""
+    from app.i18n import current_language
+
+    text = f"{v:g}"
+    return text.replace(".", ",") if current_language() == "ru" else text
+
+
 def bars(items: list[tuple[str, list[float], str]], series: list[str], title: str, width: int = 720) -> str:
     """Horizontal grouped bars: items are (label, values per series, link)."""
     bar_h, gap = 14, 10
@@ -39,7 +47,7 @@ def bars(items: list[tuple[str, list[float], str]], series: list[str], title: st
             color = PALETTE[i % len(PALETTE)]
             out.append(f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h - 2}" fill="{color}">'
                        f'<title>{escape(whole)}: {escape(series[i])} {v:g}</title></rect>'
-                       f'<text x="{label_w + w + 4}" y="{y + bar_h - 4}" font-size="11">{v:g}</text>')
+                       f'<text x="{label_w + w + 4}" y="{y + bar_h - 4}" font-size="11">{_value(v)}</text>')
             y += bar_h
         y += gap
     out.append("</svg>")
