@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "app.transfer.cli",
     "app.server.cli",
     "app.sync.cli",
+    "app.services.observers_cli",
 ]
 
 
@@ -92,6 +93,18 @@ def cmd_import(args) -> int:
     human = (f"{res.file}: no changes ({res.rows} rows already imported)" if res.unchanged else
              f"{res.file}: imported {res.rows} rows; rooms {', '.join(res.rooms)}; added {res.added}, "
              f"changed {res.changed}, removed {res.removed}")
+    emit(res.to_dict(), args.json, human)
+    return 0
+
+
+def cmd_import_staff(args) -> int:
+    from app.services.staff_import import import_staff
+
+    st = _station(args)
+    res = import_staff(st, args.list)
+    roles = ", ".join(f"{k} {v}" for k, v in sorted((res.roles or {}).items()))
+    human = (f"{res.file}: no changes ({res.rows} staff already imported)" if res.unchanged else
+             f"{res.file}: {res.rows} staff ({roles}); added {res.added}, changed {res.changed}")
     emit(res.to_dict(), args.json, human)
     return 0
 
@@ -258,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tz", default="Europe/Moscow", help="IANA time zone of the exam point (first import)")
     p.add_argument("--msu", default="000", help="3-digit municipality code (first import)")
     p.set_defaults(func=cmd_import)
+
+    p = common(sub.add_parser("import-staff", help="import the exam point's staff list (ППЭ-07) at HQ, all or nothing"))
+    p.add_argument("list", type=Path)
+    p.set_defaults(func=cmd_import_staff)
 
     p = common(sub.add_parser("rooms", help="rooms of an exam date: subject, times, counts"), date=True)
     p.set_defaults(func=cmd_rooms)

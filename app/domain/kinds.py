@@ -114,6 +114,15 @@ _KINDS: tuple[Kind, ...] = (
     Kind("staff-change", N_("Staff change"), incident=True, act="ППЭ-19", point_level=True, fields=(
         Field("replaced", required=True), Field("replacement", required=True), Field("role"), Field("reason"),
     )),
+    Kind("observer-arrived", N_("Public observer arrived"), point_level=True, fields=(
+        Field("observer", required=True, doc="staff code of the public observer (role observer) at HQ"),
+        Field("rooms", list, doc="rooms the observer means to attend, if known"),
+    ), doc="A public observer (общественный наблюдатель) came to the exam point and was checked in at HQ. "
+           "The name stays in HQ's staff list; the event carries the code only, so the server counts "
+           "observers per exam point and date without personal data."),
+    Kind("observer-left", N_("Public observer left"), point_level=True, fields=(
+        Field("observer", required=True, doc="staff code of the public observer"),
+    )),
     Kind("act-drawn", N_("Act drawn up"), fields=(
         Field("form", required=True), Field("target"), Field("document_id"), Field("gek_member"),
     )),

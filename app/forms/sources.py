@@ -25,7 +25,7 @@ from app.i18n import _, ngettext
 from app.paths import resources_dir
 
 ROOM_FORMS = ("ППЭ-05-01", "ППЭ-05-02", "ППЭ-12-02", "ППЭ-12-03", "ППЭ-12-04-МАШ")
-HQ_FORMS = ("ППЭ-13-02-МАШ", "ППЭ-19", "ППЭ-10")
+HQ_FORMS = ("ППЭ-07", "ППЭ-13-02-МАШ", "ППЭ-19", "ППЭ-10")
 # Acts and the event kinds they are drawn up for.
 ACT_KINDS: dict[str, tuple[str, ...]] = {
     "ППЭ-20": ("identity-confirmed",),
@@ -128,6 +128,17 @@ class Ctx:
         """(replaced, replacement) staff codes of the room's ``staff-change`` marks (ППЭ-19)."""
         return [(str(e.payload.get("replaced", "")), str(e.payload.get("replacement", "")))
                 for e in self.state(room).events if e.kind == "staff-change"]
+
+    def observer_visits(self):
+        """Public observers' stays at the exam point on the date (checked in at HQ)."""
+        from app.services.observers import visits_of
+
+        return visits_of([e for e in self.day_events() if e.room is None], self.plan.staff)
+
+    def observers_at(self, when: datetime | str) -> str:
+        """Names of the public observers present at ``when`` (for the observer's line of an act)."""
+        at = parse_utc(when) if isinstance(when, str) else when
+        return ", ".join(v.name for v in self.observer_visits() if v.present_at(at))
 
     def day_events(self) -> list[Event]:
         if self._day_live is None:
@@ -361,8 +372,28 @@ def build_staff_changes(ctx: Ctx, code: str, room: str | None = None, **_) -> Do
                      "replacement_role": ctx.staff_role(new) or ROLE_TITLES.get(role, role),
                      "room": e.room or "", "at": ctx.hhmm(e.at)})
     heads = ctx.of_role("ppe-head")
-    return ctx.doc(code, None, tables={"changes": rows},
-                   fields={"count": len(rows), "head": heads[0] if heads else ""})
+    observers = [{"n": i, "name": v.name, "arrived": ctx.hhmm(v.arrived), "left": ctx.hhmm(v.left),
+                  "rooms": ", ".join(v.rooms)} for i, v in enumerate(ctx.observer_visits(), 1)]
+    return ctx.doc(code, None, tables={"changes": rows, "observers": observers},
+                   fields={"count": len(rows), "observers": len(observers), "head": heads[0] if heads else ""})
+
+
+ROLE_ORDER = ("ppe-head", "gek", "organizer-room", "organizer-outside", "tech", "medic", "observer")
+
+
+def build_staff_list(ctx: Ctx, code: str, room: str | None = None, **_) -> Document:
+    """ППЭ-07: the exam point's staff and public observers, by role, organizers of the rooms in room order."""
+    def order(s):
+        return (ROLE_ORDER.index(s.role) if s.role in ROLE_ORDER else len(ROLE_ORDER), s.room, not s.lead, s.code)
+
+    rows = []
+    for i, s in enumerate(sorted(ctx.plan.staff.values(), key=order), 1):
+        role = ROLE_TITLES.get(s.role, s.role)
+        if s.lead:
+            role = "Ответственный организатор в аудитории"
+        rows.append({"n": i, "name": s.full_name, "role": role, "room": s.room})
+    heads = ctx.of_role("ppe-head")
+    return ctx.doc(code, None, tables={"staff": rows}, fields={"count": len(rows), "head": heads[0] if heads else ""})
 
 
 def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, subject: str | None = None, **_) -> Document:
@@ -401,6 +432,7 @@ def build_gek_facts(ctx: Ctx, code: str, room: str | None = None, subject: str |
                               "text": str(e.payload.get("note", e.payload.get("text", e.payload.get("reason", ""))))})
     return ctx.doc(code, None, subject, tables={"acts": acts, "incidents": incidents},
                    fields={**totals, "rooms": len(mine), "staff_changes": changes,
+                           "observers": len(ctx.observer_visits()),
                            "kits_replaced": kits_replaced,
                            "first_start": ctx.hhmm(min(starts)) if starts else "",
                            "last_start": ctx.hhmm(max(starts)) if starts else "",
@@ -449,9 +481,11 @@ def build_act(ctx: Ctx, code: str, room: str | None = None, participant: str | N
     heads = ctx.of_role("ppe-head")
     # The ГЭК member who drew up the act at HQ (act-drawn event) outranks the one named in the room.
     gek = str(p.get("gek_member", ""))
+    drawn_at = event.at
     for e in reversed(state.events if state else []):
         if e.kind == "act-drawn" and e.payload.get("target") == event.id and e.payload.get("gek_member"):
             gek = str(e.payload["gek_member"])
+            drawn_at = e.at
             break
     item = str(p.get("item", ""))
     grounds = removal_grounds(ctx.ref)
@@ -463,7 +497,7 @@ def build_act(ctx: Ctx, code: str, room: str | None = None, participant: str | N
               "text": str(p.get("text", "")), "note": str(p.get("note", "")),
               "confirmed_by": str(p.get("confirmed_by", "")), "gek": ctx.staff_name(gek),
               "medic": ctx.staff_name(str(p.get("medic", ""))), "head": heads[0] if heads else "",
-              "lead": lead, "event_kind": event.kind}
+              "lead": lead, "event_kind": event.kind, "observer": ctx.observers_at(drawn_at)}
     return ctx.doc(code, event.room, participant=event.participant, event_id=event.id, fields=fields,
                    times=[ctx.hhmm(event.at)])
 
@@ -471,7 +505,8 @@ def build_act(ctx: Ctx, code: str, room: str | None = None, participant: str | N
 SOURCES: dict[str, Callable[..., Document]] = {
     "list": build_list, "protocol": build_protocol, "corrections": build_corrections,
     "extra_sheets": build_extra_sheets, "exits": build_exits, "summary": build_summary,
-    "staff_changes": build_staff_changes, "gek_facts": build_gek_facts, "act": build_act,
+    "staff_changes": build_staff_changes, "staff_list": build_staff_list, "gek_facts": build_gek_facts,
+    "act": build_act,
 }
 
 

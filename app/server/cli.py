@@ -171,11 +171,15 @@ def cmd_import_results(args) -> int:
     from app.cli import emit
     from app.server.results_import import import_results
 
-    res = import_results(_engine(args), args.file, year=args.year, practice=args.practice)
+    res = import_results(_engine(args), args.file, year=args.year, practice=args.practice, preview=args.preview)
     kind = "practice results" if args.practice else "results"
     human = (f"{res.file}: no changes ({res.rows} {kind} already imported)" if res.unchanged else
              f"{res.file}: {res.rows} {kind} ({res.added} new, {res.changed} changed); "
              f"{res.joined} joined to the conduct record") + "".join(f"\n  note: {w}" for w in res.warnings)
+    if args.preview:
+        human = (f"{res.file}: columns (file → field):\n" +
+                 "".join(f"  {label} → {canon}\n" for label, canon in res.mapping.items()) +
+                 "preview, nothing written: " + human)
     emit(res.to_dict(), args.json, human)
     return 0
 
@@ -212,6 +216,43 @@ def cmd_demo_results(args) -> int:
 
     n = demo_results(_engine(args))
     emit({"rows": n, "demo": True}, args.json, f"{n} demo results (synthetic, labelled as demo) for 2024-2026")
+    return 0
+
+
+def cmd_import_region(args) -> int:
+    from app.cli import emit
+    from app.server.region_import import import_region
+
+    res = import_region(_engine(args), args.file, args.year)
+    emit(res.to_dict(), args.json, f"{res.file}: {res.rows} subject rows of the region; "
+         + ("nothing changed" if res.unchanged else f"added {res.added}, changed {res.changed}"))
+    return 0
+
+
+def cmd_rebuild_results(args) -> int:
+    from app.cli import emit
+    from app.server.results_cells import rebuild_cells
+
+    n = rebuild_cells(_engine(args))
+    emit({"groups": n}, args.json, f"result cells folded again from the results: {n} (practice, year, subject) groups")
+    return 0
+
+
+def cmd_conditions(args) -> int:
+    from app.cli import emit
+    from app.server.conditions import observers_report, ovz_report
+
+    engine = _engine(args)
+    ovz = ovz_report(engine, args.date_from, args.date_to, args.subject, args.ppe)["rows"]
+    obs = observers_report(engine, args.date_from, args.date_to, args.ppe)["rows"]
+    lines = ["ОВЗ (exam point, day: listed / present / used the extension, mean extra minutes):"]
+    lines += [f"  {r['ppe']} {r['day']}: {r['ovz_listed']} / {r['ovz_present']} / {r['used_extension']}"
+              f"{'' if r['extra_minutes_mean'] is None else ', ' + str(r['extra_minutes_mean']) + ' min'}"
+              for r in ovz] or ["  none"]
+    lines += ["public observers (exam point, date: observers, hours present):"]
+    lines += [f"  {r['ppe']} {r['date']}: {r['observers']}"
+              f"{'' if r['hours_present'] is None else ', ' + str(r['hours_present']) + ' h'}" for r in obs] or ["  none"]
+    emit({"ovz": ovz, "observers": obs}, args.json, "\n".join(lines))
     return 0
 
 
@@ -281,6 +322,8 @@ def register(sub, common) -> None:
     p.add_argument("file")
     p.add_argument("--year", type=int, help="refuse rows of another year")
     p.add_argument("--practice", action="store_true", help="practice testing (kept apart from official results)")
+    p.add_argument("--preview", action="store_true",
+                   help="show how the file's columns map, check and count every row, write nothing")
     p.set_defaults(func=cmd_import_results)
     p = db(ssub.add_parser("results", help="result indicators by subject and school beside the conduct figures"))
     p.add_argument("--year", type=int, required=True)
@@ -295,6 +338,19 @@ def register(sub, common) -> None:
     p.add_argument("--public", action="store_true", help="the public version (no cell under 5 participants)")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_report)
+    p = db(ssub.add_parser("import-region", help="store the region's reference figures per year and subject "
+                                                 "(CSV/XLSX), all or nothing"))
+    p.add_argument("file")
+    p.add_argument("--year", type=int, help="refuse rows of another year")
+    p.set_defaults(func=cmd_import_region)
+    p = db(ssub.add_parser("rebuild-results", help="fold the stored result cells again from the results"))
+    p.set_defaults(func=cmd_rebuild_results)
+    p = db(ssub.add_parser("conditions", help="ОВЗ conditions and public observers per exam point and date"))
+    p.add_argument("--date-from")
+    p.add_argument("--date-to")
+    p.add_argument("--subject")
+    p.add_argument("--ppe", help="exam point key, e.g. 66/0412")
+    p.set_defaults(func=cmd_conditions)
     p = db(ssub.add_parser("demo-results", help="synthetic demo results for the plans on the server (2024-2026)"))
     p.set_defaults(func=cmd_demo_results)
 

@@ -54,4 +54,8 @@ def demo_results(engine: Engine, years: tuple[int, ...] = YEARS) -> int:
         rows = [r for r in rows if (r["exam_date"], r["subject_code"], r["participant_code"]) not in held]
         if rows:
             conn.execute(insert(t.results), rows)
+        from app.server.results_cells import refresh_cells
+
+        refresh_cells(conn, {(False, y, s) for y, s in conn.execute(
+            select(t.results.c.year, t.results.c.subject_code).where(t.results.c.year.in_(years)).distinct())})
     return len(rows)

@@ -9,8 +9,7 @@ advice for a person to look into, never as a verdict. A public view shows no fig
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from sqlalchemy import Engine
@@ -29,57 +28,52 @@ UNIFORM_RATIO = 1 / 3
 
 def indicators(scores: list[int], scale: Scale) -> dict[str, Any]:
     """Participants, mean and median score, share below the minimum, shares at 81-99 and at 100."""
-    n = len(scores)
+    return hist_indicators(Counter(scores), scale)
+
+
+def hist_indicators(hist: Counter[int] | dict[int, int], scale: Scale) -> dict[str, Any]:
+    """The same indicators from a histogram {score: participants}: a subject's scores take at most 101
+    values, so a municipality of any size costs a hundred steps, not one per participant."""
+    n = sum(hist.values())
     if n == 0:
         return {"participants": 0, "mean": None, "median": None, "below_minimum": None, "high_81_99": None,
                 "top_100": None}
-    return {"participants": n, "mean": round(statistics.fmean(scores), 1), "median": statistics.median(scores),
-            "below_minimum": round(sum(s < scale.minimum for s in scores) / n, 3),
-            "high_81_99": None if scale.grade5 else round(sum(81 <= s <= 99 for s in scores) / n, 3),
-            "top_100": None if scale.grade5 else round(sum(s == 100 for s in scores) / n, 3)}
+    total = sum(score * k for score, k in hist.items())
+    return {"participants": n, "mean": round(total / n, 1), "median": _hist_median(hist, n),
+            "below_minimum": round(sum(k for score, k in hist.items() if score < scale.minimum) / n, 3),
+            "high_81_99": None if scale.grade5 else round(sum(k for sc, k in hist.items() if 81 <= sc <= 99) / n, 3),
+            "top_100": None if scale.grade5 else round(hist.get(100, 0) / n, 3)}
 
 
-def _where(year: int, practice: bool, subject: str | None, school: str | None) -> tuple[str, tuple]:
-    where, params = ["practice = ?", "year = ?"], [practice, year]
-    if subject:
-        where.append("subject_code = ?")
-        params.append(subject)
-    if school:
-        where.append("school_code = ?")
-        params.append(school)
-    return " AND ".join(where), tuple(params)
+def _hist_median(hist: Counter[int] | dict[int, int], n: int) -> float | int:
+    """statistics.median of the scores a histogram stands for (the mean of the middle two when n is even)."""
+    lo, hi = (n - 1) // 2, n // 2  # 0-based ranks of the middle value(s)
+    seen, low = 0, None
+    for score in sorted(hist):
+        seen += hist[score]
+        if low is None and seen > lo:
+            low = score
+        if seen > hi:
+            return low if low == score else (low + score) / 2
+    raise AssertionError("histogram shorter than its count")
+
+
+def _spread(hist: Counter[int]) -> float:
+    """Population standard deviation of the scores of a histogram."""
+    n = sum(hist.values())
+    if n < 2:
+        return 0.0
+    mean = sum(s * k for s, k in hist.items()) / n
+    return (sum(k * (s - mean) ** 2 for s, k in hist.items()) / n) ** 0.5
 
 
 def _school_cells(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None,
-                  sc: dict[str, Scale]) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, list[int]]]:
-    """{subject: {school: indicators}} summed in the database (the scores come along as one text per school
-    for the median), and whether any row is demo data."""
-    where, params = _where(year, practice, subject, school)
-    minimum = "CASE subject_code " + " ".join(f"WHEN '{c}' THEN {int(v.minimum)}" for c, v in sc.items()) + " ELSE 0 END"
-    cells: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    every: dict[str, list[int]] = defaultdict(list)  # each subject's scores, for the municipality's figures
-    demo = False
-    with engine.connect() as conn:
-        concat = ("string_agg(CAST(test_score AS TEXT), ',')" if conn.dialect.name == "postgresql"
-                  else "group_concat(test_score)")
-        for subj, sch, n, total, below, high, top, d, scores in conn.exec_driver_sql(
-                f"SELECT subject_code, school_code, count(*), sum(test_score), "
-                f"sum(CASE WHEN test_score < {minimum} THEN 1 ELSE 0 END), "
-                "sum(CASE WHEN test_score BETWEEN 81 AND 99 THEN 1 ELSE 0 END), "
-                "sum(CASE WHEN test_score = 100 THEN 1 ELSE 0 END), "
-                f"max(CASE WHEN source = 'demo' THEN 1 ELSE 0 END), {concat} "
-                f"FROM results WHERE {where} GROUP BY subject_code, school_code", params):
-            grade5 = (sc.get(subj) or Scale(0)).grade5
-            n = int(n)
-            mine = sorted(map(int, scores.split(",")))
-            every[subj].extend(mine)
-            cells[subj][sch] = {"participants": n, "mean": round(int(total) / n, 1),
-                                "median": statistics.median(mine),
-                                "below_minimum": round(int(below) / n, 3),
-                                "high_81_99": None if grade5 else round(int(high) / n, 3),
-                                "top_100": None if grade5 else round(int(top) / n, 3)}
-            demo = demo or bool(d)
-    return cells, demo, every
+                  sc: dict[str, Scale]) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, Counter[int]]]:
+    """{subject: {school: indicators}}, whether any is demo data, and each subject's score histogram: read
+    from the cells stored when the results were written (app.server.results_cells)."""
+    from app.server.results_cells import read_cells
+
+    return read_cells(engine, year, practice, subject, school)
 
 
 def _suppress(cell: dict[str, Any]) -> dict[str, Any]:
@@ -116,11 +110,15 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
     now, demo, scores_now = _school_cells(engine, year, practice, subject, school, sc)
     before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, sc)
     all_conduct = _conduct(engine, year, subject) if not practice else {}
+    from app.server.region_import import region_figures
+
+    region = region_figures(engine, year) if not practice else {}
+    spreads = _room_spreads(engine, year) if not practice and now else {}
     subjects = []
     for code in sorted(now):
         scale = sc.get(code) or Scale(0)
-        muni = indicators(scores_now[code], scale)
-        muni["change"] = _change(muni, indicators(scores_before.get(code, []), scale))
+        muni = hist_indicators(scores_now[code], scale)
+        muni["change"] = _change(muni, hist_indicators(scores_before.get(code, Counter()), scale))
         conduct = dict(all_conduct.get(code, {}))
         total = {k: sum(c[k] for c in conduct.values()) for k in ("present", *CONDUCT)} if conduct else None
         muni["conduct_per_100"] = _per100(total)
@@ -130,8 +128,8 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
             cell["change"] = _change(cell, before.get(code, {}).get(s_code) or {"participants": 0})
             cell["conduct_per_100"] = _per100(conduct.get(s_code))
             schools.append({"school": s_code, **cell})
-        spread = statistics.pstdev(scores_now[code]) if len(scores_now[code]) > 1 else 0.0
-        flags = _flags(engine, year, code, spread, muni, schools, scale) if not practice else []
+        spread = _spread(scores_now[code])
+        flags = _flags(spreads, code, spread, muni, schools, scale) if not practice else []
         if public:
             muni = _suppress_cell(muni)
             schools = [{"school": s["school"], **_suppress_cell({k: v for k, v in s.items() if k != "school"})}
@@ -139,10 +137,24 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
             flags = [f for f in flags if f.get("participants", 0) >= SMALL_CELL]
         subjects.append({"code": code, "scale": {"minimum": scale.minimum, "university": scale.university,
                                                  "grade5": scale.grade5},
-                         "municipality": muni, "schools": schools, "flags": flags})
+                         "municipality": muni, "region": _beside_region(muni, region.get(code)),
+                         "schools": schools, "flags": flags})
     return {"year": year, "practice": practice, "public": public, "small_cell": SMALL_CELL,
             "demo": demo,
             "filters": {"subject": subject, "school": school}, "subjects": subjects}
+
+
+def _beside_region(muni: dict[str, Any], reg: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The region's figures of the subject (imported reference file) and the municipality's distance from
+    them, in points of the mean and of the share below the minimum; None when no file was imported."""
+    if reg is None:
+        return None
+    out = dict(reg)
+    if muni.get("mean") is not None:
+        out["mean_gap"] = round(muni["mean"] - reg["mean"], 1)
+    if muni.get("below_minimum") is not None and reg.get("below_minimum") is not None:
+        out["below_minimum_gap"] = round(muni["below_minimum"] - reg["below_minimum"], 3)
+    return out
 
 
 def _suppress_cell(cell: dict[str, Any]) -> dict[str, Any]:
@@ -174,20 +186,29 @@ FLAG_TEXTS = {
 }
 
 
-def _room_spreads(engine: Engine, year: int, code: str) -> list[tuple[str, str, int, float]]:
-    """(exam point, room, participants, spread of scores) for each room of the subject's plans that year."""
-    sql = ("SELECT p.ppe, p.room, count(*), avg(r.test_score), avg(r.test_score * r.test_score) FROM results r "
-           "JOIN participants p ON p.day = r.exam_date || '/' || r.subject_code AND p.code = r.participant_code "
-           "WHERE r.practice = ? AND r.year = ? AND r.subject_code = ? GROUP BY p.ppe, p.room")
-    out = []
+def _room_spreads(engine: Engine, year: int) -> dict[str, list[tuple[str, str, int, float]]]:
+    """{subject: [(exam point, room, participants, spread of scores)]} for each room of that year's plans,
+    in one grouped query (a report asks for every subject at once)."""
+    from sqlalchemy import and_, func, literal, select
+
+    from app.server import schema as t
+
+    r, p = t.results, t.participants
+    score = r.c.test_score
+    q = (select(r.c.subject_code, p.c.ppe, p.c.room, func.count(), func.avg(score), func.avg(score * score))
+         .select_from(r.join(p, and_(p.c.day == r.c.exam_date + literal("/") + r.c.subject_code,
+                                     p.c.code == r.c.participant_code)))
+         .where(and_(r.c.practice.is_(False), r.c.year == year))
+         .group_by(r.c.subject_code, p.c.ppe, p.c.room))
+    out: dict[str, list[tuple[str, str, int, float]]] = defaultdict(list)
     with engine.connect() as conn:
-        for ppe, room, n, mean, mean_sq in conn.exec_driver_sql(sql, (False, year, code)):
-            out.append((ppe, room, int(n), max(0.0, float(mean_sq) - float(mean) ** 2) ** 0.5))
+        for subj, ppe, room, n, mean, mean_sq in conn.execute(q):
+            out[subj].append((ppe, room, int(n), max(0.0, float(mean_sq) - float(mean) ** 2) ** 0.5))
     return out
 
 
-def _flags(engine: Engine, year: int, code: str, spread: float, muni: dict, schools: list[dict],
-           scale: Scale) -> list[dict]:
+def _flags(spreads: dict[str, list[tuple[str, str, int, float]]], code: str, spread: float, muni: dict,
+           schools: list[dict], scale: Scale) -> list[dict]:
     out = []
     m_inc = (muni.get("conduct_per_100") or {}).get("incidents") or 0.0
     for s in schools:
@@ -200,7 +221,7 @@ def _flags(engine: Engine, year: int, code: str, spread: float, muni: dict, scho
                             school=s["school"], jump=round(100 * ch["high"]), incidents=inc,
                             times=round(inc / max(m_inc, 0.01), 1))})
     if spread > 0 and not scale.grade5:
-        for ppe, room, n, room_spread in sorted(_room_spreads(engine, year, code)):
+        for ppe, room, n, room_spread in sorted(spreads.get(code, [])):
             if n >= UNIFORM_MIN_N and room_spread < UNIFORM_RATIO * spread:
                 out.append({"kind": "uniform-room", "subject": code, "ppe": ppe, "room": room, "participants": n,
                             "text": _(FLAG_TEXTS["uniform-room"]).format(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy import Engine, and_, delete, select
 
 from app.errors import UserError
 from app.server import schema as t
@@ -69,6 +69,12 @@ class ResultRow:
     passed: bool | None
 
 
+class ResultRows(list):
+    """Checked rows of a results list, with the file's own column names (canonical -> as the file says)."""
+
+    labels: dict[str, str]
+
+
 @dataclass
 class ResultsImport:
     file: str
@@ -80,11 +86,14 @@ class ResultsImport:
     years: list[int] = field(default_factory=list)
     practice: bool = False
     warnings: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)  # the file's column name -> the field it fills
+    preview: bool = False  # checked and counted, nothing written
 
     def to_dict(self) -> dict:
         return {"file": self.file, "rows": self.rows, "joined": self.joined, "added": self.added,
                 "changed": self.changed, "unchanged": self.unchanged, "years": self.years,
-                "practice": self.practice, "warnings": self.warnings}
+                "practice": self.practice, "warnings": self.warnings, "mapping": self.mapping,
+                "preview": self.preview}
 
 
 def parse_results(path: Path, year: int | None = None) -> list[ResultRow]:
@@ -95,15 +104,20 @@ def parse_results(path: Path, year: int | None = None) -> list[ResultRow]:
     cols = Columns("results_columns.json", RESULT_HEADER, optional=("passed",))
     rows = read_rows(path, cols)
     errors: list[str] = []
-    out: list[ResultRow] = []
+    out = ResultRows()
+    out.labels = dict(rows.labels)
     seen: dict[tuple[str, str, str], int] = {}
+    dates: dict = {}  # a list holds a few dates thousands of times: parse each text once
     for line, r, err in checked_rows(rows, name, errors):
         n0 = len(errors)
         code = r["participant_code"]
         if not _CODE_RE.fullmatch(code):
             err("participant_code", "must be 1-20 Latin letters, digits or '-'" if code else "is empty")
         try:
-            d = parse_exam_date(r["exam_date"])
+            text = r["exam_date"]
+            d = dates.get(text)
+            if d is None:
+                d = dates[text] = parse_exam_date(text)
             if year is not None and d.year != year:
                 err("exam_date", f"{d.isoformat()} is not in {year} (--year)")
         except ValueError:
@@ -149,16 +163,36 @@ def parse_results(path: Path, year: int | None = None) -> list[ResultRow]:
     return out
 
 
-def import_results(engine: Engine, path: str | Path, year: int | None = None, practice: bool = False) -> ResultsImport:
-    """Store a results list: all rows or none; the same file again changes nothing."""
+_COLUMNS = ("practice", "exam_date", "subject_code", "participant_code", "year", "school_code", "primary_score",
+            "test_score", "passed", "imported_at", "source")
+
+
+def _bulk_insert(conn, rows: list[tuple]) -> None:
+    """The checked rows in one go, inside the caller's transaction: COPY on PostgreSQL, one executemany of
+    plain tuples on SQLite (the per-row parameter processing of a Core insert cost as much as the checks)."""
+    cols = ", ".join(_COLUMNS)
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY results ({cols}) FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row(r)
+    else:
+        raw.executemany(f"INSERT INTO results ({cols}) VALUES ({', '.join('?' * len(_COLUMNS))})", rows)
+
+
+def import_results(engine: Engine, path: str | Path, year: int | None = None, practice: bool = False,
+                   preview: bool = False) -> ResultsImport:
+    """Store a results list: all rows or none; the same file again changes nothing. ``preview`` checks and
+    counts everything (the column mapping, new and changed rows, the join) and writes nothing."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     rows = parse_results(path, year)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     res = ResultsImport(path.name, len(rows), 0, years=sorted({int(r.exam_date[:4]) for r in rows}),
-                        practice=practice)
-    with engine.begin() as conn:
+                        practice=practice, preview=preview,
+                        mapping={label: canon for canon, label in rows.labels.items()})
+    with engine.connect() as conn, conn.begin() as trans:
         keys = {(r.exam_date, r.subject_code) for r in rows}
         old: dict[tuple[str, str, str], tuple] = {}
         for d, s in keys:
@@ -180,11 +214,12 @@ def import_results(engine: Engine, path: str | Path, year: int | None = None, pr
                 t.results.c.subject_code == r.subject_code, t.results.c.participant_code == r.participant_code)))
         todo = fresh + changed
         if todo:
-            conn.execute(insert(t.results), [
-                {"practice": practice, "exam_date": r.exam_date, "subject_code": r.subject_code,
-                 "participant_code": r.participant_code, "year": int(r.exam_date[:4]), "school_code": r.school_code,
-                 "primary_score": r.primary_score, "test_score": r.test_score, "passed": r.passed,
-                 "imported_at": now, "source": "list"} for r in todo])
+            _bulk_insert(conn, [(practice, r.exam_date, r.subject_code, r.participant_code, int(r.exam_date[:4]),
+                                 r.school_code, r.primary_score, r.test_score, r.passed, now, "list") for r in todo])
+        if todo:
+            from app.server.results_cells import refresh_cells
+
+            refresh_cells(conn, {(practice, int(d[:4]), s) for d, s in keys})
         res.added, res.changed = len(fresh), len(changed)
         res.unchanged = not todo
         planned: set[tuple[str, str, str]] = set()
@@ -192,6 +227,8 @@ def import_results(engine: Engine, path: str | Path, year: int | None = None, pr
             for p in conn.execute(select(t.participants.c.code).where(t.participants.c.day == f"{d}/{s}")):
                 planned.add((p.code, d, s))
         res.joined = sum((r.participant_code, r.exam_date, r.subject_code) in planned for r in rows)
+        if preview:
+            trans.rollback()
     if res.joined < res.rows and not practice:
         res.warnings.append(f"{res.rows - res.joined} result(s) match no participant of the conduct record "
                             f"(no HQ plan for that date and subject yet, or another municipality's)")

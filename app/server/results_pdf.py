@@ -42,6 +42,15 @@ def report_html(rep: dict[str, Any], subject_titles: dict[str, str]) -> str:
         out.append(f"<p>Муниципалитет: участников {m['participants']}, средний балл {_num(m['mean'])}, медиана "
                    f"{_num(m['median'])}, ниже минимума ({s['scale']['minimum']}) {_pct(m['below_minimum'])}, "
                    f"81–99 баллов {_pct(m['high_81_99'])}, 100 баллов {_pct(m['top_100'])}.</p>")
+        if s.get("region"):
+            r = s["region"]
+            gap = r.get("mean_gap")
+            out.append(f"<p>Регион (справочные данные, {html.escape(r['source'])}): участников {r['participants']}, "
+                       f"средний балл {_num(r['mean'])}, медиана {_num(r['median'])}, ниже минимума "
+                       f"{_pct(r['below_minimum'])}, 81–99 баллов {_pct(r['high_81_99'])}, 100 баллов "
+                       f"{_pct(r['top_100'])}"
+                       + ("" if gap is None else f"; муниципалитет {'выше' if gap >= 0 else 'ниже'} региона "
+                          f"на {_num(abs(gap))} балла по среднему") + ".</p>")
         widths = {"ОО": " width='6%'"}
         head = "".join(f"<th{widths.get(t, '')}>{t}</th>" for t in ("ОО", "участников", "средний", "медиана",
                                                                     "ниже мин.", "81–99", "100", "за год",

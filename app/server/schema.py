@@ -11,6 +11,7 @@ from sqlalchemy import (
                         BigInteger,
                         Boolean,
                         Column,
+                        Float,
                         Index,
                         Integer,
                         MetaData,
@@ -228,4 +229,45 @@ names = Table(
     Column("code", String(8), primary_key=True),
     Column("name", Text, nullable=False),
     Column("updated_at", String(27), nullable=False),
+)
+
+# Stored result cells (app.server.results_cells), recomputed from ``results`` for the groups a write touched.
+results_cells = Table(
+    "results_cells", metadata,
+    Column("practice", Boolean, primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("subject_code", String(2), primary_key=True),
+    Column("school_code", String(6), primary_key=True),
+    Column("participants", Integer, nullable=False),
+    Column("mean", Float),
+    Column("median", Float),
+    Column("below_minimum", Float),
+    Column("high_81_99", Float),
+    Column("top_100", Float),
+    Column("demo", Boolean, nullable=False, default=False),
+)
+results_hist = Table(
+    "results_hist", metadata,
+    Column("practice", Boolean, primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("subject_code", String(2), primary_key=True),
+    Column("test_score", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("demo", Boolean, nullable=False, default=False),
+)
+
+# The region's own figures per year and subject (a reference file from the regional centre): the second
+# baseline beside the municipality. Shares are fractions (0.125), as the municipality's indicators are.
+region_figures = Table(
+    "region_figures", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("subject_code", String(2), primary_key=True),
+    Column("participants", Integer, nullable=False),
+    Column("mean", Float, nullable=False),
+    Column("median", Float),
+    Column("below_minimum", Float, nullable=False),
+    Column("high_81_99", Float),
+    Column("top_100", Float),
+    Column("source", String, nullable=False),  # the file's name
+    Column("imported_at", String(27), nullable=False),
 )

@@ -18,6 +18,7 @@ from app.domain.event import Event, parse_utc
 from app.domain.kinds import KINDS
 from app.errors import UserError
 from app.i18n import N_, _
+from app.services import observers
 from app.transfer import records
 
 # Acts HQ draws up (ГЭК member), and the incident kinds that call for them.
@@ -341,6 +342,7 @@ def ppe_totals(station) -> dict:
         "per_room": [{"room": r.room, "subject": r.subject, "phase": r.phase, **{k: r.counts.get(k, 0) for k in TOTAL_KEYS}} for r in rows],
         "acts": {f: {"needed": needed.get(f, 0), "drawn": drawn.get(f, 0)} for f in HQ_ACTS},
         "staff_changes": len(staff_changes(station)),
+        "observers": len(observers.visits(station)),
         "incidents": sum(r.incidents for r in rows),
         "forks": len(records.forks(station.engine)),
     }

@@ -109,6 +109,19 @@ def save_staff(conn, members: list[StaffMember]) -> None:
                  role=m.role, room=m.room, lead=m.lead) for m in members])
 
 
+def load_staff(engine: Engine) -> dict[str, StaffMember]:
+    """The exam point's staff for the whole period (ППЭ-07), by code."""
+    with engine.connect() as conn:
+        return {r.code: StaffMember(r.code, r.last_name, r.first_name, r.middle_name, r.role, r.room, bool(r.lead))
+                for r in conn.execute(select(t.staff))}
+
+
+def room_numbers(engine: Engine) -> set[str]:
+    """Every room this station knows, over every date."""
+    with engine.connect() as conn:
+        return {r.number for r in conn.execute(select(t.rooms.c.number))}
+
+
 def load_plan(engine: Engine, day: ExamDay) -> DayPlan:
     """The plan of one exam date: the rooms in use that date (with that date's layout), its people, staff."""
     point = load_point(engine)

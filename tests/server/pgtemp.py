@@ -31,7 +31,11 @@ def _as_postgres(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 
 
 class PgServer:
-    def __init__(self, base: Path):
+    """``durable``: fsync, synchronous commit and full-page writes on, as production runs (benchmarks);
+    tests run without them, which changes no result, only the speed."""
+
+    def __init__(self, base: Path, durable: bool = False):
+        self.durable = durable
         self.bin = pg_bin()
         self.dir = base / "pgdata"
         self.sock = base / "sock"
@@ -47,8 +51,9 @@ class PgServer:
             shutil.chown(self.sock, "postgres", "postgres")
         _as_postgres([str(self.bin / "initdb"), "-D", str(self.dir), "-A", "trust", "-U", "postgres", "-E", "UTF8",
                       "--no-locale"])
-        opts = (f"-p {self.port} -k {self.sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        opts = f"-p {self.port} -k {self.sock} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir), "-o", opts, "-w", "-l",
                       str(base / "pg.log"), "start"])
 
@@ -71,13 +76,13 @@ class PgServer:
 
 
 
-def start_temp() -> PgServer:
+def start_temp(durable: bool = False) -> PgServer:
     """Start a fresh cluster outside root-only temp trees (the postgres user must reach it)."""
     import tempfile
 
     base = Path(tempfile.mkdtemp(prefix="auditoria-pg-"))
     os.chmod(base, 0o755)
-    server = PgServer(base / "pg")
+    server = PgServer(base / "pg", durable=durable)
     server.base = base
     try:
         server.start()

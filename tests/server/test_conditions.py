@@ -49,3 +49,41 @@ def test_ovz_extension_used_per_exam_point(tmp_path):
                             "extra_minutes_max": 40.0}]
     assert ovz_report(engine, subject="03")["rows"] == []
     engine.dispose()
+
+
+def test_observers_counted_per_exam_point_and_date_without_names(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from app.server.conditions import observers_report
+    from app.services import observers
+
+    engine = open_server_db(tmp_path / "server.db")
+    add_ppe(engine, "66", "043", "0412", "МАОУ СОШ № 8")
+    lst = tmp_path / "list.csv"
+    lst.write_text(HEADER + "\n66,0412,2026-06-04,01,0101,1А,8000,Иванов,Иван,Иванович,6500,300000,500,\n",
+                   encoding="utf-8")
+    hq = Station.create(tmp_path / "hq.db", role="hq",
+                        clock=FixedClock(datetime(2026, 6, 4, 16, 0, tzinfo=ZoneInfo("Asia/Yekaterinburg"))))
+    import_list(hq, lst, tz="Asia/Yekaterinburg", msu="043")
+    a = observers.add_observer(hq, "Наблюдаева", "Ольга", "Петровна")
+    b = observers.add_observer(hq, "Смотров", "Пётр")
+    c = observers.add_observer(hq, "Ошибкин", "Иван")
+    observers.arrived(hq, a.code, at="08:30")
+    observers.left(hq, a.code, at="13:00")
+    observers.arrived(hq, b.code, at="09:00")
+    wrong = observers.arrived(hq, c.code, at="09:10").event
+    hq.void(None, wrong.id, "checked in by mistake")
+    ingest(engine, "66/0412", [e.to_dict() for e in hq.log.of_station(hq.station_id)], station=hq.station_id)
+    hq.close()
+    rep = observers_report(engine)
+    assert rep["rows"] == [{"ppe": "66/0412", "ppe_name": "МАОУ СОШ № 8", "date": "2026-06-04", "observers": 2,
+                            "still_checked_in": 1, "hours_present": 4.5}]
+    assert observers_report(engine, date_from="2026-06-05")["rows"] == []
+    engine.dispose()
+    r = subprocess.run([sys.executable, "-m", "app.cli", "server", "conditions", "--db", str(tmp_path / "server.db"),
+                        "--json"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["observers"][0]["observers"] == 2 and "Наблюдаева" not in r.stdout and "OBS" not in r.stdout

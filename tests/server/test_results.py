@@ -23,15 +23,23 @@ ROOM_A = [f"5{i:03d}" for i in range(8)]  # school A, room 0101
 ROOM_B = [f"6{i:03d}" for i in range(16)]  # school B, room 0102
 
 
+def db_arg(engine) -> str:
+    """The --db argument that opens the same database as ``engine`` (a SQLite file or a PostgreSQL URL)."""
+    if engine.dialect.name == "sqlite":
+        return str(engine.url.database)
+    return engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+
+
 @pytest.fixture
-def server(tmp_path):
-    """A server holding one exam point's conduct record of 4 June 2026 (русский) and its plan."""
+def server(server_db, tmp_path):
+    """A server holding one exam point's conduct record of 4 June 2026 (русский) and its plan, on SQLite
+    and on PostgreSQL (the results' SQL must run on both)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from app.clock import FixedClock
 
-    engine = open_server_db(tmp_path / "server.db")
+    engine = open_server_db(server_db)
     add_ppe(engine, "66", "043", "0412", "МАОУ СОШ № 8")
     rows = [f"66,0412,2026-06-04,01,0101,{1 + i // 4}{'АБВГ'[i % 4]},{c},Иванов,Иван,Иванович,6500,{100000 + i},"
             f"{SCHOOL_A}," for i, c in enumerate(ROOM_A)]
@@ -130,6 +138,9 @@ def test_indicators_suppression_and_flags(server, tmp_path):
     import_results(server, _results(tmp_path / "small.csv", 2026, {"7001": 90, "7002": 91}))  # school B by prefix
     with server.begin() as conn:
         conn.exec_driver_sql("UPDATE results SET school_code = '333333' WHERE participant_code IN ('7001', '7002')")
+    from app.server.results_cells import rebuild_cells
+
+    rebuild_cells(server)  # a direct edit of the results: the stored cells are folded again
     pub = results_report(server, 2026, public=True)
     small = next(x for x in pub["subjects"][0]["schools"] if x["school"] == "333333")
     assert small["participants"] == "<5" and small["mean"] is None and small["conduct_per_100"] is None
@@ -138,10 +149,24 @@ def test_indicators_suppression_and_flags(server, tmp_path):
     assert "7001" not in json.dumps(pub, ensure_ascii=False)  # no participant codes in any view
 
 
+def test_import_preview_shows_the_mapping_and_writes_nothing(server, tmp_path):
+    from tests.cli.test_cli_contract import run
+
+    f = _results(tmp_path / "r.csv", 2026, {c: 70 for c in ROOM_A + ROOM_B}, russian=True)
+    res = import_results(server, f, preview=True)
+    assert res.preview and (res.rows, res.added, res.joined) == (24, 24, 24)
+    assert res.mapping["Код участника"] == "participant_code" and res.mapping["Тестовый балл"] == "test_score"
+    assert results_report(server, 2026)["subjects"] == []  # nothing written
+    out = run("server", "import-results", "--db", db_arg(server), str(f), "--preview").stdout
+    assert "Код ОО → school_code" in out and "preview, nothing written" in out
+    assert results_report(server, 2026)["subjects"] == []
+    assert import_results(server, f).added == 24  # the real import after the preview
+
+
 def test_cli_import_and_results(server, tmp_path):
     from tests.cli.test_cli_contract import run
 
-    db = str(server.url.database)
+    db = db_arg(server)
     f = _results(tmp_path / "r.csv", 2026, {c: 70 for c in ROOM_A + ROOM_B})
     out = json.loads(run("server", "import-results", "--db", db, str(f), "--year", "2026", "--json").stdout)
     assert out["rows"] == 24 and out["joined"] == 24
@@ -172,3 +197,56 @@ def test_demo_results_and_the_pdf_report(server, tmp_path):
     ptext = subprocess.run(["pdftotext", str(pub), "-"], capture_output=True, text=True, check=True).stdout
     assert "открытая версия" in ptext and ROOM_A[0] not in ptext
 
+
+
+def test_histogram_indicators_equal_the_per_participant_ones():
+    """The report counts scores per (subject, school, score) in the database; the median and spread from
+    those histograms must equal statistics' over the scores themselves."""
+    import random
+    from collections import Counter
+
+    from app.server.results_figures import _hist_median, _spread, hist_indicators
+
+    rnd = random.Random(7)
+    scale = scales(2026)["01"]
+    for _ in range(500):
+        xs = [rnd.randint(0, 100) for _ in range(rnd.randint(1, 60))]
+        assert _hist_median(Counter(xs), len(xs)) == statistics.median(xs)
+        assert abs(_spread(Counter(xs)) - statistics.pstdev(xs)) < 1e-9
+        assert hist_indicators(Counter(xs), scale) == indicators(xs, scale) | {
+            "median": statistics.median(xs), "mean": round(statistics.fmean(xs), 1)}
+
+
+def test_stored_cells_equal_the_results_and_a_rebuild(server, tmp_path):
+    """Cells folded at import (and by the demo) equal indicators computed from the result rows themselves,
+    and ``server rebuild-results`` gives identical cells."""
+    import subprocess
+    import sys
+    from collections import defaultdict
+
+    from app.server.results_cells import read_cells
+    from app.server.results_demo import demo_results
+
+    rnd = __import__("random").Random(3)
+    import_results(server, _results(tmp_path / "a.csv", 2026, {c: rnd.randint(20, 100) for c in ROOM_A + ROOM_B}))
+    import_results(server, _results(tmp_path / "b.csv", 2026, {c: rnd.randint(20, 100) for c in ROOM_A[:5]}))  # changes
+    demo_results(server, years=(2025,))
+    for year in (2025, 2026):
+        cells, _demo, hists = read_cells(server, year, False, None, None)
+        raw: dict = defaultdict(lambda: defaultdict(list))
+        with server.connect() as conn:
+            for subj, school, score in conn.exec_driver_sql(
+                    f"SELECT subject_code, school_code, test_score FROM results WHERE year = {int(year)}"):
+                raw[subj][school].append(score)
+        assert cells and {s: set(v) for s, v in cells.items()} == {s: set(v) for s, v in raw.items()}
+        for subj, per in raw.items():
+            scale = scales(year)[subj]
+            for school, xs in per.items():
+                assert cells[subj][school] == indicators(xs, scale), (year, subj, school)
+            assert sorted(hists[subj].elements()) == sorted(x for xs in per.values() for x in xs)
+    before = {y: read_cells(server, y, False, None, None) for y in (2025, 2026)}
+    db = db_arg(server)
+    r = subprocess.run([sys.executable, "-m", "app.cli", "server", "rebuild-results", "--db", db, "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert {y: read_cells(server, y, False, None, None) for y in (2025, 2026)} == before

@@ -43,7 +43,7 @@ def test_hq_print_asks_about_disagreements_then_prints_clean_paper(qtbot, day, t
     op = run_dialog(lambda: win.print_point_forms(str(tmp_path / "yes")), accept)
     qtbot.waitUntil(lambda: not op.running, timeout=60000)
     printed = win.printed_point_forms
-    assert sorted(p.form for p in printed) == sorted(["ППЭ-13-02-МАШ", "ППЭ-19", "ППЭ-10"])
+    assert sorted(p.form for p in printed) == sorted(["ППЭ-07", "ППЭ-13-02-МАШ", "ППЭ-19", "ППЭ-10"])
     for p in printed:
         text = subprocess.run(["pdftotext", str(p.path), "-"], capture_output=True, text=True).stdout
         assert "ВНИМАНИЕ" not in text and "расходятся" not in text

@@ -129,7 +129,7 @@ class HqWindow(QtWidgets.QMainWindow):
         self.table = _table([_(h) for _k, h in ROOM_COLUMNS])
         self.tabs.addTab(self._rooms_tab(), _("Rooms"))
         self.tabs.addTab(self._acts_tab(), _("Acts"))
-        self.tabs.addTab(self._staff_tab(), _("Staff changes (ППЭ-19)"))
+        self.tabs.addTab(self._staff_tab(), _("Staff and observers (ППЭ-07, ППЭ-19)"))
         self.totals_table = _table([_("Figure"), _("Total")])
         self.totals_table.horizontalHeader().setStretchLastSection(False)
         self.tabs.addTab(self._totals_tab(), _("Exam point totals"))
@@ -261,10 +261,10 @@ class HqWindow(QtWidgets.QMainWindow):
         lay = QtWidgets.QVBoxLayout(w)
         row = QtWidgets.QHBoxLayout()
         self.replaced_combo, self.replacement_combo = QtWidgets.QComboBox(), QtWidgets.QComboBox()
-        for s in sorted(self.station.plan.staff.values(), key=lambda s: s.code):
-            label = f"{s.code} — {s.short_name} ({s.role}{' ' + s.room if s.room else ''})"
-            self.replaced_combo.addItem(label, s.code)
-            self.replacement_combo.addItem(label, s.code)
+        for combo in (self.replaced_combo, self.replacement_combo):  # code and a short name stay readable
+            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(22)
+        self._fill_staff_combos()
         self.staff_reason = QtWidgets.QLineEdit()
         self.staff_reason.setPlaceholderText(_("reason"))
         self.staff_button = QtWidgets.QPushButton(_("Record the change"))
@@ -274,9 +274,17 @@ class HqWindow(QtWidgets.QMainWindow):
             if lab:
                 row.addWidget(QtWidgets.QLabel(lab))
             row.addWidget(x)
+        self.staff_list_button = QtWidgets.QPushButton(_("Load the staff list (ППЭ-07)…"))
+        self.staff_list_button.setToolTip(_("CSV or XLSX: code, surname, name, patronymic, role, room, lead"))
+        self.staff_list_button.clicked.connect(lambda: self.import_staff_list())
+        lay.addWidget(self.staff_list_button, 0, Qt.AlignmentFlag.AlignLeft)
         lay.addLayout(row)
         self.staff_table = _table([_("Time"), _("Room"), _("Replaced"), _("Replacement"), _("Role"), _("Reason")])
         lay.addWidget(self.staff_table, 1)
+        from ui.hq.observers import ObserversPanel
+
+        self.observers_panel = ObserversPanel(self.station, self._say, self.refresh)
+        lay.addWidget(self.observers_panel)
         return w
 
     def _totals_tab(self) -> QtWidgets.QWidget:
@@ -285,7 +293,7 @@ class HqWindow(QtWidgets.QMainWindow):
         lay.addWidget(self.totals_table, 1)
         self.point_forms_button = QtWidgets.QPushButton(_("Print the exam point's forms of the date (PDF)…"))
         self.point_forms_button.setToolTip(_("ППЭ-13-02-МАШ and the ППЭ-10 facts for each subject of the date, "
-                                             "ППЭ-19 for the date"))
+                                             "ППЭ-07 and ППЭ-19 for the date"))
         self.point_forms_button.clicked.connect(lambda: self.print_point_forms())
         lay.addWidget(self.point_forms_button, 0, Qt.AlignmentFlag.AlignLeft)
         return w
@@ -444,6 +452,8 @@ class HqWindow(QtWidgets.QMainWindow):
                 acts=sum(a["needed"] - a["drawn"] for a in tot["acts"].values())))
         self._fill_acts()
         self._fill_staff()
+        if hasattr(self, "observers_panel"):
+            self.observers_panel.fill()
         self._fill_totals(tot)
         if hasattr(self, "papers_panel"):
             self.papers_panel.refresh()
@@ -494,7 +504,8 @@ class HqWindow(QtWidgets.QMainWindow):
                   "appeals": _("Appeals (ППЭ-02)"), "no_document": _("Admitted without a document")}
         rows = [(labels[k], v) for k, v in tot["totals"].items()]
         rows += [(_("Rooms closed"), f"{tot['closed']} / {tot['rooms']}"),
-                 (_("Incidents"), tot["incidents"]), (_("Staff changes (ППЭ-19)"), tot["staff_changes"])]
+                 (_("Incidents"), tot["incidents"]), (_("Staff changes (ППЭ-19)"), tot["staff_changes"]),
+                 (_("Public observers"), tot["observers"])]
         rows += [(f"{f} {_('drawn up / needed')}", f"{a['drawn']} / {a['needed']}") for f, a in tot["acts"].items()]
         if len(tot["per_subject"]) > 1:  # a date holding several subjects: each one's own figures
             for code, f in tot["per_subject"].items():
@@ -641,6 +652,35 @@ class HqWindow(QtWidgets.QMainWindow):
             return
         self.last_printed = out
         self._say(_("act saved as PDF: {path}").format(path=out))
+
+    def _fill_staff_combos(self) -> None:
+        for combo in (self.replaced_combo, self.replacement_combo):
+            combo.clear()
+        for s in sorted(self.station.plan.staff.values(), key=lambda s: s.code):
+            label = f"{s.code} — {s.short_name} ({s.role}{' ' + s.room if s.room else ''})"
+            self.replaced_combo.addItem(label, s.code)
+            self.replacement_combo.addItem(label, s.code)
+
+    def import_staff_list(self, path: str | None = None) -> None:
+        """The exam point's staff list (ППЭ-07): all rows or none, the problems named by line and column."""
+        from app.services.staff_import import import_staff
+
+        if path is None:
+            path, _f = QtWidgets.QFileDialog.getOpenFileName(self, _("The staff list (ППЭ-07)"),
+                                                             str(self.stick_folder()),
+                                                             _("Lists (*.csv *.xlsx);;All files (*)"))
+            if not path:
+                return
+        try:
+            res = import_staff(self.station, path)
+        except UserError as e:
+            self._say(str(e), True)
+            return
+        self._fill_staff_combos()
+        self.refresh()
+        self._say(_("{file}: no changes").format(file=res.file) if res.unchanged else
+                  ngettext("{file}: {n} staff member loaded", "{file}: {n} staff members loaded", res.rows).format(
+                      file=res.file, n=res.rows))
 
     def record_staff_change(self) -> None:
         try:

@@ -1,14 +1,14 @@
 """Names of schools and exam points from the authority's reference list (shown beside the codes).
 
-Revision ID: s0005n
-Revises: s0004
+Revision ID: s0006n
+Revises: s0005r
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0005n"
-down_revision = "s0004"
+revision = "s0006n"
+down_revision = "s0005r"
 branch_labels = None
 depends_on = None
 
