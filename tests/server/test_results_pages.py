@@ -46,6 +46,10 @@ def srv(hq_template, tmp_path_factory):
         names = tmp / "names.csv"
         names.write_text("Вид;Код;Наименование\nОО;999001;Малая школа № 1\n", encoding="utf-8")
         cli("server", "import-names", "--db", s.db, str(names))
+        region = tmp / "region.csv"
+        region.write_text("Год;Код предмета;Участников;Средний балл;Медиана;Ниже минимума, %;81–99, %;100 баллов, %\n"
+                          "2026;01;21 500;68,4;70;2,1 %;22,5;0,4\n", encoding="utf-8")
+        cli("server", "import-region", "--db", s.db, str(region))
         s.client = s.login("chief")
         yield s
         s.client.close()
@@ -94,6 +98,8 @@ def test_results_page_links_flags_suppression_demo(srv):
     room_flag = html.split('data-kind="uniform-room"', 1)[1].split("</li>", 1)[0]
     assert "/monitoring?date_from=2026-01-01&amp;date_to=2026-12-31&amp;subject=01&amp;ppe=66%2F0412" in room_flag
     assert "Баллы в аудитории 0101 ППЭ 66/0412 необычно похожи" in text
+    region = html.split('id="region-01"', 1)[1].split("</tr>", 1)[0]  # the region beside the municipality
+    assert "Регион" in region and "68,4" in region and "21500" in region.replace(" ", "")
     # the public view: the small school's cell is marked suppressed and shows no figure
     pub = srv.client.get("/results", params={"year": "2026", "public": "1"}).text
     row = pub.split('data-school="999001"', 1)[1].split("</tr>", 1)[0]
