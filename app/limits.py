@@ -42,7 +42,7 @@ def exam_years() -> tuple[int, int]:
 
 def parse_exam_date(text: str) -> date:
     """A strict YYYY-MM-DD within the reference years (not 20260604, 2026-W23-4, 1900 or 9999)."""
-    if not re.fullmatch(limits()["exam_date_pattern"], text):
+    if not re.fullmatch(limits()["exam_date_pattern"], text, re.ASCII):
         raise ValueError(f"must be a date YYYY-MM-DD, not {text[:40]!r}")
     try:
         d = date.fromisoformat(text)
@@ -75,13 +75,23 @@ def check_instant(dt: datetime, exam_date: date) -> datetime:
     return utc
 
 
+@lru_cache(maxsize=1)
+def _sheet_re() -> re.Pattern:
+    return re.compile(limits()["sheet_code_pattern"])
+
+
+@lru_cache(maxsize=1)
+def _text_max() -> int:
+    return int(limits()["payload_text_max_chars"])
+
+
 def check_payload_field(kind: str, key: str, value: object) -> None:
     """A mark's field within limits: sheet codes as the forms print them, no endless text."""
     if not isinstance(value, str):
         return
-    if key in ("sheet", "previous") and not re.fullmatch(limits()["sheet_code_pattern"], value):
+    if key in ("sheet", "previous") and not _sheet_re().fullmatch(value):
         raise UserError(f"{kind}: field {key!r}: {value[:30]!r} is not a sheet code (letters, digits, '-', "
                         "at most 20)")
-    n = int(limits()["payload_text_max_chars"])
+    n = _text_max()
     if len(value) > n:
         raise UserError(f"{kind}: field {key!r}: {len(value)} characters, at most {n} allowed")

@@ -172,8 +172,7 @@ STEPS: list[tuple[str, Callable[[Context], str]]] = [
 # --- PDF check ----------------------------------------------------------------------------------
 def verify_pdf(path: Path, expect: list[str], qr: bool = False) -> str:
     """A real PDF with pages whose text contains ``expect`` and, with ``qr``, a QR code on the first page
-    (drawn as vector modules: a few hundred filled rectangles); checked when pypdf is present (the bundle
-    ships it)."""
+    (a lossless 1-bit image, app.forms.render.qr_image); checked when pypdf is present (the bundle ships it)."""
     _check(path.is_file(), f"{path.name} was not written")
     data = path.read_bytes()
     _check(data.startswith(b"%PDF-"), f"{path.name} is not a PDF")
@@ -190,13 +189,15 @@ def verify_pdf(path: Path, expect: list[str], qr: bool = False) -> str:
     flat = re.sub(r"\s+", " ", text)
     missing = [w for w in expect if w not in flat]
     _check(not missing, f"{path.name}: text lacks {', '.join(repr(m) for m in missing)}")
-    modules = 0
+    qr_px = 0
     if qr:
-        stream = reader.pages[0].get_contents()
-        modules = len(re.findall(rb"\bre\b", stream.get_data() if stream is not None else b""))
-        _check(modules >= 100, f"{path.name}: no QR code drawn on the first page ({modules} rectangles)")
+        xobjects = (reader.pages[0].get("/Resources") or {}).get("/XObject") or {}
+        images = [o.get_object() for o in xobjects.values()]
+        one_bit = [o for o in images if o.get("/Subtype") == "/Image" and o.get("/BitsPerComponent") == 1]
+        qr_px = max((int(o.get("/Width", 0)) for o in one_bit), default=0)
+        _check(qr_px >= 21, f"{path.name}: no QR code drawn on the first page (no 1-bit image)")
     return f"{path.name}: {len(data)} bytes, {len(reader.pages)} page(s), text read back" + (
-        f", QR drawn ({modules} modules)" if qr else "")
+        f", QR drawn ({qr_px} px 1-bit image)" if qr else "")
 
 
 # --- runner -------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Core benchmark: durable record latency vs a raw sqlite3 floor, and a 20,000-row list import.
 
 Run: .venv/bin/python -m bench.bench_core   (figures printed beside the floor measured in this run)
-Goals: record p50/p99 ≤ 2× the raw single-row WAL+FULL insert; 20,000-row import ≤ 3 s.
+Goals: record p50 ≤ 1.25× and p99 ≤ 1.1× the raw single-row WAL+FULL insert measured in the same run
+(issue 14); 20,000-row import ≤ 3 s. ``--dir`` puts both databases on another file system (e.g. /dev/shm,
+where fsync is free and the figure shows the Python overhead of the record path alone).
 """
 
 from __future__ import annotations
@@ -120,7 +122,13 @@ def import_20k(tmp: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as d:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dir", help="folder for the databases (default: the system's temporary folder)")
+    ap.add_argument("--no-import", action="store_true", help="skip the 20,000-row import")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir) as d:
         tmp = Path(d)
         con = raw_floor_setup(tmp)
         st, codes = station_setup(tmp)
@@ -135,7 +143,10 @@ def main() -> None:
         print(f"durable record, {N_PREFILL:,} events in the database, {N_MARKS} marks")
         print(f"  floor  raw sqlite3 WAL+FULL insert   p50 {f50:7.3f} ms   p99 {f99:7.3f} ms")
         print(f"  ours   Station.record (rules+chain)  p50 {o50:7.3f} ms   p99 {o99:7.3f} ms")
-        print(f"  ratio                                p50 {o50 / f50:5.2f}×     p99 {o99 / f99:5.2f}×   (goal ≤ 2×)")
+        print(f"  ratio                                p50 {o50 / f50:5.2f}×     p99 {o99 / f99:5.2f}×   "
+              "(goal p50 ≤ 1.25×, p99 ≤ 1.1×)")
+        if args.no_import:
+            return
         first, again = import_20k(tmp)
         print(f"import of a 20,000-row list: {first:.2f} s (goal ≤ 3 s); re-import (no changes) {again:.2f} s")
 

@@ -4,11 +4,20 @@ Run: QT_QPA_PLATFORM=offscreen .venv/bin/python -m bench.bench_forms
 Targets (issue 15): the room set (05-01 ×2, 05-02, 12-02, 12-03, 12-04-МАШ) ≤ 4× the floor per
 page, pages counted, in the same run; the PPE day pack for 20 rooms ≤ 1 s on a quiet machine;
 the room set's PDF ≤ 150 KB.
+
+Every figure is given as wall time and as CPU time of the process (``time.process_time``). On a
+shared machine the wall time mostly measures the queue for a core (load 20-30 on 2 cores here);
+the CPU time is what the same work costs on a quiet machine. The day pack is measured painted in
+this process alone and with the print workers (app.forms.pool) beside it; for the latter the
+critical path is the larger of this process's CPU and each worker's, which on a quiet machine with
+a core per process is the wall time. The workers' start is measured apart (they are started early
+and kept, app.forms.pool.warm).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import statistics
 import sys
 import tempfile
@@ -78,13 +87,15 @@ def floor_two_pages(out: Path) -> None:
     p.end()
 
 
-def timed(fn, n: int) -> tuple[float, float]:
-    ts = []
+def timed(fn, n: int) -> tuple[float, float, float]:
+    """(median wall, min wall, median CPU) seconds of n calls."""
+    walls, cpus = [], []
     for _ in range(n):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        ts.append(time.perf_counter() - t)
-    return statistics.median(ts), min(ts)
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return statistics.median(walls), min(walls), statistics.median(cpus)
 
 
 def pdf_pages(path: Path) -> int:
@@ -94,38 +105,66 @@ def pdf_pages(path: Path) -> int:
 
 
 def main() -> None:
+    from app.forms import pool
     from app.forms.api import render_day_pack, render_room_set
     from app.forms.render import ensure_gui
 
     ensure_gui()
+    workers = max(1, pool.default_workers())
     with tempfile.TemporaryDirectory() as td:
         tdp = Path(td)
         t0 = time.perf_counter()
         st = make_day(tdp / "day.db")
         setup = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for w in pool.warm(workers):
+            w.wait_ready()
+        start = time.perf_counter() - t0
         floor_two_pages(tdp / "warm.pdf")
         render_room_set(st, "0101", tdp / "warm")  # warm-up: fonts, keys, imports
-        floor_med, floor_min = timed(lambda: floor_two_pages(tdp / "floor.pdf"), 15)
-        set_med, set_min = timed(lambda: render_room_set(st, "0101", tdp / "set"), 9)
+        render_day_pack(st, tdp / "warm-pack", workers=workers)
+        floor_med, floor_min, floor_cpu = timed(lambda: floor_two_pages(tdp / "floor.pdf"), 15)
+        set_med, set_min, set_cpu = timed(lambda: render_room_set(st, "0101", tdp / "set"), 9)
         room_pdf = tdp / "set" / "ppe-room-0101.pdf"
         pages = pdf_pages(room_pdf)
         size = room_pdf.stat().st_size
-        pack_med, pack_min = timed(lambda: render_day_pack(st, tdp / "pack"), 3)
+        serial = timed(lambda: render_day_pack(st, tdp / "pack0", workers=0), 3)
+        crit: list[float] = []
+        worker_cpu: list[float] = []
+
+        def parallel() -> None:
+            c = time.process_time()
+            render_day_pack(st, tdp / "pack", workers=workers)
+            crit.append(max([time.process_time() - c] + pool.last_cpu))
+            worker_cpu.append(sum(pool.last_cpu))
+        par = timed(parallel, 3)
         files = sorted((tdp / "pack").rglob("*.pdf"))
         pack_bytes = sum(f.stat().st_size for f in files)
         pack_pages = sum(pdf_pages(f) for f in files)
-    per_floor = floor_med / 2
-    ratio = set_med / pages / per_floor
-    print(f"setup (20-room day, {st.log.count()} events): {setup:.2f} s")
-    print(f"floor: 2-page QPdfWriter      median {floor_med * 1000:7.1f} ms  (min {floor_min * 1000:.1f})"
-          f"  = {per_floor * 1000:.2f} ms a page")
-    print(f"room set, 5 forms (0101), {pages} pages  median {set_med * 1000:7.1f} ms  (min {set_min * 1000:.1f})"
-          f"  = {set_med / pages * 1000:.2f} ms a page = {ratio:4.1f}× floor per page   target ≤ 4×  "
-          f"{'OK' if ratio <= 4 else 'OVER'}")
-    print(f"room set PDF                  {size / 1024:7.1f} KB   target ≤ 150 KB  {'OK' if size <= 150 * 1024 else 'OVER'}")
-    print(f"day pack, {ROOMS} rooms, {len(files)} PDFs, {pack_pages} pages  median {pack_med * 1000:7.1f} ms  "
-          f"(min {pack_min * 1000:.1f})  = {pack_med / pack_pages / per_floor:4.1f}× floor per page   "
-          f"target ≤ 1000 ms  {'OK' if pack_med <= 1 else 'OVER'}   {pack_bytes / 1024:.0f} KB in all")
+        events = st.log.count()
+        st.close()
+        pool.shutdown()
+    per_floor, per_floor_cpu = floor_med / 2, floor_cpu / 2
+    ratio, ratio_cpu = set_med / pages / per_floor, set_cpu / pages / per_floor_cpu
+    crit_med = statistics.median(crit)
+    ok = lambda good: "OK" if good else "OVER"  # noqa: E731
+    print(f"setup (20-room day, {events} events): {setup:.2f} s; {workers} print worker(s) started in {start:.2f} s")
+    print(f"floor: 2-page QPdfWriter   wall median {floor_med * 1000:6.1f} ms (min {floor_min * 1000:.1f})"
+          f"  cpu {floor_cpu * 1000:5.1f} ms   = {per_floor * 1000:.2f} ms a page (cpu {per_floor_cpu * 1000:.2f})")
+    print(f"room set, 5 forms (0101), {pages} pages: wall median {set_med * 1000:6.1f} ms (min {set_min * 1000:.1f})"
+          f" = {ratio:4.1f}x floor per page;  cpu {set_cpu * 1000:6.1f} ms = {ratio_cpu:4.1f}x   target <= 4x"
+          f"  wall {ok(ratio <= 4)}, cpu {ok(ratio_cpu <= 4)}")
+    print(f"room set PDF {size / 1024:7.1f} KB   target <= 150 KB  {ok(size <= 150 * 1024)}")
+    print(f"day pack, {ROOMS} rooms, {len(files)} PDFs, {pack_pages} pages, {pack_bytes / 1024:.0f} KB in all:")
+    print(f"  this process alone:   wall median {serial[0] * 1000:7.1f} ms (min {serial[1] * 1000:.1f})"
+          f"  cpu {serial[2] * 1000:7.1f} ms   target <= 1000 ms  wall {ok(serial[0] <= 1)}, cpu {ok(serial[2] <= 1)}")
+    print(f"  with {workers} worker(s):     wall median {par[0] * 1000:7.1f} ms (min {par[1] * 1000:.1f})"
+          f"  cpu here {par[2] * 1000:7.1f} ms, workers {statistics.median(worker_cpu) * 1000:.1f} ms,"
+          f" critical path {crit_med * 1000:7.1f} ms"
+          f"   target <= 1000 ms  wall {ok(par[0] <= 1)}, critical path {ok(crit_med <= 1)}")
+    print(f"  = {par[0] / pack_pages / per_floor:4.1f}x floor per page (wall), "
+          f"{crit_med / pack_pages / per_floor_cpu:4.1f}x (critical path cpu)")
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

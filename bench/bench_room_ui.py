@@ -4,11 +4,12 @@
 
 1. Launch → room window interactive with the demo day, vs a bare PySide6 window importing the same
    third-party libraries, both measured here as wall time from process start to the first idle
-   event-loop turn after show (goal: ≤ 1.25× the bare window).
+   event-loop turn after show (goal: ≤ 1.15× the bare window).
 2. A mark from click to repaint with the event on disk: click a real button in the room window,
-   process the repaint, check the event is in the database (goal p99 ≤ 50 ms). Floor: one raw
-   SQLite INSERT + COMMIT with synchronous=FULL in the same folder.
-3. Memory: room window RSS vs the bare window's (goal ≤ floor + 60 MB).
+   process the repaint, check the event is in the database (goal p99 ≤ 16 ms, one frame). Floor: one
+   raw SQLite INSERT + COMMIT with synchronous=FULL in the same folder. Also shown: the durable
+   commit's own share of each click and the rest (rules, state, repaint).
+3. Memory: room window RSS vs the bare window's (goal ≤ floor + 15 MB).
 4. Typing a 12-character code into the search: key press → filtered list repainted, per keystroke
    (goal p99 ≤ 16 ms, one frame).
 """
@@ -108,7 +109,18 @@ def bench_marks(n: int, folder: Path) -> dict:
     win.resize(1366, 768)
     win.show()
     app.processEvents()
-    times = []
+    times, ui_times = [], []
+    commits: list[float] = []
+    append = st.log.append
+
+    def timed_append(**kw):  # the durable write's own share (BEGIN … COMMIT, fsync included)
+        t = time.perf_counter()
+        try:
+            return append(**kw)
+        finally:
+            commits.append((time.perf_counter() - t) * 1000)
+
+    st.log.append = timed_append
     for i in range(n):
         p = people[i % len(people)]
         win.select(p.code)
@@ -124,9 +136,12 @@ def bench_marks(n: int, folder: Path) -> dict:
         if st.log.count() != before + 1:
             raise SystemExit("a click did not record exactly one event")
         times.append((t1 - t0) * 1000)
+        ui_times.append(times[-1] - commits[-1])
     win.close()
     st.close()
-    return {"p50": statistics.median(times), "p99": pct(times, 99), "max": max(times), "n": n}
+    return {"p50": statistics.median(times), "p99": pct(times, 99), "max": max(times), "n": n,
+            "ui_p50": statistics.median(ui_times), "ui_p99": pct(ui_times, 99),
+            "commit_p50": statistics.median(commits), "commit_p99": pct(commits, 99)}
 
 
 def bench_typing(rounds: int, folder: Path) -> dict:
@@ -190,16 +205,18 @@ def main() -> None:
     print(f"libraries imported by both: {launch['modules']}")
     print(f"{'figure':<44}{'measured':>12}{'floor':>12}  goal")
     print(f"{'launch → room window interactive (s, median)':<44}{launch['room']:>12.3f}{launch['bare']:>12.3f}"
-          f"  ≤1.25× floor: {ratio:.2f}× {'OK' if ratio <= 1.25 else 'MISSED'}")
+          f"  ≤1.15× floor: {ratio:.2f}× {'OK' if ratio <= 1.15 else 'MISSED'}")
     print(f"{'mark click → repaint, on disk p50 (ms)':<44}{marks['p50']:>12.2f}{statistics.median(floor):>12.2f}"
           f"  (floor: raw SQLite insert+commit, synchronous=FULL)")
     print(f"{'mark click → repaint, on disk p99 (ms)':<44}{marks['p99']:>12.2f}{pct(floor, 99):>12.2f}"
-          f"  ≤50 ms: {'OK' if marks['p99'] <= 50 else 'MISSED'} (max {marks['max']:.1f}, n={marks['n']})")
+          f"  ≤16 ms: {'OK' if marks['p99'] <= 16 else 'MISSED'} (max {marks['max']:.1f}, n={marks['n']})")
+    print(f"{'  of which the durable commit p50 / p99 (ms)':<44}{marks['commit_p50']:>12.2f}{marks['commit_p99']:>12.2f}")
+    print(f"{'  the rest (rules, repaint) p50 / p99 (ms)':<44}{marks['ui_p50']:>12.2f}{marks['ui_p99']:>12.2f}")
     print(f"{'search keystroke → repaint p99 (ms)':<44}{typing['p99']:>12.2f}{'':>12}"
           f"  ≤16 ms: {'OK' if typing['p99'] <= 16 else 'MISSED'} (p50 {typing['p50']:.1f}, max {typing['max']:.1f},"
           f" n={typing['n']})")
     print(f"{'memory RSS at ready (MB)':<44}{launch['room_rss']:>12.1f}{launch['bare_rss']:>12.1f}"
-          f"  ≤ floor+60: +{extra:.1f} {'OK' if extra <= 60 else 'MISSED'}")
+          f"  ≤ floor+15: +{extra:.1f} {'OK' if extra <= 15 else 'MISSED'}")
 
 
 if __name__ == "__main__":

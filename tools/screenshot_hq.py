@@ -57,6 +57,7 @@ def main(out: str = "docs/screenshots", lang: str = "ru") -> int:
     two = next((i for i, d in enumerate(hq.days()) if len(d.subjects) >= 2), None)
     if two is not None:  # a date holding two subjects: the overview by subject
         win.tabs.setCurrentIndex(0)
+        win.message.setText("")  # the 4 June package's line (a temporary folder) says nothing about this date
         win.date_combo.setCurrentIndex(two)
         grab("hq-two-subjects.png")
     win.close()

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # One set-up for a fresh machine: system packages (Debian, when root), a virtualenv, the project.
 #   setup.sh run   what the desktop app needs
-#   setup.sh test  plus what the tests need (PDF and QR tools, PostgreSQL, Chromium, Xvfb, FUSE 3)
+#   setup.sh test  plus what the tests need (PDF and QR tools, PostgreSQL, Chromium, Xvfb + openbox, FUSE 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 run_pkgs="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 fonts-dejavu-core"
-test_pkgs="poppler-utils zbar-tools xvfb postgresql chromium fuse3"
+test_pkgs="poppler-utils zbar-tools xvfb postgresql chromium fuse3 openbox xdotool x11-utils imagemagick"  # the last four: tests/ui/test_dialog_lag.py
 pkgs=$run_pkgs
 [ "$mode" = test ] && pkgs="$run_pkgs $test_pkgs"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -92,5 +92,6 @@ def stylesheet(theme: Theme, base_pt: int = 12) -> str:
     QLabel#board {{ font-size: {int(base_pt * 1.4)}pt; font-weight: bold; }}
     QTableWidget::item:selected {{ background: {theme.accent}; color: {theme.window}; }}
     QToolBar QToolButton {{ font-size: {base_pt - 2}pt; }}
+    QFileDialog QToolButton {{ min-height: 24px; min-width: 24px; padding: 1px; }}
     QPushButton#action {{ font-size: {base_pt - 1}pt; text-align: left; padding: 2px 8px 2px 10px; min-height: 22px; }}
     """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
 
 
@@ -71,3 +73,92 @@ def save_geometry_if_on_screen(window: QtWidgets.QWidget, settings, key: str = "
         return True
     settings.set(key, QtCore.QByteArray())
     return False
+
+
+def exec_dialog(dlg: QtWidgets.QDialog) -> int:
+    """``dlg.exec()``, then, unless it was cancelled, clear the screen under it and give the keyboard
+    back to the window at once (``clear_behind``), before the caller's work."""
+    result = dlg.exec()
+    if result != QtWidgets.QDialog.DialogCode.Rejected:
+        clear_behind(dlg)
+    return result
+
+
+class _ExposeWatch(QtCore.QObject):
+    exposed = False
+
+    def eventFilter(self, obj, e):  # noqa: N802 - Qt override
+        if e.type() == QtCore.QEvent.Type.Expose:
+            self.exposed = True
+        return False
+
+
+def clear_behind(dlg: QtWidgets.QWidget, wait_s: float = 0.15) -> None:
+    """The dialog is hidden: repaint the window where it was, now, and hand the keyboard back.
+
+    Why: the work after «Записать» (the durable write, the repaint of what it changed) runs before
+    the event loop turns again; without a compositor the X server keeps showing the dialog's pixels
+    until the window under it repaints, which took about 2 s on a loaded machine (the organizer took
+    the dialog for open), and a key pressed meanwhile was lost (tests/ui/test_dialog_lag.py). The
+    window manager takes the dialog's frame away in its own time; we wait up to ``wait_s`` for the
+    window to be exposed, handling no user input meanwhile (no second action can start here).
+    """
+    parent = dlg.parentWidget()
+    top = parent.window() if parent is not None else None
+    if top is None or not top.isVisible():
+        return
+    give_focus_back(top)
+    handle = top.windowHandle()
+    if handle is None or QtGui.QGuiApplication.platformName() == "offscreen":
+        return
+    watch = _ExposeWatch()
+    handle.installEventFilter(watch)
+    try:
+        end = time.monotonic() + wait_s
+        flags = QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents
+        while not watch.exposed and time.monotonic() < end:
+            QtWidgets.QApplication.processEvents(flags)
+            if not watch.exposed:
+                time.sleep(0.005)
+        QtWidgets.QApplication.processEvents(flags)  # the paint the exposure asked for
+    finally:
+        handle.removeEventFilter(watch)
+
+
+_xcb: list = []  # [libxcb, connection] once opened; [None] when there is no X server
+
+
+def give_focus_back(top: QtWidgets.QWidget) -> None:
+    """On X11, put the keyboard focus on ``top`` ourselves as the dialog closes.
+
+    Why: Qt asks the window manager to do it (_NET_ACTIVE_WINDOW), and a window manager starved of
+    CPU on a loaded machine does it late; a key pressed meanwhile went to the closed dialog's window
+    and was lost (F7 after «Записать» recorded nothing: tests/ui/test_dialog_lag.py). Handing the
+    focus from our own dialog to our own main window is the ICCCM "locally active" model. A private
+    xcb connection is used: its errors come back as events and never end the process.
+    """
+    if QtGui.QGuiApplication.platformName() != "xcb" or not top.isVisible():
+        return
+    if not _xcb:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("xcb")
+        lib = ctypes.CDLL(name) if name else None
+        conn = None
+        if lib is not None:
+            lib.xcb_connect.restype = ctypes.c_void_p
+            lib.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+            lib.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+            lib.xcb_set_input_focus.argtypes = [ctypes.c_void_p, ctypes.c_uint8, ctypes.c_uint32, ctypes.c_uint32]
+            lib.xcb_set_input_focus.restype = ctypes.c_uint  # a cookie, unused
+            lib.xcb_flush.argtypes = [ctypes.c_void_p]
+            conn = lib.xcb_connect(None, None)
+            if not conn or lib.xcb_connection_has_error(conn):
+                conn = None
+        _xcb.extend([lib, conn])
+    lib, conn = _xcb
+    if conn is None:
+        return
+    lib.xcb_set_input_focus(conn, 2, int(top.winId()), 0)  # XCB_INPUT_FOCUS_PARENT, XCB_CURRENT_TIME
+    lib.xcb_flush(conn)

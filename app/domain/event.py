@@ -32,8 +32,13 @@ def parse_utc(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+# One encoder made once: json.dumps with options builds a new JSONEncoder on every call (the record path
+# encodes twice per mark: the hash input here, the stored payload in app/store/eventlog.py).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def canonical_json(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _CANONICAL(obj).encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,20 @@ _KINDS: tuple[Kind, ...] = (
     Kind("late", N_("Late arrival"), participant=True, fields=(IDENTITY, CONFIRMED_BY, GRADUATE)),
     Kind("seated", N_("Seated"), participant=True, fields=(Field("seat", required=True),)),
     Kind("absent", N_("Absent"), participant=True),
+    Kind("transfer-in", N_("Admitted on transfer from another room"), participant=True, fields=(
+        Field("from_room", required=True, doc="the room on whose list the participant is (or was sent from)"),
+        Field("reason", required=True, doc="the ground of the PPE head's decision, as it will be printed"),
+        Field("decided_by", required=True, doc="staff code of the PPE head who decided the transfer"),
+        Field("last_name", required=True, doc="from the identity document"),
+        Field("first_name", required=True, doc="from the identity document"),
+        Field("middle_name", doc="from the identity document"),
+        Field("document_series", doc="identity document series"),
+        Field("document_number", required=True, doc="identity document number"),
+        Field("seat", doc="the seat given in this room"),
+        Field("ovz", bool, doc="special conditions (ОВЗ), when this station's list does not say"),
+    ), doc="Someone the PPE head sent here from another room of the same exam point and date: admits them "
+           "here, and the source room shows them as transferred out once HQ holds both logs. The document "
+           "details stay on the station (and encrypted on the stick); servers never show them."),
     Kind("instruction-given", N_("Instruction given")),
     Kind("exam-start", N_("Exam started"), fields=(Field("end", doc="planned end written on the board, ISO UTC"),)),
     Kind("audio-start", N_("Audio part started")),

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 # Seat letters as used on Russian seating plans ("1А", "2Б"); Й is skipped as on paper plans.
 SEAT_LETTERS = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ"
-_SEAT_RE = re.compile(r"^(\d{1,2})([" + SEAT_LETTERS + r"])$")
+_SEAT_RE = re.compile(r"^([0-9]{1,2})([" + SEAT_LETTERS + r"])$")
 # Latin look-alikes typed by mistake or read by a scanner.
 _LATIN_TO_CYRILLIC = str.maketrans("ABEKMHOPCTXabekmhopctx", "АВЕКМНОРСТХавекмнорстх")
 
@@ -35,6 +35,7 @@ def seat_label(row: int, index: int) -> str:
     return f"{row}{SEAT_LETTERS[index]}"
 
 
+@lru_cache(maxsize=1024)
 def room_number(text: str) -> str:
     """Room numbers are four characters with leading zeros ("0012")."""
     text = text.strip()
@@ -84,7 +85,7 @@ def date_key(key: str) -> str:
     subject); events are never rewritten, so every reader folds both spellings onto the date.
     """
     d = key[:10]
-    if not _DATE_RE.match(d) or (len(key) > 10 and not re.fullmatch(r"/\d{2}", key[10:])):
+    if not _DATE_RE.match(d) or not d.isascii() or (len(key) > 10 and not re.fullmatch(r"/\d{2}", key[10:])):
         raise ValueError(f"bad exam date {key!r}: expected YYYY-MM-DD")
     date.fromisoformat(d)
     return d

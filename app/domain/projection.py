@@ -18,7 +18,9 @@ from app.domain.reference import Reference
 from app.i18n import _, ngettext
 
 PRESENT_STATUSES = ("present", "out_of_room", "finished", "removed", "finished_early")
-STATUSES = ("expected", "present", "out_of_room", "finished", "removed", "finished_early", "absent")
+STATUSES = ("expected", "present", "out_of_room", "finished", "removed", "finished_early", "absent",
+            "transferred_out")
+TRANSFER = "transfer-in"  # the catalog's kind (app/domain/transfer.py holds its rules)
 
 
 def effective_events(events: Iterable[Event]) -> tuple[list[Event], dict[str, Event]]:
@@ -86,6 +88,10 @@ class ParticipantState:
     subject: str = ""
     minutes: int | None = None
     ovz_extra: int | None = None
+    # the transfer mark (transfer-in): the room they came from (here), or the room they went to (source room)
+    transferred_from: str = ""
+    transferred_to: str = ""
+    transfer: Event | None = None
 
     @property
     def present(self) -> bool:
@@ -140,6 +146,8 @@ class RoomState:
     voided: dict[str, Event] = field(default_factory=dict)
     last_at: datetime | None = None
     sheet_holders: dict[str, list[str]] = field(default_factory=dict)  # extra sheet № -> participants
+    # the date's list beyond this room (HQ): a participant transferred in keeps their ОВЗ from it
+    plan_people: dict = field(default_factory=dict, repr=False, compare=False)
 
     # --- derived views -------------------------------------------------------------------
     @property
@@ -165,7 +173,15 @@ class RoomState:
         return "not-opened"
 
     def listed(self) -> list[ParticipantState]:
-        return [p for p in self.participants.values() if p.on_list]
+        """The room's roll now: its list and those transferred in, without those transferred out."""
+        return [p for p in self.participants.values()
+                if (p.on_list or p.transferred_from) and p.status != "transferred_out"]
+
+    def transfers_in(self) -> list[ParticipantState]:
+        return [p for p in self.participants.values() if p.transferred_from and p.transfer is not None]
+
+    def transfers_out(self) -> list[ParticipantState]:
+        return [p for p in self.participants.values() if p.status == "transferred_out"]
 
     def personal_end(self, p: ParticipantState) -> datetime | None:
         if self.start is None:
@@ -197,7 +213,9 @@ class RoomState:
     def counts(self) -> dict[str, int]:
         ps = self.listed()
         return {
-            "assigned": len(ps),
+            "assigned": sum(p.on_list for p in self.participants.values()),
+            "transferred_in": sum(bool(p.transferred_from) for p in ps),
+            "transferred_out": len(self.transfers_out()),
             "present": sum(p.present for p in ps),
             "absent": sum(p.status == "absent" for p in ps),
             "unmarked": sum(p.status == "expected" for p in ps),
@@ -223,9 +241,13 @@ class RoomState:
         """Consistency checks of the ППЭ-05-02 figures against the log."""
         c = self.counts()
         out: list[Check] = []
-        out.append(Check("assigned-balance", c["present"] + c["absent"] + c["unmarked"] == c["assigned"],
-                         _("admitted {present} + absent {absent} + unmarked {unmarked} = assigned {assigned}")
-                         .format(**c)))
+        roll = c["assigned"] - c["transferred_out"] + c["transferred_in"]
+        balance = _("admitted {present} + absent {absent} + unmarked {unmarked} = assigned {assigned}") \
+            if not (c["transferred_in"] or c["transferred_out"]) else \
+            _("admitted {present} + absent {absent} + unmarked {unmarked} = assigned {assigned} − transferred out "
+              "{transferred_out} + transferred in {transferred_in}")
+        out.append(Check("assigned-balance", c["present"] + c["absent"] + c["unmarked"] == roll,
+                         balance.format(**c)))
         closing = self.closed_at is not None or self.materials != {}
         out.append(Check("all-marked", not closing or c["unmarked"] == 0,
                          ngettext("{n} participant neither admitted nor marked absent",
@@ -247,7 +269,7 @@ class RoomState:
         dup = sorted({s for s in sheets if sheets.count(s) > 1})
         out.append(Check("sheets-unique", not dup, _("extra sheet numbers used twice: {numbers}").format(
             numbers=", ".join(dup) or _("none"))))
-        strangers = [p.code for p in self.participants.values() if not p.on_list]
+        strangers = [p.code for p in self.participants.values() if not p.on_list and not p.transferred_from]
         out.append(Check("on-list", not strangers, _("marks for codes not on the list: {codes}").format(
             codes=", ".join(strangers) or _("none"))))
         if "extra_sheets" in self.materials:
@@ -285,11 +307,20 @@ def project_room(plan: DayPlan, ref: Reference, room: str, events: Iterable[Even
             own = ref.subject(pt.subject_code)
             ps.subject, ps.minutes, ps.ovz_extra = own.code, own.minutes, own.ovz_extra_minutes
         state.participants[pt.code] = ps
+    state.plan_people = plan.participants
     day = plan.day.key
-    mine = [e for e in events if e.room == room and (e.day is None or e.day[:10] == day)]
+    evs = [e for e in events if e.day is None or e.day[:10] == day]
+    mine = [e for e in evs if e.room == room]
     live, voided = effective_events(mine)
     state.events, state.voided = live, voided
-    for e in live:
+    fold = live
+    # HQ holds the other rooms' logs too: a transfer-in elsewhere that names this room takes the participant
+    # out of it (voids of it live in the receiving room, so they are resolved among those rooms' events)
+    outs = [e for e in evs if e.room != room and e.kind in (TRANSFER, "void")]
+    if any(e.kind == TRANSFER and e.payload.get("from_room") == room for e in outs):
+        gone = [e for e in effective_events(outs)[0] if e.kind == TRANSFER and e.payload.get("from_room") == room]
+        fold = sorted(live + gone, key=Event.order_key)
+    for e in fold:
         _apply(state, e)
     _refresh_ends(state)
     return state
@@ -311,12 +342,24 @@ def apply_new(state: RoomState, e: Event) -> bool:
         return False
     state.events.append(e)
     _apply(state, e)
-    _refresh_ends(state)
+    p = state.participants.get(e.participant or "") if e.kind not in _ROOM_TIMES else None
+    if p is not None:  # only this participant's end can have moved
+        p.end = state.personal_end(p) if p.present else None
+    else:
+        _refresh_ends(state)
     return True
+
+
+_ROOM_TIMES = frozenset({"exam-start", "evacuation-start", "evacuation-end", "exam-stopped"})
 
 
 def _apply(s: RoomState, e: Event) -> None:
     at = parse_utc(e.at)
+    if e.room != s.room:  # only another room's transfer-in naming this one is folded here (HQ)
+        p = s.participants.get(e.participant or "")
+        if e.kind == TRANSFER and p is not None:
+            _apply_transfer(s, p, e, at)
+        return
     s.last_at = at
     k = e.kind
     if KINDS.get(k) is not None and KINDS[k].incident:
@@ -412,6 +455,28 @@ def _apply(s: RoomState, e: Event) -> None:
         if p.status in ("present", "out_of_room"):
             _close_exit(p, at, "finished")
             p.status, p.finished_at = "finished", at
+    elif k == TRANSFER:
+        _apply_transfer(s, p, e, at)
+
+
+def _apply_transfer(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    """A transfer-in: admits the participant here, or (in the room they came from) takes them out of it."""
+    if e.room != s.room:  # the source room, folded at HQ from the receiving room's log
+        if p.status in ("expected", "absent", "present", "out_of_room"):
+            _close_exit(p, at, "transfer")
+            p.status, p.transferred_to, p.transfer = "transferred_out", str(e.room or ""), e
+        return
+    p.transferred_from, p.transfer = str(e.payload.get("from_room", "")), e
+    seat = normalize_seat(str(e.payload.get("seat", "")))
+    if seat:
+        p.assigned_seat = p.assigned_seat or seat
+        p.seat = seat
+    listed = s.plan_people.get(p.code)
+    p.ovz = p.ovz or bool(listed.ovz if listed is not None else e.payload.get("ovz", False))
+    if p.status in ("expected", "absent"):
+        p.status, p.admitted_at = "present", at
+        p.identity = "document"
+        p.late = p.late or (s.start is not None and at > s.start)
 
 
 def participant_timeline(events: Iterable[Event], code: str) -> list[tuple[Event, Event | None]]:

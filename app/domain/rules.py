@@ -75,17 +75,28 @@ def _local(dt: datetime, tz: str) -> str:
     return dt.astimezone(ZoneInfo(tz)).strftime("%H:%M")
 
 
+_TIMED_KINDS = frozenset({"admitted", "late", "instruction-given", "exam-start", "audio-start", "exam-stopped"})
+
+
 def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participant: str | None,
            payload: dict, at: datetime) -> list[Advice]:
     """What the procedure says about recording ``kind`` at ``at`` in this room state."""
     out: list[Advice] = []
     tz = plan.point.tz
     p = state.participants.get(participant) if participant else None
-    subject = ref.subject(state.subject)
-    admission_opens = plan.day.local(ref.admission_local, tz)
-    scheduled_start = plan.day.local(ref.start_local, tz)
+    # the day's times and the subject only for the kinds that are judged against them (a mark is on the
+    # durable record path: most kinds need neither)
+    timed = kind in _TIMED_KINDS
+    subject = ref.subject(state.subject) if timed else None
+    admission_opens = plan.day.local(ref.admission_local, tz) if timed else None
+    scheduled_start = plan.day.local(ref.start_local, tz) if timed else None
 
-    if participant and p is None:
+    if kind == "transfer-in":
+        out.append(_a("transfer-in", "info",
+                      N_("Participant {code} is admitted here from room {room} by the PPE head's decision; the "
+                         "transfer is printed on ППЭ-05-02 of both rooms (the other room's once HQ has both "
+                         "logs)."), act="ППЭ-05-02", code=participant, room=payload.get("from_room", "")))
+    elif participant and p is None:
         out.append(_a("not-on-list", "warning",
                       N_("Participant {code} is not on this room's list: check the distribution list and the "
                          "document; admit only to the room on the list."), code=participant))

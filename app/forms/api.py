@@ -19,7 +19,7 @@ from pathlib import Path
 from app.errors import UserError
 from app.forms import sources
 from app.forms.document import Document
-from app.forms.render import Stamp, paint_on_printer, write_pdf
+from app.forms.render import Stamp, paint_on_printer, painting_preview, write_pdf
 from app.forms.seal import make_payload, seal
 from app.i18n import _
 from app.logs import get_logger
@@ -93,15 +93,23 @@ def _write(docs: list[Document], station, out: Path, signer: Signer | None = Non
     signer = signer or Signer(station)
     pages = write_pdf(docs, str(tmp), signer.stamp(docs))
     try:
-        os.replace(tmp, out)
-    except PermissionError:  # Windows: a PDF viewer holds the old file open
-        tmp.unlink(missing_ok=True)
+        _commit(tmp, out)
+    except UserError:
         signer.docs = [d for d in signer.docs if d not in docs]  # not printed after all
-        raise UserError(_("{path}: the file is open in another program (a PDF viewer?) or the folder is read-only; "
-                          "close it and print again").format(path=out)) from None
+        raise
     if own:
         signer.register()
     return pages
+
+
+def _commit(tmp: Path, out: Path) -> None:
+    """Rename a written PDF into place (a folder never holds a half-written one)."""
+    try:
+        os.replace(tmp, out)
+    except PermissionError:  # Windows: a PDF viewer holds the old file open
+        tmp.unlink(missing_ok=True)
+        raise UserError(_("{path}: the file is open in another program (a PDF viewer?) or the folder is read-only; "
+                          "close it and print again").format(path=out)) from None
 
 
 def render_form(station, form: str, room: str | None = None, participant: str | None = None,
@@ -178,43 +186,70 @@ def render_point_forms(station, out_dir: str | Path, progress: Progress | None =
     return done
 
 
-def render_day_pack(station, out_dir: str | Path, progress: Progress | None = None) -> list[Printed]:
+def render_day_pack(station, out_dir: str | Path, progress: Progress | None = None,
+                    workers: int | None = None) -> list[Printed]:
     """The PPE's day: each room's set (rooms/ppe-room-NNNN.pdf), the HQ forms (hq/: 13-02-МАШ, 19,
-    the ППЭ-10 facts) and every act of the day (acts/, one PDF each, every copy)."""
+    the ППЭ-10 facts) and every act of the day (acts/, one PDF each, every copy).
+
+    The documents are built from one state computation (one ``Ctx``) and signed here; the PDFs
+    are painted here and in ``workers`` processes beside (app.forms.pool; default: one fewer than
+    the cores). Files are renamed into place and registered only once all are painted."""
+    from app.forms import pool
+
+    pool.warm(workers)  # the workers start while the documents are built and signed
     out = Path(out_dir)
     ctx = sources.Ctx(station)
     signer = Signer(station)
-    rooms = sorted(ctx.plan.rooms)
-    acts = [(code, e) for code in sources.ACT_KINDS for e in sources.act_events(ctx, code)]
-    total = len(rooms) + len(sources.HQ_FORMS) + len(acts)
-    done: list[Printed] = []
-
-    def tick(label: str) -> None:
-        if progress:
-            progress(len(done), total, label)
-
-    for num in rooms:
-        done += render_room_set(station, num, out / "rooms", ctx=ctx, signer=signer)
-        tick(num)
+    plan: list[tuple[str, int, list[Document], Path]] = []  # (form, documents, docs, path)
+    for num in sorted(ctx.plan.rooms):
+        docs = room_set_documents(station, num, ctx)
+        plan.append(("room-set", len(docs), docs, out / "rooms" / f"ppe-room-{num}.pdf"))
     for code in sources.HQ_FORMS:
         for doc in sources.build(station, code, ctx=ctx):  # the forms that total the point: one per subject
-            path = out / "hq" / f"{doc.file_stem()}.pdf"
-            done.append(Printed(path, code, 1, _write([doc], station, path, signer)))
-        tick(code)
-    for code, e in acts:
-        doc = sources.build_act(ctx, code, event=e)
-        path = out / "acts" / f"{doc.file_stem()}_{e.id[:8]}.pdf"
-        done.append(Printed(path, code, 1, _write([doc], station, path, signer)))
-        tick(f"{code} {e.participant or ''}")
+            plan.append((code, 1, [doc], out / "hq" / f"{doc.file_stem()}.pdf"))
+    for code in sources.ACT_KINDS:
+        for e in sources.act_events(ctx, code):
+            doc = sources.build_act(ctx, code, event=e)
+            plan.append((code, 1, [doc], out / "acts" / f"{doc.file_stem()}_{e.id[:8]}.pdf"))
+    for folder in {path.parent for *_x, path in plan}:
+        folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(docs, pool.tmp_path(path), signer.stamp(docs)) for _f, _n, docs, path in plan]
+    written: list[str] = []
+
+    def tick(tmp: str, _pages: int) -> None:
+        written.append(tmp)
+        if progress:
+            progress(len(written), len(plan), Path(tmp).name.removesuffix(".pdf.tmp"))
+
+    try:
+        pages = pool.paint_all(jobs, workers, tick)
+        done = []
+        for form, n, _docs, path in plan:
+            _commit(Path(pool.tmp_path(path)), path)
+            done.append(Printed(path, form, n, pages[pool.tmp_path(path)]))
+    finally:
+        for _d, tmp, _s in jobs:
+            Path(tmp).unlink(missing_ok=True)
     signer.register()
     log.info("day pack: %d files", len(done))
     return done
 
 
+def _paint_registered(printer, station, docs: list[Document]) -> int:
+    """Paint on a QPrinter; register the papers only when this paint is the print itself.
+
+    QPrintPreviewDialog emits ``paintRequested`` for each repaint of its preview and once more for
+    the printer when the user presses Print: only that paint makes paper (``painting_preview``)."""
+    signer = Signer(station)
+    pages = paint_on_printer(printer, docs, signer.stamp(docs))
+    if not painting_preview(printer):
+        signer.register()
+    return pages
+
+
 def paint_room_set(printer, station, room: str) -> int:
     """Paint the room's whole set (as ``render_room_set`` makes it) on a QPrinter: the room's Ctrl+P."""
-    docs = room_set_documents(station, station.room(room).number)
-    return paint_on_printer(printer, docs, stamp_for(station, docs))
+    return _paint_registered(printer, station, room_set_documents(station, station.room(room).number))
 
 
 def discrepancies(station, forms: list[str] | tuple[str, ...] | None = None, room: str | None = None) -> list[str]:
@@ -237,6 +272,5 @@ def paint_to_printer(printer, station, form: str, room: str | None = None, parti
                      event_id: str | None = None) -> int:
     """Paint a form on a QPrinter (QtPrintSupport); the UI wires this to QPrintPreviewDialog.paintRequested.
 
-    Not registered as printed (app.forms.papers): the preview paints again on every repaint."""
-    docs = build_documents(station, form, room, participant, event_id)
-    return paint_on_printer(printer, docs, stamp_for(station, docs))
+    Registered as printed (app.forms.papers) for the printer's paint only, never the preview's."""
+    return _paint_registered(printer, station, build_documents(station, form, room, participant, event_id))

@@ -9,8 +9,8 @@ Units: the painter is scaled so that one unit is 0.1 mm; the helpers take millim
 from __future__ import annotations
 
 import gc
+import math
 import os
-import re
 import sys
 import threading
 from collections.abc import Callable
@@ -28,12 +28,15 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QGlyphRun,
     QGuiApplication,
+    QImage,
     QPageLayout,
     QPageSize,
     QPainter,
     QPdfWriter,
     QPen,
     QRawFont,
+    QTextLayout,
+    QTextOption,
 )
 
 from app.forms.document import Document
@@ -52,6 +55,8 @@ A_HC = int(Qt.AlignmentFlag.AlignHCenter)
 A_T, A_VC = int(Qt.AlignmentFlag.AlignTop), int(Qt.AlignmentFlag.AlignVCenter)
 A_C = A_HC | A_VC
 WRAP = int(Qt.TextFlag.TextWordWrap)
+ZERO = QPointF(0, 0)
+BLACK = Qt.GlobalColor.black  # enum member lookups cost more than the drawing call that takes them
 
 _app = None
 _family: str | None = None
@@ -149,6 +154,66 @@ def text_height(text: str, width_mm: float, size: float, bold: bool = False) -> 
     return r.height() / U
 
 
+_runs_local = threading.local()
+_H_MASK = A_L | A_R | A_HC
+
+
+def text_runs(s: str, w: float, h: float, size: float, bold: bool, align: int) -> list[QGlyphRun] | None:
+    """Text wrapped at words into a w × h box (painter units), as glyph runs placed from its top left.
+
+    What ``QPainter.drawText(rect, flags | TextWordWrap, s)`` paints (its line breaking, leading and
+    whole-unit line positions, per-line horizontal and whole-block vertical alignment), laid out
+    once: a form's labels and column titles repeat on every page and in every room, and painting a
+    ready glyph run skips Qt's text layout, the largest part of a text call in the PDF engine. The
+    PDF's ToUnicode map is made from the font, so the text reads back the same.
+    Laying out costs about one text call and painting the runs 0.4 of one (measured), so a text
+    is laid out only the second time it is seen; the first time this returns None (paint it with
+    drawText). Cached per thread (glyph runs hold a QRawFont, whose engine belongs to the thread)."""
+    cache = getattr(_runs_local, "cache", None)
+    if cache is None:
+        cache = _runs_local.cache = {}
+        _runs_local.seen = set()
+    key = (s, w, h, size, bold, align)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    seen = _runs_local.seen
+    if key not in seen:
+        if len(seen) > 50000:
+            seen.clear()
+        seen.add(key)
+        return None
+    f = font(size, bold)
+    layout = QTextLayout(s, f)
+    opt = QTextOption()
+    opt.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(opt)
+    leading = metrics(size, bold).leading()
+    hal = align & _H_MASK
+    height = 0.0
+    layout.beginLayout()
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(w)
+        height = math.ceil(height + leading)  # as qt_format_text: lines on whole units
+        adv = line.horizontalAdvance()
+        xoff = w - adv if hal & A_R else (w - adv) / 2 if hal & A_HC else 0.0
+        line.setPosition(QPointF(xoff, height))
+        height += line.ascent() + line.descent()  # unrounded, as qt_format_text (QTextLine.height() is ceiled)
+    layout.endLayout()
+    yoff = (h - height) / 2 if align & A_VC else 0.0
+    runs = layout.glyphRuns()
+    if yoff:
+        for run in runs:
+            run.setPositions([QPointF(pt.x(), pt.y() + yoff) for pt in run.positions()])
+    if len(cache) > 20000:
+        cache.clear()
+    cache[key] = runs
+    return runs
+
+
 def r(x: float, y: float, w: float, h: float) -> QRectF:
     return QRectF(x * U, y * U, w * U, h * U)
 
@@ -205,14 +270,25 @@ class Pager:
              align: int = A_L | A_T, color: QColor | None = None) -> None:
         if not s or s.isspace():  # an empty cell paints nothing; a call costs ~8 µs in the PDF engine
             return
-        f = font(size, bold)
-        flags = align | WRAP
-        rect = r(x, y, w, h)
+        pen = color or BLACK
+        runs = text_runs(s, w * U, h * U, size, bold, align)
+        if runs is None:  # seen for the first time: most such texts (names, codes, times) never repeat
+            f = font(size, bold)
+            flags = align | WRAP
+            rect = r(x, y, w, h)
+
+            def draw_text(p: QPainter) -> None:
+                p.setFont(f)
+                p.setPen(pen)
+                p.drawText(rect, flags, s)
+            self.op(draw_text)
+            return
+        origin = QPointF(x * U, y * U)
 
         def draw(p: QPainter) -> None:
-            p.setFont(f)
-            p.setPen(color or Qt.GlobalColor.black)
-            p.drawText(rect, flags, s)
+            p.setPen(pen)
+            for run in runs:
+                p.drawGlyphRun(origin, run)
         self.op(draw)
 
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.2) -> None:
@@ -276,8 +352,8 @@ class Pager:
         run.setPositions(pos)
 
         def draw(p: QPainter) -> None:
-            p.setPen(Qt.GlobalColor.black)
-            p.drawGlyphRun(QPointF(0, 0), run)
+            p.setPen(BLACK)
+            p.drawGlyphRun(ZERO, run)
         self.op(draw)
 
     # --- first-page blocks ----------------------------------------------------------------------
@@ -500,42 +576,58 @@ class Pager:
             self.y += min_h
         all_rows = [(row, False) for row in rows] + [({}, False)] * max(0, pad_to - len(rows)) + \
                    [(row, True) for row in footer]
+        # Column specs once per table, not per cell: the loops below run for every row of every room.
+        specs = []
+        for c, x, w in zip(cols, xs, widths, strict=True):
+            t = c.get("type", "text")
+            specs.append((t, c.get("key"), x, w, float(c.get("font", size)),
+                          {"center": A_HC, "right": A_R}.get(c.get("align", ""), A_L) | A_VC,
+                          [int(g) for g in c["cells"]] if t == "cells" and "cells" in c else None))
+        measured = [(key, w - 1.6, fsize) for t, key, _x, w, fsize, _al, _g in specs if t in ("text", "number")]
+        right = LEFT + CONTENT_W
+        edges = xs + [right]
+        top = self.y
+
+        def grid(bottom: float) -> None:
+            """The body's vertical rules from the top of this page's rows down to ``bottom``: one line a
+            column boundary instead of a rectangle a cell (the rows add their bottom rule)."""
+            if bottom > top:
+                for ex in edges:
+                    self.line(ex, top, ex, bottom, 0.2)
+
         for row, bold in all_rows:
             h = min_h
-            for c, w in zip(cols, widths, strict=True):
-                if c.get("type", "text") in ("text", "number"):
-                    h = max(h, text_height(fmt(row.get(c["key"], "")), w - 1.6, float(c.get("font", size)), bold)
-                            + 1.6)
-            if self.ensure(h):
+            for key, tw, fsize in measured:
+                h = max(h, text_height(fmt(row.get(key, "")), tw, fsize, bold) + 1.6)
+            if self.y + h > self.bottom and self.y > TOP + HEADER_H + 3:
+                grid(self.y)
+                self.ensure(h)
                 header_row()
-            for c, x, w in zip(cols, xs, widths, strict=True):
-                self.box(x, self.y, w, h, 0.2)
-                t = c.get("type", "text")
-                v = row.get(c["key"], "") if c.get("key") else ""
+                top = self.y
+            y = self.y
+            self.line(LEFT, y + h, right, y + h, 0.2)
+            for t, key, x, w, fsize, al, groups in specs:
+                v = row.get(key, "") if key else ""
                 if t == "mark":
                     if v:
-                        self.text(x, self.y, w, h, "X", 11, True, A_C)
+                        self.text(x, y, w, h, "X", 11, True, A_C)
                 elif t == "cells":
-                    groups = [int(g) for g in c.get("cells", [len(fmt(v)) or 1])]
                     s = fmt(v)
-                    n = sum(groups)
+                    gs = groups or [len(s) or 1]
+                    n = sum(gs)
                     if s and (len(s) > n or not s.replace(" ", "").isalnum()):
-                        self.text(x + 0.8, self.y, w - 1.6, h, s, size, bold, A_C)
+                        self.text(x + 0.8, y, w - 1.6, h, s, size, bold, A_C)
                         continue
                     if s.isdigit():
                         s = s.zfill(n)
-                    cw, sepw = 4.4, (2.4 if len(groups) > 1 else 0)
-                    used = cw * n + sepw * (len(groups) - 1)
+                    cw, sepw = 4.4, (2.4 if len(gs) > 1 else 0)
+                    used = cw * n + sepw * (len(gs) - 1)
                     cx = x + max(0.5, (w - used) / 2)
-                    self.cells(cx, self.y + (h - 5.6) / 2, groups, s, cw, 5.6, ":" if len(groups) > 1 else "",
-                               9.5)
-                elif t == "blank":
-                    pass
-                else:
-                    al = {"center": A_HC, "right": A_R}.get(c.get("align", ""), A_L)
-                    self.text(x + 0.8, self.y + 0.8, w - 1.6, h - 1.6, fmt(v), float(c.get("font", size)), bold,
-                              al | A_VC)
+                    self.cells(cx, y + (h - 5.6) / 2, gs, s, cw, 5.6, ":" if len(gs) > 1 else "", 9.5)
+                elif t != "blank":
+                    self.text(x + 0.8, y + 0.8, w - 1.6, h - 1.6, fmt(v), fsize, bold, al)
             self.y += h
+        grid(self.y)
         self.y += 4
 
     def flush_strokes(self) -> None:
@@ -567,42 +659,47 @@ def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
 
 
 # --- page furniture ---------------------------------------------------------------------------------
-_qr_runs: dict[str, tuple[int, list[QRectF]]] = {}
-_DARK = re.compile("1+")
+_qr_images: dict[str, QImage] = {}
+# Image pixels per module. Viewers smooth an image they scale up by less than ~4× (poppler does:
+# one pixel a module, zbarimg could not read a 150-dpi raster). With 4 pixels a module the image
+# (~280 px for 32 mm) is scaled down up to 200 dpi and up only mildly beyond, where just the edge
+# pixel blurs; 8 pixels read as well but cost 2-3× the compression time (measured).
+QR_PX = 4
+_WIDEN = {ord("0"): "1" * QR_PX, ord("1"): "0" * QR_PX}
 
 
-def qr_runs(text: str) -> tuple[int, list[QRectF]]:
-    """The QR's dark modules as horizontal runs, in module units: (modules per side, rectangles).
+def qr_image(text: str) -> QImage:
+    """The QR symbol (no quiet zone) as a 1-bit image, QR_PX pixels a module, colour 0 black.
 
-    Drawn as filled vector rectangles: sharp at any zoom or printer resolution and lossless by
-    construction. QPdfWriter turns any image, even a 1-bit one, into 8-bit RGB per page, which
-    cost ~2 ms and ~10 KB a page (shared/pitfalls.md §4)."""
-    hit = _qr_runs.get(text)
+    QPdfWriter stores a 1-bit image whose colour table is exactly (black, white) as a 1-bit
+    DeviceGray image, Flate-compressed: lossless, ~1.5 KB a page, one drawing call. The vector
+    modules it replaces (~950 QRectF runs a code) cost ~4× more to build and ~8× more to paint,
+    and twice the bytes. Any other image, even 1-bit with another colour table, is turned into
+    8-bit RGB (shared/pitfalls.md §4); tests/forms check the image stays 1-bit."""
+    hit = _qr_images.get(text)
     if hit is not None:
         return hit
     from app.forms.qrfast import rows
 
     m = rows(text)
-    rects: list[QRectF] = []
-    for y, row in enumerate(m):  # runs of dark modules, found by a regex over the row
-        rects += [QRectF(mt.start(), y, mt.end() - mt.start(), 1) for mt in _DARK.finditer(row)]
-    if len(_qr_runs) > 8:  # a document's pages follow each other: a few codes are enough
-        _qr_runs.clear()
-    hit = _qr_runs[text] = (len(m), rects)
-    return hit
+    n = len(m)
+    w = n * QR_PX
+    stride = (w + 31) // 32 * 4  # QImage rows are 32-bit aligned
+    shift = stride * 8 - w
+    # each module as QR_PX bits (a dark module is bit 0: colour 0, black), each row QR_PX times
+    buf = b"".join((int(row.translate(_WIDEN), 2) << shift).to_bytes(stride, "big") * QR_PX for row in m)
+    img = QImage(buf, w, w, stride, QImage.Format.Format_Mono).copy()  # copy: own the bytes
+    img.setColorTable([0xFF000000, 0xFFFFFFFF])
+    if len(_qr_images) > 8:  # a document's pages follow each other: a few codes are enough
+        _qr_images.clear()
+    _qr_images[text] = img
+    return img
 
 
 def paint_qr(p: QPainter, text: str, x_mm: float, y_mm: float, size_mm: float) -> None:
-    """Paint the QR symbol (no quiet zone) into a square at (x, y) of ``size_mm``."""
-    n, rects = qr_runs(text)
-    p.save()
-    p.translate(x_mm * U, y_mm * U)
-    p.scale(size_mm * U / n, size_mm * U / n)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QBrush(Qt.GlobalColor.black))
-    p.drawRects(rects)
-    p.restore()
+    """Paint the QR symbol (no quiet zone) into a square at (x, y) of ``size_mm``, modules sharp."""
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+    p.drawImage(r(x_mm, y_mm, size_mm, size_mm), qr_image(text))
 
 
 HEADER_LABELS = {"region": ("Код региона", [2]), "msu": ("Код МСУ", [3]), "ppe": ("Код ППЭ", [4]),
@@ -733,6 +830,18 @@ def _write_pdf(docs: list[Document], path: str, stamp: Stamp, title: str = "") -
         return paint(painter, laid, stamp, writer.newPage, writer.resolution() / 254.0)
     finally:
         painter.end()
+
+
+def painting_preview(printer) -> bool:
+    """Whether a QPrinter is being painted for QPrintPreviewDialog's pages rather than for paper.
+
+    The preview swaps a recording engine (QPreviewPaintEngine, of type Picture) onto the printer
+    while it emits ``paintRequested``; the print the user confirms paints on the printer's own
+    engine (PDF, CUPS, Windows GDI, macOS: never Picture)."""
+    from PySide6.QtGui import QPaintEngine
+
+    engine = printer.paintEngine()
+    return engine is not None and engine.type() == QPaintEngine.Type.Picture
 
 
 def paint_on_printer(printer, docs: list[Document], stamp: Stamp) -> int:

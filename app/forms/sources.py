@@ -15,9 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.domain.event import Event, parse_utc
-from app.domain.model import room_number
+from app.domain.model import Participant, room_number
 from app.domain.projection import RoomState, effective_events
 from app.domain.rules import removal_grounds
+from app.domain.transfer import TRANSFER, transfer_note_in, transfer_note_out
 from app.errors import UserError
 from app.forms.document import Document
 from app.forms.layouts import layout_for
@@ -42,7 +43,7 @@ ROLE_TITLES = {"organizer-room": "Организатор в аудитории",
                "observer": "Общественный наблюдатель", "tech": "Технический специалист"}
 STATUS_TITLES = {"expected": "не отмечен", "present": "в аудитории", "out_of_room": "вне аудитории",
                  "finished": "сдал работу", "removed": "удалён", "finished_early": "не закончил (объект. причины)",
-                 "absent": "не явился"}
+                 "absent": "не явился", "transferred_out": "переведён в другую аудиторию"}
 
 
 @lru_cache(maxsize=1)
@@ -147,6 +148,8 @@ class Ctx:
 
     def person(self, code: str | None) -> dict[str, str]:
         p = self.plan.participants.get(code or "")
+        if p is None and code:
+            p = self.transferred_person(code)
         if p is None:
             return {"code": code or "", "name": f"(код {code}: нет в списке)" if code else "", "last_name": "",
                     "first_name": "", "middle_name": "", "document": "", "document_series": "",
@@ -154,6 +157,18 @@ class Ctx:
         return {"code": p.code, "name": p.full_name, "last_name": p.last_name, "first_name": p.first_name,
                 "middle_name": p.middle_name, "document": p.document, "document_series": p.document_series,
                 "document_number": p.document_number, "seat": p.seat, "school": p.school_code, "room": p.room}
+
+    def transferred_person(self, code: str) -> Participant | None:
+        """Someone of another room's list known here only by their transfer mark: the document's details."""
+        e = next((e for e in self.day_events() if e.kind == TRANSFER and e.participant == code), None)
+        if e is None:
+            return None
+        d = e.payload
+        return Participant(code=code, last_name=str(d.get("last_name", "")), first_name=str(d.get("first_name", "")),
+                           middle_name=str(d.get("middle_name", "")),
+                           document_series=str(d.get("document_series", "")),
+                           document_number=str(d.get("document_number", "")), school_code="",
+                           room=str(e.room or ""), seat=str(d.get("seat", "")), day=self.day.key)
 
     def state(self, room: str) -> RoomState:
         s = self._states.get(room)
@@ -178,7 +193,8 @@ def warnings_for(ctx: Ctx, state: RoomState, wanted: list[str] | str) -> list[st
     params: dict[str, Any] = {
         **c, "open_exits": ", ".join(open_exits), "dup_sheets": ", ".join(sorted({s for s in sheets
                                                                                  if sheets.count(s) > 1})),
-        "strangers": ", ".join(p.code for p in state.participants.values() if not p.on_list),
+        "strangers": ", ".join(p.code for p in state.participants.values()
+                               if not p.on_list and not p.transferred_from),
         "blanks": state.materials.get("blanks", ""), "collected_sheets": state.materials.get("extra_sheets", ""),
         "handed": c["finished"] + c["removed"] + c["finished_early"],
         "not_handed": c["in_room"] + c["out_of_room"]}
@@ -217,10 +233,16 @@ def build_protocol(ctx: Ctx, code: str, room: str | None, **_) -> Document:
     c = state.counts()
     rows = []
     listed = [state.participants[p.code] for p in ctx.plan.room_participants(room) if p.code in state.participants]
-    strangers = sorted((p for p in state.participants.values() if not p.on_list), key=lambda p: p.code)
-    for i, ps in enumerate(listed + strangers, 1):
+    arrived = sorted((p for p in state.transfers_in() if p not in listed), key=lambda p: (p.assigned_seat, p.code))
+    strangers = sorted((p for p in state.participants.values() if not p.on_list and not p.transferred_from),
+                       key=lambda p: p.code)
+    for i, ps in enumerate(listed + arrived + strangers, 1):
         who = ctx.person(ps.code)
         notes = []
+        if ps.transfer is not None and ps.transferred_from:
+            notes.append(transfer_note_in(ps.transfer.payload))
+        if ps.status == "transferred_out" and ps.transfer is not None:
+            notes.append(transfer_note_out(ps.transferred_to, ps.transfer.payload))
         if ps.late:
             notes.append(f"опоздал {ctx.hhmm(ps.admitted_at)}")
         if ps.seat_changed:

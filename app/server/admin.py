@@ -129,6 +129,9 @@ def upload_list(engine: Engine, path: str | Path, region: str | None = None) -> 
                 for p in ps])
             for room in sorted({p.room for p in ps}):
                 ensure_room(conn, key, room, ps)
+            from app.server.figures import rebuild_day
+
+            rebuild_day(conn, key, day)  # the day's stored figures follow its new list
     return {"file": path.name, "ppe": key, "rows": len(people), "days": sorted(by_day), "sha256": digest}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +46,49 @@ def _sqlite_connect(dbapi_conn, _record) -> None:
 def _sqlite_begin(conn) -> None:
     # Take the write lock at BEGIN so two workers never deadlock on a read-then-write upgrade.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_read_connect(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=1")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _sqlite_read_begin(conn) -> None:
+    # A deferred transaction: one consistent WAL snapshot for the whole read, and no write lock.
+    conn.exec_driver_sql("BEGIN")
+
+
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_readers_lock = threading.Lock()
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine reads go through: on SQLite a read-only engine of its own (WAL: a long read never holds
+    the write lock, so ingest goes on beside it; writes stay serialised by ``BEGIN IMMEDIATE`` on the
+    writer); on PostgreSQL the engine itself (MVCC reads never block writers)."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    db = engine.url.database
+    if not db or db == ":memory:" or engine.url.query.get("mode") == "memory":
+        return engine
+    with _readers_lock:
+        r = _readers.get(engine)
+        if r is None:
+            # query_only rather than mode=ro: a read-only open of a WAL file fails once the last writer
+            # has closed it and SQLite removed the -shm
+            r = create_engine(engine.url, hide_parameters=True)
+            event.listen(r, "connect", _sqlite_read_connect)
+            event.listen(r, "begin", _sqlite_read_begin)
+            _readers[engine] = r
+        return r
+
+
+def read_connection(engine: Engine):
+    """A connection for reading only (see ``reader``): ``with read_connection(engine) as conn: …``."""
+    return reader(engine).connect()
 
 
 def make_engine(url_or_file: str | Path) -> Engine:

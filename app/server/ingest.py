@@ -220,7 +220,8 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
     _owner_checks(conn, ppe, stations, sender)
     plan_rooms = {r[0] for r in conn.execute(select(t.rooms.c.number).where(t.rooms.c.ppe == ppe))}
     heads = {r.station: r for r in conn.execute(select(t.chains).where(t.chains.c.station.in_(stations)))}
-    new_rows: list[dict] = []
+    new_rows: list[tuple] = []
+    payloads: list[dict] = []  # beside the rows: the figures fold them without parsing JSON back
     chain_moves: list[tuple[str, int | None, int, str]] = []  # station, old seq (None: new), new seq, hash
     duplicates = 0
     days: set[str] = set()
@@ -258,6 +259,7 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
             if d["day"]:
                 days.add(d["day"])
             p = d["payload"]
+            payloads.append(p)
             new_rows.append((d["id"], ppe, st, d["seq"], d["at"], d["recorded_at"], d["tz"], d["author"], d["kind"],
                              d["day"], d["room"], d["participant"], _PAYLOAD(p) if p else "{}", d["prev_hash"],
                              d["hash"]))
@@ -287,6 +289,10 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
                 continue
             conn.execute(insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(),
                                                subject_code=d.subjects[0], list_sha256="", updated_at=now))
+    if new_rows:  # the stored figures move in the same transaction as the events (app.server.figures)
+        from app.server.figures import fold
+
+        fold(conn, ppe, new_rows, payloads)
     conn.execute(insert(t.ingests).values(at=now, station=sender, ppe=ppe, received=received,
                                           inserted=len(new_rows), outcome="accepted", reason=""))
     result = IngestResult(received, len(new_rows), duplicates)

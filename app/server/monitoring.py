@@ -22,6 +22,7 @@ from app.domain.projection import ParticipantState, RoomState, project_room
 from app.domain.reference import load_reference
 from app.i18n import N_
 from app.server import schema as t
+from app.server.db import read_connection
 from app.server.plans import load_plan
 from app.server.validate import event_problem
 
@@ -97,6 +98,10 @@ class RoomFigures:
     problems: list[str]
     state: RoomState
 
+    @property
+    def phase(self) -> str:
+        return self.state.phase
+
 
 @dataclass
 class PpeDay:
@@ -115,6 +120,12 @@ class PpeDay:
     unreadable: int = 0  # stored events no projection could fold (skipped; shown to an admin)
     tz: str = "UTC"  # the exam point's zone: times on the pages are its local times
     papers: dict[str, int] = field(default_factory=dict)  # printed / returned / out (app.forms.papers)
+    # what the stored figures are made of (app.server.figures): each room's share of each school
+    room_schools: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    room_school_incidents: dict[str, dict[str, Counter]] = field(default_factory=dict)
+    room_events: dict[str, list[Event]] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # rooms whose events no projection could fold
+    legacy: bool = False  # no plan rows: its rooms are those its legacy-keyed events name
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -153,13 +164,20 @@ _cache: OrderedDict[tuple[str, str], tuple[tuple, PpeDay]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
+def day_filter(ppe: str, date: str):
+    """The events of an exam point's date: new ones carry 'YYYY-MM-DD', older ones 'YYYY-MM-DD/SS'
+    ('/' sorts before '0'), and an event without a day belongs to every date."""
+    return and_(t.events.c.ppe == ppe, or_(and_(t.events.c.day >= date, t.events.c.day < date + "0"),
+                                           t.events.c.day.is_(None)))
+
+
 def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
-    """Project every room of an exam point's day (cached until events or the plan change)."""
-    # events of the date (new ones carry 'YYYY-MM-DD', older ones 'YYYY-MM-DD/SS': '/' sorts before '0')
-    date = day[:10]
-    ev_filter = and_(t.events.c.ppe == ppe, or_(and_(t.events.c.day >= date, t.events.c.day < date + "0"),
-                                                t.events.c.day.is_(None)))
-    with engine.connect() as conn:
+    """Project every room of an exam point's day from its events (cached until events or the plan change).
+
+    The from-scratch computation: the pages read the stored figures (``app.server.figures``) instead;
+    this one serves the drill-down lists of events, the ОВЗ report and ``rebuild-figures``."""
+    ev_filter = day_filter(ppe, day[:10])
+    with read_connection(engine) as conn:
         n = conn.execute(select(func.count()).select_from(t.events).where(ev_filter)).scalar() or 0
         stamp = conn.execute(select(t.days.c.updated_at).where(and_(t.days.c.ppe == ppe, t.days.c.key == day))).scalar()
         key = (n, stamp)
@@ -167,17 +185,57 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
             hit = _cache.get((ppe, day))
         if hit and hit[0] == key:
             return hit[1]
-        plan = load_plan(conn, ppe, day)
-        if plan is None:
-            return None
-        # rooms are not checked here: another subject's rooms of the same date are simply not folded
-        evs, unreadable = [], 0
-        for r in conn.execute(select(t.events).where(ev_filter)):
-            e = _event(r)
-            if e is None:
-                unreadable += 1
-            else:
-                evs.append(e)
+        out = compute_day(conn, ppe, day)
+    if out is None:
+        return None
+    with _cache_lock:
+        _cache[(ppe, day)] = (key, out)
+        _cache.move_to_end((ppe, day))
+        while len(_cache) > 64:
+            _cache.popitem(last=False)
+    return out
+
+
+def room_figures(state: RoomState, school_of: dict[str, str]
+                 ) -> tuple[RoomFigures, dict[str, dict[str, float]], dict[str, Counter]]:
+    """One room's figures, and its share of each school's (participants by their school, incidents by
+    the school of the participant they name). The one definition, for the stored and the scratch path."""
+    c = state.counts()
+    m = {k: c.get(k, 0) for k in METRIC_KEYS if k in c}
+    m["exit_minutes"] = round(state.exit_minutes(), 1)
+    m["unmarked"] = sum(1 for p in state.listed() if _unmarked(p))
+    m["in_room"] = sum(1 for p in state.listed() if p.in_room)
+    incidents = [e for e in state.incidents if e.kind in INCIDENT_KINDS]
+    m["incidents"] = len(incidents)
+    inc = Counter(e.kind for e in incidents)
+    schools: dict[str, dict[str, float]] = {}
+    school_inc: dict[str, Counter] = {}
+    for p in state.listed():
+        school = school_of.get(p.code, "") or "—"
+        add(schools.setdefault(school, zero()), participant_metrics(p))
+    for e in incidents:
+        school = school_of.get(e.participant or "", "")
+        if school:
+            schools.setdefault(school, zero())["incidents"] += 1
+            school_inc.setdefault(school, Counter())[e.kind] += 1
+    return (RoomFigures(state.room, {**zero(), **m}, inc, [ch.code for ch in state.problems()], state),
+            schools, school_inc)
+
+
+def compute_day(conn, ppe: str, day: str) -> PpeDay | None:
+    """Every room of an exam point's day projected from the events on ``conn`` (no cache)."""
+    ev_filter = day_filter(ppe, day[:10])
+    plan = load_plan(conn, ppe, day)
+    if plan is None:
+        return None
+    # rooms are not checked here: another subject's rooms of the same date are simply not folded
+    evs, unreadable = [], 0
+    for r in conn.execute(select(t.events).where(ev_filter)):
+        e = _event(r)
+        if e is None:
+            unreadable += 1
+        else:
+            evs.append(e)
     try:
         ref = load_reference(plan.day.date.year)
     except (KeyError, ValueError, OSError):
@@ -190,6 +248,7 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
     # the rooms of this subject on this date: those of its plan, or (no plan rows yet) those its
     # legacy-keyed events name; other subjects' rooms of the same date are theirs
     rooms = sorted(set(plan.rooms) | {p.room for p in plan.participants.values()})
+    legacy = not rooms
     if not rooms:
         rooms = sorted({e.room for e in evs if e.room and e.day == day})
     mine = set(rooms)
@@ -198,40 +257,32 @@ def ppe_day(engine: Engine, ppe: str, day: str) -> PpeDay | None:
         if e.room in mine:
             by_room.setdefault(e.room, []).append(e)
     evs = [e for e in evs if e.room in mine or e.room is None]
+    # a transfer-in names the room the participant left: that room folds it too (app/domain/transfer.py)
+    moves = [e for e in evs if e.kind in ("transfer-in", "void") and e.room] \
+        if any(e.kind == "transfer-in" for e in evs) else []
     out = PpeDay(ppe, plan.point.name, day, subj.code, title, events_total=len(evs), unreadable=unreadable,
                  tz=plan.point.tz)
+    out.legacy = legacy
+    out.room_events = by_room
     out.school_of = {p.code: p.school_code for p in plan.participants.values()}
     from app.forms.papers import paper_figures
 
     out.papers = paper_figures(evs)
     for room in rooms:
         try:
-            state = project_room(plan, ref, room, by_room.get(room, []))
+            state = project_room(plan, ref, room, by_room.get(room, []) + [e for e in moves if e.room != room])
         except Exception:  # noqa: BLE001 - one room the projection cannot fold must not hide the others
             out.unreadable += len(by_room.get(room, []))
             state = project_room(plan, ref, room, [])
-        c = state.counts()
-        m = {k: c.get(k, 0) for k in METRIC_KEYS if k in c}
-        m["exit_minutes"] = round(state.exit_minutes(), 1)
-        m["unmarked"] = sum(1 for p in state.listed() if _unmarked(p))
-        m["in_room"] = sum(1 for p in state.listed() if p.in_room)
-        incidents = [e for e in state.incidents if e.kind in INCIDENT_KINDS]
-        m["incidents"] = len(incidents)
-        inc = Counter(e.kind for e in incidents)
-        out.rooms[room] = RoomFigures(room, {**zero(), **m}, inc, [ch.code for ch in state.problems()], state)
-        for p in state.listed():
-            school = out.school_of.get(p.code, "") or "—"
-            add(out.schools.setdefault(school, zero()), participant_metrics(p))
-        for e in incidents:
-            school = out.school_of.get(e.participant or "", "")
-            if school:
-                out.schools.setdefault(school, zero())["incidents"] += 1
-                out.school_incidents.setdefault(school, Counter())[e.kind] += 1
-    with _cache_lock:
-        _cache[(ppe, day)] = (key, out)
-        _cache.move_to_end((ppe, day))
-        while len(_cache) > 64:
-            _cache.popitem(last=False)
+            out.broken.add(room)
+        rf, schools, school_inc = room_figures(state, out.school_of)
+        out.rooms[room] = rf
+        out.room_schools[room] = schools
+        out.room_school_incidents[room] = school_inc
+        for school, sm in schools.items():
+            add(out.schools.setdefault(school, zero()), sm)
+        for school, c in school_inc.items():
+            out.school_incidents.setdefault(school, Counter()).update(c)
     return out
 
 
@@ -253,7 +304,7 @@ def _days(engine: Engine, day: str | None, ppe: str | None, date_from: str | Non
         q = q.where(t.days.c.subject_code == subject)
     if ppe:
         q = q.where(t.days.c.ppe == ppe)
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return [(r[0], r[1]) for r in conn.execute(q)]
 
 
@@ -275,7 +326,7 @@ def _silent(day: str, tz: str, last: str) -> bool:
 
 def last_syncs(engine: Engine) -> dict[str, str]:
     """When each exam point's HQ last delivered an accepted batch (UTC ISO)."""
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return {r[0]: r[1] for r in conn.execute(select(t.ingests.c.ppe, func.max(t.ingests.c.at))
                                                  .where(t.ingests.c.outcome == "accepted").group_by(t.ingests.c.ppe))}
 
@@ -283,6 +334,17 @@ def last_syncs(engine: Engine) -> dict[str, str]:
 def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
            date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
            school: str | None = None, allowed: frozenset[str] | None = None) -> dict[str, Any]:
+    """Every figure at every level, read from the figures stored at ingest (``app.server.figures``):
+    the same dict as ``scratch_report``, without folding a single event."""
+    from app.server.figures import stored_report
+
+    return stored_report(engine, day=day, ppe=ppe, rooms=rooms, date_from=date_from, date_to=date_to,
+                         subject=subject, school=school, allowed=allowed)
+
+
+def scratch_report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
+                   date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
+                   school: str | None = None, allowed: frozenset[str] | None = None) -> dict[str, Any]:
     """Every figure at every level: day (date and subject), date, exam point, room, school, and the
     whole period of the filters. The JSON the API returns.
 
@@ -343,7 +405,7 @@ def report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms
         if rooms:
             for r in fig.rooms.values():
                 room_rows.append({"level": "room", **base, "ppe": p, "room": r.room, "school": "", **r.metrics,
-                                  "incidents_by_kind": dict(r.incidents), "phase": r.state.phase,
+                                  "incidents_by_kind": dict(r.incidents), "phase": r.phase,
                                   "problems": r.problems})
         for sk, sm in fig.schools.items():
             row = school_rows.setdefault((d, sk), {"level": "school", **base, "ppe": "", "room": "",
@@ -378,23 +440,56 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
         return sorted(out, key=Event.order_key)
     if allowed is not None and ppe not in allowed:
         return []
-    fig = ppe_day(engine, ppe, day)
-    if fig is None:
-        return []
+    states = _contributing_rooms(engine, ppe, day, metric, room)
+    if states is None:
+        fig = ppe_day(engine, ppe, day)
+        if fig is None:
+            return []
+        states = ([r.state for r in fig.rooms.values() if not room or r.room == room], fig.school_of)
     kinds = (kind,) if kind else METRIC_KINDS[metric]
     out: list[Event] = []
-    for r in fig.rooms.values():
-        if room and r.room != room:
-            continue
-        st = r.state
+    rooms_states, school_of = states
+    for st in rooms_states:
         if metric == "incidents":
             out += [e for e in st.incidents if e.kind in kinds
-                    and (not school or fig.school_of.get(e.participant or "", "") == school)]
+                    and (not school or school_of.get(e.participant or "", "") == school)]
             continue
         codes = {p.code for p in st.listed() if _counted(metric, p)
-                 and (not school or (fig.school_of.get(p.code, "") or "—") == school)}
+                 and (not school or (school_of.get(p.code, "") or "—") == school)}
         out += [e for e in st.events if e.kind in kinds and e.participant in codes]
     return sorted(out, key=Event.order_key)
+
+
+def _contributing_rooms(engine: Engine, ppe: str, day: str, metric: str, room: str | None
+                        ) -> tuple[list[RoomState], dict[str, str]] | None:
+    """Only the rooms whose stored figure for ``metric`` is not zero, each projected from its own events
+    (a drill-down of one room, or of a rare figure, no longer folds the whole exam-point day).
+    ``None`` when there are no stored figures for the day (the caller projects it whole)."""
+    col = getattr(t.fig_rooms.c, f"m_{metric}", None)
+    if col is None:
+        return None
+    with read_connection(engine) as conn:
+        q = select(t.fig_rooms.c.room, col).where(and_(t.fig_rooms.c.ppe == ppe, t.fig_rooms.c.day == day))
+        found = {r[0]: r[1] for r in conn.execute(q)}
+        if not found:
+            return None
+        wanted = sorted(r for r, n in found.items() if n and (not room or r == room))
+        plan = load_plan(conn, ppe, day)
+        if plan is None:
+            return None
+        try:
+            ref = load_reference(plan.day.date.year)
+        except (KeyError, ValueError, OSError):
+            return None
+        states = []
+        for r in wanted:
+            q = select(t.events).where(and_(day_filter(ppe, day[:10]), t.events.c.room == r))
+            evs = [e for row in conn.execute(q) if (e := _event(row)) is not None]
+            try:
+                states.append(project_room(plan, ref, r, evs))
+            except Exception:  # noqa: BLE001 - as the day's projection: such a room lists nothing
+                states.append(project_room(plan, ref, r, []))
+    return states, {p.code: p.school_code for p in plan.participants.values()}
 
 
 def period_filters(day: str | None = None, ppe: str | None = None, date_from: str | None = None,

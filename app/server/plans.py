@@ -98,6 +98,9 @@ def _store_plan(conn, ppe: str, day: str, room_rows: list[dict], plist: list[dic
                               document_series="", document_number="", source="hq"))
     if fresh:
         conn.execute(insert(t.participants), fresh)
+    from app.server.figures import rebuild_day
+
+    rebuild_day(conn, ppe, day)  # a new plan: that day's stored figures are recomputed from the log
     return {"day": day, "rooms": len(room_rows), "participants": len(plist)}
 
 

@@ -144,6 +144,7 @@ ingests = Table(
     Column("inserted", Integer, nullable=False),
     Column("outcome", String, nullable=False),
     Column("reason", Text, nullable=False, default=""),
+    Index("ix_srv_ingests_ppe_at", "ppe", "at"),
 )
 
 __all__ = ["metadata", "ppe", "enroll_codes", "stations", "nonces", "chains", "events", "days", "rooms",
@@ -271,3 +272,76 @@ region_figures = Table(
     Column("source", String, nullable=False),  # the file's name
     Column("imported_at", String(27), nullable=False),
 )
+
+# --- Monitoring figures, folded from each accepted batch in the batch's own transaction -----------------
+# The event log stays the source: ``auditoria server rebuild-figures`` recomputes these from it. Rows per
+# (exam point, date/subject key, room); a room's share of each school and its incidents by kind beside it,
+# so every page level is one grouped read. ``fig_rooms.state`` is the room's folded state (app.server.figures).
+FIG_METRICS = ("assigned", "present", "absent", "unmarked", "in_room", "late", "removed", "finished_early", "exits",
+               "exit_minutes", "extra_sheets", "corrections", "appeals", "incidents")
+
+
+def _metric_columns() -> list[Column]:
+    from sqlalchemy import Float
+
+    return [Column(f"m_{k}", Float if k == "exit_minutes" else Integer, nullable=False, default=0)
+            for k in FIG_METRICS]
+
+
+fig_days = Table(
+    "fig_days", metadata,
+    Column("ppe", String(8), primary_key=True),
+    Column("day", String(13), primary_key=True),
+    Column("date", String(10), nullable=False),
+    Column("subject", String(2), nullable=False),
+    Column("subject_title", Text, nullable=False, default=""),
+    Column("valid", Boolean, nullable=False),  # False: no figures (no reference data for its year or subject)
+    Column("legacy", Boolean, nullable=False, default=False),  # no plan rows: rooms come from its events
+    Column("events_total", Integer, nullable=False, default=0),
+    Column("unreadable", Integer, nullable=False, default=0),
+    Column("papers_printed", Integer, nullable=False, default=0),
+    Column("papers_returned", Integer, nullable=False, default=0),
+    Column("papers_out", Integer, nullable=False, default=0),
+    Index("ix_fig_days_date", "date", "ppe"),
+)
+
+fig_rooms = Table(
+    "fig_rooms", metadata,
+    Column("ppe", String(8), primary_key=True),
+    Column("day", String(13), primary_key=True),
+    Column("room", String(4), primary_key=True),
+    Column("date", String(10), nullable=False),
+    Column("subject", String(2), nullable=False),
+    *_metric_columns(),
+    Column("phase", String(16), nullable=False),
+    Column("problems", Text, nullable=False, default="[]"),
+    Column("state", Text, nullable=False),
+    Index("ix_fig_rooms_date", "date", "ppe"),
+)
+
+fig_schools = Table(
+    "fig_schools", metadata,
+    Column("ppe", String(8), primary_key=True),
+    Column("day", String(13), primary_key=True),
+    Column("room", String(4), primary_key=True),
+    Column("school", String(8), primary_key=True),
+    Column("date", String(10), nullable=False),
+    Column("subject", String(2), nullable=False),
+    *_metric_columns(),
+    Index("ix_fig_schools_date", "date", "school"),
+)
+
+fig_incidents = Table(
+    "fig_incidents", metadata,
+    Column("ppe", String(8), primary_key=True),
+    Column("day", String(13), primary_key=True),
+    Column("room", String(4), primary_key=True),
+    Column("school", String(8), primary_key=True),  # "" when the incident names no participant of a school
+    Column("kind", String(40), primary_key=True),
+    Column("date", String(10), nullable=False),
+    Column("subject", String(2), nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_fig_incidents_date", "date"),
+)
+
+__all__ += ["fig_days", "fig_rooms", "fig_schools", "fig_incidents", "FIG_METRICS"]

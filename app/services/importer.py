@@ -243,9 +243,11 @@ def checked_rows(rows: ListRows, name: str, errors: list[str]):
         yield line, r, err
 
 
-_DMY_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
-_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_REGION_RE, _PPE_RE, _SCHOOL_RE = re.compile(r"\d{2}"), re.compile(r"\d{4}"), re.compile(r"\d{1,6}")
+# re.ASCII: \d would also match Arabic-Indic and other digits (٠٤.٠٦.٢٠٢٦ read as 4 June)
+_DMY_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$", re.ASCII)
+_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_REGION_RE, _PPE_RE, _SCHOOL_RE = (re.compile(r"\d{2}", re.ASCII), re.compile(r"\d{4}", re.ASCII),
+                                   re.compile(r"\d{1,6}", re.ASCII))
 
 
 def parse_exam_date(text: str) -> date:

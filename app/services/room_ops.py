@@ -8,7 +8,7 @@ this module only gathers the small decisions (which organizers, what offset, whi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -470,3 +470,35 @@ def default_blanks(state: RoomState) -> int:
     c = state.counts()
     return state.materials.get("blanks", c["finished"] + c["removed"] + c["finished_early"] + c["in_room"]
                                + c["out_of_room"])
+
+
+def room_roll(station: Station, room: str) -> list[Participant]:
+    """The room's list and, after it, those admitted here on transfer from another room: their details
+    from the transfer mark (a room laptop's list has no row for them), HQ's list row where it has one."""
+    plan = station.plan
+    people = plan.room_participants(room)
+    have = {p.code for p in people}
+    for ps in station.room_state(room).transfers_in():
+        if ps.code in have or ps.transfer is None:
+            continue
+        d = ps.transfer.payload
+        listed = plan.participants.get(ps.code)
+        people.append(replace(listed, room=room, seat=ps.assigned_seat) if listed is not None else Participant(
+            code=ps.code, last_name=str(d.get("last_name", "")), first_name=str(d.get("first_name", "")),
+            middle_name=str(d.get("middle_name", "")), document_series=str(d.get("document_series", "")),
+            document_number=str(d.get("document_number", "")), school_code="", room=room,
+            seat=ps.assigned_seat, day=plan.day.key, ovz=ps.ovz))
+        have.add(ps.code)
+    return people
+
+
+def transfer_source(station: Station, code: str) -> str:
+    """The room whose list holds ``code`` on this date ('' if this station does not know)."""
+    from app.domain.transfer import planned_room
+
+    return planned_room(station.plan, station.roster(), code.strip()) or ""
+
+
+def transfer_in(station: Station, room: str, code: str, payload: dict, author: str = "") -> Recorded:
+    """Admit someone the PPE head sent from another room (the transfer mark; rules in app/domain/transfer.py)."""
+    return station.record("transfer-in", room, code.strip(), payload=payload, author=author)

@@ -7,6 +7,7 @@ result (screen, CLI) shows a mark that is already on disk.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -17,7 +18,7 @@ from sqlalchemy import Engine
 
 from app import limits
 from app.clock import Clock, SystemClock
-from app.domain import rules
+from app.domain import rules, transfer
 from app.domain.event import Event, parse_utc, utc_iso
 from app.domain.kinds import KINDS, get_kind, validate_payload
 from app.domain.model import DayPlan, ExamDay, ExamPoint, date_key, room_number
@@ -53,6 +54,7 @@ class Station:
         self._states: dict[str, tuple[Token, int, RoomState]] = {}
         self._point: ExamPoint | None = None
         self._day: ExamDay | None = None
+        self._roster: tuple[str, dict[str, str] | None] | None = None
         self.day_reason = ""  # why this date: set-up, today, next, last, chosen
         if isinstance(self.clock, SystemClock):
             offset = plan_repo.get_meta(engine, "clock_offset_s")
@@ -181,6 +183,7 @@ class Station:
         """Forget cached reference data and states (after an import or a change of day)."""
         self._plan = None
         self._point = None
+        self._roster = None
         keep = self._day if self.day_reason == "chosen" else None
         self._day = keep
         self._states.clear()
@@ -240,20 +243,28 @@ class Station:
         limits.check_length("author", author, "author_max_chars")
         code = participant.strip() if participant else None
         clean = validate_payload(kind, payload, code)
-        when = at if isinstance(at, datetime) else self.parse_at(at)
+        now = self.now()
+        when = at if isinstance(at, datetime) else (self.parse_at(at) if at else now)
         if not room:
             return self._record_point(kind, code, clean, when, author)
         r = self.room(room)
         if code and get_kind(kind).participant:
-            self._check_on_list(code)
+            self._check_on_list(code, kind)
+        if kind == transfer.TRANSFER:
+            try:
+                clean["from_room"] = room_number(clean["from_room"])
+            except ValueError as e:
+                raise UserError(f"transfer-in: from_room: {e}") from None
         state = self.room_state(r.number)
         seen = self._states[r.number]
+        if code and (why := transfer.refusal(state, self.plan, self.roster(), kind, code, clean)):
+            raise UserError(why)
         if kind == "void":
             code = code or self._void_target(clean["target"], r.number).participant
         advice = rules.advise(state, self.plan, self.ref, kind, code, clean, when)
         if kind == "exam-start" and "end" not in clean:
             clean["end"] = utc_iso(when + timedelta(minutes=self.ref.subject(state.subject).minutes))
-        event = self.log.append(kind=kind, at=when, recorded_at=self.now(), tz=self.point.tz, author=author,
+        event = self.log.append(kind=kind, at=when, recorded_at=now, tz=self.point.tz, author=author,
                                 day=self.day.key, room=r.number, participant=code, payload=clean)
         before, after = self.log.last_append_tokens()
         # fold the new event in place only if nobody else wrote since the state was checked
@@ -263,19 +274,40 @@ class Station:
             self._states.pop(r.number, None)
         return Recorded(event, advice)
 
-    def _check_on_list(self, code: str) -> None:
-        """A participant code on none of this date's lists cannot be true: refuse it (the rules only
-        warn about someone on another room's list, who may have been sent here)."""
+    def roster(self) -> dict[str, str] | None:
+        """The date's other rooms as the set-up package named them: participant code → room (codes only);
+        None when this station has no such roster (a period list holds every room anyway)."""
+        if self._roster is None or self._roster[0] != self.day.key:
+            raw = plan_repo.get_meta(self.engine, "roster") or ""
+            try:
+                data = json.loads(raw) if raw else None
+            except ValueError:
+                data = None
+            rooms = data.get(self.day.key) if isinstance(data, dict) else None
+            self._roster = (self.day.key, {str(k): str(v) for k, v in rooms.items()} if isinstance(rooms, dict)
+                            else None)
+        return self._roster[1]
+
+    def _check_on_list(self, code: str, kind: str = "") -> None:
+        """A participant code on none of this date's lists cannot be true: refuse it. Someone on another
+        room's list is judged by the transfer rules (app/domain/transfer.py)."""
         if code in self.plan.participants:
             return
         if len(code) > 40:
             raise UserError("participant code too long: check the code against the distribution list")
+        roster = self.roster()
+        if roster is not None and code in roster:
+            return
+        if kind == transfer.TRANSFER and not transfer.knows_whole_date(self.plan, roster):
+            return  # a station set up by an older HQ knows only its room: HQ checks the transfer on import
         dates = [d for d in plan_repo.participant_dates(self.engine, code) if d != self.day.key]
         if dates:
             raise UserError(f"participant {code} is on the list for {', '.join(dates)}, not for {self.day.key}: "
                             f"check the code, or work on that date (--date)")
+        hint = "" if transfer.knows_whole_date(self.plan, roster) else \
+            "; someone the PPE head sent from another room is admitted with a transfer mark (transfer-in)"
         raise UserError(f"participant {code} is on none of this station's lists for {self.day.key}: "
-                        f"check the code against the distribution list")
+                        f"check the code against the distribution list{hint}")
 
     def _record_point(self, kind: str, code: str | None, clean: dict, when: datetime, author: str) -> Recorded:
         if not get_kind(kind).point_level:
@@ -331,7 +363,7 @@ class Station:
         if cached is not None and cached[1] == n:
             self._states[num] = (token, n, cached[2])
             return cached[2]
-        state = project_room(self.plan, self.ref, num, self.log.for_room(self.day.key, num))
+        state = project_room(self.plan, self.ref, num, self.log.for_room_state(self.day.key, num))
         self._states[num] = (token, n, state)
         return state
 
@@ -344,12 +376,13 @@ class Station:
     def rooms_summary(self) -> list[dict]:
         evs = self.log.for_day(self.day.key)
         by_room: dict[str, list[Event]] = {}
+        moves = [e for e in evs if e.kind in (transfer.TRANSFER, "void")]  # a transfer-in names its source room
         for e in evs:
             if e.room:
                 by_room.setdefault(e.room, []).append(e)
         out = []
         for num, room in sorted(self.plan.rooms.items()):
-            st = project_room(self.plan, self.ref, num, by_room.get(num, []))
+            st = project_room(self.plan, self.ref, num, by_room.get(num, []) + [e for e in moves if e.room != num])
             out.append({"room": num, "name": room.name, "rows": room.rows, "seats_per_row": room.seats_per_row,
                         **self.room_times(st), "phase": st.phase, **st.counts(),
                         "organizers": [s.code for s in self.plan.room_staff(num)]})
@@ -403,6 +436,7 @@ def state_json(state: RoomState) -> dict:
         "late": c["late"], "in_room": c["in_room"], "out_of_room": c["out_of_room"], "removed": c["removed"],
         "finished_early": c["finished_early"], "finished": c["finished"], "extra_sheets": c["extra_sheets"],
         "exits": c["exits"], "corrections": c["corrections"], "appeals": c["appeals"],
+        "transferred_in": c["transferred_in"], "transferred_out": c["transferred_out"],
         "start": t(state.start), "end": t(state.end), "opened_at": t(state.opened_at), "closed_at": t(state.closed_at),
         "audio_active": state.audio_active, "stopped": state.stop_reason or None,
         "out_now": [{"code": code, "since": t(x.out_at)} for code, x in now_out],
@@ -410,7 +444,9 @@ def state_json(state: RoomState) -> dict:
         "participants": [
             {"code": p.code, "seat": p.assigned_seat, "actual_seat": p.seat or None, "status": p.status,
              "late": p.late, "ovz": p.ovz, "end": t(p.end), "exits": len(p.exits),
-             "extra_sheets": [s for s, _, _ in p.extra_sheets]}
+             "extra_sheets": [s for s, _, _ in p.extra_sheets],
+             **({"transferred_from": p.transferred_from} if p.transferred_from else {}),
+             **({"transferred_to": p.transferred_to} if p.transferred_to else {})}
             for p in sorted(state.participants.values(), key=lambda p: (not p.on_list, p.assigned_seat, p.code))
         ],
     }

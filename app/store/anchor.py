@@ -121,8 +121,29 @@ def _signing_key(db_path: Path):
         return None
 
 
-def make_anchor(db_path: Path, station: str, seq: int, head_hash: str) -> Anchor:
+_keys: dict[Path, tuple[tuple[int, int, int], object]] = {}  # key file (inode, size, mtime) → its signing key
+
+
+def _cached_signing_key(db_path: Path):
+    """The signing key, read again only when the key file is another one (a station made anew at the path)."""
+    from app.transfer.keys import key_path
+
+    try:
+        st = key_path(db_path).stat()
+    except OSError:
+        return None
+    ident = (st.st_ino, st.st_size, st.st_mtime_ns)
+    held = _keys.get(db_path)
+    if held is not None and held[0] == ident:
+        return held[1]
     key = _signing_key(db_path)
+    if key is not None:
+        _keys[db_path] = (ident, key)
+    return key
+
+
+def make_anchor(db_path: Path, station: str, seq: int, head_hash: str) -> Anchor:
+    key = _cached_signing_key(db_path)
     if key is None:
         return Anchor(station, seq, head_hash)
     a = Anchor(station, seq, head_hash)

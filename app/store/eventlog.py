@@ -30,9 +30,13 @@ _COLUMNS = ("id", "station", "seq", "at", "recorded_at", "tz", "author", "kind",
 _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
+# the stored payload text, as json.dumps(payload, ensure_ascii=False, sort_keys=True) wrote it (encoder made once)
+_PAYLOAD_TEXT = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def _row(e: Event) -> tuple:
     return (e.id, e.station, e.seq, e.at, e.recorded_at, e.tz, e.author, e.kind, e.day, e.room, e.participant,
-            json.dumps(e.payload, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash)
+            _PAYLOAD_TEXT(e.payload), e.prev_hash, e.hash)
 
 
 def _event(row) -> Event:
@@ -50,6 +54,9 @@ _serials = itertools.count(1)
 # Events of an exam date: new events carry the date 'YYYY-MM-DD', events written before the exam
 # period became the unit carry 'YYYY-MM-DD/SS'. '/' sorts before '0', so one index range holds both.
 _DAY = "((day >= ? AND day < ?) OR day IS NULL)"
+
+
+_TRANSFER_KINDS = "('transfer-in', 'void')"
 
 
 def _day_range(day: str) -> tuple[str, str]:
@@ -74,6 +81,7 @@ class EventLog:
         if conn is None:
             conn = self._local.conn = self.engine.raw_connection()
             self._local.serial, self._local.appends = next(_serials), 0
+            self._local.vcur = conn.cursor()
         return conn
 
     def change_token(self) -> Token:
@@ -83,8 +91,9 @@ class EventLog:
         appends are counted here. Equal tokens (from the same thread) mean nothing was written;
         unequal ones mean only "look again" (a write to another table also moves it).
         """
-        conn = self._writer()
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        self._writer()
+        cur = self._local.vcur  # one cursor kept for this (a new cursor per call cost more than the PRAGMA)
+        version = cur.execute("PRAGMA data_version").fetchone()[0]
         return (self._local.serial, int(version), self._local.appends)
 
     def last_append_tokens(self) -> tuple[Token, Token]:
@@ -97,6 +106,7 @@ class EventLog:
             self.anchor.flush()
         conn = getattr(self._local, "conn", None)
         if conn is not None:
+            self._local.vcur.close()
             conn.close()
             self._local.conn = None
             self._local.head = None
@@ -122,8 +132,9 @@ class EventLog:
                 head = cur.execute("SELECT seq, hash FROM events WHERE station=? ORDER BY seq DESC LIMIT 1",
                                    (self.station,)).fetchone()
             seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-            e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=utc_iso(at),
-                      recorded_at=utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
+            at_text = utc_iso(at)
+            e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=at_text,
+                      recorded_at=at_text if recorded_at == at else utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
                       participant=participant, payload=payload, prev_hash=prev)
             object.__setattr__(e, "hash", e.compute_hash())  # sealed in place: nobody else holds it yet
             cur.execute(_INSERT, _row(e))
@@ -191,6 +202,12 @@ class EventLog:
     def for_room(self, day: str, room: str) -> list[Event]:
         return list(self._select(f"WHERE room=? AND {_DAY}", (room, *_day_range(day))))
 
+    def for_room_state(self, day: str, room: str) -> list[Event]:
+        """The room's events and, beside them, the date's transfer marks and voids of other rooms: a
+        transfer-in elsewhere may name this room as the one the participant left (app/domain/transfer.py)."""
+        return list(self._select(f"WHERE {_DAY} AND (room=? OR kind IN {_TRANSFER_KINDS})",
+                                 (*_day_range(day), room)))
+
     def for_point(self, day: str) -> list[Event]:
         """Events of the exam point as a whole (no room)."""
         return list(self._select(f"WHERE room IS NULL AND {_DAY}", _day_range(day)))
@@ -226,10 +243,11 @@ class EventLog:
         return {st: self.head(st) for st, _ in rows}
 
     def count_room(self, day: str, room: str) -> int:
+        """How many events ``for_room_state`` reads (events are only added: a changed count means look again)."""
         cur = self._writer().cursor()
         try:
-            return int(cur.execute(f"SELECT count(*) FROM events WHERE room=? AND {_DAY}",
-                                   (room, *_day_range(day))).fetchone()[0])
+            return int(cur.execute(f"SELECT count(*) FROM events WHERE {_DAY} AND (room=? OR kind IN "
+                                   f"{_TRANSFER_KINDS})", (*_day_range(day), room)).fetchone()[0])
         finally:
             cur.close()
 

@@ -284,6 +284,7 @@ def import_package(station, path: str | Path, progress=None) -> Receipt:
     step(60, _("checking the events"))
     _check_events(m, evs, name)
     scope.check_package_anchor(m, name)
+    scope.check_manifest(station, m["station"], setup, m, name)
     scope.check_scope(station, m["station"], setup, evs, name)
 
     st_id = m["station"]

@@ -15,6 +15,7 @@ chain stays whole.
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from dataclasses import asdict, dataclass
@@ -92,6 +93,9 @@ def export_setup(station, room: str, out: str | Path, passphrase: str | None = N
         "point": asdict(plan.point), "day": plan.day.key, "room": asdict(r), "subject": subjects[0],
         "subjects": subjects,
         "participants": [asdict(p) for p in people], "staff": [asdict(s) for s in plan.staff.values()],
+        # the date's other rooms, codes only (no names): the room refuses a plain admission of someone on
+        # another room's list and points to the transfer mark (app/domain/transfer.py)
+        "roster": {p.code: p.room for p in plan.participants.values() if p.room != r.number},
         "events": [e.to_dict() for e in events],
         "continues": sorted({e.station for e in events}),
     }
@@ -259,6 +263,10 @@ def _fill(st, opened: SetupOpened, day: ExamDay, room: Room, people: list[Partic
         plan_repo.set_meta(conn, "pairing_token", b["token"])
         plan_repo.set_meta(conn, "hq_station", opened.hq.station)
         plan_repo.set_meta(conn, "continues", ",".join(b.get("continues", [])))
+        roster = b.get("roster")
+        if isinstance(roster, dict):
+            plan_repo.set_meta(conn, "roster", json.dumps({day.key: {str(k): str(v) for k, v in roster.items()}},
+                                                          ensure_ascii=False))
         records.add_trusted(conn, opened.hq, "", b["setup"], now)
     st.invalidate()
     if events:

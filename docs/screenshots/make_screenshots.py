@@ -61,7 +61,7 @@ def main(out: Path) -> None:
         win.tick(repaint_only=True)
         grab("board-mode.png")
         win.board.close()
-        dlg = IncidentDialog(INCIDENT_BY_KEY["removal"], win.names[people[6].code], win.organizers_for_countersign(),
+        dlg = IncidentDialog(INCIDENT_BY_KEY["removal"], win.names[people[6].code], win.marking.organizers_for_countersign(),
                              prefill={"item": "phone", "reason": "телефон на столе"}, parent=win,
                              item_choices=[(d.key, d.title) for d in st.ref.forbidden],
                              gek_choices=[(m.code, f"{m.code} — {m.short_name}")
@@ -82,9 +82,9 @@ def main(out: Path) -> None:
     def step4() -> None:
         grab("room-high-contrast.png")
         win.toggle_contrast()
-        from ui.room.dialogs import ConfirmOpenDialog, EndOfExamDialog
+        from ui.room.end_of_exam import ConfirmOpenDialog, EndOfExamDialog
 
-        end = EndOfExamDialog(win, win)
+        end = EndOfExamDialog(win.station, win.room, win.names, win.changed, win.hooks(), win)
         end.show()
         items = room_ops.end_of_exam_guard(st, "0101", unticked=end.unticked())
         from app.i18n import _

@@ -157,7 +157,9 @@ def test_cli_print_and_verify(day, tmp_path):
     assert res.returncode == 0, res.stderr
     res = run_cli("print", "--db", db, "--day-pack", "-o", str(tmp_path / "pack"), "--json")
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["count"] == len(st.plan.rooms) + 3 + 5
+    from app.forms.sources import HQ_FORMS
+
+    assert json.loads(res.stdout)["count"] == len(st.plan.rooms) + len(HQ_FORMS) + 5
 
 
 def test_day_pack(day, tmp_path):
@@ -167,7 +169,9 @@ def test_day_pack(day, tmp_path):
     seen = []
     printed = render_day_pack(st, tmp_path / "pack", progress=lambda d, t, label: seen.append((d, t)))
     rooms = len(st.plan.rooms)
-    assert len(printed) == rooms + 3 + 5  # a set per room, HQ forms, acts 20, 21, 22, 02, 03
+    from app.forms.sources import HQ_FORMS
+
+    assert len(printed) == rooms + len(HQ_FORMS) + 5  # a set per room, HQ forms (one subject), acts 20, 21, 22, 02, 03
     assert sorted(p.form for p in printed if "acts" in p.path.parts) == ["ППЭ-02", "ППЭ-03", "ППЭ-20", "ППЭ-21", "ППЭ-22"]
     assert seen[-1][0] == seen[-1][1] == len(printed)
     assert all(p.path.exists() and p.pages >= 1 for p in printed)

@@ -235,3 +235,16 @@ def test_sheet_codes_have_a_format(room, field, expect):
 def test_note_text_length_is_limited(room):
     err = one_line(cli("record", "--db", room, "--room", "0101", "note", "text=" + "x" * 100_000))
     assert "100000 characters, at most 2000 allowed" in err
+
+
+@pytest.mark.parametrize("col,value,expect", [
+    (2, "٠٤.٠٦.٢٠٢٦", "exam_date: must be a date"),
+    (0, "٦٦", "region: must be 2 digits"),
+    (1, "٠٤١٢", "ppe_code: must be 4 digits"),
+    (5, "١А", "seat: bad seat label"),
+    (12, "٦٦٠١٠١", "school_code: must be up to 6 digits"),
+])
+def test_digits_other_than_ascii_are_refused(hq, tmp_path, col, value, expect):
+    """Found by bench/campaign_listfuzz.py: Arabic-Indic digits matched \\d, so 04.06.2026 written in them
+    imported as 4 June (and a region, seat or school in them was stored as such)."""
+    test_list_values_out_of_limits_are_refused(hq, tmp_path, col, value, expect)

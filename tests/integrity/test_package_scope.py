@@ -97,3 +97,29 @@ def test_a_room_database_cut_back_behind_its_anchor(hq, tmp_path):  # noqa: F811
         results._anchor_checked = real
     with pytest.raises(UserError, match="deleted on the room laptop"):
         import_package(hq, tmp_path / "r.pkg")
+
+
+@pytest.mark.parametrize("field,value,reason", [
+    ("room", "0102", "manifest names room 0102"),
+    ("day", "2026-06-11", "manifest names 2026-06-11"),
+])
+def test_a_signed_manifest_naming_another_room_or_date_is_refused(hq, tmp_path, field, value, reason):  # noqa: F811
+    """Found by bench/campaign_tamper.py: the room's own key signed a manifest saying room 0102 over room
+    0101's events, and HQ filed the package under room 0102."""
+    from app.transfer import package as pk
+    from app.transfer.keys import station_keys
+
+    r1 = setup_room(hq, "0101", tmp_path)
+    r1.record("admitted", "0101", r1.plan.room_participants("0101")[0].code)
+    export_results(r1, tmp_path / "r1.pkg")
+    import_package(hq, tmp_path / "r1.pkg")
+    r1.record("note", "0101", payload={"text": "later"})
+    export_results(r1, tmp_path / "r2.pkg")
+    env = pk.parse((tmp_path / "r2.pkg").read_bytes(), "r2")
+    m = {k: v for k, v in env.manifest.items() if k not in ("kind", "format", "ciphertext_sha256", "ciphertext_size")}
+    forged = pk.seal(station_keys(r1), "results", {**m, field: value}, env.ciphertext)
+    (tmp_path / "f.pkg").write_bytes(forged.to_bytes())
+    before = hq.log.count()
+    with pytest.raises(UserError, match=reason):
+        import_package(hq, tmp_path / "f.pkg")
+    assert hq.log.count() == before

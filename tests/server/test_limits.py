@@ -63,6 +63,9 @@ def test_stored_bad_event_is_skipped_and_counted_for_the_admin(live, official, h
     e = make_engine(live.db)
     with e.begin() as conn:  # written past the server, as an older version might have stored it
         conn.execute(insert(t.events).values(**row, ppe="66/0412", payload=json.dumps(bad["payload"])))
+    from app.server.figures import rebuild
+
+    rebuild(e)  # what the upgrade does (migration s0006f): the stored figures are rebuilt from the log
     e.dispose()
     for path in ("/monitoring", "/monitoring?ppe=66%2F0412", "/api/v1/monitoring", "/monitoring.csv",
                  "/monitoring.xlsx", f"/monitoring/events?day={DAY}&metric=exits&ppe=66%2F0412"):

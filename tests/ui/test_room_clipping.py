@@ -61,3 +61,17 @@ def test_desk_check_items_wrap_without_a_horizontal_scrollbar(ru_window, station
 
     run_dialog(ru_window.desk_check, handle)
     assert seen == [False]
+
+
+def test_names_are_not_cut_after_a_search_narrowed_the_list(window, station, qtbot):
+    """Under Xvfb: typing a code left one short name visible; after the admission cleared the search,
+    the longer names showed «Морозова …» for a moment (the column had been fitted to one row)."""
+    people = station.plan.room_participants("0101")
+    shortest = min(people, key=lambda p: len(p.short_name))
+    fm = window.table.fontMetrics()
+    longest = max(fm.horizontalAdvance(p.short_name) for p in people)
+    window.search.setText(shortest.code)
+    qtbot.wait(100)  # the list shows one short name now: the column keeps room for every name
+    assert window.table.columnWidth(1) >= longest
+    window.search.clear()
+    assert window.table.columnWidth(1) >= longest

@@ -8,7 +8,7 @@ import pytest
 from app.domain.grammar import FEMININE, MASCULINE, gender
 from app.i18n import set_language
 from tests.conftest import local
-from ui.room.dialogs import describe
+from ui.room.journal import describe
 
 
 @pytest.mark.parametrize(("middle", "last", "want"), [

@@ -42,7 +42,7 @@ def test_ovz_end_shown_on_board(window, station, clock):
     station.record("admitted", p.room, p.code, at="09:10")
     station.record("exam-start", p.room, at="10:00")
     window.room = p.room
-    window._load_room()
+    window.load_room()
     window.refresh()
     assert "ОВЗ end: 15:00" in window.board_values.text()
 
@@ -332,7 +332,7 @@ def test_print_without_disagreements_does_not_ask(window, station, qtbot, tmp_pa
     for p in ps:
         station.record("admitted", "0101", p.code, at="09:10")
     window.refresh()
-    import ui.room.window as rw
+    import ui.room.window.printing as rw
 
     monkeypatch.setattr(rw, "confirm_discrepancies", lambda parent, problems: not problems or pytest.fail(
         f"asked with {problems}"))

@@ -60,7 +60,7 @@ def test_checks_are_russian_in_russian(station, russian):
 
 
 def test_clock_note_and_correction_field_in_the_log_are_russian(window, station, clock, russian):
-    from ui.room.dialogs import describe
+    from ui.room.journal import describe
 
     rec = room_ops.adjust_clock(station, "0101", local("09:51"))
     p = station.plan.room_participants("0101")[0]

@@ -373,6 +373,7 @@ class HqWindow(QtWidgets.QMainWindow):
             self.date_combo.addItem(f"{format_date(d.date)} · {subjects}", d.key)
         i = self.date_combo.findData(self.station.day.key)
         self.date_combo.setCurrentIndex(max(i, 0))
+        self.date_combo.setToolTip(self.date_combo.currentText())  # the box may cut the subjects; the list does not
         self.date_combo.blockSignals(False)
         self._fill_subjects()
 

@@ -99,64 +99,99 @@ class SeatMap(QtWidgets.QWidget):
             self.selected.emit(b.code)
 
     def select(self, code: str) -> None:
-        """Show ``code`` as the chosen seat. Never takes the keyboard focus: the search keeps it while
-        the organizer types (the arrow keys and clicks move the focus themselves)."""
-        self.current = code
+        """Show ``code`` as the chosen seat (only the old and the new tile are repainted). Never takes
+        the keyboard focus: the search keeps it while the organizer types (the arrow keys and clicks
+        move the focus themselves)."""
+        old, self.current = self.current, code
+        if getattr(self, "_last", None) is not None and old != code:
+            self.update(self._last[0], [c for c in (old, code) if c])
         for b in self.buttons.values():
-            b.setChecked(bool(code) and b.code == code)
+            checked = bool(code) and b.code == code
+            if b.isChecked() != checked:
+                b.setChecked(checked)
 
     def refresh(self, state: RoomState, names: dict[str, str], assigned: dict[str, str],
                 minutes_out: dict[str, int] | None = None) -> None:
         """Repaint every seat from the room state. ``assigned`` maps seat label → participant code;
         ``minutes_out`` how long each participant out of the room has been out."""
-        minutes_out = minutes_out or {}
-        self._last = (state, names, assigned, minutes_out)
-        pt = self._fitting_pt(names)
+        self._last = (state, names, assigned, minutes_out or {})
+        self._pt = self._fitting_pt(names)
         self.by_code.clear()
-        sitting_elsewhere = {p.seat: p.code for p in state.participants.values() if p.seat_changed and p.present}
+        self._elsewhere = self._sitting_elsewhere(state)
         for label, b in self.buttons.items():
-            code = assigned.get(label, "")
-            b.code = code
-            if not code:
-                other = sitting_elsewhere.get(label)
-                if other:
-                    bg, fg = seat_colours(self.theme, "present")
-                    b.show_as(f"{label}\n← {names.get(other, other)}",
-                              f"background:{bg}; color:{fg}; border:3px dashed {self.theme.text};"
-                              f" font-size:{pt}pt;",
-                              _("Seat {seat}: {name} sits here instead of their seat").format(
-                                  seat=label, name=names.get(other, other)))
-                else:
-                    b.show_as(f"{label}\n—", f"background:{self.theme.window}; color:{self.theme.border};"
-                              f" border:1px dotted {self.theme.border}; font-size:{pt}pt;",
-                              _("Seat {seat}: empty").format(seat=label))
-                b.setEnabled(bool(other))
-                if other:
-                    b.code = other
-                continue
-            p = state.participants[code]
-            self.by_code[code] = b
-            key = display_status(p.status, p.late)
-            status = _(STATUS_TITLES.get(key, key))
-            extra = ""
-            if code in minutes_out:  # on the label line: the status line has no room for it
-                extra += " · " + _("{n} min").format(n=minutes_out[code])
-            if p.seat_changed:
-                extra = f" → {p.seat}"
-            if p.ovz:
-                extra += " " + _("ОВЗ")
-            bg, fg = seat_colours(self.theme, key)
-            border = f"4px solid {self.theme.accent}" if code == self.current else f"1px solid {self.theme.border}"
-            style = "dashed" if p.seat_changed else "solid"
-            if code != self.current and p.seat_changed:
-                border = f"3px {style} {self.theme.text}"
-            b.show_as(f"{label}{extra}\n{names.get(code, code)}\n{_(TILE_TITLES.get(key, key))}",
-                      f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
-                      f" font-size:{pt}pt; padding:1px;",
-                      _("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),
-                                                                status=status))
+            self._paint(label, b)
+
+    def update(self, state: RoomState, codes: list[str], minutes_out: dict[str, int] | None = None) -> None:
+        """Repaint only the tiles of ``codes`` (after a mark about them, or a minute out of the room);
+        the whole map when someone's seat changed, since that moves two tiles."""
+        last = getattr(self, "_last", None)
+        if last is None:
+            return
+        if minutes_out is not None:
+            self._last = (state, last[1], last[2], minutes_out)
+        else:
+            self._last = (state, *last[1:])
+        elsewhere = self._sitting_elsewhere(state)
+        if elsewhere != self._elsewhere:
+            self.refresh(*self._last)
+            return
+        for code in codes:
+            b = self.by_code.get(code)
+            if b is not None:
+                self._paint(b.label, b)
+
+    @staticmethod
+    def _sitting_elsewhere(state: RoomState) -> dict[str, str]:
+        return {p.seat: p.code for p in state.participants.values() if p.seat_changed and p.present}
+
+    def _paint(self, label: str, b: SeatButton) -> None:
+        state, names, assigned, minutes_out = self._last
+        pt = self._pt
+        code = assigned.get(label, "")
+        b.code = code
+        if not code:
+            other = self._elsewhere.get(label)
+            if other:
+                bg, fg = seat_colours(self.theme, "present")
+                b.show_as(f"{label}\n← {names.get(other, other)}",
+                          f"background:{bg}; color:{fg}; border:3px dashed {self.theme.text};"
+                          f" font-size:{pt}pt;",
+                          _("Seat {seat}: {name} sits here instead of their seat").format(
+                              seat=label, name=names.get(other, other)))
+            else:
+                b.show_as(f"{label}\n—", f"background:{self.theme.window}; color:{self.theme.border};"
+                          f" border:1px dotted {self.theme.border}; font-size:{pt}pt;",
+                          _("Seat {seat}: empty").format(seat=label))
+            b.setEnabled(bool(other))
+            if other:
+                b.code = other
+            return
+        p = state.participants[code]
+        self.by_code[code] = b
+        key = display_status(p.status, p.late)
+        status = _(STATUS_TITLES.get(key, key))
+        extra = ""
+        if code in minutes_out:  # on the label line: the status line has no room for it
+            extra += " · " + _("{n} min").format(n=minutes_out[code])
+        if p.seat_changed:
+            extra = f" → {p.seat}"
+        if p.ovz:
+            extra += " " + _("ОВЗ")
+        bg, fg = seat_colours(self.theme, key)
+        border = f"4px solid {self.theme.accent}" if code == self.current else f"1px solid {self.theme.border}"
+        style = "dashed" if p.seat_changed else "solid"
+        if code != self.current and p.seat_changed:
+            border = f"3px {style} {self.theme.text}"
+        b.show_as(f"{label}{extra}\n{names.get(code, code)}\n{_(TILE_TITLES.get(key, key))}",
+                  f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
+                  f" font-size:{pt}pt; padding:1px;",
+                  _("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),
+                                                            status=status))
+        if not b.isEnabled():
             b.setEnabled(True)
-            b.setChecked(code == self.current)
+        checked = code == self.current
+        if b.isChecked() != checked:
+            b.setChecked(checked)
 
     def _fitting_pt(self, names: dict[str, str]) -> int:
         """The largest text size up to ``font_pt`` at which the longest name fits a tile (a 4-px border
@@ -164,6 +199,9 @@ class SeatMap(QtWidgets.QWidget):
         if not self.buttons:
             return self.font_pt
         width = min(b.width() for b in self.buttons.values()) - 2 * 4 - 2 * 3
+        key = (width, self.font_pt, self.font().key(), tuple(names.values()))
+        if getattr(self, "_pt_key", None) == key:  # measured already: the names and the size are the same
+            return self._pt_cached
         # a seat someone sits at instead of their own shows «← name»: the longest line a tile can have
         texts = ["← " + n for n in names.values()] or [""]
         f = QtGui.QFont(self.font())
@@ -174,6 +212,7 @@ class SeatMap(QtWidgets.QWidget):
             if max(fm.horizontalAdvance(t) for t in texts) <= width:
                 break
             pt -= 1
+        self._pt_key, self._pt_cached = key, pt
         return pt
 
     def resizeEvent(self, e):  # noqa: N802 - Qt override

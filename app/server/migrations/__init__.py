@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "s0006n"
+HEAD = "s0007n"
 LOCATION = Path(__file__).resolve().parent
 
 

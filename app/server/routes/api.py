@@ -108,7 +108,11 @@ async def api_monitoring(request: Request, v: ApiViewer, day: str | None = None,
     rep = await run_in_threadpool(lambda: report(engine(request), **filters, allowed=allowed))
     if not v.admin:
         rep.pop("unreadable", None)
-    return rep
+    # plain JSON already (str, numbers, lists, dicts): skip FastAPI's per-value encoder, which took most of
+    # the answer's time for a season's thousands of rows
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(rep)
 
 
 @router.get(f"{API}/monitoring/events", tags=["monitoring"], summary="The events a figure was counted from")

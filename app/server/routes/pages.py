@@ -95,7 +95,8 @@ async def monitoring_page(request: Request, v: PageViewer, day: str | None = Non
     eng = engine(request)
     all_days = sorted({x["day"] for x in await run_in_threadpool(list_days, eng)
                        if allowed is None or x["ppe"] in allowed})
-    rep = await run_in_threadpool(lambda: report(eng, **filters, allowed=allowed))
+    # the page shows rooms only for one exam point: a season's thousands of room rows are not read otherwise
+    rep = await run_in_threadpool(lambda: report(eng, **filters, rooms=bool(p), allowed=allowed))
     names = await run_in_threadpool(load_names, eng)
     query = urlencode({k: val for k, val in rep["filters"].items() if val})
     return render(request, "monitoring.html", v, rep=rep, metrics=METRICS, metric_keys=METRIC_KEYS, link=link,

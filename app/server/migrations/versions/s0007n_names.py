@@ -1,14 +1,14 @@
 """Names of schools and exam points from the authority's reference list (shown beside the codes).
 
-Revision ID: s0006n
-Revises: s0005r
+Revision ID: s0007n
+Revises: s0006f
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0006n"
-down_revision = "s0005r"
+revision = "s0007n"
+down_revision = "s0006f"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,579 @@
+"""Stored monitoring figures: each accepted batch is folded into them in the batch's own transaction.
+
+Why: recomputing every room from its events made a season report take 5–10 s (issue 13, item 6).
+The event log stays the source of truth; these rows are a projection of it that
+``rebuild-figures`` recomputes and that must equal ``monitoring.scratch_report`` to the digit.
+
+How a batch is folded, per (exam point, date/subject key, room) it touches:
+
+- **fast path** — the room's stored state (``fig_rooms.state``: every participant's status, lateness,
+  exits, sheets, counts; the room's times, materials and incidents) is loaded and the new events are
+  applied with the projection's own step (``app.domain.projection._apply``) in domain order. Allowed only
+  when every new event of the room sorts after everything already folded there, none is a void and none
+  is the target of a stored void: then folding in arrival order *is* folding in domain order.
+- **slow path** — otherwise (a void, an event stated earlier than one already folded, a room the projection
+  cannot fold) the room is projected again from its events in the log, exactly as the scratch path does.
+- a plan push, a day key first seen, a new room of a legacy day without plan rows, an event without a day:
+  the whole exam-point day is recomputed from the log.
+
+Concurrency: the ``fig_days`` rows a batch touches are locked (``FOR UPDATE`` on PostgreSQL, in key order;
+SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway), so two workers never fold one room at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
+
+from app.domain.event import Event, parse_utc
+from app.domain.projection import ExitRecord, ParticipantState, RoomState, project_room
+from app.server import schema as t
+from app.server.monitoring import (
+    INCIDENT_KINDS,
+    METRIC_KEYS,
+    METRICS,
+    PpeDay,
+    RoomFigures,
+    _event,
+    _silent,
+    add,
+    compute_day,
+    day_filter,
+    last_syncs,
+    room_figures,
+    zero,
+)
+
+_M = [f"m_{k}" for k in METRIC_KEYS]
+_PAPER_KINDS = ("papers-printed", "paper-returned", "void")
+STATE_VERSION = 1
+
+
+class _Inc(NamedTuple):
+    """What the figures keep of an incident event: its kind and the participant it names."""
+
+    kind: str
+    participant: str | None
+
+
+class _Key(NamedTuple):
+    at: str
+    station: str
+    seq: int
+
+
+# --- the folded state of one room, as JSON --------------------------------------------------------------
+def _t(d: datetime | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def _d(s: str | None) -> datetime | None:
+    return None if s is None else datetime.fromisoformat(s)
+
+
+def dump_state(st: RoomState, school_of: dict[str, str], last: tuple | None, void_targets: Iterable[str]) -> str:
+    """Everything the figures and the next fold step need (not the events themselves)."""
+    parts = []
+    for p in st.participants.values():
+        parts.append([p.code, p.assigned_seat, p.ovz, p.on_list, p.status, p.late, p.seat, p.identity,
+                      [[_t(x.out_at), _t(x.back_at), x.closed_by] for x in p.exits],
+                      [[s, _t(at)] for s, at, _e in p.extra_sheets], len(p.corrections), len(p.appeals),
+                      school_of.get(p.code), p.subject, p.minutes, p.ovz_extra,
+                      _t(p.admitted_at), _t(p.finished_at), _t(p.removed_at), _t(p.early_at)])
+    return json.dumps({
+        "v": STATE_VERSION, "day": st.day, "room": st.room, "tz": st.tz, "subject": st.subject, "minutes": st.minutes,
+        "ovz_extra": st.ovz_extra, "opened": _t(st.opened_at), "instruction": _t(st.instruction_at),
+        "start": _t(st.start), "end": _t(st.end), "audio": [_t(st.audio_start), _t(st.audio_end)],
+        "stopped": _t(st.stopped_at), "evac": [[_t(a), _t(b)] for a, b in st.evacuations], "closed": _t(st.closed_at),
+        "materials": st.materials, "last_at": _t(st.last_at),
+        "incidents": [[e.kind, e.participant] for e in st.incidents],
+        "p": parts, "last": list(last) if last else None, "voids": sorted(set(void_targets)),
+        # schools of participants named by this room's incidents but seated elsewhere
+        "schools": {k: v for k, v in school_of.items() if k not in st.participants},
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_state(text: str) -> tuple[RoomState, dict[str, str], _Key | None, set[str]]:
+    s = json.loads(text)
+    st = RoomState(day=s["day"], room=s["room"], tz=s["tz"], subject=s["subject"], minutes=s["minutes"],
+                   ovz_extra=s["ovz_extra"], opened_at=_d(s["opened"]), instruction_at=_d(s["instruction"]),
+                   start=_d(s["start"]), end=_d(s["end"]), audio_start=_d(s["audio"][0]), audio_end=_d(s["audio"][1]),
+                   stopped_at=_d(s["stopped"]), evacuations=[(_d(a), _d(b)) for a, b in s["evac"]],
+                   closed_at=_d(s["closed"]), materials=dict(s["materials"]), last_at=_d(s["last_at"]))
+    st.incidents = [_Inc(k, p) for k, p in s["incidents"]]
+    school_of: dict[str, str] = dict(s["schools"])
+    for (code, seat, ovz, on_list, status, late, pseat, identity, exits, sheets, n_corr, n_app, school, subj,
+         minutes, ovz_extra, adm, fin, rem, early) in s["p"]:
+        p = ParticipantState(code, seat, ovz=ovz, on_list=on_list, status=status, late=late, seat=pseat,
+                             identity=identity, subject=subj, minutes=minutes, ovz_extra=ovz_extra,
+                             admitted_at=_d(adm), finished_at=_d(fin), removed_at=_d(rem), early_at=_d(early))
+        p.exits = [ExitRecord(_d(a), "", _d(b), None, by) for a, b, by in exits]
+        p.extra_sheets = [(sh, _d(at), "") for sh, at in sheets]
+        for sh, _at in sheets:
+            st.sheet_holders.setdefault(sh, []).append(code)
+        p.corrections = [None] * n_corr  # type: ignore[list-item]  # counted, never shown from here
+        p.appeals = [None] * n_app  # type: ignore[list-item]
+        st.participants[code] = p
+        if school is not None:
+            school_of[code] = school
+    return st, school_of, (_Key(*s["last"]) if s["last"] else None), set(s["voids"])
+
+
+# --- writing one room's and one day's rows --------------------------------------------------------------
+def _mcols(m: dict[str, float]) -> dict[str, float]:
+    return {f"m_{k}": m.get(k, 0) for k in METRIC_KEYS}
+
+
+class _Pending:
+    """The rows one fold (or one rebuild) writes, sent in a few statements at the end: a batch touches
+    ~20 rooms, and five round trips per room cost more than the fold itself (measured on PostgreSQL)."""
+
+    def __init__(self) -> None:
+        self.updates: list[dict] = []
+        self.inserts: list[dict] = []
+        self.schools: list[dict] = []
+        self.incidents: list[dict] = []
+        self.replaced: dict[tuple[str, str], list[str]] = {}
+
+    def room(self, ppe: str, day: str, date: str, subject: str, rf: RoomFigures, schools: dict, school_inc: dict,
+             state_json: str, replace: bool) -> None:
+        """The room's row, its schools' shares and its incidents by kind (replacing what was stored)."""
+        key = dict(ppe=ppe, day=day, room=rf.room)
+        row = dict(**_mcols(rf.metrics), phase=rf.phase, problems=json.dumps(rf.problems), state=state_json)
+        if replace:
+            self.replaced.setdefault((ppe, day), []).append(rf.room)
+            self.updates.append({"k_ppe": ppe, "k_day": day, "k_room": rf.room, **row})
+        else:
+            self.inserts.append({**key, "date": date, "subject": subject, **row})
+        self.schools += [dict(**key, school=sk, date=date, subject=subject, **_mcols(sm)) for sk, sm in schools.items()]
+        named: Counter = Counter()
+        for sk, c in school_inc.items():
+            for kind, n in c.items():
+                self.incidents.append(dict(**key, school=sk, kind=kind, date=date, subject=subject, n=n))
+                named[kind] += n
+        for kind, n in rf.incidents.items():
+            if n - named.get(kind, 0):
+                self.incidents.append(dict(**key, school="", kind=kind, date=date, subject=subject,
+                                           n=n - named.get(kind, 0)))
+
+    def discard(self, ppe: str, day: str) -> None:
+        """Forget what was queued for a day that is being rebuilt whole instead."""
+        keep = lambda r: not (r.get("ppe", r.get("k_ppe")) == ppe and r.get("day", r.get("k_day")) == day)  # noqa: E731
+        self.updates = [r for r in self.updates if keep(r)]
+        self.inserts = [r for r in self.inserts if keep(r)]
+        self.schools = [r for r in self.schools if keep(r)]
+        self.incidents = [r for r in self.incidents if keep(r)]
+        self.replaced.pop((ppe, day), None)
+
+    def flush(self, conn) -> None:
+        for (ppe, day), rooms in self.replaced.items():
+            for tb in (t.fig_schools, t.fig_incidents):
+                conn.execute(delete(tb).where(and_(tb.c.ppe == ppe, tb.c.day == day, tb.c.room.in_(rooms))))
+        if self.updates:
+            fr = t.fig_rooms
+            conn.execute(update(fr).where(and_(fr.c.ppe == bindparam("k_ppe"), fr.c.day == bindparam("k_day"),
+                                               fr.c.room == bindparam("k_room"))), self.updates)
+        for tb, rows in ((t.fig_rooms, self.inserts), (t.fig_schools, self.schools),
+                         (t.fig_incidents, self.incidents)):
+            if rows:
+                conn.execute(insert(tb), rows)
+        self.__init__()
+
+
+def _room_meta(events: list[Event]) -> tuple[tuple | None, set[str]]:
+    """The order key of the last event folded into a room, and the ids its voids name."""
+    last = max((e.order_key() for e in events), default=None)
+    return last, {str(e.payload.get("target", "")) for e in events if e.kind == "void"}
+
+
+def rebuild_day(conn, ppe: str, day: str, pending: _Pending | None = None) -> PpeDay | None:
+    """Recompute one exam point's (date, subject) from the log on ``conn`` and store it in full."""
+    if pending is not None:
+        pending.discard(ppe, day)
+    out = _Pending()
+    for tb in (t.fig_rooms, t.fig_schools, t.fig_incidents):
+        conn.execute(delete(tb).where(and_(tb.c.ppe == ppe, tb.c.day == day)))
+    conn.execute(delete(t.fig_days).where(and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day == day)))
+    fig = compute_day(conn, ppe, day)
+    date = day[:10]
+    if fig is None:
+        conn.execute(insert(t.fig_days).values(ppe=ppe, day=day, date=date, subject=day[11:13], subject_title="",
+                                               valid=False))
+        return None
+    conn.execute(insert(t.fig_days).values(
+        ppe=ppe, day=day, date=date, subject=fig.subject, subject_title=fig.subject_title, valid=True,
+        legacy=fig.legacy, events_total=fig.events_total, unreadable=fig.unreadable,
+        papers_printed=fig.papers.get("printed", 0), papers_returned=fig.papers.get("returned", 0),
+        papers_out=fig.papers.get("out", 0)))
+    for room, rf in fig.rooms.items():
+        evs = fig.room_events.get(room, [])
+        last, voids = _room_meta(evs)
+        state = "" if room in fig.broken else dump_state(rf.state, _schools_for(rf.state, fig.school_of), last, voids)
+        out.room(ppe, day, date, fig.subject, rf, fig.room_schools[room], fig.room_school_incidents[room],
+                 state, replace=False)
+    out.flush(conn)
+    return fig
+
+
+def _schools_for(st: RoomState, school_of: dict[str, str]) -> dict[str, str]:
+    """The part of the plan's code → school map one room needs: its participants and the ones its
+    incidents name (a later incident naming another room's participant takes the slow path)."""
+    codes = set(st.participants) | {e.participant for e in st.incidents if e.participant}
+    return {c: school_of[c] for c in codes if c in school_of}
+
+
+def rebuild_all(conn, ppe: str | None = None) -> int:
+    """Recompute every stored figure (of one exam point, or all) from the log; returns the days rebuilt."""
+    q = select(t.days.c.ppe, t.days.c.key).order_by(t.days.c.ppe, t.days.c.key)
+    if ppe:
+        q = q.where(t.days.c.ppe == ppe)
+    keys = [(r[0], r[1]) for r in conn.execute(q)]
+    stale = delete(t.fig_days) if not ppe else delete(t.fig_days).where(t.fig_days.c.ppe == ppe)
+    conn.execute(stale)
+    for tb in (t.fig_rooms, t.fig_schools, t.fig_incidents):
+        conn.execute(delete(tb) if not ppe else delete(tb).where(tb.c.ppe == ppe))
+    for p, key in keys:
+        rebuild_day(conn, p, key)
+    return len(keys)
+
+
+def rebuild(engine: Engine, ppe: str | None = None) -> int:
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # one rebuild at a time, and ingest waits for it
+            conn.exec_driver_sql("LOCK TABLE fig_days IN EXCLUSIVE MODE")
+        return rebuild_all(conn, ppe)
+
+
+# --- folding a batch ------------------------------------------------------------------------------------
+def _as_event(r: tuple) -> Event:
+    """An ingest row tuple (app.server.ingest._COLS order) as an Event, its payload parsed back."""
+    (eid, _ppe, station, seq, at, recorded_at, tz, author, kind, day, room, participant, payload, prev_hash,
+     h) = r
+    return Event(id=eid, station=station, seq=seq, at=at, recorded_at=recorded_at, tz=tz, author=author, kind=kind,
+                 day=day, room=room, participant=participant, payload=json.loads(payload) if payload != "{}" else {},
+                 prev_hash=prev_hash, hash=h)
+
+
+def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None) -> None:
+    """Fold the rows a batch just stored (``ingest._COLS`` tuples, same transaction) into the figures.
+
+    ``payloads``: the rows' payload dicts when the caller still holds them (saves parsing them back)."""
+    if not rows:
+        return
+    from app.domain.projection import _apply  # the projection's own fold step: same rules, same figures
+
+    dayless = any(r[9] is None for r in rows)
+    by_date: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r[9] is not None:
+            by_date.setdefault(r[9][:10], []).append(i)
+    q = select(t.days.c.key, t.days.c.date).where(t.days.c.ppe == ppe)
+    if not dayless:
+        q = q.where(t.days.c.date.in_(sorted(by_date)))
+    keys = sorted((k, d) for k, d in conn.execute(q))
+    if not keys:
+        return
+    fq = select(t.fig_days).where(and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day.in_([k for k, _ in keys])))
+    if conn.dialect.name == "postgresql":
+        fq = fq.order_by(t.fig_days.c.day).with_for_update()
+    stored = {r.day: r for r in conn.execute(fq)}
+    pending = _Pending()
+    for key, date in keys:
+        fd = stored.get(key)
+        if dayless or fd is None:
+            rebuild_day(conn, ppe, key, pending)
+            continue
+        if not fd.valid:
+            continue
+        _fold_day(conn, ppe, key, date, fd, [rows[i] for i in by_date.get(date, [])],
+                  None if payloads is None else [payloads[i] for i in by_date.get(date, [])], _apply, pending)
+    pending.flush(conn)
+
+
+def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloads: list[dict] | None,
+              apply, pending: _Pending) -> None:
+    if not rows:
+        return
+    by_room: dict[str | None, list[Event]] = {}
+    for i, r in enumerate(rows):
+        e = _as_event(r) if payloads is None else Event(
+            id=r[0], station=r[2], seq=r[3], at=r[4], recorded_at=r[5], tz=r[6], author=r[7], kind=r[8], day=r[9],
+            room=r[10], participant=r[11], payload=payloads[i], prev_hash=r[13], hash=r[14])
+        by_room.setdefault(e.room, []).append(e)
+    touched = sorted(r for r in by_room if r is not None)
+    rooms = {r.room: r for r in conn.execute(select(t.fig_rooms.c.room, t.fig_rooms.c.state).where(and_(
+        t.fig_rooms.c.ppe == ppe, t.fig_rooms.c.day == key, t.fig_rooms.c.room.in_(touched))))} if touched else {}
+    if fd.legacy and any(r not in rooms and any(e.day == key for e in by_room[r]) for r in touched):
+        rebuild_day(conn, ppe, key, pending)  # a day without plan rows: its rooms are those its events name
+        return
+    counted = len(by_room.get(None, [])) + sum(len(by_room[r]) for r in rooms)
+    if counted:
+        conn.execute(update(t.fig_days).where(and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day == key))
+                     .values(events_total=t.fig_days.c.events_total + counted))
+    if any(e.kind in _PAPER_KINDS for e in by_room.get(None, [])):
+        _refresh_papers(conn, ppe, key)
+    plan_ref = None
+    for room, row in rooms.items():
+        new = sorted(by_room[room], key=Event.order_key)
+        if row.state and _fast(pending, ppe, key, date, fd.subject, row.state, new, apply):
+            continue
+        if plan_ref is None:
+            plan_ref = _plan_ref(conn, ppe, key)
+        if plan_ref is None or not _refold_room(conn, pending, ppe, key, date, fd.subject, room, *plan_ref):
+            rebuild_day(conn, ppe, key, pending)
+            return
+
+
+def _fast(pending: _Pending, ppe: str, key: str, date: str, subject: str, text: str, new: list[Event],
+          apply) -> bool:
+    """Apply the new events to the stored state, when arrival order is domain order (see the module doc)."""
+    st, school_of, last, voids = load_state(text)
+    if last is not None and new[0].order_key() <= tuple(last):
+        return False
+    for e in new:
+        if e.kind == "void" or e.id in voids:
+            return False
+        if e.participant and e.participant not in school_of and e.participant not in st.participants:
+            return False  # a code the state does not know: its school comes from the plan (slow path)
+    try:
+        for e in new:
+            apply(st, e)
+            if st.incidents and isinstance(st.incidents[-1], Event):
+                st.incidents[-1] = _Inc(e.kind, e.participant)
+    except Exception:  # noqa: BLE001 - the projection would fail on it as well: the slow path decides
+        return False
+    rf, schools, school_inc = room_figures(st, school_of)
+    pending.room(ppe, key, date, subject, rf, schools, school_inc,
+                 dump_state(st, school_of, new[-1].order_key(), voids), replace=True)
+    return True
+
+
+def _plan_ref(conn, ppe: str, key: str):
+    from app.domain.reference import load_reference
+    from app.server.plans import load_plan
+
+    plan = load_plan(conn, ppe, key)
+    if plan is None:
+        return None
+    try:
+        return plan, load_reference(plan.day.date.year)
+    except (KeyError, ValueError, OSError):
+        return None
+
+
+def _refold_room(conn, pending: _Pending, ppe: str, key: str, date: str, subject: str, room: str, plan,
+                 ref) -> bool:
+    """Project one room again from its events in the log; False when it cannot be (the day is rebuilt)."""
+    q = select(t.events).where(and_(day_filter(ppe, date), t.events.c.room == room))
+    evs = [e for r in conn.execute(q) if (e := _event(r)) is not None]
+    try:
+        st = project_room(plan, ref, room, evs)
+    except Exception:  # noqa: BLE001 - counted as unreadable by the whole day's rebuild
+        return False
+    school_of = {p.code: p.school_code for p in plan.participants.values()}
+    rf, schools, school_inc = room_figures(st, school_of)
+    mine = [e for e in evs if e.day is None or e.day[:10] == date]
+    last, voids = _room_meta(mine)
+    pending.room(ppe, key, date, subject, rf, schools, school_inc,
+                 dump_state(st, _schools_for(st, school_of), last, voids), replace=True)
+    return True
+
+
+def _refresh_papers(conn, ppe: str, key: str) -> None:
+    from app.forms.papers import paper_figures
+
+    q = select(t.events).where(and_(day_filter(ppe, key[:10]), t.events.c.room.is_(None)))
+    evs = [e for r in conn.execute(q) if (e := _event(r)) is not None]
+    p = paper_figures(evs)
+    conn.execute(update(t.fig_days).where(and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day == key)).values(
+        papers_printed=p.get("printed", 0), papers_returned=p.get("returned", 0), papers_out=p.get("out", 0)))
+
+
+# --- reading: the monitoring report from the stored rows ------------------------------------------------
+def _filtered(q, tb, day, ppe, date_from, date_to, subject, allowed):
+    if allowed is not None:
+        q = q.where(tb.c.ppe.in_(sorted(allowed)))
+    if day:
+        q = q.where(tb.c.day == day) if len(day) > 10 else q.where(tb.c.date == day)
+    if date_from:
+        q = q.where(tb.c.date >= date_from)
+    if date_to:
+        q = q.where(tb.c.date <= date_to)
+    if subject:
+        q = q.where(tb.c.subject == subject)
+    if ppe:
+        q = q.where(tb.c.ppe == ppe)
+    return q
+
+
+_EXIT_MIN = METRIC_KEYS.index("exit_minutes")
+
+
+def _metrics(row, offset: int) -> dict[str, float]:
+    """Metric columns (or their SUMs) as the scratch report has them: counts as int, minutes to 0.1."""
+    vals = [int(v or 0) for v in row[offset:offset + len(METRIC_KEYS)]]
+    vals[_EXIT_MIN] = round(float(row[offset + _EXIT_MIN] or 0), 1)
+    return dict(zip(METRIC_KEYS, vals, strict=True))
+
+
+def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
+                  date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
+                  school: str | None = None, allowed: frozenset[str] | None = None) -> dict[str, Any]:
+    """``monitoring.scratch_report``'s dict from a few grouped reads of the stored figures."""
+    from app.server.db import read_connection
+
+    f = dict(day=day, ppe=ppe, date_from=date_from, date_to=date_to, subject=subject, allowed=allowed)
+    sums = [func.sum(getattr(t.fig_rooms.c, c)) for c in _M]
+    ssums = [func.sum(getattr(t.fig_schools.c, c)) for c in _M]
+    synced = last_syncs(engine)
+    with read_connection(engine) as conn:
+        fdays = conn.execute(_filtered(
+            select(t.fig_days, t.ppe.c.name, t.ppe.c.tz).join(t.ppe, t.ppe.c.key == t.fig_days.c.ppe)
+            .where(t.fig_days.c.valid.is_(True)), t.fig_days, **f).order_by(t.fig_days.c.day, t.fig_days.c.ppe)).all()
+        if school:
+            per_day = conn.execute(_filtered(select(t.fig_schools.c.ppe, t.fig_schools.c.day, *ssums)
+                                             .where(t.fig_schools.c.school == school), t.fig_schools, **f)
+                                   .group_by(t.fig_schools.c.ppe, t.fig_schools.c.day)).all()
+            inc_q = select(t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.kind,
+                           func.sum(t.fig_incidents.c.n)).where(t.fig_incidents.c.school == school)
+        else:
+            per_day = conn.execute(_filtered(select(t.fig_rooms.c.ppe, t.fig_rooms.c.day, *sums), t.fig_rooms, **f)
+                                   .group_by(t.fig_rooms.c.ppe, t.fig_rooms.c.day)).all()
+            inc_q = select(t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.kind,
+                           func.sum(t.fig_incidents.c.n))
+        incs = conn.execute(_filtered(inc_q, t.fig_incidents, **f).group_by(
+            t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.kind)).all()
+        room_rows_db, room_incs = [], []
+        if rooms and not school:
+            room_rows_db = conn.execute(_filtered(select(
+                t.fig_rooms.c.ppe, t.fig_rooms.c.day, t.fig_rooms.c.room, *[getattr(t.fig_rooms.c, c) for c in _M],
+                t.fig_rooms.c.phase, t.fig_rooms.c.problems), t.fig_rooms, **f)
+                .order_by(t.fig_rooms.c.day, t.fig_rooms.c.ppe, t.fig_rooms.c.room)).all()
+            room_incs = conn.execute(_filtered(select(
+                t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.room, t.fig_incidents.c.kind,
+                func.sum(t.fig_incidents.c.n)), t.fig_incidents, **f).group_by(
+                t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.room, t.fig_incidents.c.kind)).all()
+        sq = _filtered(select(t.fig_schools.c.day, t.fig_schools.c.school, *ssums), t.fig_schools, **f)
+        if school:
+            sq = sq.where(t.fig_schools.c.school == school)
+        school_db = conn.execute(sq.group_by(t.fig_schools.c.day, t.fig_schools.c.school)).all()
+        siq = _filtered(select(t.fig_incidents.c.day, t.fig_incidents.c.school, t.fig_incidents.c.kind,
+                               func.sum(t.fig_incidents.c.n)).where(t.fig_incidents.c.school != ""),
+                        t.fig_incidents, **f)
+        if school:
+            siq = siq.where(t.fig_incidents.c.school == school)
+        school_incs = conn.execute(siq.group_by(t.fig_incidents.c.day, t.fig_incidents.c.school,
+                                                t.fig_incidents.c.kind)).all()
+    valid = {(r.ppe, r.day) for r in fdays}
+    day_m = {(r[0], r[1]): _metrics(r, 2) for r in per_day}
+    day_inc: dict[tuple[str, str], Counter] = {}
+    for p, d, kind, n in incs:
+        if n:
+            day_inc.setdefault((p, d), Counter())[kind] += int(n)
+    days: dict[str, dict] = {}
+    dates: dict[str, dict] = {}
+    ppe_rows: list[dict] = []
+    unreadable = 0
+    period = {"level": "period", "day": "", "subject": subject or "", "subject_title": "", "ppe": "", "room": "",
+              "school": school or "", **zero(), "incidents_by_kind": Counter()}
+    for fd in fdays:
+        p, d = fd.ppe, fd.day
+        base = {"day": d, "date": d[:10], "subject": fd.subject, "subject_title": fd.subject_title}
+        m = day_m.get((p, d)) or zero()
+        incidents = day_inc.get((p, d), Counter())
+        dd = days.setdefault(d, {"level": "day", **base, "ppe": "", "room": "", "school": "", **zero(),
+                                 "incidents_by_kind": Counter()})
+        add(dd, m)
+        dd["incidents_by_kind"].update(incidents)
+        dt = dates.setdefault(d[:10], {"level": "date", "day": d[:10], "date": d[:10], "subject": "",
+                                       "subject_title": "", "ppe": "", "room": "", "school": "", **zero(),
+                                       "incidents_by_kind": Counter(), "subjects": []})
+        add(dt, m)
+        dt["incidents_by_kind"].update(incidents)
+        if fd.subject not in dt["subjects"]:
+            dt["subjects"].append(fd.subject)
+        add(period, m)
+        period["incidents_by_kind"].update(incidents)
+        if school:
+            continue
+        last = synced.get(p, "")
+        ppe_rows.append({"level": "ppe", **base, "ppe": p, "ppe_name": fd.name, "room": "", "school": "", **m,
+                         "incidents_by_kind": dict(incidents), "events": fd.events_total,
+                         "unreadable": fd.unreadable, "last_sync": last, "tz": fd.tz,
+                         "silent": _silent(d, fd.tz, last), "papers_printed": fd.papers_printed,
+                         "papers_returned": fd.papers_returned,
+                         "papers_all_back": fd.papers_printed > 0 and fd.papers_out == 0})
+        unreadable += fd.unreadable
+    subj = {(r.ppe, r.day): (r.subject, r.subject_title) for r in fdays}
+    rinc: dict[tuple[str, str, str], dict[str, int]] = {}
+    for p, d, room, kind, n in room_incs:
+        if n:
+            rinc.setdefault((p, d, room), {})[kind] = int(n)
+    room_rows = []
+    for r in room_rows_db:
+        if (r.ppe, r.day) not in valid:
+            continue
+        s, title = subj[(r.ppe, r.day)]
+        room_rows.append({"level": "room", "day": r.day, "date": r.day[:10], "subject": s, "subject_title": title,
+                          "ppe": r.ppe, "room": r.room, "school": "", **_metrics(r, 3),
+                          "incidents_by_kind": rinc.get((r.ppe, r.day, r.room), {}), "phase": r.phase,
+                          "problems": json.loads(r.problems)})
+    # a day key's subject for the school rows (every exam point of a key holds the same subject)
+    key_subj = {d: subj[(p, d)] for p, d in subj}
+    sinc: dict[tuple[str, str], dict[str, int]] = {}
+    for d, sk, kind, n in school_incs:
+        if n:
+            sinc.setdefault((d, sk), {})[kind] = int(n)
+    school_rows = {}
+    for r in school_db:
+        if r.day not in key_subj:
+            continue
+        s, title = key_subj[r.day]
+        school_rows[(r.day, r.school)] = {"level": "school", "day": r.day, "date": r.day[:10], "subject": s,
+                                          "subject_title": title, "ppe": "", "room": "", "school": r.school,
+                                          **_metrics(r, 2), "incidents_by_kind": sinc.get((r.day, r.school), {})}
+    for dd in (*days.values(), *dates.values(), period):
+        dd["incidents_by_kind"] = dict(dd["incidents_by_kind"])
+    from app.domain.kinds import KINDS
+
+    return {"metrics": [{"key": k, "title": title} for k, title in METRICS],
+            "incident_kinds": [{"key": k, "title": KINDS[k].title} for k in INCIDENT_KINDS],
+            "filters": {"day": day, "ppe": ppe, "date_from": date_from, "date_to": date_to, "subject": subject,
+                        "school": school}, "unreadable": unreadable,
+            "period": period, "dates": [dates[k] for k in sorted(dates)],
+            "days": list(days.values()), "ppes": ppe_rows, "rooms": room_rows,
+            "schools": [school_rows[k] for k in sorted(school_rows)]}
+
+
+def stored_figures(engine: Engine) -> dict[tuple, Any]:
+    """Every stored figure row as plain values, for comparing an incremental fold with a rebuild."""
+    out: dict[tuple, Any] = {}
+    with engine.connect() as conn:
+        for tb, pk in ((t.fig_days, ("ppe", "day")), (t.fig_rooms, ("ppe", "day", "room")),
+                       (t.fig_schools, ("ppe", "day", "room", "school")),
+                       (t.fig_incidents, ("ppe", "day", "room", "school", "kind"))):
+            for r in conn.execute(select(tb)):
+                d = dict(r._mapping)
+                if tb is t.fig_rooms:
+                    d["state"] = _comparable_state(d["state"])
+                out[(tb.name, *[d[k] for k in pk])] = d
+    return out
+
+
+def _comparable_state(text: str) -> Any:
+    """A room state without the fold bookkeeping that legitimately differs (last key after a refold)."""
+    if not text:
+        return text
+    s = json.loads(text)
+    s.pop("last", None)
+    s.pop("schools", None)
+    return s
+
+
+__all__ = ["fold", "rebuild", "rebuild_all", "rebuild_day", "stored_report", "stored_figures", "dump_state",
+           "load_state", "parse_utc"]
