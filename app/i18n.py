@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gettext
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -17,6 +19,9 @@ from app.paths import translations_dir
 DOMAIN = "auditoria"
 LANGUAGES = ("ru", "en")
 _current = os.environ.get("AUDITORIA_LANG", "ru")
+# A language for the current context only (one request of the server, one PDF): wins over ``_current``.
+# Threads started with the context (Starlette's threadpool copies it) see it too; nothing else does.
+_local: ContextVar[str | None] = ContextVar("auditoria_lang", default=None)
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext convention
@@ -54,19 +59,36 @@ def set_language(lang: str) -> None:
 
 
 def current_language() -> str:
-    return _current
+    return _local.get() or _current
+
+
+def use_language(lang: str | None):
+    """Set the language of the current context only (a server request); returns the token to reset it."""
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}")
+    return _local.set(lang)
+
+
+@contextmanager
+def language(lang: str):
+    """``with language("ru"):`` — this context speaks ``lang`` (other threads and requests are untouched)."""
+    token = use_language(lang)
+    try:
+        yield
+    finally:
+        _local.reset(token)
 
 
 def _(message: str) -> str:
-    return _catalog(_current).gettext(message)
+    return _catalog(_local.get() or _current).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _catalog(_current).ngettext(singular, plural, n)
+    return _catalog(_local.get() or _current).ngettext(singular, plural, n)
 
 
 def babel_locale() -> str:
-    return "ru_RU" if _current == "ru" else "en_GB"
+    return "ru_RU" if current_language() == "ru" else "en_GB"
 
 
 def format_time(dt: datetime, tz: str, seconds: bool = False) -> str:

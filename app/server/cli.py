@@ -146,6 +146,27 @@ def cmd_revoke_ppe_key(args) -> int:
     res = revoke_ppe(engine, find_ppe(engine, args.ppe, args.region).key)
     emit(res, args.json, f"exam point {res['ppe']}: {len(res['stations'])} station key(s) revoked "
                          f"({', '.join(res['stations']) or 'none'}); enroll its HQ again with a new code")
+def cmd_import_names(args) -> int:
+    from app.cli import emit
+    from app.server.names import import_names
+
+    res = import_names(_engine(args), args.file, region=args.region)
+    human = (f"{res.file}: no changes ({res.rows} names already imported)" if res.unchanged else
+             f"{res.file}: {res.rows} names ({res.schools} schools, {res.ppes} exam points; {res.added} new, "
+             f"{res.changed} changed)") + "".join(f"\n  note: {w}" for w in res.warnings)
+    emit(res.to_dict(), args.json, human)
+    return 0
+
+
+def cmd_day_report(args) -> int:
+    from app.cli import emit
+    from app.server.day_report import write_day_report
+
+    path = write_day_report(_engine(args), args.date, args.output, ppe=args.ppe)
+    emit({"file": str(path)}, args.json, f"report written: {path}")
+    return 0
+
+
 def cmd_import_results(args) -> int:
     from app.cli import emit
     from app.server.results_import import import_results
@@ -312,6 +333,16 @@ def register(sub, common) -> None:
     p.add_argument("--ppe", required=True)
     p.add_argument("--region")
     p.set_defaults(func=cmd_revoke_ppe_key)
+    p = db(ssub.add_parser("import-names", help="store school and exam-point names from a reference list "
+                                                "(CSV/XLSX: kind, code, name), all or nothing"))
+    p.add_argument("file")
+    p.add_argument("--region", help="region of exam points given as four digits")
+    p.set_defaults(func=cmd_import_names)
+    p = db(ssub.add_parser("day-report", help="the conduct figures of one exam date as a printable PDF (Russian)"))
+    p.add_argument("--date", required=True, help="YYYY-MM-DD")
+    p.add_argument("--ppe", help="one exam point RR/CCCC (default: every one)")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_day_report)
     p = db(ssub.add_parser("import-results", help="store an exam results list (CSV/XLSX), all or nothing"))
     p.add_argument("file")
     p.add_argument("--year", type=int, help="refuse rows of another year")

@@ -32,7 +32,10 @@ def _templates():
     from app.server import texts
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
-    env.globals.update(_=_, version=__version__, kind_title=texts.kind_title, phase_title=texts.phase_title,
+    from app.i18n import current_language
+
+    env.filters.update(pct=texts.pct, num=texts.num, points=texts.points)
+    env.globals.update(_=_, version=__version__, lang=current_language, kind_title=texts.kind_title, phase_title=texts.phase_title,
                        day_label=texts.day_label, utc_label=texts.utc_label)
     return env
 
@@ -66,16 +69,18 @@ def create_app(db: str | None = None) -> FastAPI:
         from app.i18n import set_language
 
         set_language(lang)
+    from app.server.lang import Language
     from app.server.middleware import AccessLog, BodyLimit, SecurityHeaders
-    from app.server.routes import api, auth, exports, pages
+    from app.server.routes import api, auth, exports, pages, results
 
     log = logjson.setup()
     app = FastAPI(title="Auditoria municipal server", version=__version__,
                   description="Signed sync API for exam-point HQ stations, monitoring figures, act verification.",
                   openapi_url=None, docs_url=None, redoc_url=None)
     app.state.engine = make_engine(db)
+    app.state.db = str(db)  # for the PDF jobs (a child process opens its own connection)
     app.state.env = _templates()
-    for r in (api.router, auth.router, pages.router, exports.router):
+    for r in (api.router, auth.router, pages.router, exports.router, results.router):
         app.include_router(r)
     _docs(app)
 
@@ -118,6 +123,7 @@ def create_app(db: str | None = None) -> FastAPI:
         return JSONResponse({"outcome": "error", "error": "internal", "reason": "internal error"}, status_code=500)
 
     # outermost last: the body limit sees the bytes first, headers go on every answer (413s too)
+    app.add_middleware(Language)  # inside the others: the handler and its threads see the session's language
     app.add_middleware(AccessLog, log=log)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)

@@ -51,16 +51,20 @@ def report_html(rep: dict[str, Any], subject_titles: dict[str, str]) -> str:
                        f"{_pct(r['top_100'])}"
                        + ("" if gap is None else f"; муниципалитет {'выше' if gap >= 0 else 'ниже'} региона "
                           f"на {_num(abs(gap))} балла по среднему") + ".</p>")
-        head = "".join(f"<th>{t}</th>" for t in ("ОО", "участников", "средний", "медиана", "ниже мин.", "81–99",
-                                                  "100", "за год", "средний балл"))
+        widths = {"ОО": " width='6%'"}
+        head = "".join(f"<th{widths.get(t, '')}>{t}</th>" for t in ("ОО", "участников", "средний", "медиана",
+                                                                    "ниже мин.", "81–99", "100", "за год",
+                                                                    "средний балл"))
         head += "".join(f"<th>{CONDUCT_TITLES[k]}</th>" for k in CONDUCT)
         rows = []
         top = max([c["mean"] for c in s["schools"] if isinstance(c.get("mean"), (int, float))] or [1])
         for c in s["schools"]:
             ch = c.get("change") or {}
-            bar = "" if not isinstance(c.get("mean"), (int, float)) else \
-                f"<table cellspacing='0' width='{max(2, int(100 * c['mean'] / top))}%'><tr>" \
-                f"<td bgcolor='#4a78b0'>&nbsp;</td></tr></table>"
+            w = max(2, int(100 * c["mean"] / top)) if isinstance(c.get("mean"), (int, float)) else 0
+            # Qt ignores a nested table's own width: the bar is a filled cell beside an empty one
+            bar = "" if not w else \
+                f"<table cellspacing='0' cellpadding='0' width='100%'><tr><td bgcolor='#4a78b0' width='{w}%'>" \
+                f"&nbsp;</td>{f'<td width={100 - w}%></td>' if w < 100 else ''}</tr></table>"
             cond = c.get("conduct_per_100") or {}
             rows.append("<tr>" + "".join(f"<td>{x}</td>" for x in (
                 html.escape(c["school"]), c["participants"], _num(c["mean"]), _num(c["median"]),
@@ -71,7 +75,9 @@ def report_html(rep: dict[str, Any], subject_titles: dict[str, str]) -> str:
         if s["flags"]:
             out.append("<p><b>Стоит посмотреть внимательнее:</b></p><ul>" +
                        "".join(f"<li>{html.escape(f['text'])}</li>" for f in s["flags"]) + "</ul>")
-    return "<html><body style='font-family: DejaVu Sans; font-size: 9pt'>" + "".join(out) + "</body></html>"
+    # column heads a size smaller, so no head breaks inside a word on A4 landscape
+    return ("<html><head><style>th { font-size: 6.5pt; background-color: #e9eef4; } td { font-size: 8pt; }</style></head>"
+            "<body style='font-family: DejaVu Sans; font-size: 9pt'>" + "".join(out) + "</body></html>")
 
 
 def write_report(engine, year: int, out: str | Path, subject: str | None = None, public: bool = False) -> Path:

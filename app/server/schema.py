@@ -148,7 +148,7 @@ ingests = Table(
 )
 
 __all__ = ["metadata", "ppe", "enroll_codes", "stations", "nonces", "chains", "events", "days", "rooms",
-           "participants", "ingests", "peer_keys", "room_heads", "results", "UniqueConstraint"]
+           "participants", "ingests", "peer_keys", "room_heads", "results", "names", "UniqueConstraint"]
 
 peer_keys = Table(
     "peer_keys", metadata,
@@ -237,6 +237,17 @@ results = Table(
     Column("source", String, nullable=False, default="list"),  # "list" (imported) or "demo" (synthetic)
     # covering the grouped read of a year's histograms (subject, school, score, source)
     Index("ix_srv_results_year", "practice", "year", "subject_code", "school_code", "test_score", "source"),
+)
+
+# Names of schools (ОО) and exam points (ППЭ) from the authority's reference list (`server import-names`):
+# the pages and exports show them beside the codes. Keyed by kind and code ("school", "123456" or
+# "ppe", "66/0412"); a re-import replaces the name, the same list again changes nothing.
+names = Table(
+    "names", metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("code", String(8), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("updated_at", String(27), nullable=False),
 )
 
 # Stored result cells (app.server.results_cells), recomputed from ``results`` for the groups a write touched.

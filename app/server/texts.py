@@ -91,3 +91,40 @@ def admin_overview(engine: Engine) -> dict[str, Any]:
     return {"stations": stations, "events_total": total, "unreadable": rep["unreadable"],
             "unreadable_by_ppe": [(r["ppe"], r["day"], r["unreadable"]) for r in rep["ppes"] if r["unreadable"]],
             "audit": audit_log(engine, 100)}
+
+
+def num(v: Any) -> str:
+    """A figure as the page's language writes it (a decimal comma in Russian); '—' for none."""
+    from app.i18n import current_language
+
+    if v is None or v == "":
+        return "—"
+    if isinstance(v, float):
+        text = f"{v:.1f}".rstrip("0").rstrip(".") if not v.is_integer() else str(int(v))
+    else:
+        text = str(v)
+    return text.replace(".", ",") if current_language() == "ru" else text
+
+
+def pct(v: Any, digits: int = 1) -> str:
+    """A share 0..1 as a percentage ('12,5 %'); '—' for none."""
+    from app.i18n import current_language
+
+    if v is None or isinstance(v, str):
+        return "—"
+    text = f"{100 * v:.{digits}f}"
+    if current_language() == "ru":
+        return text.replace(".", ",") + "\u00a0%"
+    return text + "%"
+
+
+def points(v: Any) -> str:
+    """A change of a share (0..1) in percentage points: '+4,8 п. п.'; '—' for none."""
+    from app.i18n import _, current_language
+
+    if v is None or isinstance(v, str):
+        return "—"
+    text = f"{100 * v:+.1f}"
+    if current_language() == "ru":
+        text = text.replace(".", ",").replace("-", "−")
+    return _("{value} pp").format(value=text)

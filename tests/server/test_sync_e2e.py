@@ -221,25 +221,38 @@ def test_exports_and_pages(live, official, hq_db, fmt):
     st = Station.open(hq_db)
     sync_once(st, live.url, enroll_code=code, backoff=FAST, pull=False)
     total_absent = sum(st.room_state(r).counts()["absent"] for r in st.plan.rooms)
-    if fmt == "csv":
+    if fmt == "csv":  # for Excel: ';', UTF-8 with a BOM, Russian headers, every level in one table
         import csv
         import io
 
         r = official.get("/monitoring.csv")
-        rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-        day = next(x for x in rows if x["level"] == "day")
-        assert int(day["absent"]) == total_absent and int(day["assigned"]) == 180
-        assert {x["level"] for x in rows} == {"period", "date", "day", "ppe", "room", "school"}
-        assert int(day["incidents:removal"]) == 4
+        assert r.headers["content-type"] == "text/csv; charset=utf-8" and r.content.startswith(b"\xef\xbb\xbf")
+        text = r.content.decode("utf-8")[1:]
+        assert text.split("\r\n", 1)[0].count(";") > 20 and "," not in text.split("\r\n", 1)[0]
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+        day = next(x for x in rows if x["Уровень"] == "дата и предмет")
+        assert int(day["Не явились"]) == total_absent and int(day["Распределено"]) == 180
+        assert day["Дата"] == "04.06.2026" and day["Предмет"] == "Русский язык"
+        assert {x["Уровень"] for x in rows} == {"весь период", "дата", "дата и предмет", "ППЭ", "аудитория", "школа"}
+        assert int(day["Удалён за нарушение Порядка"]) == 4
+        ppe = next(x for x in rows if x["Уровень"] == "ППЭ")
+        assert ppe["ППЭ"] == "66/0412" and ppe["Наименование ППЭ"] == "МАОУ СОШ № 8"
+        one = official.get("/monitoring.csv", params={"table": "ppes"})
+        assert 'filename="monitoring-ppes.csv"' in one.headers["content-disposition"]
+        ppes = list(csv.DictReader(io.StringIO(one.content.decode("utf-8-sig")), delimiter=";"))
+        assert len(ppes) == 3 and int(ppes[0]["Не явились"]) == total_absent  # 4 June; 11 June: two subjects
+        assert official.get("/monitoring.csv", params={"table": "nope"}).status_code == 400
     elif fmt == "xlsx":
         import io
 
         from openpyxl import load_workbook
 
         wb = load_workbook(io.BytesIO(official.get("/monitoring.xlsx").content))
-        assert wb.sheetnames == ["period", "dates", "days", "ppe", "rooms", "schools"]
-        head = [c.value for c in wb["days"][1]]
-        assert wb["days"].cell(2, head.index("absent") + 1).value == total_absent
+        assert wb.sheetnames == ["По датам", "По датам и предметам", "По ППЭ", "По школам (ОО)", "По аудиториям",
+                                 "Нештатные ситуации по видам"]
+        ws = wb["По датам и предметам"]
+        head = [c.value for c in ws[1]]
+        assert ws.cell(2, head.index("Не явились") + 1).value == total_absent
     elif fmt == "html":
         html = official.get("/monitoring", params={"ppe": "66/0412"}).text
         assert "<svg" in html and 'id="by-school"' in html and 'id="by-room"' in html

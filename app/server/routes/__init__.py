@@ -13,7 +13,8 @@ from app.server.deps import csrf_token, set_csrf_cookie
 def render(request: Request, name: str, viewer: Viewer | None = None, status: int = 200, **ctx) -> HTMLResponse:
     """A template with the signed-in official and a CSRF token for its forms (a cookie when signed out)."""
     token, cookie = csrf_token(request, viewer)
-    html = request.app.state.env.get_template(name).render(viewer=viewer, csrf=token, **ctx)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    html = request.app.state.env.get_template(name).render(viewer=viewer, csrf=token, here=here, **ctx)
     response = HTMLResponse(html, status_code=status)
     set_csrf_cookie(response, cookie, request)
     return response

@@ -1,9 +1,10 @@
-"""CSV and XLSX exports of the figures, for a signed-in official; every export is in the audit log."""
+"""CSV and XLSX exports of the figures, for a signed-in official; every export is in the audit log.
+
+CSV is for Excel (';', UTF-8 with a BOM, headers in the page's language: app.server.tables);
+``?table=`` gives one table of the page, without it every level in one table. XLSX holds every table,
+one sheet each."""
 
 from __future__ import annotations
-
-import csv
-import io
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -18,52 +19,55 @@ from app.server.deps import (
     opt_ppe,
     scope_of,
 )
-from app.server.monitoring import flat_rows, period_filters, report
+from app.server.monitoring import period_filters, report
+from app.server.tables import CSV_TYPE, XLSX_TYPE, Table, csv_bytes, pick, xlsx_bytes
 
 router = APIRouter(tags=["exports"])
 
 
-async def _report(request: Request, v: Viewer, what: str, day: str | None, ppe: str | None,
-                  date_from: str | None, date_to: str | None, subject: str | None, school: str | None) -> dict:
+async def logged(request: Request, v: Viewer, what: str, detail: str) -> None:
+    """One audit line per export: who took which table of which filters."""
+    await run_in_threadpool(audit, engine(request), v.username, what, detail, client_ip(request))
+
+
+def download(data: bytes, media: str, filename: str) -> Response:
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+async def _tables(request: Request, v: Viewer, what: str, table: str | None, day: str | None, ppe: str | None,
+                  date_from: str | None, date_to: str | None, subject: str | None, school: str | None
+                  ) -> tuple[Table | None, list[Table]]:
+    from app.server.monitoring_tables import flat_table, monitoring_tables
+    from app.server.names import load_names
+
     filters = period_filters(opt_day(day), opt_ppe(ppe), date_from, date_to, subject, school)
     allowed = await scope_of(request, v)
-    rep = await run_in_threadpool(lambda: report(engine(request), **filters, allowed=allowed))
+    eng = engine(request)
+
+    def build():
+        rep = report(eng, **filters, allowed=allowed)
+        names = load_names(eng)
+        return flat_table(rep, names), monitoring_tables(rep, names)
+
+    flat, tables = await run_in_threadpool(build)
+    tables = pick(tables, table)
     detail = " ".join(f"{k}={val}" for k, val in filters.items() if val) or "all"
-    await run_in_threadpool(audit, engine(request), v.username, f"export-{what}", detail, client_ip(request))
-    return rep
+    await logged(request, v, f"export-{what}", detail + (f" table={table}" if table else ""))
+    return flat, tables
 
 
 @router.get("/monitoring.csv")
 async def monitoring_csv(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None,
                          date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
-                         school: str | None = None):
-    head, rows = flat_rows(await _report(request, v, "csv", day, ppe, date_from, date_to, subject, school))
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(head)
-    w.writerows(rows)
-    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="monitoring.csv"'})
+                         school: str | None = None, table: str | None = None):
+    flat, tables = await _tables(request, v, "csv", table, day, ppe, date_from, date_to, subject, school)
+    chosen = tables[0] if table else flat
+    return download(csv_bytes(chosen), CSV_TYPE, f"monitoring-{chosen.key}.csv" if table else "monitoring.csv")
 
 
 @router.get("/monitoring.xlsx")
 async def monitoring_xlsx(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None,
                           date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
-                          school: str | None = None):
-    from openpyxl import Workbook
-
-    rep = await _report(request, v, "xlsx", day, ppe, date_from, date_to, subject, school)
-    wb = Workbook()
-    wb.remove(wb.active)
-    head, rows = flat_rows(rep)
-    for level, title in (("period", "period"), ("date", "dates"), ("day", "days"), ("ppe", "ppe"),
-                         ("room", "rooms"), ("school", "schools")):
-        ws = wb.create_sheet(title)
-        ws.append(head)
-        for r in rows:
-            if r[0] == level:
-                ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": 'attachment; filename="monitoring.xlsx"'})
+                          school: str | None = None, table: str | None = None):
+    _flat, tables = await _tables(request, v, "xlsx", table, day, ppe, date_from, date_to, subject, school)
+    return download(xlsx_bytes(tables), XLSX_TYPE, "monitoring.xlsx")

@@ -86,6 +86,7 @@ async def monitoring_page(request: Request, v: PageViewer, day: str | None = Non
                           date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
                           school: str | None = None):
     from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, period_filters, report
+    from app.server.names import load_names
     from app.server.plans import list_days
 
     d, p = opt_day(day), opt_ppe(ppe)
@@ -96,10 +97,11 @@ async def monitoring_page(request: Request, v: PageViewer, day: str | None = Non
                        if allowed is None or x["ppe"] in allowed})
     # the page shows rooms only for one exam point: a season's thousands of room rows are not read otherwise
     rep = await run_in_threadpool(lambda: report(eng, **filters, rooms=bool(p), allowed=allowed))
+    names = await run_in_threadpool(load_names, eng)
     query = urlencode({k: val for k, val in rep["filters"].items() if val})
     return render(request, "monitoring.html", v, rep=rep, metrics=METRICS, metric_keys=METRIC_KEYS, link=link,
                   incident_kinds=list(INCIDENT_KINDS), charts=_charts(rep, d), all_days=all_days, day=d, ppe=p,
-                  query=query)
+                  query=query, names=names, report_date=(d or rep["filters"].get("date_from") or "")[:10])
 
 
 @router.get("/monitoring/events")
@@ -146,3 +148,53 @@ async def verify_post(request: Request, v: OptViewer):
     payload = (form.get("payload") or [""])[0]
     verdict = await run_in_threadpool(verify_act, engine(request), payload)
     return render(request, "verify.html", v, verdict=verdict, payload=payload)
+
+
+def _safe_next(target: str) -> str:
+    """Only a path of this server (no scheme, no '//host'): the switch never sends anyone elsewhere."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or any(c < " " for c in target):
+        return "/monitoring"
+    return target[:2000]
+
+
+@router.post("/language")
+async def set_language_post(request: Request, v: OptViewer):
+    """The page language of this browser session (a session cookie; Russian when none is set)."""
+    from app.i18n import LANGUAGES
+    from app.server.deps import bad, is_https
+    from app.server.lang import LANG_COOKIE
+
+    form = await form_of(request)
+    check_csrf(request, form, v)
+    lang = (form.get("lang") or [""])[0]
+    if lang not in LANGUAGES:
+        raise bad("lang", "one of " + ", ".join(LANGUAGES))
+    response = RedirectResponse(_safe_next((form.get("next") or ["/monitoring"])[0]), status_code=303)
+    response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="strict", secure=is_https(request), path="/")
+    return response
+
+
+@router.get("/monitoring/report.pdf")
+async def day_report_pdf(request: Request, v: PageViewer, date: str | None = None, ppe: str | None = None):
+    """The printable report of one exam date (in the session's language: Russian unless English was chosen)."""
+    from app.i18n import current_language
+    from app.server.deps import bad, client_ip
+    from app.server.monitoring import period_filters
+    from app.server.pdf_job import run_job
+
+    if not date or len(date) != 10:
+        raise bad("date", "a date YYYY-MM-DD")
+    f = period_filters(day=date, ppe=opt_ppe(ppe))
+    allowed = await scope_of(request, v)
+    args = ["day", "--date", f["day"], "--lang", current_language()]
+    if f["ppe"]:
+        args += ["--ppe", f["ppe"]]
+    if allowed is not None:
+        args += ["--allowed", ",".join(sorted(allowed))]
+    data = await run_in_threadpool(run_job, request.app.state.db, args)
+    from app.server.accounts import audit
+
+    await run_in_threadpool(audit, engine(request), v.username, "export-day-pdf", f"date={date}"
+                            + (f" ppe={f['ppe']}" if f["ppe"] else ""), client_ip(request))
+    return Response(data, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="monitoring-{date}.pdf"'})

@@ -1,0 +1,89 @@
+"""Tables of the pages as files for Excel: CSV with ';', UTF-8 with a BOM, headers in the page's language,
+decimal commas in Russian (what a Russian Excel opens straight by double-click), and XLSX with one sheet
+per table. Every export of the server goes through here, so every table reads back the same way."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from app.i18n import current_language
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Table:
+    """One table as a page shows it: ``key`` names the file (``monitoring-ppes.csv``), ``title`` the sheet."""
+
+    key: str
+    title: str
+    head: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+def _cell(v, comma: bool) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, float):
+        text = f"{v:g}" if abs(v) < 1e15 else str(v)
+        return text.replace(".", ",") if comma else text
+    return str(v)
+
+
+def csv_bytes(table: Table) -> bytes:
+    """The table as Excel opens it: ';'-separated, UTF-8 with a BOM, CRLF lines."""
+    comma = current_language() == "ru"
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow(table.head)
+    for r in table.rows:
+        w.writerow([_cell(v, comma) for v in r])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    clean = "".join(" " if c in "[]:*?/\\" else c for c in title).strip()[:31] or "sheet"
+    out, n = clean, 2
+    while out.lower() in used:
+        suffix = f" {n}"
+        out, n = clean[:31 - len(suffix)] + suffix, n + 1
+    used.add(out.lower())
+    return out
+
+
+def xlsx_bytes(tables: list[Table]) -> bytes:
+    """One sheet per table, the header row bold and frozen."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for tb in tables:
+        ws = wb.create_sheet(_sheet_title(tb.title, used))
+        ws.append(tb.head)
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        for r in tb.rows:
+            ws.append([v if isinstance(v, int | float | str) or v is None else str(v) for v in r])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def pick(tables: list[Table], key: str | None) -> list[Table]:
+    """The table a link asks for (``?table=ppes``), or all of them; an unknown key is a 400 naming the choices."""
+    if not key:
+        return tables
+    chosen = [tb for tb in tables if tb.key == key]
+    if not chosen:
+        from app.server.deps import bad
+
+        raise bad("table", "one of " + ", ".join(tb.key for tb in tables))
+    return chosen
