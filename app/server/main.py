@@ -71,7 +71,7 @@ def create_app(db: str | None = None) -> FastAPI:
         set_language(lang)
     from app.server.lang import Language
     from app.server.middleware import AccessLog, BodyLimit, SecurityHeaders
-    from app.server.routes import api, auth, exports, pages, results
+    from app.server.routes import api, auth, conditions, exports, pages, results
 
     log = logjson.setup()
     app = FastAPI(title="Auditoria municipal server", version=__version__,
@@ -80,7 +80,7 @@ def create_app(db: str | None = None) -> FastAPI:
     app.state.engine = make_engine(db)
     app.state.db = str(db)  # for the PDF jobs (a child process opens its own connection)
     app.state.env = _templates()
-    for r in (api.router, auth.router, pages.router, exports.router, results.router):
+    for r in (api.router, auth.router, pages.router, exports.router, results.router, conditions.router):
         app.include_router(r)
     _docs(app)
 

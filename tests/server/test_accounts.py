@@ -17,9 +17,9 @@ from tests.server.test_sync_e2e import FAST
 PAGES = ["/monitoring", "/monitoring?day=2026-06-04%2F01", "/monitoring/events?day=2026-06-04%2F01&metric=absent",
          "/monitoring.csv", "/monitoring.xlsx", "/admin", "/docs", "/monitoring/report.pdf?date=2026-06-04",
          "/results", "/results?year=2026&public=1", "/results/school/660101", "/results/distribution?subject=01",
-         "/results.csv", "/results.xlsx", "/results/report.pdf?year=2026"]
+         "/results.csv", "/results.xlsx", "/results/report.pdf?year=2026", "/conditions", "/conditions.csv"]
 API_ROUTES = ["/api/v1/monitoring", "/api/v1/monitoring/events?day=2026-06-04%2F01&metric=absent", "/openapi.json",
-              "/api/v1/results", "/api/v1/results?year=2026&public=1"]
+              "/api/v1/results", "/api/v1/results?year=2026&public=1", "/api/v1/conditions"]
 SIGNED = ["/api/v1/heads", "/api/v1/days", "/api/v1/list?day=2026-06-04%2F01"]
 
 

@@ -28,6 +28,7 @@ def srv(hq_template, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("results-pages")
     hq = tmp / "hq.db"
     shutil.copy(hq_template, hq)
+    shutil.copy(str(hq_template) + ".keys", str(hq) + ".keys")  # the room packages were addressed to this key
     s = LiveServer(str(tmp / "s.db"), tmp / "s.log")
     try:
         code = s.add_ppe("0412")
