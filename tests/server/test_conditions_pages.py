@@ -63,4 +63,40 @@ def test_conditions_csv_for_excel(srv):
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:4] == ["ППЭ", "Наименование ППЭ", "Дата", "Наблюдателей"]  # Russian headers for Excel
     assert any(r[2] == "04.06.2026" and r[3] == "2" for r in rows[1:])
+    ovz = list(csv.reader(io.StringIO(srv.client.get("/conditions.csv").content.decode("utf-8-sig")), delimiter=";"))
+    assert ovz[0][3] == "Предмет" and {r[3] for r in ovz[1:]} >= {"01 Русский язык", "03 Физика"}
     assert srv.client.get("/conditions.csv", params={"table": "nope"}).status_code == 400
+
+
+def test_conditions_page_in_chromium_at_1366(srv, tmp_path):
+    """Signed in through the form in a real headless Chromium: Russian, every table inside 1366 px.
+    ``AUDITORIA_SCREENSHOTS=1`` copies the screenshot into docs/screenshots/ (looked at before committing)."""
+    import os
+    from pathlib import Path
+
+    from tests.server.conftest import ROOT
+    from tests.server.test_monitoring_chromium import CHROMIUM, _real_content
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    from tests.server.cdp import Browser
+
+    b = Browser(CHROMIUM, tmp_path / "profile")
+    try:
+        b.goto(f"{srv.url}/login")
+        b.js("document.getElementById('username').value = 'chief';"
+             "document.getElementById('password').value = 'correct horse battery';"
+             "document.getElementById('sign-in').click()", wait=True)
+        b.goto(srv.url + "/conditions")
+        assert b.js("location.pathname") == "/conditions"
+        assert b.js("document.documentElement.scrollWidth") <= 1366
+        text = b.js("document.body.innerText")
+        assert "Условия проведения экзамена" in text and "Общественные наблюдатели" in text
+        assert "Наблюдаева" not in text
+        shot = tmp_path / "conditions.png"
+        b.screenshot(shot)
+        _real_content(shot, 1366)
+    finally:
+        b.close()
+    if os.environ.get("AUDITORIA_SCREENSHOTS"):
+        shutil.copy(shot, ROOT / "docs" / "screenshots" / "conditions.png")

@@ -64,15 +64,25 @@ async def api_conditions(request: Request, v: ApiViewer, date_from: str | None =
     return await _conditions(request, v, date_from, date_to, subject, ppe)
 
 
+def _subject_title(year: str, code: str) -> str:
+    from app.domain.reference import load_reference
+
+    try:
+        return f"{code} {load_reference(int(year)).subject(code).title}"
+    except (KeyError, ValueError, OSError):
+        return code
+
+
 def tables(data: dict) -> list[Table]:
     from app.i18n import _
     from app.server.texts import day_label
 
     ovz = Table("conditions-ovz", _("ОВЗ conditions"),
-                [_("Exam point"), _("Exam point name"), _("Exam day"), _("ОВЗ listed"), _("ОВЗ present"),
-                 _("Used the extended time"), _("Extra minutes, mean"), _("Extra minutes, most")],
-                [[r["ppe"], r["ppe_name"], day_label(r["day"]), r["ovz_listed"], r["ovz_present"],
-                  r["used_extension"], r["extra_minutes_mean"], r["extra_minutes_max"]] for r in data["ovz"]])
+                [_("Exam point"), _("Exam point name"), _("Exam day"), _("Subject"), _("ОВЗ listed"),
+                 _("ОВЗ present"), _("Used the extended time"), _("Extra minutes, mean"), _("Extra minutes, most")],
+                [[r["ppe"], r["ppe_name"], day_label(r["day"]), _subject_title(r["day"][:4], r["subject"]),
+                  r["ovz_listed"], r["ovz_present"], r["used_extension"], r["extra_minutes_mean"],
+                  r["extra_minutes_max"]] for r in data["ovz"]])
     obs = Table("conditions-observers", _("Public observers"),
                 [_("Exam point"), _("Exam point name"), _("Date"), _("Observers"), _("Still checked in"), _("Hours present")],
                 [[r["ppe"], r["ppe_name"], date.fromisoformat(r["date"]).strftime("%d.%m.%Y"), r["observers"],
