@@ -41,9 +41,9 @@ from app.server.monitoring import (
     RoomFigures,
     _event,
     _silent,
-    add,
     compute_day,
     day_filter,
+    fold_levels,
     last_syncs,
     room_figures,
     zero,
@@ -496,19 +496,7 @@ def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None
         base = {"day": d, "date": d[:10], "subject": fd.subject, "subject_title": fd.subject_title}
         m = day_m.get((p, d)) or zero()
         incidents = day_inc.get((p, d), Counter())
-        dd = days.setdefault(d, {"level": "day", **base, "ppe": "", "room": "", "school": "", **zero(),
-                                 "incidents_by_kind": Counter()})
-        add(dd, m)
-        dd["incidents_by_kind"].update(incidents)
-        dt = dates.setdefault(d[:10], {"level": "date", "day": d[:10], "date": d[:10], "subject": "",
-                                       "subject_title": "", "ppe": "", "room": "", "school": "", **zero(),
-                                       "incidents_by_kind": Counter(), "subjects": []})
-        add(dt, m)
-        dt["incidents_by_kind"].update(incidents)
-        if fd.subject not in dt["subjects"]:
-            dt["subjects"].append(fd.subject)
-        add(period, m)
-        period["incidents_by_kind"].update(incidents)
+        fold_levels(days, dates, period, base, m, incidents)
         if school:
             continue
         last = synced.get(p, "")

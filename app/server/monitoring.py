@@ -368,24 +368,12 @@ def scratch_report(engine: Engine, day: str | None = None, ppe: str | None = Non
         if fig is None:
             continue
         base = {"day": d, "date": d[:10], "subject": fig.subject, "subject_title": fig.subject_title}
-        dd = days.setdefault(d, {"level": "day", **base, "ppe": "", "room": "", "school": "", **zero(),
-                                 "incidents_by_kind": Counter()})
         if school:
             m = dict(fig.schools.get(school, zero()))
             incidents = fig.school_incidents.get(school, Counter())
         else:
             m, incidents = fig.metrics, fig.incidents
-        add(dd, m)
-        dd["incidents_by_kind"].update(incidents)
-        dt = dates.setdefault(d[:10], {"level": "date", "day": d[:10], "date": d[:10], "subject": "",
-                                       "subject_title": "", "ppe": "", "room": "", "school": "", **zero(),
-                                       "incidents_by_kind": Counter(), "subjects": []})
-        add(dt, m)
-        dt["incidents_by_kind"].update(incidents)
-        if fig.subject not in dt["subjects"]:
-            dt["subjects"].append(fig.subject)
-        add(period, m)
-        period["incidents_by_kind"].update(incidents)
+        fold_levels(days, dates, period, base, m, incidents)
         if school:
             for sk, sm in fig.schools.items():
                 if sk == school:
@@ -458,6 +446,23 @@ def metric_events(engine: Engine, ppe: str | None, day: str, metric: str, room: 
                  and (not school or (school_of.get(p.code, "") or "—") == school)}
         out += [e for e in st.events if e.kind in kinds and e.participant in codes]
     return sorted(out, key=Event.order_key)
+
+
+def fold_levels(days: dict[str, dict], dates: dict[str, dict], period: dict, base: dict, m: dict,
+                incidents: Counter) -> None:
+    """Add one exam-point day's figures to its (date, subject) row, its date row and the period's: the one
+    way both the stored and the scratch report total them."""
+    d = base["day"]
+    dd = days.setdefault(d, {"level": "day", **base, "ppe": "", "room": "", "school": "", **zero(),
+                             "incidents_by_kind": Counter()})
+    dt = dates.setdefault(d[:10], {"level": "date", "day": d[:10], "date": d[:10], "subject": "",
+                                   "subject_title": "", "ppe": "", "room": "", "school": "", **zero(),
+                                   "incidents_by_kind": Counter(), "subjects": []})
+    for row in (dd, dt, period):
+        add(row, m)
+        row["incidents_by_kind"].update(incidents)
+    if base["subject"] not in dt["subjects"]:
+        dt["subjects"].append(base["subject"])
 
 
 def room_moves(conn, ppe: str, date: str, room: str) -> list[Event]:
