@@ -34,9 +34,7 @@ from app.domain.event import Event, parse_utc
 from app.domain.projection import ExitRecord, ParticipantState, RoomState, project_room
 from app.server import schema as t
 from app.server.monitoring import (
-    INCIDENT_KINDS,
     METRIC_KEYS,
-    METRICS,
     PpeDay,
     RoomFigures,
     _event,
@@ -45,6 +43,7 @@ from app.server.monitoring import (
     day_filter,
     fold_levels,
     last_syncs,
+    report_dict,
     room_figures,
     zero,
 )
@@ -535,17 +534,8 @@ def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None
         school_rows[(r.day, r.school)] = {"level": "school", "day": r.day, "date": r.day[:10], "subject": s,
                                           "subject_title": title, "ppe": "", "room": "", "school": r.school,
                                           **_metrics(r, 2), "incidents_by_kind": sinc.get((r.day, r.school), {})}
-    for dd in (*days.values(), *dates.values(), period):
-        dd["incidents_by_kind"] = dict(dd["incidents_by_kind"])
-    from app.domain.kinds import KINDS
-
-    return {"metrics": [{"key": k, "title": title} for k, title in METRICS],
-            "incident_kinds": [{"key": k, "title": KINDS[k].title} for k in INCIDENT_KINDS],
-            "filters": {"day": day, "ppe": ppe, "date_from": date_from, "date_to": date_to, "subject": subject,
-                        "school": school}, "unreadable": unreadable,
-            "period": period, "dates": [dates[k] for k in sorted(dates)],
-            "days": list(days.values()), "ppes": ppe_rows, "rooms": room_rows,
-            "schools": [school_rows[k] for k in sorted(school_rows)]}
+    return report_dict({"day": day, "ppe": ppe, "date_from": date_from, "date_to": date_to, "subject": subject,
+                        "school": school}, unreadable, period, days, dates, ppe_rows, room_rows, school_rows)
 
 
 def stored_figures(engine: Engine) -> dict[tuple, Any]:

@@ -402,12 +402,18 @@ def scratch_report(engine: Engine, day: str | None = None, ppe: str | None = Non
             school_inc.setdefault((d, sk), Counter()).update(fig.school_incidents.get(sk, Counter()))
     for k, row in school_rows.items():
         row["incidents_by_kind"] = dict(school_inc.get(k, Counter()))
+    return report_dict({"day": day, "ppe": ppe, "date_from": date_from, "date_to": date_to, "subject": subject,
+                        "school": school}, unreadable, period, days, dates, ppe_rows, room_rows, school_rows)
+
+
+def report_dict(filters: dict, unreadable: int, period: dict, days: dict[str, dict], dates: dict[str, dict],
+                ppe_rows: list[dict], room_rows: list[dict], school_rows: dict) -> dict[str, Any]:
+    """The report's shape, the same for the stored and the scratch path (pages and exports read it)."""
     for dd in (*days.values(), *dates.values(), period):
         dd["incidents_by_kind"] = dict(dd["incidents_by_kind"])
     return {"metrics": [{"key": k, "title": title} for k, title in METRICS],
             "incident_kinds": [{"key": k, "title": KINDS[k].title} for k in INCIDENT_KINDS],
-            "filters": {"day": day, "ppe": ppe, "date_from": date_from, "date_to": date_to, "subject": subject,
-                        "school": school}, "unreadable": unreadable,
+            "filters": filters, "unreadable": unreadable,
             "period": period, "dates": [dates[k] for k in sorted(dates)],
             "days": list(days.values()), "ppes": ppe_rows, "rooms": room_rows,
             "schools": [school_rows[k] for k in sorted(school_rows)]}
