@@ -10,16 +10,13 @@ Prints: cases, accepted-when-it-should-refuse, partial writes, tracebacks, multi
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import io
 import os
 import random
-import shutil
 import sqlite3
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,17 +214,9 @@ def campaign(n: int, seed: int) -> Counts:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cases", type=int, default=400)
-    ap.add_argument("--seed", type=int, default=14)
-    args = ap.parse_args()
-    os.environ.setdefault("AUDITORIA_HOME", tempfile.mkdtemp(prefix="cli-campaign-home-"))
-    t0 = time.monotonic()
-    c = campaign(args.cases, args.seed)
-    print(c.line() + f"  [{time.monotonic() - t0:.0f} s]")
-    for ex in c.examples[:8]:
-        print("  " + ex)
-    shutil.rmtree(os.environ["AUDITORIA_HOME"], ignore_errors=True)
+    from bench.campaign_run import run
+
+    run(__doc__, campaign, 400, "cli-campaign", examples=8)
 
 
 if __name__ == "__main__":

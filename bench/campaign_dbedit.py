@@ -13,14 +13,11 @@ warning) or missed. Prints: cases, refused, detected, flagged, missed, traceback
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import random
 import shutil
 import sqlite3
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -233,13 +230,9 @@ def campaign(n: int, seed: int) -> Counts:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cases", type=int, default=300)
-    ap.add_argument("--seed", type=int, default=14)
-    args = ap.parse_args()
-    os.environ.setdefault("AUDITORIA_HOME", tempfile.mkdtemp(prefix="dbedit-home-"))
-    t0 = time.monotonic()
-    print(campaign(args.cases, args.seed).line() + f"  [{time.monotonic() - t0:.0f} s]")
+    from bench.campaign_run import run
+
+    run(__doc__, campaign, 300, "dbedit")
 
 
 if __name__ == "__main__":

@@ -18,17 +18,14 @@ Prints the counts per kind of case and the first examples.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import io
-import os
 import random
 import re
 import shutil
 import sqlite3
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -416,17 +413,9 @@ def campaign(n: int, seed: int, log=print) -> Counts:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cases", type=int, default=3000)
-    ap.add_argument("--seed", type=int, default=14)
-    args = ap.parse_args()
-    os.environ.setdefault("AUDITORIA_HOME", tempfile.mkdtemp(prefix="listfuzz-home-"))
-    t0 = time.monotonic()
-    c = campaign(args.cases, args.seed)
-    print(c.line() + f"  [{time.monotonic() - t0:.0f} s]")
-    for ex in c.examples[:10]:
-        print("  " + ex)
-    shutil.rmtree(os.environ["AUDITORIA_HOME"], ignore_errors=True)
+    from bench.campaign_run import run
+
+    run(__doc__, campaign, 3000, "listfuzz")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ multi-line messages, no-ops, controls.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import hashlib
 import os
@@ -33,7 +32,6 @@ import random
 import shutil
 import sqlite3
 import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -421,17 +419,9 @@ def campaign(n: int, seed: int, log=print) -> Counts:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cases", type=int, default=440)
-    ap.add_argument("--seed", type=int, default=14)
-    args = ap.parse_args()
-    os.environ.setdefault("AUDITORIA_HOME", tempfile.mkdtemp(prefix="tamper-home-"))
-    t0 = time.monotonic()
-    c = campaign(args.cases, args.seed)
-    print(c.line() + f"  [{time.monotonic() - t0:.0f} s]")
-    for ex in c.examples[:10]:
-        print("  " + ex)
-    shutil.rmtree(os.environ["AUDITORIA_HOME"], ignore_errors=True)
+    from bench.campaign_run import run
+
+    run(__doc__, campaign, 440, "tamper")
 
 
 if __name__ == "__main__":
