@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,34 @@ def cli(*args: str, check: bool = True, env: dict | None = None) -> subprocess.C
     return res
 
 
+def wait_healthy(proc: subprocess.Popen, url: str, seconds: float, log: Callable[[], str], what: str,
+                 verify: bool | ssl.SSLContext = True, timeout: float = 1) -> None:
+    """Poll ``url`` until it answers 200; a process that exits or stays silent fails with its log."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError(f"{what} exited: {log()}")
+        try:
+            if httpx.get(url, verify=verify, timeout=timeout).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not answer: {log()}")
+        time.sleep(0.1)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class LiveServer:
     """``auditoria serve`` as a real subprocess on 127.0.0.1."""
 
@@ -57,28 +87,11 @@ class LiveServer:
                                       "--port", str(self.port), "--workers", str(workers), *extra], cwd=ROOT,
                                      stdout=self.fh, stderr=subprocess.STDOUT,
                                      env={**os.environ, "AUDITORIA_LANG": lang})  # the officials' pages: Russian
-        import httpx
 
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited: {log.read_text()}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"server did not start: {log.read_text()}")
-            time.sleep(0.1)
+        wait_healthy(self.proc, self.url + "/healthz", 60, log.read_text, "server")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
         self.fh.close()
 
     def add_user(self, username: str = "admin", role: str = "admin", region: str = "", msu: str = "",

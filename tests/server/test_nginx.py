@@ -15,13 +15,12 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.errors import UserError
 from app.services.station import Station
 from app.sync.client import Backoff, Client, enroll, sync_once
-from tests.server.conftest import LiveServer, free_port
+from tests.server.conftest import LiveServer, free_port, stop_process, wait_healthy
 from tests.server.faultproxy import FaultProxy
 from tests.server.test_sync_e2e import server_events
 
@@ -86,28 +85,12 @@ class Nginx:
         (d / "nginx.conf").write_text(NGINX_CONF.format(d=d, upstream=upstream, port=self.port, user=user))
         self.proc = subprocess.Popen([NGINX, "-p", str(d), "-e", str(d / "error.log"), "-c", str(d / "nginx.conf"),
                                       "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
         ctx = ssl.create_default_context(cafile=str(d / "cert.pem"))
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"nginx exited: {(d / 'error.log').read_text()}")
-            try:
-                if httpx.get(f"https://localhost:{self.port}/auditoria/healthz", verify=ctx, timeout=2).status_code \
-                        == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"nginx did not answer: {(d / 'error.log').read_text()}")
-            time.sleep(0.1)
+        wait_healthy(self.proc, f"https://localhost:{self.port}/auditoria/healthz", 15,
+                     (d / "error.log").read_text, "nginx", verify=ctx, timeout=2)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
 
 
 @pytest.fixture(scope="module")
