@@ -65,9 +65,14 @@ class Signer:
         self.head = station.log.head(station.station_id)
         self.printed = station.now().astimezone(station.point.zone).strftime("%d.%m.%Y %H:%M")
         self.docs: list[Document] = []
+        self.hashes: dict[str, str] = {}
 
     def stamp(self, docs: list[Document]) -> Stamp:
-        qr = {d.doc_id: seal(make_payload(d, self.station_id, self.head), self.keys.sign).text for d in docs}
+        qr = {}
+        for d in docs:
+            payload = make_payload(d, self.station_id, self.head)
+            self.hashes[d.doc_id] = payload["c"]  # the hash the QR vouches for is the one registered
+            qr[d.doc_id] = seal(payload, self.keys.sign).text
         self.docs += docs
         return Stamp(self.station_id, self.printed, qr)
 
@@ -75,10 +80,8 @@ class Signer:
         """Record what was printed (once per print job; nothing when nothing was printed)."""
         if not self.docs:
             return
-        from app.transfer.keys import b64
-
         papers = [{"f": d.code, "i": d.doc_id, "r": d.room or "", "u": d.participant or "",
-                   "e": d.event_id or "", "s": d.header.get("subject_code", ""), "c": b64(d.content_hash())}
+                   "e": d.event_id or "", "s": d.header.get("subject_code", ""), "c": self.hashes[d.doc_id]}
                   for d in self.docs]
         subjects = sorted({p["s"] for p in papers if p["s"]})
         self.station.record("papers-printed", None, payload={

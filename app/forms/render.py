@@ -763,10 +763,12 @@ def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
 # --- page furniture ---------------------------------------------------------------------------------
 _qr_images: dict[str, QImage] = {}
 # Image pixels per module. Viewers smooth an image they scale up by less than ~4× (poppler does:
-# one pixel a module, zbarimg could not read a 150-dpi raster). With 4 pixels a module the image
-# (~280 px for 32 mm) is scaled down up to 200 dpi and up only mildly beyond, where just the edge
-# pixel blurs; 8 pixels read as well but cost 2-3× the compression time (measured).
-QR_PX = 4
+# with one pixel a module the modules of a 150-dpi raster run into each other and zbarimg cannot
+# read it). With 2 pixels a module (~140 px for 32 mm) a 150-dpi raster is scaled up 1.4× and only
+# the modules' edges go grey; zbarimg reads it at 100, 120, 150, 200, 300 and 600 dpi (measured,
+# tests/forms check 100-300), as it did with 4 pixels, which cost QPdfWriter 5× more to store
+# (0.32 against 0.06 ms a code) and read worse at 100 dpi.
+QR_PX = 2
 _DARK0 = str.maketrans("01", "10")
 
 

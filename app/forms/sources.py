@@ -65,14 +65,17 @@ class Ctx:
         self._states: dict[str, RoomState] = {}
         self._day_live: list[Event] | None = None
         self._problems: dict[int, tuple[RoomState, list[tuple[str, str]]]] = {}
+        self._hhmm: dict[datetime | str, str] = {}
         self._forms = {f.code: f for f in self.ref.forms.values()}
 
     def hhmm(self, dt: datetime | str | None) -> str:
+        """Local "HH:MM" of an instant (remembered: a room's forms ask for the same few times often)."""
         if dt is None or dt == "":
             return ""
-        if isinstance(dt, str):
-            dt = parse_utc(dt)
-        return dt.astimezone(self.tz).strftime("%H:%M")
+        hit = self._hhmm.get(dt)
+        if hit is None:
+            hit = self._hhmm[dt] = (parse_utc(dt) if isinstance(dt, str) else dt).astimezone(self.tz).strftime("%H:%M")
+        return hit
 
     def subject_of(self, room: str | None, subject: str | None = None, participant: str | None = None) -> str:
         """The subject a form is for: given, the participant's own, or the room's on this date."""

@@ -189,11 +189,12 @@ def test_qr_still_decodes_with_the_subset_font_and_vector_qr(day, tmp_path):
 
 
 def test_qr_is_a_lossless_one_bit_image(day, tmp_path):
-    """Every page's QR is a 1-bit Flate image (no JPEG, no 8-bit RGB) with 4 pixels a module, so a
+    """Every page's QR is a 1-bit Flate image (no JPEG, no 8-bit RGB) with QR_PX pixels a module, so a
     viewer that smooths small images still shows sharp modules."""
     from pypdf import PdfReader
 
     from app.forms.api import render_room_set
+    from app.forms.render import QR_PX
 
     st, _ = day
     pdf = render_room_set(st, "0101", tmp_path)[0].path
@@ -202,7 +203,7 @@ def test_qr_is_a_lossless_one_bit_image(day, tmp_path):
         assert len(images) == 1
         img = images[0]
         assert img["/BitsPerComponent"] == 1 and img["/ColorSpace"] == "/DeviceGray"
-        assert img["/Filter"] == "/FlateDecode" and img["/Width"] % 4 == 0 and img["/Width"] >= 21 * 4
+        assert img["/Filter"] == "/FlateDecode" and img["/Width"] % QR_PX == 0 and img["/Width"] >= 21 * QR_PX
 
 
 def test_laid_out_text_reprints_the_same(day, tmp_path):
