@@ -57,6 +57,7 @@ A_C = A_HC | A_VC
 WRAP = int(Qt.TextFlag.TextWordWrap)
 ZERO = QPointF(0, 0)
 BLACK = Qt.GlobalColor.black  # enum member lookups cost more than the drawing call that takes them
+HEAD_FILL = QColor(238, 238, 238)  # a table's header cells
 
 _app = None
 _family: str | None = None
@@ -351,21 +352,24 @@ class Pager:
         one text call per box: the header and the МАШ tables are mostly such cells, and a text call
         costs ~8 µs in the PDF engine whatever its length. ``frame`` False: the characters only,
         without the boxes and separators (the header's values over its cached frame)."""
-        chars = list(value)
+        n_chars = len(value)
         i = 0
         cx = x
-        raw = raw_font(size)
+        raw = raw_font(size) if value else None
         placed: list[tuple[str, float]] = []
+        # the boxes straight into the page's batch of 0.25 mm borders (a method call a box cost more)
+        rects = self.strokes[-1].setdefault(0.25, ([], []))[0] if frame else None
+        yu, cwu, chu = y * U, cw * U, ch * U
         for gi, n in enumerate(groups):
             if gi and sep:
                 if frame:
                     self.text(cx, y, 2.4, ch, sep, size, True, A_C)
                 cx += 2.4
             for _ in range(n):
-                if frame:
-                    self.box(cx, y, cw, ch, 0.25)
-                if i < len(chars):
-                    c = chars[i]
+                if rects is not None:
+                    rects.append(QRectF(cx * U, yu, cwu, chu))
+                if i < n_chars:
+                    c = value[i]
                     if raw.supportsCharacter(c):
                         placed.append((c, cx))
                     else:
@@ -596,7 +600,7 @@ class Pager:
 
         def header_row() -> None:
             for c, x, w in zip(cols, xs, widths, strict=True):
-                self.box(x, self.y, w, head_h, 0.3, fill=QColor(238, 238, 238))
+                self.box(x, self.y, w, head_h, 0.3, fill=HEAD_FILL)
                 self.text(x + 0.6, self.y + 1, w - 1.2, head_h - 1, c["title"], hsize, True,
                           A_C)
             self.y += head_h
@@ -631,8 +635,9 @@ class Pager:
 
         for row, bold in all_rows:
             h = min_h
-            for key, tw, fsize in measured:
-                h = max(h, text_height(fmt(row.get(key, "")), tw, fsize, bold) + 1.6)
+            if row:  # an empty row (МАШ forms pad to min_rows) is min_h high
+                for key, tw, fsize in measured:
+                    h = max(h, text_height(fmt(row.get(key, "")), tw, fsize, bold) + 1.6)
             if self.y + h > self.bottom and self.y > TOP + HEADER_H + 3:
                 grid(self.y)
                 self.ensure(h)
