@@ -280,3 +280,43 @@ def test_printing_on_a_worker_thread_then_on_the_main_thread(day, tmp_path):
     finally:
         again.close()
     assert "Ведомость учета времени отсутствия" in squash(pdf_text(out))
+
+
+def test_first_print_looks_like_a_reprint_header_included(day, tmp_path):
+    """The header and footer are glyph runs from the first print on (app.forms.render.header_ops): a
+    fresh process's print and a reprint are the same pixels, header included. Before, the first print
+    drew the copy label with drawText, which clipped its second line «аудитории)» on ППЭ-05-01."""
+    from PIL import Image, ImageChops, ImageDraw
+
+    from app.forms import render
+    from app.forms.api import render_room_set
+
+    st, _ = day
+    render._runs_local.__dict__.clear()
+    render._furniture_local.__dict__.clear()
+    first = render_room_set(st, "0101", tmp_path / "a")[0].path
+    second = render_room_set(st, "0101", tmp_path / "b")[0].path
+    for pdf in (first, second):
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                        str(pdf.with_suffix(""))], check=True)
+    a, b = (Image.open(p.with_suffix(".png")).convert("L") for p in (first, second))
+    for img in (a, b):  # the QR differs (the second print is signed against a later chain head)
+        ImageDraw.Draw(img).rectangle([0, 0, round(52 / 25.4 * 60), round(47 / 25.4 * 60)], fill=255)
+    diff = ImageChops.difference(a, b).point(lambda v: 255 if v > 48 else 0)
+    assert diff.histogram()[255] / (a.width * a.height) < 0.0001
+
+
+def test_header_laid_out_once_per_form_and_room(day, tmp_path, monkeypatch):
+    """A reprint lays out no header at all: the frame is kept per form and copy, the values per room."""
+    from app.forms import render
+    from app.forms.api import render_room_set
+
+    st, _ = day
+    render_room_set(st, "0101", tmp_path / "a")
+    calls = []
+    real = render._header_layer
+    monkeypatch.setattr(render, "_header_layer", lambda *a: calls.append(a[:4]) or real(*a))
+    render_room_set(st, "0101", tmp_path / "b")
+    assert calls == []
+    render_room_set(st, "0102", tmp_path / "c")  # another room: only values, no frame
+    assert calls and all(c[3] is not None for c in calls)
