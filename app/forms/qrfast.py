@@ -11,6 +11,8 @@ a code. tests/forms check the matrix against ``qrcode``'s, bit for bit, and read
 
 from __future__ import annotations
 
+from itertools import zip_longest
+
 MASK = 4
 ALNUM = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")}
 _ALNUM_SET = frozenset(ALNUM)
@@ -111,9 +113,12 @@ def codewords(text: str, version: int, error_correction: int) -> list[int] | Non
         off += b.data_count
         dc.append(chunk)
         ec.append(ec_bytes(chunk, b.total_count - b.data_count))
-    out = [blk[i] for i in range(max(map(len, dc))) for blk in dc if i < len(blk)]
-    out += [blk[i] for i in range(max(map(len, ec))) for blk in ec if i < len(blk)]
-    return out
+    return _interleave(dc) + _interleave(ec)
+
+
+def _interleave(blocks: list[list[int]]) -> list[int]:
+    """Column by column across the blocks (the longer blocks' last codewords come last)."""
+    return [c for column in zip_longest(*blocks) for c in column if c is not None]
 
 
 _BLOCKS: dict[tuple[int, int], list] = {}
