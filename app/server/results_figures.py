@@ -68,12 +68,13 @@ def _spread(hist: Counter[int]) -> float:
 
 
 def _school_cells(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None,
-                  sc: dict[str, Scale]) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, Counter[int]]]:
+                  municipality: str | None
+                  ) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, Counter[int]]]:
     """{subject: {school: indicators}}, whether any is demo data, and each subject's score histogram: read
     from the cells stored when the results were written (app.server.results_cells)."""
     from app.server.results_cells import read_cells
 
-    return read_cells(engine, year, practice, subject, school)
+    return read_cells(engine, year, practice, subject, school, municipality)
 
 
 def _suppress(cell: dict[str, Any]) -> dict[str, Any]:
@@ -83,11 +84,27 @@ def _suppress(cell: dict[str, Any]) -> dict[str, Any]:
     return {k: (f"<{SMALL_CELL}" if k == "participants" else None) for k in cell}
 
 
-def _conduct(engine: Engine, year: int, subject: str | None) -> dict[str, dict[str, dict[str, float]]]:
-    """Conduct figures per subject and school over the year (present participants and the counts)."""
+def municipality_ppes(engine: Engine, municipality: str) -> frozenset[str]:
+    """The exam points of a municipality ("66/001"): the conduct a municipality's results sit beside."""
+    from sqlalchemy import and_, select
+
+    from app.server import schema as t
+
+    region, msu = municipality.split("/")
+    with engine.connect() as conn:
+        return frozenset(r[0] for r in conn.execute(select(t.ppe.c.key).where(and_(
+            t.ppe.c.region == region, t.ppe.c.msu == msu))))
+
+
+def _conduct(engine: Engine, year: int, subject: str | None,
+             municipality: str | None) -> dict[str, dict[str, dict[str, float]]]:
+    """Conduct figures per subject and school over the year (present participants and the counts), in the
+    municipality's exam points when one is given."""
     from app.server.monitoring import report
 
-    rep = report(engine, date_from=f"{year}-01-01", date_to=f"{year}-12-31", subject=subject, rooms=False)
+    allowed = municipality_ppes(engine, municipality) if municipality is not None else None
+    rep = report(engine, date_from=f"{year}-01-01", date_to=f"{year}-12-31", subject=subject, rooms=False,
+                 allowed=allowed)
     out: dict[str, dict[str, dict[str, float]]] = defaultdict(
         lambda: defaultdict(lambda: dict.fromkeys(("present", *CONDUCT), 0.0)))
     for row in rep["schools"]:
@@ -103,17 +120,19 @@ def _per100(c: dict[str, float] | None) -> dict[str, float | None]:
 
 
 def results_report(engine: Engine, year: int, subject: str | None = None, school: str | None = None,
-                   public: bool = False, practice: bool = False) -> dict[str, Any]:
+                   public: bool = False, practice: bool = False, municipality: str | None = None) -> dict[str, Any]:
     """Every indicator of a year by subject: the municipality, each school (with the change from the
-    year before and its conduct per 100 participants), the flags; JSON for the CLI, API and pages."""
-    sc = scales(year)
-    now, demo, scores_now = _school_cells(engine, year, practice, subject, school, sc)
-    before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, sc)
-    all_conduct = _conduct(engine, year, subject) if not practice else {}
+    year before and its conduct per 100 participants), the flags; JSON for the CLI, API and pages.
+    ``municipality`` ("66/001") limits it to that municipality's results and exam points (a viewer's
+    scope); None takes every municipality on the server (an administrator's view)."""
+    now, demo, scores_now = _school_cells(engine, year, practice, subject, school, municipality)
+    before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, municipality)
+    all_conduct = _conduct(engine, year, subject, municipality) if not practice else {}
     from app.server.region_import import region_figures
 
+    sc = scales(year)
     region = region_figures(engine, year) if not practice else {}
-    spreads = _room_spreads(engine, year) if not practice and now else {}
+    spreads = _room_spreads(engine, year, municipality) if not practice and now else {}
     subjects = []
     for code in sorted(now):
         scale = sc.get(code) or Scale(0)
@@ -140,7 +159,7 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
                          "municipality": muni, "region": _beside_region(muni, region.get(code)),
                          "schools": schools, "flags": flags})
     return {"year": year, "practice": practice, "public": public, "small_cell": SMALL_CELL,
-            "demo": demo,
+            "demo": demo, "municipality": municipality,
             "filters": {"subject": subject, "school": school}, "subjects": subjects}
 
 
@@ -186,7 +205,8 @@ FLAG_TEXTS = {
 }
 
 
-def _room_spreads(engine: Engine, year: int) -> dict[str, list[tuple[str, str, int, float]]]:
+def _room_spreads(engine: Engine, year: int,
+                  municipality: str | None = None) -> dict[str, list[tuple[str, str, int, float]]]:
     """{subject: [(exam point, room, participants, spread of scores)]} for each room of that year's plans,
     in one grouped query (a report asks for every subject at once)."""
     from sqlalchemy import and_, func, literal, select
@@ -200,6 +220,9 @@ def _room_spreads(engine: Engine, year: int) -> dict[str, list[tuple[str, str, i
                                      p.c.code == r.c.participant_code)))
          .where(and_(r.c.practice.is_(False), r.c.year == year))
          .group_by(r.c.subject_code, p.c.ppe, p.c.room))
+    if municipality is not None:  # that municipality's results, in its own exam points' rooms
+        q = q.where(and_(r.c.municipality == municipality,
+                         p.c.ppe.in_(sorted(municipality_ppes(engine, municipality)))))
     out: dict[str, list[tuple[str, str, int, float]]] = defaultdict(list)
     with engine.connect() as conn:
         for subj, ppe, room, n, mean, mean_sq in conn.execute(q):
