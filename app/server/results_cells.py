@@ -24,7 +24,9 @@ def refresh_cells(conn: Connection, keys: set[Key]) -> None:
     caller's transaction, so readers never see results and cells that disagree)."""
     from app.server.results_figures import hist_indicators
     from app.server.results_import import Scale, scales
+    from app.server.results_rooms import refresh_rooms
 
+    refresh_rooms(conn, {(year, subject) for practice, year, subject in keys if not practice})
     for practice, year, subject in sorted(keys):
         where = and_(t.results.c.practice == practice, t.results.c.year == year, t.results.c.subject_code == subject)
         for table in (t.results_cells, t.results_hist):
@@ -63,7 +65,7 @@ def rebuild_cells(engine: Engine) -> int:
     with engine.begin() as conn:
         keys = {(bool(p), int(y), s) for p, y, s in conn.execute(
             select(t.results.c.practice, t.results.c.year, t.results.c.subject_code).distinct())}
-        for table in (t.results_cells, t.results_hist):
+        for table in (t.results_cells, t.results_hist, t.results_rooms):
             conn.execute(delete(table))
         refresh_cells(conn, keys)
     return len(keys)

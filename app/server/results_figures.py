@@ -99,17 +99,29 @@ def municipality_ppes(engine: Engine, municipality: str) -> frozenset[str]:
 def _conduct(engine: Engine, year: int, subject: str | None,
              municipality: str | None) -> dict[str, dict[str, dict[str, float]]]:
     """Conduct figures per subject and school over the year (present participants and the counts), in the
-    municipality's exam points when one is given."""
-    from app.server.monitoring import report
+    municipality's exam points when one is given: one grouped read of the stored school figures of the
+    year's valid exam-point days (what the monitoring report's school rows sum to; a test holds the two equal)."""
+    from sqlalchemy import and_, func, select
 
-    allowed = municipality_ppes(engine, municipality) if municipality is not None else None
-    rep = report(engine, date_from=f"{year}-01-01", date_to=f"{year}-12-31", subject=subject, rooms=False,
-                 allowed=allowed)
-    out: dict[str, dict[str, dict[str, float]]] = defaultdict(
-        lambda: defaultdict(lambda: dict.fromkeys(("present", *CONDUCT), 0.0)))
-    for row in rep["schools"]:
-        for k in ("present", *CONDUCT):
-            out[row["subject"]][row["school"]][k] += row.get(k, 0) or 0
+    from app.server import schema as t
+    from app.server.db import read_connection
+
+    fs, fd = t.fig_schools, t.fig_days
+    keys = ("present", *CONDUCT)
+    q = (select(fs.c.subject, fs.c.school, *[func.sum(getattr(fs.c, f"m_{k}")) for k in keys])
+         .select_from(fs.join(fd, and_(fd.c.ppe == fs.c.ppe, fd.c.day == fs.c.day)))
+         .where(and_(fd.c.valid.is_(True), fs.c.date >= f"{year}-01-01", fs.c.date <= f"{year}-12-31"))
+         .group_by(fs.c.subject, fs.c.school))
+    if subject:
+        q = q.where(fs.c.subject == subject)
+    if municipality is not None:
+        q = q.where(fs.c.ppe.in_(sorted(municipality_ppes(engine, municipality))))
+    out: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    with read_connection(engine) as conn:
+        for row in conn.execute(q):
+            vals = {k: (round(float(v or 0), 1) if k == "exit_minutes" else int(v or 0))
+                    for k, v in zip(keys, row[2:], strict=True)}
+            out[row[0]][row[1]] = vals
     return out
 
 
@@ -207,27 +219,13 @@ FLAG_TEXTS = {
 
 def _room_spreads(engine: Engine, year: int,
                   municipality: str | None = None) -> dict[str, list[tuple[str, str, int, float]]]:
-    """{subject: [(exam point, room, participants, spread of scores)]} for each room of that year's plans,
-    in one grouped query (a report asks for every subject at once)."""
-    from sqlalchemy import and_, func, literal, select
+    """{subject: [(exam point, room, participants, spread of scores)]} for each room of that year's plans:
+    from the stored room sums (app.server.results_rooms); of a municipality's results in its own exam points."""
+    from app.server.results_rooms import room_spreads
 
-    from app.server import schema as t
-
-    r, p = t.results, t.participants
-    score = r.c.test_score
-    q = (select(r.c.subject_code, p.c.ppe, p.c.room, func.count(), func.avg(score), func.avg(score * score))
-         .select_from(r.join(p, and_(p.c.day == r.c.exam_date + literal("/") + r.c.subject_code,
-                                     p.c.code == r.c.participant_code)))
-         .where(and_(r.c.practice.is_(False), r.c.year == year))
-         .group_by(r.c.subject_code, p.c.ppe, p.c.room))
-    if municipality is not None:  # that municipality's results, in its own exam points' rooms
-        q = q.where(and_(r.c.municipality == municipality,
-                         p.c.ppe.in_(sorted(municipality_ppes(engine, municipality)))))
-    out: dict[str, list[tuple[str, str, int, float]]] = defaultdict(list)
-    with engine.connect() as conn:
-        for subj, ppe, room, n, mean, mean_sq in conn.execute(q):
-            out[subj].append((ppe, room, int(n), max(0.0, float(mean_sq) - float(mean) ** 2) ** 0.5))
-    return out
+    if municipality is None:
+        return room_spreads(engine, year)
+    return room_spreads(engine, year, municipality, municipality_ppes(engine, municipality))
 
 
 def _flags(spreads: dict[str, list[tuple[str, str, int, float]]], code: str, spread: float, muni: dict,

@@ -283,6 +283,20 @@ results_hist = Table(
     Column("demo", Boolean, nullable=False, default=False),
 )
 
+# Score sums per exam room of the official results (app.server.results_rooms): the «unusually alike» flag
+# reads these instead of joining every result of a year to its plan on each page.
+results_rooms = Table(
+    "results_rooms", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("subject_code", String(2), primary_key=True),
+    Column("municipality", String(6), primary_key=True),
+    Column("ppe", String(8), primary_key=True),
+    Column("room", String(4), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("total_sq", Float, nullable=False),
+)
+
 # The region's own figures per year and subject (a reference file from the regional centre): the second
 # baseline beside the municipality. Shares are fractions (0.125), as the municipality's indicators are.
 region_figures = Table(

@@ -17,6 +17,7 @@ from app.server.plans import push_plan
 from app.server.results_figures import results_report
 from app.server.results_import import import_results
 from tests.server.conftest import LiveServer, cli
+from tests.server.test_results import server  # noqa: F401 - the fixture with a conduct record
 
 DAY = "2026-06-04/01"
 NORTH, SOUTH = "66/043", "66/044"  # two municipalities of one region
@@ -187,4 +188,56 @@ def test_results_held_before_the_upgrade_are_placed_and_folded(server_db, tmp_pa
     assert placed == {"N1": NORTH, "S1": SOUTH}
     north = results_report(engine, 2026, municipality=NORTH)["subjects"][0]
     assert north["municipality"]["participants"] == 1 and north["schools"][0]["school"] == SCHOOL_N
+    engine.dispose()
+
+
+def _conduct_from_the_report(engine, year: int, municipality: str | None):
+    """What the conduct beside results was before it became one grouped read: the monitoring report's
+    school rows summed per subject and school."""
+    from collections import defaultdict
+
+    from app.server.monitoring import report
+    from app.server.results_figures import CONDUCT, municipality_ppes
+
+    allowed = municipality_ppes(engine, municipality) if municipality else None
+    rep = report(engine, date_from=f"{year}-01-01", date_to=f"{year}-12-31", rooms=False, allowed=allowed)
+    out = defaultdict(lambda: defaultdict(lambda: dict.fromkeys(("present", *CONDUCT), 0)))
+    for row in rep["schools"]:
+        for k in ("present", *CONDUCT):
+            out[row["subject"]][row["school"]][k] += row.get(k, 0) or 0
+    return {s: {k: dict(v) for k, v in d.items()} for s, d in out.items()}
+
+
+def test_conduct_beside_results_equals_the_monitoring_report(server):  # noqa: F811
+    from app.server.results_figures import _conduct
+
+    for muni in (None, "66/043", "66/099"):
+        mine = {s: dict(d) for s, d in _conduct(server, 2026, None, muni).items()}
+        assert mine == _conduct_from_the_report(server, 2026, muni)
+    assert mine == {}
+    some = _conduct(server, 2026, None, None)["01"]
+    assert some["111111"]["removed"] == 1 and some["111111"]["present"] == 8  # the fixture's removal
+
+
+def test_room_sums_follow_a_plan_pushed_after_the_results(server_db, tmp_path):
+    """The stored room sums behind the «unusually alike» flag: filled when a plan arrives after the results,
+    equal to the scores' own spread, and unchanged by a rebuild."""
+    import statistics
+
+    from app.server.results_cells import rebuild_cells
+    from app.server.results_rooms import room_spreads
+
+    engine = open_server_db(server_db)
+    add_ppe(engine, "66", "043", "0412", "ППЭ северный")
+    scores = [60 + (i * 7) % 23 for i in range(len(CODES_N))]
+    import_results(engine, _list(tmp_path / "r.csv", [(c, SCHOOL_N, s) for c, s in zip(CODES_N, scores, strict=True)]))
+    assert room_spreads(engine, 2026) == {}  # no plan yet: no room to put them in
+    _plan(engine, "66/0412", CODES_N, SCHOOL_N)
+    ((ppe, room, n, spread),) = room_spreads(engine, 2026)["01"]
+    assert (ppe, room, n) == ("66/0412", "0101", 12) and spread == pytest.approx(statistics.pstdev(scores))
+    assert room_spreads(engine, 2026, NORTH, frozenset({"66/0412"})) == room_spreads(engine, 2026)
+    assert room_spreads(engine, 2026, SOUTH) == {}
+    before = room_spreads(engine, 2026)
+    rebuild_cells(engine)
+    assert room_spreads(engine, 2026) == before
     engine.dispose()

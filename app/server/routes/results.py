@@ -88,8 +88,11 @@ def _report(eng, q: dict) -> dict:
                                       "(as `auditoria server results --json`)")
 async def api_results(request: Request, v: ApiViewer, year: str | None = None, subject: str | None = None,
                       school: str | None = None, public: str | None = None, practice: str | None = None):
+    from fastapi.responses import JSONResponse
+
     q = await _query(request, v, year, subject, school, public, practice)
-    return await run_in_threadpool(_report, engine(request), q)
+    # plain dicts and numbers: json.dumps directly (FastAPI's jsonable_encoder took 55 ms of a 200 KB report)
+    return JSONResponse(await run_in_threadpool(_report, engine(request), q))
 
 
 def _qs(q: dict, **over) -> str:

@@ -1,4 +1,5 @@
-"""Results carry the municipality whose officials may see them; cells and histograms are kept per municipality.
+"""Results carry the municipality whose officials may see them; cells and histograms are kept per
+municipality; score sums per exam room are stored (app.server.results_rooms).
 
 A viewer sees one municipality (region + МСУ). A result row carries a school code, not an exam point, so
 each row is placed once, at import, in the municipality of the exam point where the participant sat the
@@ -61,7 +62,18 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer, nullable=False),
         sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
     )
-    from app.server.results_cells import refresh_cells
+    op.create_table(
+        "results_rooms",
+        sa.Column("year", sa.Integer, primary_key=True),
+        sa.Column("subject_code", sa.String(2), primary_key=True),
+        sa.Column("municipality", sa.String(6), primary_key=True),
+        sa.Column("ppe", sa.String(8), primary_key=True),
+        sa.Column("room", sa.String(4), primary_key=True),
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("total", sa.Float, nullable=False),
+        sa.Column("total_sq", sa.Float, nullable=False),
+    )
+    from app.server.results_cells import refresh_cells  # also fills results_rooms
 
     keys = {(bool(p), int(y), s) for p, y, s in conn.execute(
         sa.text("SELECT DISTINCT practice, year, subject_code FROM results"))}
