@@ -117,8 +117,11 @@ async def results_page(request: Request, v: PageViewer, year: str | None = None,
     rep = await run_in_threadpool(_report, eng, q)
     names = await run_in_threadpool(load_names, eng)
     titles = rv.subject_titles(q["year"])
+    # the whole year is an overview (subjects and flags); a subject's schools, region and chart are shown
+    # when it is chosen: ten subjects of ninety schools each were a 0.5 MB page that took 0.7 s to render
+    detail = bool(q["subject"]) or len(rep["subjects"]) == 1
     charts = {}
-    for s in rep["subjects"]:
+    for s in rep["subjects"] if detail else []:
         items = [(f"{c['school']} {names.school(c['school'])}"[:40], [c["mean"]],
                   rv.distribution_link(q["year"], s["code"], c["school"], q["public"], q["practice"]))
                  for c in s["schools"] if isinstance(c.get("mean"), int | float)]
@@ -133,7 +136,7 @@ async def results_page(request: Request, v: PageViewer, year: str | None = None,
 
             charts[s["code"]] = bars(items, [_("Mean score")], _("Mean score by school"), width=560)
     return render(request, "results.html", v, rep=rep, q=q, qs=_qs, titles=titles, names=names, rv=rv,
-                  charts=charts, conduct=rv.CONDUCT, conduct_titles=rv.CONDUCT_TITLES)
+                  charts=charts, detail=detail, conduct=rv.CONDUCT, conduct_titles=rv.CONDUCT_TITLES)
 
 
 @router.get("/results/school/{code}", include_in_schema=False)
