@@ -72,11 +72,12 @@ def rebuild_cells(engine: Engine) -> int:
 
 
 def read_cells(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None,
-               municipality: str | None = None
+               municipality: str | None = None, cells_of: str | None = None
                ) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, Counter[int]]]:
     """{subject: {school: indicators}}, whether any is demo data, and each subject's score histogram (of the
     whole municipality; of the one school when ``school`` is given). ``municipality`` limits everything to
-    that municipality's rows (a viewer's scope); None reads all of them (an administrator's)."""
+    that municipality's rows (a viewer's scope); None reads all of them (an administrator's). ``cells_of``
+    reads only that school's cells, beside the municipality's histogram (one school's page over the years)."""
     from sqlalchemy import func
 
     hc = t.results_hist.c
@@ -89,8 +90,8 @@ def read_cells(engine: Engine, year: int, practice: bool, subject: str | None, s
     if subject:
         q = q.where(t.results_cells.c.subject_code == subject)
         h = h.where(t.results_hist.c.subject_code == subject)
-    if school:
-        q = q.where(t.results_cells.c.school_code == school)
+    if school or cells_of:
+        q = q.where(t.results_cells.c.school_code == (school or cells_of))
     cells: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     hists: dict[str, Counter[int]] = defaultdict(Counter)
     demo = False

@@ -68,13 +68,13 @@ def _spread(hist: Counter[int]) -> float:
 
 
 def _school_cells(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None,
-                  municipality: str | None
+                  municipality: str | None, focus: str | None = None
                   ) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, Counter[int]]]:
     """{subject: {school: indicators}}, whether any is demo data, and each subject's score histogram: read
     from the cells stored when the results were written (app.server.results_cells)."""
     from app.server.results_cells import read_cells
 
-    return read_cells(engine, year, practice, subject, school, municipality)
+    return read_cells(engine, year, practice, subject, school, municipality, cells_of=focus)
 
 
 def _suppress(cell: dict[str, Any]) -> dict[str, Any]:
@@ -132,19 +132,22 @@ def _per100(c: dict[str, float] | None) -> dict[str, float | None]:
 
 
 def results_report(engine: Engine, year: int, subject: str | None = None, school: str | None = None,
-                   public: bool = False, practice: bool = False, municipality: str | None = None) -> dict[str, Any]:
+                   public: bool = False, practice: bool = False, municipality: str | None = None,
+                   focus: str | None = None) -> dict[str, Any]:
     """Every indicator of a year by subject: the municipality, each school (with the change from the
     year before and its conduct per 100 participants), the flags; JSON for the CLI, API and pages.
     ``municipality`` ("66/001") limits it to that municipality's results and exam points (a viewer's
-    scope); None takes every municipality on the server (an administrator's view)."""
-    now, demo, scores_now = _school_cells(engine, year, practice, subject, school, municipality)
-    before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, municipality)
+    scope); None takes every municipality on the server (an administrator's view). ``focus`` keeps only
+    that school among the schools and its own flags, beside the whole municipality (a school's page):
+    the same figures, without reading every other school's cells and the rooms."""
+    now, demo, scores_now = _school_cells(engine, year, practice, subject, school, municipality, focus)
+    before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, municipality, focus)
     all_conduct = _conduct(engine, year, subject, municipality) if not practice else {}
     from app.server.region_import import region_figures
 
     sc = scales(year)
     region = region_figures(engine, year) if not practice else {}
-    spreads = _room_spreads(engine, year, municipality) if not practice and now else {}
+    spreads = _room_spreads(engine, year, municipality) if not practice and now and not focus else {}
     subjects = []
     for code in sorted(now):
         scale = sc.get(code) or Scale(0)

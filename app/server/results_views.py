@@ -95,7 +95,7 @@ def school_history(engine: Engine, school: str, years: list[int], public: bool =
     """Per subject: each year's figures of the school beside the municipality's (newest year first)."""
     by_subject: dict[str, dict[str, Any]] = {}
     for y in sorted(years, reverse=True):
-        rep = results_report(engine, y, public=public, practice=practice, municipality=municipality)
+        rep = results_report(engine, y, public=public, practice=practice, municipality=municipality, focus=school)
         for s in rep["subjects"]:
             mine = next((c for c in s["schools"] if c["school"] == school), None)
             if mine is None:

@@ -241,3 +241,35 @@ def test_room_sums_follow_a_plan_pushed_after_the_results(server_db, tmp_path):
     rebuild_cells(engine)
     assert room_spreads(engine, 2026) == before
     engine.dispose()
+
+
+def test_a_school_focus_gives_the_same_figures_as_the_whole_report(server):  # noqa: F811
+    """A school's page reads only its cells (``focus``): its figures, change, conduct and flags, and the
+    municipality beside it, are exactly those of the whole report."""
+    from app.server.results_figures import results_report
+
+    import_results(server, _demo_year(server, 2025))
+    import_results(server, _demo_year(server, 2026))
+    whole = results_report(server, 2026)
+    assert any(f["kind"] == "high-with-incidents" for f in whole["subjects"][0]["flags"])  # one to compare
+    for school in ("111111", "222222"):
+        one = results_report(server, 2026, focus=school)
+        for a, b in zip(whole["subjects"], one["subjects"], strict=True):
+            assert a["municipality"] == b["municipality"] and a["region"] == b["region"]
+            assert [c for c in a["schools"] if c["school"] == school] == b["schools"]
+            assert [f for f in a["flags"] if f.get("school") == school] == b["flags"]
+
+
+def _demo_year(engine, year: int):
+    """A results list of the fixture's 24 participants for a year (school A rises in 2026)."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.server.test_results import ROOM_A, ROOM_B, SCHOOL_A, SCHOOL_B
+
+    rows = [(c, SCHOOL_A, (95 if year == 2026 else 60) - i) for i, c in enumerate(ROOM_A)]
+    rows += [(c, SCHOOL_B, 50 + 2 * i) for i, c in enumerate(ROOM_B)]
+    path = Path(tempfile.mkdtemp()) / f"r{year}.csv"
+    path.write_text("participant_code;exam_date;subject_code;school_code;primary_score;test_score\n" + "".join(
+        f"{c};{year}-06-04;01;{s};{v // 2};{v}\n" for c, s, v in rows), encoding="utf-8")
+    return path
