@@ -176,7 +176,9 @@ def cmd_import_results(args) -> int:
     kind = "practice results" if args.practice else "results"
     human = (f"{res.file}: no changes ({res.rows} {kind} already imported)" if res.unchanged else
              f"{res.file}: {res.rows} {kind} ({res.added} new, {res.changed} changed); "
-             f"{res.joined} joined to the conduct record") + "".join(f"\n  note: {w}" for w in res.warnings)
+             f"{res.joined} joined to the conduct record") + \
+        (f"; municipality {', '.join(f'{m} ({n})' for m, n in res.municipalities.items())}"
+         if res.municipalities else "") + "".join(f"\n  note: {w}" for w in res.warnings)
     if args.preview:
         human = (f"{res.file}: columns (file → field):\n" +
                  "".join(f"  {label} → {canon}\n" for label, canon in res.mapping.items()) +
