@@ -9,15 +9,17 @@ data, the «record changed» signal and ``RoomHooks`` (never the window).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.errors import UserError
 from app.i18n import _, current_language, format_date
 from app.services import room_ops
 from app.services.station import Recorded
 from ui.qt import QtWidgets
-from ui.room.dialogs import StartOfDayDialog
-from ui.room.end_of_exam import EndOfExamDialog
-from ui.room.journal import RoomLogDialog, TimelineDialog
 from ui.widgets import clear_behind, exec_dialog
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened: the first paint does not need them
+    from ui.room.dialogs import StartOfDayDialog
 
 
 class RoomDay:
@@ -31,6 +33,8 @@ class RoomDay:
         if not code:
             self.w.need_participant()
             return
+        from ui.room.journal import TimelineDialog
+
         dlg = TimelineDialog(self.w.station, self.w.room, code, self.w.names, self.w)
         self.w.open_dialog = dlg
         exec_dialog(dlg)
@@ -81,6 +85,8 @@ class RoomDay:
         return True
 
     def show_room_log(self) -> None:
+        from ui.room.journal import RoomLogDialog
+
         dlg = RoomLogDialog(self.w.station, self.w.room, self.w.names, self.w)
         self.w.open_dialog = dlg
         exec_dialog(dlg)
@@ -88,6 +94,8 @@ class RoomDay:
     def start_of_day(self, blocking: bool = True) -> Recorded | None:
         """Room, organizers on duty, room clock. At start-up it opens without blocking (window-modal),
         so nothing that pumps events (self-test, benchmark) waits on it."""
+        from ui.room.dialogs import StartOfDayDialog
+
         dlg = StartOfDayDialog(self.w.station, self.w.room, self.w)
         self.w.open_dialog = dlg
         if not blocking:
@@ -115,6 +123,8 @@ class RoomDay:
         return rec
 
     def end_of_exam(self) -> None:
+        from ui.room.end_of_exam import EndOfExamDialog
+
         dlg = EndOfExamDialog(self.w.station, self.w.room, self.w.names, self.w.changed, self.w.hooks(), self.w)
         self.w.open_dialog = dlg
         exec_dialog(dlg)

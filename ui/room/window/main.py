@@ -15,6 +15,7 @@ import functools
 import html
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.i18n import _, current_language, format_date
 from app.logs import get_logger
@@ -23,8 +24,6 @@ from app.services.station import Recorded, Station
 from ui.language import switch_language
 from ui.qt import Qt, QtCore, QTimer, QtWidgets, Signal
 from ui.room import transfer as room_transfer
-from ui.room.board import BoardWindow
-from ui.room.end_of_exam import RoomHooks
 from ui.room.journal import describe, event_title
 from ui.room.seatmap import SeatMap
 from ui.room.window.actions import ActionTable
@@ -37,6 +36,10 @@ from ui.room.window.views import ParticipantTable
 from ui.settings import Settings
 from ui.theme import THEMES, stylesheet
 from ui.widgets import ElidedLabel, fit_to_screen, save_geometry_if_on_screen
+
+if TYPE_CHECKING:  # imported on first use (the first paint needs neither)
+    from ui.room.board import BoardWindow
+    from ui.room.end_of_exam import RoomHooks
 
 log = get_logger("ui.room")
 
@@ -70,10 +73,13 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.marking = MarkingController(self)
         self.printing = PrintExport(self)
         self.day_flow = RoomDay(self)
+        self._building = True  # theme and texts first, then one repaint from the store (not three)
         self._build()
         self.load_room()
         self.apply_theme()
         self.retranslate()
+        self._building = False
+        self.refresh()
         geo = self.settings.get("window/geometry")
         if isinstance(geo, QtCore.QByteArray) and not geo.isEmpty():
             self.restoreGeometry(geo)
@@ -240,7 +246,7 @@ class RoomWindow(QtWidgets.QMainWindow):
 
     def refresh(self, reread: bool = True) -> None:
         """Repaint everything that depends on the room state (read once here, from the store)."""
-        if not hasattr(self, "rows"):
+        if not hasattr(self, "rows") or self._building:
             return
         if reread or self._state is None:
             self._state = self.state()
@@ -420,6 +426,8 @@ class RoomWindow(QtWidgets.QMainWindow):
 
     def hooks(self) -> RoomHooks:
         """What the room's dialogs may ask of this window (they never hold the window itself)."""
+        from ui.room.end_of_exam import RoomHooks
+
         return RoomHooks(mark=self.mark, after_mark=self.after_mark,
                          show_message=lambda text, warning=False: self.show_message(text, warning=warning),
                          author=self.author, export=self.export_to_stick if self.can_export() else None,
@@ -431,6 +439,8 @@ class RoomWindow(QtWidgets.QMainWindow):
             self.board.close()
             return
         if self.board is None:
+            from ui.room.board import BoardWindow
+
             self.board = BoardWindow(self)
         self.board.present()
         self.tick(repaint_only=True)
