@@ -85,6 +85,29 @@ def save_geometry(window: QtWidgets.QMainWindow, settings) -> None:
     settings.sync()
 
 
+class _RefitWhenFramed(QtCore.QObject):
+    """Waits for the window manager's frame (title bar, borders), then brings the window onto the screen."""
+
+    def eventFilter(self, obj, e):  # noqa: N802 - Qt override
+        if e.type() in (QtCore.QEvent.Type.Move, QtCore.QEvent.Type.Resize) and \
+                obj.frameGeometry().height() > obj.height():
+            obj.removeEventFilter(self)
+            QtCore.QTimer.singleShot(0, lambda: fit_to_screen(obj))
+            self.deleteLater()
+        return False
+
+
+def keep_on_screen(window: QtWidgets.QWidget) -> None:
+    """``fit_to_screen`` now, and again once the window manager has framed the window.
+
+    Why: at ``showEvent`` the frame is not known yet, so a 1366×768 window on a 1366×768 screen looked
+    as if it fitted; openbox then added a 20-px title bar and the status bar hung off the bottom edge.
+    """
+    fit_to_screen(window)
+    if window.frameGeometry().height() <= window.height() and not window.findChild(_RefitWhenFramed):
+        window.installEventFilter(_RefitWhenFramed(window))
+
+
 def save_geometry_if_on_screen(window: QtWidgets.QWidget, settings, key: str = "window/geometry") -> bool:
     """Save the window's geometry only when it lies on a screen; an off-screen one is forgotten instead
     (it would open the window off-screen next time)."""

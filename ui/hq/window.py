@@ -15,7 +15,7 @@ from ui import popups
 from ui.hq.importer import start_import
 from ui.ops import confirm_discrepancies
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
-from ui.widgets import exec_dialog, fit_to_screen
+from ui.widgets import exec_dialog, fit_to_screen, keep_on_screen
 
 PHASES = {"not-opened": N_("not opened"), "admission": N_("admission"), "in-progress": N_("in progress"),
           "audio": N_("audio part"), "stopped": N_("stopped"), "evacuation": N_("evacuation"), "closed": N_("closed")}
@@ -699,7 +699,7 @@ class HqWindow(QtWidgets.QMainWindow):
 
     def showEvent(self, e):  # noqa: N802 - Qt override
         super().showEvent(e)
-        fit_to_screen(self)  # again now that the frame (title bar) is known
+        keep_on_screen(self)  # again once the window manager's frame (title bar) is known
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt name
         self.server_panel.stop()

@@ -35,7 +35,7 @@ from ui.room.window.view_options import ViewOptions
 from ui.room.window.views import ParticipantTable
 from ui.settings import Settings
 from ui.theme import THEMES
-from ui.widgets import ElidedLabel, fit_to_screen, restore_geometry, save_geometry
+from ui.widgets import ElidedLabel, keep_on_screen, restore_geometry, save_geometry
 
 if TYPE_CHECKING:  # imported on first use (the first paint needs neither)
     from ui.room.board import BoardWindow
@@ -286,7 +286,7 @@ class RoomWindow(QtWidgets.QMainWindow):
 
     def showEvent(self, e):  # noqa: N802 - Qt override
         super().showEvent(e)
-        fit_to_screen(self)  # again now that the frame (title bar) is known
+        keep_on_screen(self)  # again once the window manager's frame (title bar) is known
 
     # --- right-click menus -----------------------------------------------------------------
     def participant_menu(self, code: str) -> QtWidgets.QMenu:
