@@ -72,3 +72,14 @@ def test_the_date_chooser_goes_through_exec_dialog(window, station, monkeypatch)
     assert cleared == ["QInputDialog", "QMessageBox"]
     QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
     assert not window.findChildren(QtWidgets.QInputDialog)
+
+
+def test_seat_tiles_keep_their_text_size_after_another_date(window, station):
+    """Found under Xvfb: after switching to 11 June the new tiles were measured before they were laid out
+    (a 100-px default width), so their names were drawn in the smallest size."""
+    before = window.seatmap._pt
+    assert before >= 9
+    assert window.choose_date("2026-06-11", confirm=False) is True
+    assert window.seatmap._pt == before
+    widths = {b.width() for b in window.seatmap.buttons.values()}
+    assert min(widths) > 100, widths
