@@ -1,0 +1,73 @@
+"""The fast record path gives the very same bytes, rows and checks as the general one.
+
+The hash, the canonical JSON, the UTC text, the event id and the event object are built by hand on the
+record path (app/domain/event.py, app/store/eventlog.py) because the general forms cost several times
+more per mark. Each is compared here with its reference on random and awkward values.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as s
+
+from app.domain.event import Event, canonical_json, json_encoder, trusted_event, utc_iso
+
+_REF_CANON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_REF_STORED = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+_text = s.text(max_size=12)
+_opt = s.none() | _text
+_value = s.recursive(s.none() | s.booleans() | s.integers() | s.floats(allow_nan=True) | _text,
+                     lambda inner: s.lists(inner, max_size=3) | s.dictionaries(_text, inner, max_size=3),
+                     max_leaves=8)
+_payload = s.dictionaries(_text, _value, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_value | _payload)
+def test_the_built_once_encoders_write_what_json_writes(value):
+    assert json_encoder(sort_keys=True, separators=(",", ":"))(value) == _REF_CANON(value)
+    assert json_encoder(sort_keys=True, separators=(", ", ": "))(value) == _REF_STORED(value)
+    assert canonical_json(value) == _REF_CANON(value).encode("utf-8")
+
+
+@settings(max_examples=400, deadline=None)
+@given(id=_text, station=_text, seq=s.integers(0, 10**12), at=_text, rec=_text, author=_text, kind=_text,
+       day=_opt, room=_opt, participant=_opt, payload=_payload, prev=_text, tz=_text)
+def test_the_hash_written_field_by_field_is_the_canonical_hash(id, station, seq, at, rec, author, kind, day, room,
+                                                               participant, payload, prev, tz):
+    e = Event(id=id, station=station, seq=seq, at=at, recorded_at=rec, tz=tz, author=author, kind=kind, day=day,
+              room=room, participant=participant, payload=payload, prev_hash=prev)
+    assert e.hash_input() == e.hash_input_general()
+
+
+def test_odd_field_types_take_the_general_way():
+    base = dict(id="x", station="s", seq=1, at="a", recorded_at="a", tz="z", author="", kind="note", day=None,
+                room=None, participant=None, payload={"n": [1, 2.5, None, True]}, prev_hash="0" * 64)
+    for odd in ({"seq": True}, {"seq": 2.0}, {"author": 7}, {"room": 12}, {"day": ["x"]}):
+        e = Event(**{**base, **odd})
+        assert e.hash_input() == e.hash_input_general()
+
+
+def test_utc_text_is_the_strftime_text():
+    ref = "%Y-%m-%dT%H:%M:%S.%fZ"
+    moments = [datetime(2026, 6, 4, 5, 30, tzinfo=UTC), datetime(2026, 6, 4, 5, 30, 0, 1, tzinfo=UTC),
+               datetime(2026, 6, 4, 10, 30, 59, 999999, tzinfo=timezone(timedelta(hours=5))),
+               datetime(1000, 1, 1, tzinfo=UTC), datetime(999, 12, 31, 23, tzinfo=UTC),
+               datetime(9999, 12, 31, 12, tzinfo=timezone(timedelta(hours=2)))]
+    for dt in moments:
+        assert utc_iso(dt) == dt.astimezone(UTC).strftime(ref)
+
+
+def test_a_trusted_event_equals_one_made_by_its_constructor():
+    values = dict(id=str(uuid.uuid4()), station="room-1", seq=3, at="2026-06-04T05:30:00.000000Z",
+                  recorded_at="2026-06-04T05:30:00.000000Z", tz="Asia/Yekaterinburg", author="", kind="note",
+                  day="2026-06-04", room="0101", participant=None, payload={"text": "я"}, prev_hash="0" * 64,
+                  hash="")
+    a, b = trusted_event(**values), Event(**values)
+    assert a == b and hash(a.id) == hash(b.id) and repr(a) == repr(b)
+    assert a.sealed().hash == b.compute_hash()
