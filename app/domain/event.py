@@ -101,12 +101,11 @@ class Event:
         if type(seq) is int:
             try:
                 p = self.payload
-                return "".join((
-                    '{"at":', _esc(self.at), ',"author":', _esc(self.author), ',"day":', _opt(self.day),
-                    ',"id":', _esc(self.id), ',"kind":', _esc(self.kind), ',"participant":', _opt(self.participant),
-                    ',"payload":', _CANONICAL(p) if p else "{}", ',"prev_hash":', _esc(self.prev_hash),
-                    ',"recorded_at":', _esc(self.recorded_at), ',"room":', _opt(self.room), ',"seq":', str(seq),
-                    ',"station":', _esc(self.station), ',"tz":', _esc(self.tz), _V_TAIL)).encode("utf-8")
+                return (f'{{"at":{_esc(self.at)},"author":{_esc(self.author)},"day":{_opt(self.day)},'
+                        f'"id":{_esc(self.id)},"kind":{_esc(self.kind)},"participant":{_opt(self.participant)},'
+                        f'"payload":{_CANONICAL(p) if p else "{}"},"prev_hash":{_esc(self.prev_hash)},'
+                        f'"recorded_at":{_esc(self.recorded_at)},"room":{_opt(self.room)},"seq":{seq},'
+                        f'"station":{_esc(self.station)},"tz":{_esc(self.tz)}{_V_TAIL}').encode()
             except TypeError:  # a field that is not text: the general encoder says what it makes of it
                 pass
         return self.hash_input_general()
