@@ -63,6 +63,8 @@ def json_encoder(*, sort_keys: bool, separators: tuple[str, str]) -> Callable[[A
 
 
 _CANONICAL = json_encoder(sort_keys=True, separators=(",", ":"))
+canonical_text = _CANONICAL
+"""The text of ``canonical_json`` (a str, not yet UTF-8): for callers that write it into a larger text."""
 
 
 def canonical_json(obj: Any) -> bytes:

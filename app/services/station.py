@@ -55,7 +55,7 @@ class Station:
         self._point: ExamPoint | None = None
         self._day: ExamDay | None = None
         self._roster: tuple[str, dict[str, str] | None] | None = None
-        self._room_numbers: tuple[DayPlan | None, dict[str, str]] = (None, {})  # see _room_number
+        self._ctx: tuple[DayPlan, Reference, str, str, dict[str, str]] | None = None  # see _context
         self.day_reason = ""  # why this date: set-up, today, next, last, chosen
         if isinstance(self.clock, SystemClock):
             offset = plan_repo.get_meta(engine, "clock_offset_s")
@@ -185,6 +185,7 @@ class Station:
         self._plan = None
         self._point = None
         self._roster = None
+        self._ctx = None
         keep = self._day if self.day_reason == "chosen" else None
         self._day = keep
         self._states.clear()
@@ -253,8 +254,9 @@ class Station:
         when = at if isinstance(at, datetime) else (self.parse_at(at) if at else now)
         if not room:
             return self._record_point(kind, code, clean, when, author)
-        num = self._room_number(room)
-        if code and KINDS[kind].participant:
+        plan, ref, tz, day_key, rooms = self._context()
+        num = rooms.get(room) or self._room_number(room)
+        if code and KINDS[kind].participant and code not in plan.participants:
             self._check_on_list(code, kind)
         if kind == transfer.TRANSFER:
             try:
@@ -264,7 +266,6 @@ class Station:
         judged = code
         if kind == "void":
             judged = code or self._void_target(clean["target"], num).participant
-        plan, ref = self.plan, self.ref
         seen: list = []  # what the check saw: (token, count, state), and the advice
 
         def check(token: Token) -> None:
@@ -277,8 +278,8 @@ class Station:
             if kind == "exam-start" and "end" not in clean:
                 clean["end"] = utc_iso(when + timedelta(minutes=ref.subject(state.subject).minutes))
 
-        event = self.log.append(kind=kind, at=when, recorded_at=now, tz=self.point.tz, author=author,
-                                day=self.day.key, room=num, participant=judged, payload=clean, check=check)
+        event = self.log.append(kind=kind, at=when, recorded_at=now, tz=tz, author=author, day=day_key, room=num,
+                                participant=judged, payload=clean, check=check)
         before, after = self.log.last_append_tokens()
         token, n, state = seen[0]
         # fold the new event in place (the state was checked under the same write lock: nobody wrote since)
@@ -288,12 +289,18 @@ class Station:
             self._states.pop(num, None)
         return Recorded(event, seen[1])
 
-    def _room_number(self, text: str) -> str:
-        """The room's number as the plan has it (cached per plan: the record path asks on every mark)."""
+    def _context(self) -> tuple[DayPlan, Reference, str, str, dict[str, str]]:
+        """What every mark needs of the date: (plan, reference, zone, date key, room numbers as typed → as the
+        plan has them), made once per plan (the record path asks on every mark; a new plan makes it anew)."""
         plan = self.plan
-        if self._room_numbers[0] is not plan:
-            self._room_numbers = (plan, {})
-        known = self._room_numbers[1]
+        ctx = self._ctx
+        if ctx is None or ctx[0] is not plan:
+            ctx = self._ctx = (plan, self.ref, self.point.tz, self.day.key, {})
+        return ctx
+
+    def _room_number(self, text: str) -> str:
+        """The room's number as the plan has it (remembered per plan)."""
+        known = self._context()[4]
         num = known.get(text)
         if num is None:
             num = known[text] = self.room(text).number

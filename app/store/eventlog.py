@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +21,16 @@ from os import urandom
 
 from sqlalchemy import Engine, select
 
-from app.domain.event import GENESIS, Event, chain_problems, json_encoder, trusted_event, utc_iso
+from app.domain.event import (
+    FORMAT_VERSION,
+    GENESIS,
+    Event,
+    canonical_text,
+    chain_problems,
+    json_encoder,
+    trusted_event,
+    utc_iso,
+)
 from app.domain.model import date_key
 from app.errors import IntegrityError, storage_error
 from app.store.anchor import AnchorWriter
@@ -48,13 +58,31 @@ def _event(row) -> Event:
                          payload=_loads(row[11]), prev_hash=row[12], hash=row[13])
 
 
-def new_event_id() -> str:
-    """A random (version 4) UUID in its usual text, as ``str(uuid.uuid4())`` writes it, in half the time."""
-    b = bytearray(urandom(16))
+def new_event_id(rand: bytes | None = None) -> str:
+    """A random (version 4) UUID in its usual text, as ``str(uuid.uuid4())`` writes it, in half the time;
+    ``rand`` is 16 random bytes to use (the writer draws them from its buffer), else fresh ones."""
+    b = bytearray(rand if rand is not None else urandom(16))
     b[6] = b[6] & 0x0F | 0x40
     b[8] = b[8] & 0x3F | 0x80
     x = b.hex()
     return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+_RANDOM_BATCH = 16 * 256  # random bytes drawn at once for event ids: one getrandom call per 256 marks
+_forks = [0]  # moves in a forked child, so it never reuses the random bytes its parent drew
+
+
+def _forked() -> None:
+    _forks[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
+_esc = json.encoder.encode_basestring  # what canonical_json writes for a str (ensure_ascii=False)
+
+
+def _text_or_null(v: str | None) -> str:
+    return "null" if v is None else _esc(v)
 
 
 Token = tuple[int, int, int]
@@ -83,6 +111,7 @@ class EventLog:
         self.engine = engine
         self.station = station
         self._local = threading.local()
+        self._tails: dict[str, str] = {}
         db = engine.url.database
         # the head anchored outside the database after each commit (app/store/anchor.py)
         self.anchor = AnchorWriter(db, station) if db and db != ":memory:" and station else None
@@ -96,6 +125,7 @@ class EventLog:
             self._local.vcur = conn.cursor()
             self._local.acur = conn.cursor()  # appends: one cursor kept (making one per mark cost a few µs)
             self._local.head = None
+            self._local.rand, self._local.rpos, self._local.rgen = b"", 0, _forks[0]
         return conn
 
     def change_token(self) -> Token:
@@ -109,6 +139,13 @@ class EventLog:
         cur = self._local.vcur  # one cursor kept for this (a new cursor per call cost more than the PRAGMA)
         version = cur.execute("PRAGMA data_version").fetchone()[0]
         return (self._local.serial, int(version), self._local.appends)
+
+    def _tail(self, tz: str) -> str:
+        """The end of a hash input of this station in zone ``tz``: '"station":…,"tz":…,"v":1}' (made once)."""
+        tail = self._tails.get(tz)
+        if tail is None:
+            tail = self._tails[tz] = f'"station":{_esc(self.station)},"tz":{_esc(tz)},"v":{FORMAT_VERSION}}}'
+        return tail
 
     def last_append_tokens(self) -> tuple[Token, Token]:
         """The change tokens just before and just after this thread's last append, both read under
@@ -162,11 +199,24 @@ class EventLog:
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
             at_text = utc_iso(at)
             rec_text = at_text if recorded_at == at else utc_iso(recorded_at)
-            e = trusted_event(id=new_event_id(), station=self.station, seq=seq, at=at_text, recorded_at=rec_text,
-                              tz=tz, author=author, kind=kind, day=day, room=room, participant=participant,
-                              payload=payload, prev_hash=prev, hash="")
-            digest = e.__dict__["hash"] = sha256(e.hash_input()).hexdigest()  # sealed: nobody else holds it yet
-            cur.execute(_INSERT, (e.id, self.station, seq, at_text, rec_text, tz, author, kind, day, room,
+            pos = loc.rpos
+            if pos >= len(loc.rand) or loc.rgen != _forks[0]:  # this thread's random bytes, never a parent's
+                loc.rand, loc.rgen, pos = urandom(_RANDOM_BATCH), _forks[0], 0
+            loc.rpos = pos + 16
+            eid = new_event_id(loc.rand[pos:pos + 16])
+            # the canonical hash input (Event.hash_input) written here: the id and times are made above in
+            # their fixed form, the station's own text is escaped once; every other field goes through json's
+            # own escaper (tests/store/test_record_path.py compares with the general form)
+            digest = sha256((
+                f'{{"at":"{at_text}","author":{_esc(author)},"day":{_text_or_null(day)},"id":"{eid}",'
+                f'"kind":{_esc(kind)},"participant":{_text_or_null(participant)},'
+                f'"payload":{canonical_text(payload) if payload else "{}"},"prev_hash":{_esc(prev)},'
+                f'"recorded_at":"{rec_text}","room":{_text_or_null(room)},"seq":{seq:d},'
+                f'{self._tail(tz)}').encode()).hexdigest()
+            e = trusted_event(id=eid, station=self.station, seq=seq, at=at_text, recorded_at=rec_text, tz=tz,
+                              author=author, kind=kind, day=day, room=room, participant=participant,
+                              payload=payload, prev_hash=prev, hash=digest)
+            cur.execute(_INSERT, (eid, self.station, seq, at_text, rec_text, tz, author, kind, day, room,
                                   participant, _PAYLOAD_TEXT(payload), prev, digest))
             cur.execute("COMMIT")
         except BaseException as exc:
