@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from hashlib import sha256
-from os import urandom
 
 from sqlalchemy import Engine, select
 
@@ -61,7 +60,7 @@ def _event(row) -> Event:
 def new_event_id(rand: bytes | None = None) -> str:
     """A random (version 4) UUID in its usual text, as ``str(uuid.uuid4())`` writes it, in half the time;
     ``rand`` is 16 random bytes to use (the writer draws them from its buffer), else fresh ones."""
-    b = bytearray(rand if rand is not None else urandom(16))
+    b = bytearray(rand if rand is not None else os.urandom(16))
     b[6] = b[6] & 0x0F | 0x40
     b[8] = b[8] & 0x3F | 0x80
     x = b.hex()
@@ -78,6 +77,8 @@ def _forked() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forked)
+
+
 _esc = json.encoder.encode_basestring  # what canonical_json writes for a str (ensure_ascii=False)
 
 
@@ -201,7 +202,7 @@ class EventLog:
             rec_text = at_text if recorded_at == at else utc_iso(recorded_at)
             pos = loc.rpos
             if pos >= len(loc.rand) or loc.rgen != _forks[0]:  # this thread's random bytes, never a parent's
-                loc.rand, loc.rgen, pos = urandom(_RANDOM_BATCH), _forks[0], 0
+                loc.rand, loc.rgen, pos = os.urandom(_RANDOM_BATCH), _forks[0], 0
             loc.rpos = pos + 16
             eid = new_event_id(loc.rand[pos:pos + 16])
             # the canonical hash input (Event.hash_input) written here: the id and times are made above in
@@ -220,8 +221,8 @@ class EventLog:
                                   participant, _PAYLOAD_TEXT(payload), prev, digest))
             cur.execute("COMMIT")
         except BaseException as exc:
-            if not checked or isinstance(exc, sqlite3.Error):
-                loc.head = None  # read the head again next time (a refused mark leaves it as it was)
+            if checked or isinstance(exc, sqlite3.Error):
+                loc.head = None  # read the head again next time (a mark the check refused leaves it as it was)
             with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (a full disk does)
                 cur.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error) and (err := storage_error(exc, self.engine.url.database)):

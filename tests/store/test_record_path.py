@@ -116,3 +116,23 @@ def test_event_ids_are_distinct_version_4_uuids_also_in_a_forked_child(station, 
     eventlog._forked()  # as in a child: the next mark draws new random bytes, never the parent's
     station.record("note", "0101", payload={"text": "after"})
     assert loc.rand != drawn and loc.rpos == 16
+
+
+def test_a_mark_refused_under_the_write_lock_writes_nothing_and_the_chain_goes_on(station, demo_db):
+    """The transfer rules refuse inside the append's transaction: it is rolled back, the lock is free for
+    another connection at once, and this station's next mark follows its head without a gap."""
+    import pytest
+
+    from app.errors import UserError
+    from app.services.station import Station
+
+    mine = station.plan.room_participants("0101")[0].code
+    elsewhere = station.plan.room_participants("0102")[0].code
+    first = station.record("admitted", "0101", mine).event
+    with pytest.raises(UserError, match="transfer"):
+        station.record("admitted", "0101", elsewhere)
+    other = Station.open(demo_db)  # the write lock was released by the refusal
+    between = other.record("admitted", "0102", elsewhere).event
+    after = station.record("seated", "0101", mine, payload={"seat": "1А"}).event
+    assert (between.seq, after.seq) == (first.seq + 1, first.seq + 2)
+    assert station.log.count() == first.seq + 2 and station.verify() == []
