@@ -74,14 +74,16 @@ def _s(v: str | None) -> str:
     return "null" if v is None else _esc(v)
 
 
-def event_hash(d: dict) -> str:
+def event_hash(d: dict, payload_text: str | None = None) -> str:
     """The same bytes as ``event_hash_slow`` written out field by field in sorted key order — the hot
-    path of ingest (tests compare both on random events; shape is checked before, so types are known)."""
+    path of ingest (tests compare both on random events; shape is checked before, so types are known).
+    ``payload_text``: the payload's canonical JSON when the caller already made it (``canonical_payload``)."""
     p = d["payload"]
     text = "".join((
         '{"at":', _esc(d["at"]), ',"author":', _esc(d["author"]), ',"day":', _s(d["day"]),
         ',"id":', _esc(d["id"]), ',"kind":', _esc(d["kind"]), ',"participant":', _s(d["participant"]),
-        ',"payload":', _CANON(p) if p else "{}", ',"prev_hash":', _esc(d["prev_hash"]),
+        ',"payload":', payload_text if payload_text is not None else (_CANON(p) if p else "{}"),
+        ',"prev_hash":', _esc(d["prev_hash"]),
         ',"recorded_at":', _esc(d["recorded_at"]), ',"room":', _s(d["room"]), ',"seq":', str(d["seq"]),
         ',"station":', _esc(d["station"]), ',"tz":', _esc(d["tz"]), ',"v":', _V, "}"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -181,10 +183,12 @@ def prepare(batch: Any) -> dict[str, list[dict]]:
     for i, d in enumerate(batch):
         if not _shape_ok(d):
             raise _shape_error(i, d)
-        if event_hash(d) != d["hash"]:
+        p = d["payload"]
+        text = _CANON(p) if p else "{}"
+        if event_hash(d, text) != d["hash"]:
             raise Rejected(409, "altered", f"station {d['station']}: event seq {d['seq']} ({d['id']}) "
                                            "does not match its hash (altered)")
-        problem = event_problem(d)
+        problem = event_problem(d, payload_text=text)
         if problem:
             raise invalid(d, problem)
         by_station.setdefault(d["station"], []).append(d)

@@ -92,11 +92,38 @@ def _payload_problem(kind: str, payload: Any, participant: str | None) -> str | 
     return None
 
 
-def event_problem(d: dict[str, Any], rooms: frozenset[str] | set[str] | None = None) -> str | None:
+# (kind, participant given, payload JSON text) -> problem: a batch repeats a few payloads thousands of times
+# ({} for most marks), and checking one costs more than the rest of the event (ingest profile, issue 13).
+_PAYLOAD_SEEN: dict[tuple[str, bool, str], str | None] = {}
+_PAYLOAD_SEEN_MAX = 20_000
+
+
+def payload_problem(kind: str, payload: Any, participant: str | None, text: str | None = None) -> str | None:
+    """``_payload_problem``, remembered by the payload's JSON ``text`` when the caller has it.
+
+    The result depends only on the kind, on whether a participant is named and on the payload's value,
+    and one JSON text decodes to one value, so the text is a faithful key (any encoding will do)."""
+    if text is None:
+        return _payload_problem(kind, payload, participant)
+    key = (kind, not participant, text)
+    try:
+        return _PAYLOAD_SEEN[key]
+    except KeyError:
+        pass
+    problem = _payload_problem(kind, payload, participant)
+    if len(_PAYLOAD_SEEN) >= _PAYLOAD_SEEN_MAX:
+        _PAYLOAD_SEEN.clear()
+    _PAYLOAD_SEEN[key] = problem
+    return problem
+
+
+def event_problem(d: dict[str, Any], rooms: frozenset[str] | set[str] | None = None,
+                  payload_text: str | None = None) -> str | None:
     """Why this event (its dict form) cannot be stored or folded, or ``None`` when it can.
 
     ``rooms``: the rooms of the exam point's plan, when it has one (an event in an unknown room
-    would be folded against nobody)."""
+    would be folded against nobody). ``payload_text``: the payload as JSON, when the caller holds it
+    (the payload's verdict is then remembered: see ``payload_problem``)."""
     kind = d.get("kind")
     if kind not in KINDS:
         return f"unknown kind {str(kind)[:40]!r}"
@@ -118,4 +145,4 @@ def event_problem(d: dict[str, Any], rooms: frozenset[str] | set[str] | None = N
         v = d.get(k)
         if isinstance(v, str) and len(v) > MAX_TEXT:
             return f"{k} is too long"
-    return _payload_problem(kind, d.get("payload"), d.get("participant"))
+    return payload_problem(kind, d.get("payload"), d.get("participant"), payload_text)
