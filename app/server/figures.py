@@ -138,6 +138,7 @@ class _Pending:
         self.schools: list[dict] = []
         self.incidents: list[dict] = []
         self.replaced: dict[tuple[str, str], list[str]] = {}
+        self.totals: dict[tuple[str, str], int] = {}  # (ppe, day) -> events to add to fig_days.events_total
 
     def room(self, ppe: str, day: str, date: str, subject: str, rf: RoomFigures, schools: dict, school_inc: dict,
              state_json: str, replace: bool) -> None:
@@ -168,20 +169,31 @@ class _Pending:
         self.schools = [r for r in self.schools if keep(r)]
         self.incidents = [r for r in self.incidents if keep(r)]
         self.replaced.pop((ppe, day), None)
+        self.totals.pop((ppe, day), None)
 
-    def flush(self, conn) -> None:
+    def flush(self, conn, writes=None) -> None:
+        """Write what was queued; through ``writes`` (``ingest._Writes``: pipelined with the batch's other
+        writes on PostgreSQL) when given, else at once."""
+        from app.server.ingest import _Writes
+
+        w = writes if writes is not None else _Writes(conn)
+        fd = t.fig_days
+        for (ppe, day), n in self.totals.items():
+            w.add(update(fd).where(and_(fd.c.ppe == ppe, fd.c.day == day)).values(events_total=fd.c.events_total + n))
         for (ppe, day), rooms in self.replaced.items():
             for tb in (t.fig_schools, t.fig_incidents):
-                conn.execute(delete(tb).where(and_(tb.c.ppe == ppe, tb.c.day == day, tb.c.room.in_(rooms))))
+                w.add(delete(tb).where(and_(tb.c.ppe == ppe, tb.c.day == day, tb.c.room.in_(rooms))))
         if self.updates:
             fr = t.fig_rooms
-            conn.execute(update(fr).where(and_(fr.c.ppe == bindparam("k_ppe"), fr.c.day == bindparam("k_day"),
-                                               fr.c.room == bindparam("k_room"))), self.updates)
+            w.add(update(fr).where(and_(fr.c.ppe == bindparam("k_ppe"), fr.c.day == bindparam("k_day"),
+                                        fr.c.room == bindparam("k_room"))), self.updates)
         for tb, rows in ((t.fig_rooms, self.inserts), (t.fig_schools, self.schools),
                          (t.fig_incidents, self.incidents)):
             if rows:
-                conn.execute(insert(tb), rows)
+                w.add(insert(tb), rows)
         self.__init__()
+        if writes is None:
+            w.run()
 
 
 def _room_meta(events: list[Event]) -> tuple[tuple | None, set[str]]:
@@ -258,10 +270,46 @@ def _as_event(r: tuple) -> Event:
                  prev_hash=prev_hash, hash=h)
 
 
-def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None) -> None:
+# the fig_days rows a batch folds into, locked in key order, and the touched rooms' states: one statement
+_FIG_PG = """WITH locked AS (SELECT ppe, day, valid, legacy, subject FROM fig_days
+                             WHERE ppe = %(ppe)s AND day = ANY(%(keys)s) ORDER BY day FOR UPDATE)
+SELECT (SELECT json_agg(json_build_array(day, valid, legacy, subject)) FROM locked),
+       (SELECT json_agg(json_build_array(day, room, state)) FROM fig_rooms
+         WHERE ppe = %(ppe)s AND day = ANY(%(keys)s) AND room = ANY(%(rooms)s))"""
+
+
+class _FigDay(NamedTuple):
+    day: str
+    valid: bool
+    legacy: bool
+    subject: str
+
+
+def _fig_reads(conn, ppe: str, keys: list[str], rooms: list[str]
+               ) -> tuple[dict[str, _FigDay], dict[tuple[str, str], str]]:
+    """The stored day rows (locked: ``FOR UPDATE`` on PostgreSQL, in key order) and the room states."""
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute(_FIG_PG, {"ppe": ppe, "keys": keys, "rooms": rooms})
+            fdays, frooms = cur.fetchone()
+        return ({r[0]: _FigDay(*r) for r in fdays or ()}, {(d, r): st for d, r, st in frooms or ()})
+    fq = select(t.fig_days.c.day, t.fig_days.c.valid, t.fig_days.c.legacy, t.fig_days.c.subject).where(
+        and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day.in_(keys)))
+    fdays = {r[0]: _FigDay(r[0], bool(r[1]), bool(r[2]), r[3]) for r in conn.execute(fq)}
+    frooms = {(r[0], r[1]): r[2] for r in conn.execute(select(
+        t.fig_rooms.c.day, t.fig_rooms.c.room, t.fig_rooms.c.state).where(and_(
+            t.fig_rooms.c.ppe == ppe, t.fig_rooms.c.day.in_(keys), t.fig_rooms.c.room.in_(rooms))))} if rooms else {}
+    return fdays, frooms
+
+
+def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None,
+         keys: list[tuple[str, str]] | None = None, writes=None) -> None:
     """Fold the rows a batch just stored (``ingest._COLS`` tuples, same transaction) into the figures.
 
-    ``payloads``: the rows' payload dicts when the caller still holds them (saves parsing them back)."""
+    ``payloads``: the rows' payload dicts when the caller still holds them (saves parsing them back).
+    ``keys``: the exam point's (day key, date) on the rows' dates when the caller read them already.
+    ``writes``: an ``ingest._Writes`` the figure rows are queued on (sent with the batch's other writes)."""
     if not rows:
         return
     from app.domain.projection import _apply  # the projection's own fold step: same rules, same figures
@@ -271,16 +319,15 @@ def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None) 
     for i, r in enumerate(rows):
         if r[9] is not None:
             by_date.setdefault(r[9][:10], []).append(i)
-    q = select(t.days.c.key, t.days.c.date).where(t.days.c.ppe == ppe)
-    if not dayless:
-        q = q.where(t.days.c.date.in_(sorted(by_date)))
-    keys = sorted((k, d) for k, d in conn.execute(q))
+    if keys is None or dayless:
+        q = select(t.days.c.key, t.days.c.date).where(t.days.c.ppe == ppe)
+        if not dayless:
+            q = q.where(t.days.c.date.in_(sorted(by_date)))
+        keys = sorted((k, d) for k, d in conn.execute(q))
     if not keys:
         return
-    fq = select(t.fig_days).where(and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day.in_([k for k, _ in keys])))
-    if conn.dialect.name == "postgresql":
-        fq = fq.order_by(t.fig_days.c.day).with_for_update()
-    stored = {r.day: r for r in conn.execute(fq)}
+    rooms = sorted({r[10] for r in rows if r[10] is not None})
+    stored, states = _fig_reads(conn, ppe, [k for k, _ in keys], rooms)
     pending = _Pending()
     for key, date in keys:
         fd = stored.get(key)
@@ -290,12 +337,13 @@ def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None) 
         if not fd.valid:
             continue
         _fold_day(conn, ppe, key, date, fd, [rows[i] for i in by_date.get(date, [])],
-                  None if payloads is None else [payloads[i] for i in by_date.get(date, [])], _apply, pending)
-    pending.flush(conn)
+                  None if payloads is None else [payloads[i] for i in by_date.get(date, [])], _apply, pending,
+                  states)
+    pending.flush(conn, writes)
 
 
 def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloads: list[dict] | None,
-              apply, pending: _Pending) -> None:
+              apply, pending: _Pending, states: dict[tuple[str, str], str]) -> None:
     if not rows:
         return
     by_room: dict[str | None, list[Event]] = {}
@@ -310,21 +358,19 @@ def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloa
         rebuild_day(conn, ppe, key, pending)
         return
     touched = sorted(r for r in by_room if r is not None)
-    rooms = {r.room: r for r in conn.execute(select(t.fig_rooms.c.room, t.fig_rooms.c.state).where(and_(
-        t.fig_rooms.c.ppe == ppe, t.fig_rooms.c.day == key, t.fig_rooms.c.room.in_(touched))))} if touched else {}
+    rooms = {r: states[(key, r)] for r in touched if (key, r) in states}
     if fd.legacy and any(r not in rooms and any(e.day == key for e in by_room[r]) for r in touched):
         rebuild_day(conn, ppe, key, pending)  # a day without plan rows: its rooms are those its events name
         return
     counted = len(by_room.get(None, [])) + sum(len(by_room[r]) for r in rooms)
     if counted:
-        conn.execute(update(t.fig_days).where(and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day == key))
-                     .values(events_total=t.fig_days.c.events_total + counted))
+        pending.totals[(ppe, key)] = pending.totals.get((ppe, key), 0) + counted
     if any(e.kind in _PAPER_KINDS for e in by_room.get(None, [])):
         _refresh_papers(conn, ppe, key)
     plan_ref = None
-    for room, row in rooms.items():
+    for room, state in rooms.items():
         new = sorted(by_room[room], key=Event.order_key)
-        if row.state and _fast(pending, ppe, key, date, fd.subject, row.state, new, apply):
+        if state and _fast(pending, ppe, key, date, fd.subject, state, new, apply):
             continue
         if plan_ref is None:
             plan_ref = _plan_ref(conn, ppe, key)
