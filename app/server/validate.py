@@ -10,12 +10,11 @@ holding such an event, and monitoring skips (and counts) any such event already 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.domain.event import parse_utc, utc_iso
 from app.domain.kinds import KINDS, validate_payload
 from app.errors import UserError
 
@@ -38,15 +37,19 @@ def zone_ok(tz: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=4096)
 def instant_ok(text: str) -> bool:
-    """A UTC instant exactly as stations write it (``utc_iso``): 2026-06-04T10:00:00.000000Z."""
-    if not isinstance(text, str) or not _ISO.fullmatch(text):
+    """A UTC instant exactly as stations write it (``utc_iso``): 2026-06-04T10:00:00.000000Z.
+
+    The same verdict as ``utc_iso(parse_utc(text)) == text`` (tests compare both), at a fraction of its cost
+    (ingest checks two instants per event): ASCII digits in that shape, a year ``utc_iso`` writes with four
+    digits (it does not pad years before 1000), and a date and time that exist."""
+    if not isinstance(text, str) or not text.isascii() or not _ISO.fullmatch(text) or text[0] == "0":
         return False
     try:
-        return utc_iso(parse_utc(text)) == text
-    except (ValueError, OverflowError):
+        datetime.fromisoformat(text)
+    except ValueError:
         return False
+    return True
 
 
 @lru_cache(maxsize=1024)
