@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
 from app.domain.event import Event, parse_utc
 from app.domain.projection import ExitRecord, ParticipantState, RoomState, project_room
@@ -173,24 +173,23 @@ class _Pending:
 
     def flush(self, conn, writes=None) -> None:
         """Write what was queued; through ``writes`` (``ingest._Writes``: pipelined with the batch's other
-        writes on PostgreSQL) when given, else at once."""
-        from app.server.ingest import _Writes
+        writes on PostgreSQL) when given, else at once. Plain SQL text, made once per shape."""
+        from app.server.ingest import _Writes, insert_sql
 
         w = writes if writes is not None else _Writes(conn)
-        fd = t.fig_days
-        for (ppe, day), n in self.totals.items():
-            w.add(update(fd).where(and_(fd.c.ppe == ppe, fd.c.day == day)).values(events_total=fd.c.events_total + n))
-        for (ppe, day), rooms in self.replaced.items():
-            for tb in (t.fig_schools, t.fig_incidents):
-                w.add(delete(tb).where(and_(tb.c.ppe == ppe, tb.c.day == day, tb.c.room.in_(rooms))))
+        w.add("UPDATE fig_days SET events_total = events_total + :n WHERE ppe = :ppe AND day = :day",
+              [dict(ppe=p, day=d, n=n) for (p, d), n in self.totals.items()])
+        gone = [dict(ppe=p, day=d, room=r) for (p, d), rooms in self.replaced.items() for r in rooms]
+        for tb in ("fig_schools", "fig_incidents"):
+            w.add(f"DELETE FROM {tb} WHERE ppe = :ppe AND day = :day AND room = :room", gone)
         if self.updates:
-            fr = t.fig_rooms
-            w.add(update(fr).where(and_(fr.c.ppe == bindparam("k_ppe"), fr.c.day == bindparam("k_day"),
-                                        fr.c.room == bindparam("k_room"))), self.updates)
-        for tb, rows in ((t.fig_rooms, self.inserts), (t.fig_schools, self.schools),
-                         (t.fig_incidents, self.incidents)):
+            cols = [k for k in self.updates[0] if not k.startswith("k_")]
+            w.add(f"UPDATE fig_rooms SET {', '.join(f'{c} = :{c}' for c in cols)} "
+                  "WHERE ppe = :k_ppe AND day = :k_day AND room = :k_room", self.updates)
+        for tb, rows in (("fig_rooms", self.inserts), ("fig_schools", self.schools),
+                         ("fig_incidents", self.incidents)):
             if rows:
-                w.add(insert(tb), rows)
+                w.add(insert_sql(tb, rows[0]), rows)
         self.__init__()
         if writes is None:
             w.run()
