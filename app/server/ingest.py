@@ -237,8 +237,7 @@ def prepare(batch: Any) -> dict[str, list[dict]]:
     for i, d in enumerate(batch):
         if not _shape_ok(d):
             raise _shape_error(i, d)
-        p = d["payload"]
-        text = _CANON(p) if p else "{}"
+        text = canonical_payload(d["payload"])
         if event_hash(d, text) != d["hash"]:
             raise Rejected(409, "altered", f"station {d['station']}: event seq {d['seq']} ({d['id']}) "
                                            "does not match its hash (altered)")
@@ -390,24 +389,36 @@ _CHAIN_NEW = "INSERT INTO chains (station, ppe, seq, hash, updated_at) VALUES (:
 _CHAIN_MOVE = "UPDATE chains SET seq = :seq, hash = :hash, updated_at = :updated_at WHERE station = :station AND seq = :old"
 _INGESTED = ("INSERT INTO ingests (at, station, ppe, received, inserted, outcome, reason) "
              "VALUES (:at, :station, :ppe, :received, :inserted, :outcome, :reason)")
-_STORED_SEEN: dict[str, str] = {}
+_SEEN_MAX = 10_000
+_STORED_SEEN: dict[tuple[str, str], str] = {}
+_CANON_SEEN: dict[tuple[str, str], str] = {}
+
+
+def _one_text(p: dict, seen: dict[tuple[str, str], str], encode) -> str:
+    """``encode(p)``; the many repeated one-item payloads ({"seat": "1A"}, {"verdict": "permitted"}) made
+    once and remembered by their (key, short text value)."""
+    if not p:
+        return "{}"
+    if len(p) == 1:
+        (k, v), = p.items()
+        if type(v) is str and len(v) < 16:
+            text = seen.get((k, v))
+            if text is None:
+                if len(seen) >= _SEEN_MAX:
+                    seen.clear()
+                text = seen[(k, v)] = encode(p)
+            return text
+    return encode(p)
 
 
 def _stored_payload(p: dict) -> str:
-    """The payload as the station stores it (``_PAYLOAD``); the few repeated small ones made once."""
-    if not p:
-        return "{}"
-    if len(p) == 1:  # {"seat": "1A"}, {"verdict": "permitted"}: remembered by their one item
-        (k, v), = p.items()
-        if type(v) is str and len(v) < 16:
-            key = k + "\0" + v
-            text = _STORED_SEEN.get(key)
-            if text is None:
-                if len(_STORED_SEEN) > 10_000:
-                    _STORED_SEEN.clear()
-                text = _STORED_SEEN[key] = _PAYLOAD(p)
-            return text
-    return _PAYLOAD(p)
+    """The payload as the station stores it (``_PAYLOAD``)."""
+    return _one_text(p, _STORED_SEEN, _PAYLOAD)
+
+
+def canonical_payload(p: dict) -> str:
+    """The payload's canonical JSON as the event hash covers it."""
+    return _one_text(p, _CANON_SEEN, _CANON)
 
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")

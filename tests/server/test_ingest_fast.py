@@ -82,3 +82,30 @@ def test_event_problem_with_text_equals_without():
     for kind, p, participant in _payloads():
         d = {**base, "kind": kind, "payload": p, "participant": participant}
         assert event_problem(d, payload_text=json.dumps(p, sort_keys=True)) == event_problem(d)
+
+
+def test_fast_event_equals_the_dataclass():
+    from dataclasses import asdict, replace
+
+    from app.domain.event import Event
+    from app.server.figures import _EVENT_FIELDS, _mk_event
+
+    vals = ("id1", "st", 3, "2026-06-04T10:00:00.000000Z", "2026-06-04T10:00:01.000000Z", "Asia/Yekaterinburg",
+            "ORG01", "seated", "2026-06-04", "0001", "001", {"seat": "1A"}, "0" * 64, "a" * 64)
+    fast, slow = _mk_event(vals), Event(**dict(zip(_EVENT_FIELDS, vals, strict=True)))
+    assert fast == slow and asdict(fast) == asdict(slow) and repr(fast) == repr(slow)
+    assert fast.order_key() == slow.order_key() and fast.compute_hash() == slow.compute_hash()
+    assert replace(fast, seq=4) == replace(slow, seq=4)
+    with pytest.raises(AttributeError):  # still frozen
+        fast.seq = 5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("payload", [{}, {"seat": "1A"}, {"seat": "1A"}, {"a\x00b": "c"}, {"a": "b\x00c"},
+                                     {"verdict": "permitted"}, {"n": 1}, {"n": True}, {"s": "ё" * 20},
+                                     {"a": "1", "b": "2"}, {"seat": "1A"}])
+def test_remembered_payload_texts_equal_fresh_encodings(payload):
+    from app.server.ingest import _CANON, _PAYLOAD, _stored_payload, canonical_payload
+
+    for _ in range(2):
+        assert canonical_payload(payload) == (_CANON(payload) if payload else "{}")
+        assert _stored_payload(payload) == (_PAYLOAD(payload) if payload else "{}")
