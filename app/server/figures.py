@@ -316,12 +316,14 @@ def _fig_reads(conn, ppe: str, keys: list[str], rooms: list[str]
 
 
 def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None,
-         keys: list[tuple[str, str]] | None = None, writes=None) -> None:
+         keys: list[tuple[str, str]] | None = None, writes=None, figures: tuple[dict, dict] | None = None) -> None:
     """Fold the rows a batch just stored (``ingest._COLS`` tuples, same transaction) into the figures.
 
     ``payloads``: the rows' payload dicts when the caller still holds them (saves parsing them back).
     ``keys``: the exam point's (day key, date) on the rows' dates when the caller read them already.
-    ``writes``: an ``ingest._Writes`` the figure rows are queued on (sent with the batch's other writes)."""
+    ``writes``: an ``ingest._Writes`` the figure rows are queued on (sent with the batch's other writes).
+    ``figures``: what ``_fig_reads`` would return for ``keys`` and the rows' rooms, read (and locked) by the
+    caller already."""
     if not rows:
         return
     from app.domain.projection import _apply  # the projection's own fold step: same rules, same figures
@@ -339,7 +341,8 @@ def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None,
     if not keys:
         return
     rooms = sorted({r[10] for r in rows if r[10] is not None})
-    stored, states = _fig_reads(conn, ppe, [k for k, _ in keys], rooms)
+    stored, states = figures if figures is not None and not dayless else _fig_reads(
+        conn, ppe, [k for k, _ in keys], rooms)
     pending = _Pending()
     for key, date in keys:
         fd = stored.get(key)

@@ -178,26 +178,46 @@ class _Known(NamedTuple):
     plan_rooms: set[str]
     heads: dict[str, _Chain]
     days: list[tuple[str, str]]  # (key, date) of the exam point's days on the batch's dates
+    figures: tuple[dict, dict] | None = None  # figures._fig_reads of those days and the batch's rooms (locked)
 
 
-# json_agg of small rows: one statement, one answer; an empty set gives NULL (read as [])
-_KNOWN_PG = """SELECT
+_DAYS_OF = "SELECT key FROM days WHERE ppe = %(ppe)s AND date = ANY(%(dates)s)"
+# the stored figure rows of the batch's days, locked in key order before anything is read (figures module doc)
+_LOCK_PG = f"SELECT 1 FROM fig_days WHERE ppe = %(ppe)s AND day IN ({_DAYS_OF}) ORDER BY day FOR UPDATE"
+# json_agg of small rows: one statement, one answer; an empty set gives NULL (read as []). It runs after
+# the lock above (a statement of its own: read committed takes its snapshot once the lock is held, so it
+# sees what a writer that held the lock before committed)
+_KNOWN_PG = f"""SELECT
  (SELECT json_agg(json_build_array(station, ppe)) FROM stations WHERE station = ANY(%(st)s)),
  (SELECT json_agg(json_build_array(station, ppe, revoked)) FROM peer_keys WHERE station = ANY(%(st)s)),
  (SELECT json_agg(number) FROM rooms WHERE ppe = %(ppe)s),
  (SELECT json_agg(json_build_array(station, ppe, seq, hash)) FROM chains WHERE station = ANY(%(st)s)),
- (SELECT json_agg(json_build_array(key, date)) FROM days WHERE ppe = %(ppe)s AND date = ANY(%(dates)s))"""
+ (SELECT json_agg(json_build_array(key, date)) FROM days WHERE ppe = %(ppe)s AND date = ANY(%(dates)s)),
+ (SELECT json_agg(json_build_array(day, valid, legacy, subject)) FROM fig_days
+   WHERE ppe = %(ppe)s AND day IN ({_DAYS_OF})),
+ (SELECT json_agg(json_build_array(day, room, state)) FROM fig_rooms
+   WHERE ppe = %(ppe)s AND day IN ({_DAYS_OF}) AND room = ANY(%(rooms)s))"""
 
 
-def _known(conn, ppe: str, stations: list[str], dates: list[str]) -> _Known:
-    """The stations' owners and heads, the plan's rooms and the exam point's days on the batch's dates."""
+def _known(conn, ppe: str, stations: list[str], dates: list[str], rooms: list[str] | None = None) -> _Known:
+    """The stations' owners and heads, the plan's rooms and the exam point's days on the batch's dates.
+
+    On PostgreSQL, with ``rooms`` (the batch's rooms; None when an event has no day, and the fold reads the
+    whole exam point), also the stored figures the fold starts from, their day rows locked first."""
     if conn.dialect.name == "postgresql":
+        from app.server.figures import _FigDay
+
         raw = conn.connection.driver_connection
-        with raw.pipeline(), raw.cursor() as cur:  # BEGIN and the read in one round trip
-            cur.execute(_KNOWN_PG, {"st": stations, "ppe": ppe, "dates": dates})
-            en, pk, rooms, ch, days = cur.fetchone()
-        return _Known({a: b for a, b in en or ()}, {a: (b, bool(c)) for a, b, c in pk or ()}, set(rooms or ()),
-                      {r[0]: _Chain(*r) for r in ch or ()}, [(k, d) for k, d in days or ()])
+        args = {"st": stations, "ppe": ppe, "dates": dates, "rooms": rooms or []}
+        with raw.pipeline(), raw.cursor() as cur:  # BEGIN, the lock and the read in one round trip
+            if rooms is not None:
+                cur.execute(_LOCK_PG, args)
+            cur.execute(_KNOWN_PG, args)
+            en, pk, plan_rooms, ch, days, fdays, frooms = cur.fetchone()
+        figures = None if rooms is None else (
+            {r[0]: _FigDay(*r) for r in fdays or ()}, {(d, r): st for d, r, st in frooms or ()})
+        return _Known({a: b for a, b in en or ()}, {a: (b, bool(c)) for a, b, c in pk or ()}, set(plan_rooms or ()),
+                      {r[0]: _Chain(*r) for r in ch or ()}, [(k, d) for k, d in days or ()], figures)
     en = {r[0]: r[1] for r in conn.execute(select(t.stations.c.station, t.stations.c.ppe)
                                            .where(t.stations.c.station.in_(stations)))}
     pk = {r[0]: (r[1], bool(r[2])) for r in conn.execute(select(
@@ -291,7 +311,9 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
 
     stations = sorted(by_station)
     dates = sorted({d["day"][:10] for evs in by_station.values() for d in evs if d["day"]})
-    known = _known(conn, ppe, stations, dates)
+    dayless = any(d["day"] is None for evs in by_station.values() for d in evs)
+    rooms = None if dayless else sorted({d["room"] for evs in by_station.values() for d in evs if d["room"]})
+    known = _known(conn, ppe, stations, dates, rooms)
     _owner_checks(known, ppe, stations)
     plan_rooms = known.plan_rooms
     heads = known.heads
@@ -371,10 +393,10 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
     if new_rows:  # the stored figures move in the same transaction as the events (app.server.figures)
         from app.server.figures import fold
 
-        fold(conn, ppe, new_rows, payloads, keys=sorted(keys), writes=writes)
+        fold(conn, ppe, new_rows, payloads, keys=sorted(keys), writes=writes, figures=known.figures)
     writes.add(_INGESTED, dict(at=now, station=sender, ppe=ppe, received=received, inserted=len(new_rows),
                                outcome="accepted", reason=""))
-    writes.run()
+    writes.run(commit=True)  # nothing below writes
     result = IngestResult(received, len(new_rows), duplicates)
     for st in stations:
         moved = next((m for m in chain_moves if m[0] == st), None)
@@ -422,7 +444,7 @@ def canonical_payload(p: dict) -> str:
 
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
-_PG_SQL: dict[str, str] = {}
+_PG_SQL: dict[tuple[str, bool], str] = {}  # (SQL with :names, guarded) -> psycopg's text
 
 
 class _Writes:
@@ -443,39 +465,47 @@ class _Writes:
             return
         self.items.append((sql, params, must_change))
 
-    def run(self) -> None:
+    def run(self, commit: bool = False) -> None:
+        """Send the queued writes. ``commit``: end the transaction with them (on PostgreSQL the COMMIT rides
+        in the same pipeline, so a batch's writes and its commit cost one round trip; the caller's
+        ``engine.begin()`` then finds nothing left to commit). Elsewhere the caller commits."""
         conn, items = self.conn, self.items
         self.items = []
-        if not items:
+        if not items and not commit:
             return
         if conn.dialect.name != "postgresql":
             for sql, params, must in items:  # sqlite3 takes :name parameters as they are
-                res = conn.exec_driver_sql(sql, params if isinstance(params, list) else params)
+                try:
+                    res = conn.exec_driver_sql(sql, params)
+                except DBIntegrityError as e:
+                    raise _Raced(e.__class__.__name__) from None
                 if must is not None and res.rowcount != 1:
                     raise _Raced(must)
             return
         import psycopg
 
         raw = conn.connection.driver_connection
-        checks = []
         try:
-            with raw.pipeline():
+            with raw.pipeline(), raw.cursor() as cur:
                 for sql, params, must in items:
-                    text = _PG_SQL.get(sql)
+                    text = _PG_SQL.get((sql, must is not None))
                     if text is None:
-                        text = _PG_SQL[sql] = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
-                    cur = raw.cursor()
+                        text = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+                        if must is not None:
+                            # an UPDATE that moved no row fails here, inside the pipeline, so that the COMMIT
+                            # queued behind it never runs (division by zero is the error SQL has at hand)
+                            text = f"WITH moved AS ({text} RETURNING 1) SELECT 1 / (SELECT count(*) FROM moved)"
+                        _PG_SQL[(sql, must is not None)] = text
                     if isinstance(params, list):
                         cur.executemany(text, params)
                     else:
                         cur.execute(text, params)
-                    if must is not None:
-                        checks.append((cur, must))
+                if commit:
+                    cur.execute("COMMIT")
+        except psycopg.errors.DivisionByZero:
+            raise _Raced("a chain head moved meanwhile") from None
         except psycopg.IntegrityError as e:
             raise _Raced(e.__class__.__name__) from None
-        for cur, must in checks:
-            if cur.rowcount != 1:
-                raise _Raced(must)
 
 
 def insert_sql(table: str, cols: Iterable[str]) -> str:

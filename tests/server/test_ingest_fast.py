@@ -109,3 +109,64 @@ def test_remembered_payload_texts_equal_fresh_encodings(payload):
     for _ in range(2):
         assert canonical_payload(payload) == (_CANON(payload) if payload else "{}")
         assert _stored_payload(payload) == (_PAYLOAD(payload) if payload else "{}")
+
+
+@pytest.fixture
+def engine(server_db):
+    from sqlalchemy import insert
+
+    from app.server import schema as t
+    from app.server.db import open_server_db
+
+    e = open_server_db(server_db)
+    with e.begin() as conn:
+        conn.execute(insert(t.ppe).values(key="66/0412", region="66", msu="043", code="0412", name="x",
+                                          tz="Asia/Yekaterinburg", address="", created_at="x"))
+    yield e
+    e.dispose()
+
+
+def _chains(engine) -> dict:
+    from sqlalchemy import select
+
+    from app.server import schema as t
+
+    with engine.connect() as conn:
+        return {r.station: r.seq for r in conn.execute(select(t.chains))}
+
+
+def test_a_head_that_moved_meanwhile_aborts_the_writes_and_their_commit(engine):
+    """The writes go in one pipeline with the COMMIT on PostgreSQL: a chain UPDATE that moves no row (another
+    writer moved the head) must stop everything queued, the COMMIT included."""
+    from app.server.ingest import _CHAIN_MOVE, _CHAIN_NEW, _Raced, _Writes
+
+    row = dict(ppe="66/0412", hash="a" * 64, updated_at="x")
+    with engine.begin() as conn:
+        w = _Writes(conn)
+        w.add(_CHAIN_NEW, dict(station="s1", seq=3, **row))
+        w.run(commit=True)
+    assert _chains(engine) == {"s1": 3}
+    with pytest.raises(_Raced), engine.begin() as conn:
+        w = _Writes(conn)
+        w.add(_CHAIN_NEW, dict(station="s2", seq=1, **row))  # queued before the failing move
+        w.add(_CHAIN_MOVE, dict(station="s1", old=2, seq=9, hash="b" * 64, updated_at="y"), must_change="s1")
+        w.run(commit=True)
+    assert _chains(engine) == {"s1": 3}  # s2 was not committed
+    with engine.begin() as conn:
+        w = _Writes(conn)
+        w.add(_CHAIN_MOVE, dict(station="s1", old=3, seq=9, hash="b" * 64, updated_at="y"), must_change="s1")
+        w.add(_CHAIN_NEW, [dict(station="s3", seq=1, **row), dict(station="s4", seq=2, **row)])
+        w.run(commit=True)
+    assert _chains(engine) == {"s1": 9, "s3": 1, "s4": 2}
+
+
+def test_a_duplicate_in_the_pipeline_is_a_race_and_commits_nothing(engine):
+    from app.server.ingest import _CHAIN_NEW, _Raced, _Writes
+
+    row = dict(ppe="66/0412", hash="a" * 64, updated_at="x")
+    with pytest.raises(_Raced), engine.begin() as conn:
+        w = _Writes(conn)
+        w.add(_CHAIN_NEW, dict(station="s1", seq=1, **row))
+        w.add(_CHAIN_NEW, dict(station="s1", seq=2, **row))
+        w.run(commit=True)
+    assert _chains(engine) == {}
