@@ -437,10 +437,7 @@ def _plan_ref(conn, ppe: str, key: str):
 def _refold_room(conn, pending: _Pending, ppe: str, key: str, date: str, subject: str, room: str, plan,
                  ref) -> bool:
     """Project one room again from its events in the log; False when it cannot be (the day is rebuilt)."""
-    evs = _room_log(conn, ppe, date, room)
-    from app.server.monitoring import room_moves
-
-    moves = room_moves(conn, ppe, date, room)  # a transfer-in in another room that names this one
+    evs, moves = _room_log(conn, ppe, date, room)
     try:
         st = project_room(plan, ref, room, evs + moves)
     except Exception:  # noqa: BLE001 - counted as unreadable by the whole day's rebuild
@@ -457,19 +454,25 @@ def _refold_room(conn, pending: _Pending, ppe: str, key: str, date: str, subject
 _LOG_COLS = "id, station, seq, at, recorded_at, tz, author, kind, day, room, participant, payload, prev_hash, hash"
 
 
-def _room_log(conn, ppe: str, date: str, room: str) -> list[Event]:
-    """One room's events of a date from the log, as ``monitoring._event`` reads them (unfoldable ones
-    skipped), but as plain tuples and with the payload checks remembered by their text: a refold reads
-    the whole room (~500 events) for a one-event void, and building ORM-ish rows dominated it."""
+def _room_log(conn, ppe: str, date: str, room: str) -> tuple[list[Event], list[Event]]:
+    """One room's events of a date from the log, and the other rooms' marks its projection needs
+    (``monitoring.room_moves``: their transfer-ins and voids, none when no transfer-in was recorded), in
+    one query. Read as ``monitoring._event`` reads them (unfoldable ones skipped) but as plain tuples and
+    with the payload checks remembered by their text: a refold reads the whole room (~500 events) for a
+    one-event void, and building rows dominated it."""
     mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-    sql = (f"SELECT {_LOG_COLS} FROM events WHERE ppe = {mark} AND room = {mark} "
+    sql = (f"SELECT {_LOG_COLS} FROM events WHERE ppe = {mark} AND (room = {mark} OR kind IN ({mark}, {mark})) "
            f"AND ((day >= {mark} AND day < {mark}) OR day IS NULL)")
-    out = []
-    for r in conn.exec_driver_sql(sql, (ppe, room, date, date + "0")):
+    mine, others = [], []
+    for r in conn.exec_driver_sql(sql, (ppe, room, "transfer-in", "void", date, date + "0")):
         e = _log_event(r)
-        if e is not None:
-            out.append(e)
-    return out
+        if e is None:
+            continue
+        if e.room == room:
+            mine.append(e)
+        elif e.room is not None:  # as room_moves: ``room != :room`` leaves rows without a room out
+            others.append(e)
+    return mine, (others if any(e.kind == "transfer-in" for e in others) else [])
 
 
 def _log_event(r) -> Event | None:
