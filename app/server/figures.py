@@ -282,10 +282,12 @@ def _as_event(r: tuple) -> Event:
                  prev_hash=prev_hash, hash=h)
 
 
-# the fig_days rows a batch folds into, locked in key order, and the touched rooms' states: one statement
-_FIG_PG = """WITH locked AS (SELECT ppe, day, valid, legacy, subject FROM fig_days
-                             WHERE ppe = %(ppe)s AND day = ANY(%(keys)s) ORDER BY day FOR UPDATE)
-SELECT (SELECT json_agg(json_build_array(day, valid, legacy, subject)) FROM locked),
+# the fig_days rows a batch folds into, locked in key order; then, in a statement of its own (read committed
+# takes its snapshot once the lock is held, so it sees what the writer that held the lock committed), the
+# day rows and the touched rooms' states
+_FIG_LOCK_PG = "SELECT 1 FROM fig_days WHERE ppe = %(ppe)s AND day = ANY(%(keys)s) ORDER BY day FOR UPDATE"
+_FIG_PG = """SELECT (SELECT json_agg(json_build_array(day, valid, legacy, subject)) FROM fig_days
+                     WHERE ppe = %(ppe)s AND day = ANY(%(keys)s)),
        (SELECT json_agg(json_build_array(day, room, state)) FROM fig_rooms
          WHERE ppe = %(ppe)s AND day = ANY(%(keys)s) AND room = ANY(%(rooms)s))"""
 
@@ -303,7 +305,9 @@ def _fig_reads(conn, ppe: str, keys: list[str], rooms: list[str]
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
-            cur.execute(_FIG_PG, {"ppe": ppe, "keys": keys, "rooms": rooms})
+            args = {"ppe": ppe, "keys": keys, "rooms": rooms}
+            cur.execute(_FIG_LOCK_PG, args)
+            cur.execute(_FIG_PG, args)
             fdays, frooms = cur.fetchone()
         return ({r[0]: _FigDay(*r) for r in fdays or ()}, {(d, r): st for d, r, st in frooms or ()})
     fq = select(t.fig_days.c.day, t.fig_days.c.valid, t.fig_days.c.legacy, t.fig_days.c.subject).where(

@@ -170,3 +170,51 @@ def test_a_duplicate_in_the_pipeline_is_a_race_and_commits_nothing(engine):
         w.add(_CHAIN_NEW, dict(station="s1", seq=2, **row))
         w.run(commit=True)
     assert _chains(engine) == {}
+
+
+def test_two_writers_folding_one_room_lose_nothing(engine):
+    """The fold reads a room's stored state in the batch's first round trip: two stations of one room pushing at
+    once must still see each other's committed fold (the day rows are locked before the state is read), so
+    the stored figures equal a rebuild from the log."""
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from app.server import schema as t
+    from app.server.figures import rebuild, stored_figures
+    from app.server.ingest import ingest
+    from app.server.plans import push_plan
+    from bench import bench_season as bs
+
+    ppe, key = bs.ppe_key(0), bs.season_days(1)[0]
+    with engine.begin() as conn:
+        conn.execute(insert(t.ppe).values(key=ppe, region="66", msu="043", code=ppe[3:], name="x", tz=bs.TZ,
+                                          address="", created_at="x"))
+    push_plan(engine, ppe, bs.plan_body(key, 0, 0, 1))
+    y, m, d = map(int, key[:10].split("-"))
+    base = datetime(y, m, d, tzinfo=UTC) - timedelta(hours=bs.UTC_OFFSET_H)
+    people = [bs.code(0, 0, 0, i) for i in range(bs.PEOPLE)]
+    chains = [bs._chain(f"rm{w}-0001", key, [(36000 + 2 * i + w, "appeal", people[i % len(people)], {"text": "x"})
+                                             for i in range(60)], base) for w in (0, 1)]
+    errors: list[BaseException] = []
+
+    def push(chain: list[dict]) -> None:
+        try:
+            for i in range(0, len(chain), 2):
+                ingest(engine, ppe, chain[i:i + 2], station="hq")
+        except BaseException as e:  # noqa: BLE001 - reported by the test below
+            errors.append(e)
+
+    threads = [threading.Thread(target=push, args=(c,)) for c in chains]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    before = stored_figures(engine)
+    rebuild(engine)
+    after = stored_figures(engine)
+    assert before == after
+    room = next(v for k, v in after.items() if k[0] == "fig_rooms")
+    assert '"p"' in json.dumps(room["state"]) and before[("fig_days", ppe, key)]["events_total"] == 120
