@@ -174,8 +174,9 @@ def test_a_duplicate_in_the_pipeline_is_a_race_and_commits_nothing(engine):
 
 def test_two_writers_folding_one_room_lose_nothing(engine):
     """The fold reads a room's stored state in the batch's first round trip: two stations of one room pushing at
-    once must still see each other's committed fold (the day rows are locked before the state is read), so
-    the stored figures equal a rebuild from the log."""
+    once (their folds overlap; about half take the fast path) leave stored figures equal to a rebuild from the
+    log. Not a proof of the lock: a later refold of the room heals a lost update, so dropping the lock was
+    not seen to fail this test; the lock's reason is in ``ingest._LOCK_PG``."""
     import threading
     from datetime import UTC, datetime, timedelta
 
@@ -201,8 +202,8 @@ def test_two_writers_folding_one_room_lose_nothing(engine):
 
     def push(chain: list[dict]) -> None:
         try:
-            for i in range(0, len(chain), 2):
-                ingest(engine, ppe, chain[i:i + 2], station="hq")
+            for d in chain:  # one event a batch: as many folds as can overlap
+                ingest(engine, ppe, [d], station="hq")
         except BaseException as e:  # noqa: BLE001 - reported by the test below
             errors.append(e)
 
