@@ -20,7 +20,7 @@ from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from app.domain.event import utc_iso
 from app.errors import UserError
 from app.server import schema as t
-from app.server.db import now_iso
+from app.server.db import now_iso, read_connection
 
 ROLES = ("viewer", "admin")
 SESSION_HOURS = 8
@@ -102,7 +102,7 @@ def add_user(engine: Engine, username: str, password: str, role: str, region: st
 
 
 def list_users(engine: Engine) -> list[dict]:
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return [{"username": r.username, "role": r.role, "region": r.region, "msu": r.msu,
                  "disabled": bool(r.disabled)} for r in conn.execute(select(t.users).order_by(t.users.c.username))]
 
@@ -114,7 +114,7 @@ def audit(engine: Engine, username: str, action: str, detail: str = "", ip: str 
 
 
 def audit_log(engine: Engine, limit: int = 200) -> list[dict]:
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         rows = conn.execute(select(t.audit).order_by(t.audit.c.id.desc()).limit(limit)).all()
     return [{"at": r.at, "username": r.username, "action": r.action, "detail": r.detail, "ip": r.ip} for r in rows]
 
@@ -168,7 +168,7 @@ def session(engine: Engine, token: str | None) -> Viewer | None:
     """The signed-in official of a session cookie, or ``None`` (unknown, expired or disabled)."""
     if not token or len(token) > 100:
         return None
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         r = conn.execute(select(t.sessions.c.csrf, t.sessions.c.expires_at, t.users).join(
             t.users, t.users.c.username == t.sessions.c.username).where(
             t.sessions.c.token_hash == _token_hash(token))).first()
@@ -191,6 +191,6 @@ def allowed_ppes(engine: Engine, v: Viewer) -> frozenset[str] | None:
     """The exam points a viewer may see (``None``: all, for an administrator)."""
     if v.admin:
         return None
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return frozenset(r[0] for r in conn.execute(select(t.ppe.c.key).where(and_(
             t.ppe.c.region == v.region, t.ppe.c.msu == v.msu))))

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, select
 
 from app.server import schema as t
+from app.server.db import read_connection
 from app.server.monitoring import _days, ppe_day
 
 
@@ -68,7 +69,7 @@ def observers_report(engine: Engine, date_from: str | None = None, date_to: str 
         q = q.where(t.events.c.day >= date_from)
     if date_to:
         q = q.where(t.events.c.day < date_to + "0")  # 'YYYY-MM-DD' and legacy 'YYYY-MM-DD/SS' keys
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         rows = conn.execute(q.order_by(t.events.c.at)).all()
         names = dict(conn.execute(select(t.ppe.c.key, t.ppe.c.name)).all())
     voided = {json.loads(r.payload).get("target") for r in rows if r.kind == "void"}

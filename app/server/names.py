@@ -17,7 +17,7 @@ from sqlalchemy import Engine, delete, insert, select
 
 from app.errors import UserError
 from app.server import schema as t
-from app.server.db import now_iso
+from app.server.db import now_iso, read_connection
 
 NAME_HEADER = ("kind", "code", "name", "region")
 KINDS = {"school": "school", "оо": "school", "школа": "school", "ppe": "ppe", "ппэ": "ppe"}
@@ -154,7 +154,7 @@ def load_names(engine: Engine) -> Names:
     """Every name (a few thousand rows at most in a region: read whole per page)."""
     schools: dict[str, str] = {}
     ppes: dict[str, str] = {}
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         for p in conn.execute(select(t.ppe.c.key, t.ppe.c.name)):
             if p.name:
                 ppes[p.key] = p.name

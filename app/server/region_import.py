@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, delete, insert, select
 
 from app.errors import UserError
 from app.server import schema as t
+from app.server.db import read_connection
 from app.server.results_import import scales
 
 REGION_HEADER = ("year", "subject_code", "participants", "mean", "median", "below_minimum", "high_81_99", "top_100")
@@ -147,7 +148,7 @@ def import_region(engine: Engine, path: str | Path, year: int | None = None) -> 
 
 def region_figures(engine: Engine, year: int) -> dict[str, dict]:
     """{subject: the region's indicators} of a year, shaped like the municipality's (shares as fractions)."""
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         rows = conn.execute(select(t.region_figures).where(t.region_figures.c.year == year)).all()
     return {r.subject_code: {"participants": r.participants, "mean": r.mean, "median": r.median,
                              "below_minimum": r.below_minimum, "high_81_99": r.high_81_99, "top_100": r.top_100,

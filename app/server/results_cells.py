@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, delete, insert, select
 
 from app.server import schema as t
+from app.server.db import read_connection
 
 Key = tuple[bool, int, str]  # (practice, year, subject): the cells of every municipality of it are recomputed
 
@@ -95,7 +96,7 @@ def read_cells(engine: Engine, year: int, practice: bool, subject: str | None, s
     cells: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     hists: dict[str, Counter[int]] = defaultdict(Counter)
     demo = False
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         for r in conn.execute(q):
             cells[r.subject_code][r.school_code] = {
                 "participants": r.participants, "mean": r.mean, "median": _int_if_whole(r.median),

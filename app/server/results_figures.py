@@ -89,9 +89,10 @@ def municipality_ppes(engine: Engine, municipality: str) -> frozenset[str]:
     from sqlalchemy import and_, select
 
     from app.server import schema as t
+    from app.server.db import read_connection
 
     region, msu = municipality.split("/")
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return frozenset(r[0] for r in conn.execute(select(t.ppe.c.key).where(and_(
             t.ppe.c.region == region, t.ppe.c.msu == msu))))
 

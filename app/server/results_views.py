@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from app.i18n import _
 from app.server import schema as t
+from app.server.db import read_connection
 from app.server.names import Names
 from app.server.results_figures import CONDUCT, SMALL_CELL, results_report
 from app.server.tables import Table
@@ -30,7 +31,7 @@ def result_years(engine: Engine, practice: bool = False, municipality: str | Non
     q = select(t.results.c.year).where(t.results.c.practice == practice)
     if municipality is not None:
         q = q.where(t.results.c.municipality == municipality)
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return [int(r[0]) for r in conn.execute(q.group_by(t.results.c.year).order_by(t.results.c.year))]
 
 
@@ -76,7 +77,7 @@ def distribution(engine: Engine, year: int, subject: str, school: str | None = N
         q = q.where(t.results.c.school_code == school)
     if municipality is not None:
         q = q.where(t.results.c.municipality == municipality)
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return [(int(s), int(n)) for s, n in conn.execute(q)]
 
 

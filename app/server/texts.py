@@ -77,9 +77,10 @@ def admin_overview(engine: Engine) -> dict[str, Any]:
     """Stations (revoked ones marked), unreadable events per exam point and the latest audit entries."""
     from app.server import schema as t
     from app.server.accounts import audit_log
+    from app.server.db import read_connection
     from app.server.monitoring import report
 
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         stations = [dict(r._mapping) | {"kind": "hq"} for r in conn.execute(
             select(t.stations.c.station, t.stations.c.ppe, t.stations.c.fingerprint, t.stations.c.revoked)
             .order_by(t.stations.c.ppe, t.stations.c.station))]

@@ -273,3 +273,40 @@ def _demo_year(engine, year: int):
     path.write_text("participant_code;exam_date;subject_code;school_code;primary_score;test_score\n" + "".join(
         f"{c};{year}-06-04;01;{s};{v // 2};{v}\n" for c, s, v in rows), encoding="utf-8")
     return path
+
+
+def test_pages_answer_while_an_import_holds_the_write_lock(live_two):
+    """An official's pages do not wait for a long write (an import of a year's results is one transaction
+    of seconds): the session check and every read of the results go through the read-only connection.
+    Before, each request's session check took SQLite's write lock and waited for the import to commit."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from app.server.db import make_engine
+
+    engine = make_engine(live_two.db)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with engine.begin() as conn:  # BEGIN IMMEDIATE: the writer's lock, as an import holds it
+            conn.execute(text("UPDATE names SET updated_at = updated_at"))
+            held.set()
+            release.wait(30)
+
+    th = threading.Thread(target=hold)
+    th.start()
+    try:
+        assert held.wait(10)
+        for page in ("/results?year=2026", "/results?year=2026&subject=01", f"/results/school/{SCHOOL_N}",
+                     "/results/distribution?year=2026&subject=01", "/api/v1/results?year=2026",
+                     "/conditions"):
+            t0 = time.perf_counter()
+            r = live_two.north.get(page)
+            took = time.perf_counter() - t0
+            assert r.status_code == 200 and took < 5, f"{page}: {r.status_code} after {took:.1f} s"
+    finally:
+        release.set()
+        th.join(30)
+        engine.dispose()
