@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -55,53 +56,86 @@ def link(metric: str, row: dict, kind: str | None = None) -> str:
     return "/monitoring/events?" + urlencode(q)
 
 
-def _charts(rep: dict, day: str | None) -> list[str]:
+def _charts(summary: dict, ppes: list[dict]) -> list[str]:
+    """The attendance chart per (date, subject) of the period, or per exam point of the page's rows when
+    one date and subject is shown, and the incidents by kind: tens of bars, never one per row of a season."""
     from app.domain.kinds import KINDS
     from app.server.charts import bars
     from app.server.texts import day_label
 
-    charts = []
-    if not rep["ppes"]:
+    charts: list[str] = []
+    days = summary["days"]
+    if not days:
         return charts
-    several_days = len({r["day"] for r in rep["ppes"]}) > 1
-    charts.append(bars([((f"{r['ppe']} · {day_label(r['day'])} · {r['subject_title'][:14]}" if several_days
-                          else r["ppe"]),
-                         [r["present"], r["absent"], r["unmarked"], r["removed"], r["finished_early"]],
-                         f"/monitoring?{urlencode({'day': r['day'], 'ppe': r['ppe']})}") for r in rep["ppes"]],
-                       [_("Present"), _("Absent"), _("Unmarked"), _("Removed"), _("Early completions")],
-                       _("Attendance by exam point")))
-    inc: dict[str, int] = {}
-    for r in rep["days"]:
-        for k, v in r["incidents_by_kind"].items():
-            if k != "correction":
-                inc[k] = inc.get(k, 0) + v
+    series = [_("Present"), _("Absent"), _("Unmarked"), _("Removed"), _("Early completions")]
+
+    def vals(r: dict) -> list[float]:
+        return [r["present"], r["absent"], r["unmarked"], r["removed"], r["finished_early"]]
+
+    if len(days) > 1 or not ppes:
+        charts.append(bars([(f"{day_label(r['day'])} · {r['subject_title']}", vals(r),
+                             f"/monitoring?{urlencode({'day': r['day']})}") for r in days],
+                           series, _("Attendance by date and subject")))
+    else:
+        charts.append(bars([(f"{r['ppe']} {r.get('ppe_name') or ''}".strip(), vals(r),
+                             f"/monitoring?{urlencode({'day': r['day'], 'ppe': r['ppe']})}") for r in ppes],
+                           series, _("Attendance by exam point")))
+    inc = Counter()
+    for k, v in summary["period"]["incidents_by_kind"].items():
+        if k != "correction":
+            inc[k] += v
     if inc:
-        charts.append(bars([(_(KINDS[k].title), [v], f"/monitoring?{urlencode({'day': day or ''})}")
+        only = summary["filters"].get("day") or ""
+        charts.append(bars([(_(KINDS[k].title), [v], f"/monitoring?{urlencode({'day': only})}")
                             for k, v in sorted(inc.items())], [_("Incidents")], _("Incidents by kind")))
     return charts
+
+
+def _pager_url(params: dict[str, str], **change: str | int | None) -> str:
+    """This page's address with some parameters changed (a page, a sort); empty values dropped."""
+    q = {**params, **{k: ("" if v is None else str(v)) for k, v in change.items()}}
+    return "/monitoring?" + urlencode({k: v for k, v in q.items() if v not in ("", None)})
 
 
 @router.get("/monitoring")
 async def monitoring_page(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None,
                           date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
                           school: str | None = None):
-    from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, period_filters, report
+    """The period's summary (totals, dates, dates and subjects, charts) and the long tables one page at a
+    time (app.server.monitoring_page): the same cost for one date as for a whole season."""
+    from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, period_filters
+    from app.server.monitoring_page import PAGE_SIZE, page_order, ppe_page, room_page, school_page, summary
     from app.server.names import load_names
     from app.server.plans import list_days
 
     d, p = opt_day(day), opt_ppe(ppe)
     filters = period_filters(d, p, date_from, date_to, subject, school)
+    qp = request.query_params
+    orders = {name: page_order(name, qp.get(f"{name}_page"), qp.get(f"{name}_sort"), qp.get(f"{name}_desc"))
+              for name in ("ppes", "schools", "rooms")}
     allowed = await scope_of(request, v)
     eng = engine(request)
-    all_days = sorted({x["day"] for x in await run_in_threadpool(list_days, eng)
-                       if allowed is None or x["ppe"] in allowed})
-    # the page shows rooms only for one exam point: a season's thousands of room rows are not read otherwise
-    rep = await run_in_threadpool(lambda: report(eng, **filters, rooms=bool(p), allowed=allowed))
-    names = await run_in_threadpool(load_names, eng)
-    query = urlencode({k: val for k, val in rep["filters"].items() if val})
-    return render(request, "monitoring.html", v, rep=rep, metrics=METRICS, metric_keys=METRIC_KEYS, link=link,
-                  incident_kinds=list(INCIDENT_KINDS), charts=_charts(rep, d), all_days=all_days, day=d, ppe=p,
-                  query=query, names=names, report_date=(d or rep["filters"].get("date_from") or "")[:10])
+    scope = {k: val for k, val in filters.items() if k != "school"}
+
+    def read():
+        all_days = sorted({x["day"] for x in list_days(eng) if allowed is None or x["ppe"] in allowed})
+        summ = summary(eng, **filters, allowed=allowed)
+        titles = {r["day"]: r["subject_title"] for r in summ["days"]}
+        # with a school chosen the exam-point rows would not be that school's figures: the report has none
+        ppes = None if filters["school"] else ppe_page(eng, orders["ppes"], **scope, allowed=allowed)
+        schools = school_page(eng, orders["schools"], titles, **filters, allowed=allowed)
+        rooms = room_page(eng, orders["rooms"], titles, **scope, allowed=allowed) \
+            if p and not filters["school"] else None
+        return all_days, summ, ppes, schools, rooms, load_names(eng)
+
+    all_days, summ, ppes, schools, rooms, names = await run_in_threadpool(read)
+    query = urlencode({k: val for k, val in summ["filters"].items() if val})
+    params = {k: val for k, val in qp.items()}
+    return render(request, "monitoring.html", v, rep=summ, ppes=ppes, schools=schools, rooms=rooms,
+                  page_size=PAGE_SIZE, pager_url=lambda **c: _pager_url(params, **c), params=params,
+                  metrics=METRICS, metric_keys=METRIC_KEYS, link=link, incident_kinds=list(INCIDENT_KINDS),
+                  charts=_charts(summ, ppes.rows if ppes else []), all_days=all_days, day=d, ppe=p, query=query,
+                  names=names, report_date=(d or summ["filters"].get("date_from") or "")[:10])
 
 
 @router.get("/monitoring/events")
