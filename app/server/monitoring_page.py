@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, literal, select, tuple_
+from sqlalchemy import Engine, Numeric, and_, cast, func, literal, select, tuple_
 
 from app.server import schema as t
 from app.server.db import read_connection
@@ -97,10 +97,10 @@ def summary(engine: Engine, day: str | None = None, ppe: str | None = None, date
                                              func.sum(fd.c.unreadable))
                                       .where(fd.c.valid.is_(True)), fd, **f)
                             .group_by(fd.c.day, fd.c.subject, fd.c.subject_title).order_by(fd.c.day)).all()
-        valid = _valid_days(f)
+        # room and school rows exist only for a day with figures (a day without is stored with valid=False
+        # and nothing else: figures.rebuild_day), so they need no join on fig_days
         tb = t.fig_schools if school else t.fig_rooms
         q = _filtered(select(tb.c.day, *[func.sum(getattr(tb.c, c)) for c in _M]), tb, **f)
-        q = q.where(tuple_(tb.c.ppe, tb.c.day).in_(valid))
         if school:
             q = q.where(tb.c.school == school)
         sums = {r[0]: _metrics(r, 1) for r in conn.execute(q.group_by(tb.c.day))}
@@ -129,10 +129,15 @@ def summary(engine: Engine, day: str | None = None, ppe: str | None = None, date
             "days": list(days.values())}
 
 
-def _valid_days(f: dict):
-    """The (exam point, key) pairs with figures, as a subquery the other reads join on."""
-    fd = t.fig_days
-    return _filtered(select(fd.c.ppe, fd.c.day).where(fd.c.valid.is_(True)), fd, **f)
+def _count(conn, q) -> int:
+    """How many rows a query gives (a page past the last one still says how many there are)."""
+    return int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
+
+
+def _sortable(metric: str, col):
+    """A metric as the page shows it, for ORDER BY: minutes out to 0.1, as the row says (a float SUM
+    differs in its last digits, and would order two equal figures by noise)."""
+    return func.round(cast(col, Numeric(12, 3)), 1) if metric == "exit_minutes" else col
 
 
 def _offset(order: Order) -> int:
@@ -156,7 +161,7 @@ def ppe_page(engine: Engine, order: Order, day: str | None = None, ppe: str | No
                      .where(fd.c.valid.is_(True)), fd, **f)
     cols = {"day": [fd.c.day], "ppe": [fd.c.ppe], "name": [t.ppe.c.name],
             "last_sync": [func.coalesce(synced.c.last_sync, literal(""))],
-            **{k: [func.coalesce(sums.c[f"m_{k}"], 0)] for k in METRIC_KEYS}}
+            **{k: [_sortable(k, func.coalesce(sums.c[f"m_{k}"], 0))] for k in METRIC_KEYS}}
     keys = [c.desc() if order.desc else c.asc() for c in cols[order.sort]]
     q = base.outerjoin(synced, synced.c.ppe == fd.c.ppe) if order.sort == "last_sync" else base
     q = q.order_by(*keys, fd.c.day, fd.c.ppe).limit(PAGE_SIZE).offset(_offset(order))
@@ -184,7 +189,7 @@ def ppe_page(engine: Engine, order: Order, day: str | None = None, ppe: str | No
                      "unreadable": r.unreadable, "last_sync": when, "tz": r.tz, "silent": _silent(r.day, r.tz, when),
                      "papers_printed": r.papers_printed, "papers_returned": r.papers_returned,
                      "papers_all_back": r.papers_printed > 0 and r.papers_out == 0})
-    return Paged(rows, int(total), order)
+    return Paged(rows, int(total), order, PAGE_SIZE)
 
 
 def school_page(engine: Engine, order: Order, titles: dict[str, str], day: str | None = None,
@@ -198,17 +203,16 @@ def school_page(engine: Engine, order: Order, titles: dict[str, str], day: str |
     fs = t.fig_schools
     sums = [func.sum(getattr(fs.c, c)).label(c) for c in _M]
     q = _filtered(select(fs.c.day, fs.c.school, func.min(fs.c.subject).label("subject"), *sums), fs, **f)
-    q = q.where(tuple_(fs.c.ppe, fs.c.day).in_(_valid_days(f)))
     if school:
         q = q.where(fs.c.school == school)
-    grouped = q.group_by(fs.c.day, fs.c.school)
-    g = grouped.subquery()
-    cols = {"day": g.c.day, "school": g.c.school, **{k: g.c[f"m_{k}"] for k in METRIC_KEYS}}
+    g = q.group_by(fs.c.day, fs.c.school).subquery()
+    cols = {"day": g.c.day, "school": g.c.school, **{k: _sortable(k, g.c[f"m_{k}"]) for k in METRIC_KEYS}}
     key = cols[order.sort].desc() if order.desc else cols[order.sort].asc()
     with read_connection(engine) as conn:
-        total = conn.execute(select(func.count()).select_from(g)).scalar() or 0
-        found = conn.execute(select(g).order_by(key, g.c.day, g.c.school).limit(PAGE_SIZE)
-                             .offset(_offset(order))).all()
+        # one pass of the grouping gives the page and the count of every row (a window over the groups)
+        found = conn.execute(select(g, func.count().over().label("n_rows")).order_by(key, g.c.day, g.c.school)
+                             .limit(PAGE_SIZE).offset(_offset(order))).all()
+        total = found[0].n_rows if found else _count(conn, select(g.c.day).select_from(g))
         pairs = [(r.day, r.school) for r in found]
         incs: dict[tuple[str, str], dict[str, int]] = {}
         if pairs:
@@ -219,9 +223,9 @@ def school_page(engine: Engine, order: Order, titles: dict[str, str], day: str |
                 if n:
                     incs.setdefault((d, sk), {})[kind] = int(n)
     rows = [{"level": "school", "day": r.day, "date": r.day[:10], "subject": r.subject,
-             "subject_title": titles.get(r.day, ""), "ppe": "", "room": "", "school": r.school, **_metrics(r, 3),
-             "incidents_by_kind": incs.get((r.day, r.school), {})} for r in found]
-    return Paged(rows, int(total), order)
+             "subject_title": titles.get(r.day, ""), "ppe": "", "room": "", "school": r.school,
+             **_metrics(r[:-1], 3), "incidents_by_kind": incs.get((r.day, r.school), {})} for r in found]
+    return Paged(rows, int(total), order, PAGE_SIZE)
 
 
 def room_page(engine: Engine, order: Order, titles: dict[str, str], day: str | None = None,
@@ -231,11 +235,11 @@ def room_page(engine: Engine, order: Order, titles: dict[str, str], day: str | N
     f = _filters(day, ppe, date_from, date_to, subject, allowed)
     fr = t.fig_rooms
     q = _filtered(select(fr.c.ppe, fr.c.day, fr.c.room, fr.c.subject, *[getattr(fr.c, c) for c in _M], fr.c.phase,
-                         fr.c.problems), fr, **f).where(tuple_(fr.c.ppe, fr.c.day).in_(_valid_days(f)))
-    cols = {"day": fr.c.day, "room": fr.c.room, **{k: getattr(fr.c, f"m_{k}") for k in METRIC_KEYS}}
+                         fr.c.problems), fr, **f)
+    cols = {"day": fr.c.day, "room": fr.c.room, **{k: _sortable(k, getattr(fr.c, f"m_{k}")) for k in METRIC_KEYS}}
     key = cols[order.sort].desc() if order.desc else cols[order.sort].asc()
     with read_connection(engine) as conn:
-        total = conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0
+        total = _count(conn, q)
         found = conn.execute(q.order_by(key, fr.c.day, fr.c.ppe, fr.c.room).limit(PAGE_SIZE)
                              .offset(_offset(order))).all()
         pairs = [(r.ppe, r.day, r.room) for r in found]
@@ -252,4 +256,4 @@ def room_page(engine: Engine, order: Order, titles: dict[str, str], day: str | N
              "subject_title": titles.get(r.day, ""), "ppe": r.ppe, "room": r.room, "school": "", **_metrics(r, 4),
              "incidents_by_kind": incs.get((r.ppe, r.day, r.room), {}), "phase": r.phase,
              "problems": json.loads(r.problems)} for r in found]
-    return Paged(rows, int(total), order)
+    return Paged(rows, int(total), order, PAGE_SIZE)
