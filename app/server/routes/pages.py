@@ -144,14 +144,18 @@ async def events_page(request: Request, v: PageViewer, day: str | None = None, m
     from app.domain.event import parse_utc
     from app.i18n import format_time
     from app.server.monitoring import METRICS, metric_events, public_payload
-    from app.server.texts import payload_text
+    from app.server.texts import payload_text, void_targets
 
     d, m, p = req_day(day), req_metric(metric), opt_ppe(ppe)
     r, s, k = opt_room(room), opt_school(school), opt_kind(kind)
     allowed = await scope_of(request, v)
-    evs = await run_in_threadpool(metric_events, engine(request), p, d, m, r, s, k, allowed)
+    eng = engine(request)
+    evs = await run_in_threadpool(metric_events, eng, p, d, m, r, s, k, allowed)
+    # a mark that names another (a countersign, an act) shows that mark's kind and time, never its id
+    targets = await run_in_threadpool(void_targets, eng, {str(e.payload["target"]) for e in evs
+                                                          if e.payload.get("target")}, allowed)
     rows = [{"e": e, "local": format_time(parse_utc(e.at), e.tz, seconds=True),
-             "data": payload_text(e.kind, public_payload(e.payload))} for e in evs]
+             "data": payload_text(e.kind, public_payload(e.payload), e.tz, targets)} for e in evs]
     return render(request, "events.html", v, rows=rows, ppe=p, day=d, metric=m, room=r, school=s, kind=k,
                   title=dict(METRICS).get(m, m), tz=evs[0].tz if evs else "UTC")
 
@@ -164,7 +168,12 @@ async def admin_page(request: Request, v: PageViewer):
         raise Rejected(403, "forbidden", "administrators only")
     from app.server.texts import admin_overview
 
-    data = await run_in_threadpool(admin_overview, engine(request))
+    page = request.query_params.get("stations_page") or "1"
+    if not page.isdigit() or not 1 <= int(page) <= 1_000_000:
+        from app.server.deps import bad
+
+        raise bad("stations_page", "a page number from 1")
+    data = await run_in_threadpool(admin_overview, engine(request), int(page))
     return render(request, "admin.html", v, **data)
 
 
