@@ -82,15 +82,15 @@ def test_pages_equal_the_report(small_season, monkeypatch):
         scope = {k: v for k, v in filters.items() if k != "school"}
         for sort in ("day", "school", "present", "absent", "exit_minutes", "incidents"):
             for desc in (False, True):
-                got = _all_pages(lambda o: mp.school_page(engine, o, titles, **filters), mp.Order, sort, desc)
+                got = _all_pages(lambda o, ti=titles, f=filters: mp.school_page(engine, o, ti, **f), mp.Order, sort, desc)
                 assert got == _expected(rep["schools"], sort, desc, ("day", "school")), (filters, sort, desc)
         if "school" in filters:
             continue
         for sort in ("day", "ppe", "present", "unmarked", "exits", "extra_sheets"):
             for desc in (False, True):
-                got = _all_pages(lambda o: mp.ppe_page(engine, o, **scope), mp.Order, sort, desc)
+                got = _all_pages(lambda o, sc=scope: mp.ppe_page(engine, o, **sc), mp.Order, sort, desc)
                 assert got == _expected(rep["ppes"], sort, desc, ("day", "ppe")), (filters, sort, desc)
-                got = _all_pages(lambda o: mp.room_page(engine, o, titles, **scope), mp.Order,
+                got = _all_pages(lambda o, ti=titles, sc=scope: mp.room_page(engine, o, ti, **sc), mp.Order,
                                  "room" if sort == "ppe" else sort, desc)
                 assert got == _expected(rep["rooms"], "room" if sort == "ppe" else sort, desc,
                                         ("day", "ppe", "room")), (filters, sort, desc)
