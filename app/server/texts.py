@@ -61,7 +61,7 @@ def utc_label(iso: str, tz: str = "Europe/Moscow") -> str:
 
 
 # Choices a payload may carry, by their words (the kind catalog's choices: app/domain/kinds.py)
-VALUES = {("identity", "document"): N_("document"), ("identity", "no-document"): N_("without a document"),
+VALUES = {("identity", "document"): N_("by an identity document"), ("identity", "no-document"): N_("without a document"),
           ("graduate", "current"): N_("current-year student"), ("graduate", "previous"): N_("previous-year graduate"),
           ("verdict", "permitted"): N_("permitted"), ("verdict", "forbidden"): N_("forbidden")}
 

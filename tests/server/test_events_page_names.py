@@ -41,7 +41,7 @@ def test_events_page_speaks_russian_words(live, official, hq_db):
                 assert not re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", details) or code in ("exit", "return"), \
                     (kind, details)
     # the demo day's admissions say how identity was checked, its correction which field, in words
-    assert "личность: документ" in seen["admitted"], seen["admitted"][:5]
+    assert "личность: по документу" in seen["admitted"], seen["admitted"][:5]
     assert set(seen.get("correction", [])) == {"номер документа"}, seen.get("correction")
 
 

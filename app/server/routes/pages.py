@@ -56,6 +56,9 @@ def link(metric: str, row: dict, kind: str | None = None) -> str:
     return "/monitoring/events?" + urlencode(q)
 
 
+CHART_ROWS = 20  # exam points in one date's chart: the first rows of the table's page, in its order
+
+
 def _charts(summary: dict, ppes: list[dict]) -> list[str]:
     """The attendance chart per (date, subject) of the period, or per exam point of the page's rows when
     one date and subject is shown, and the incidents by kind: tens of bars, never one per row of a season."""
@@ -78,8 +81,9 @@ def _charts(summary: dict, ppes: list[dict]) -> list[str]:
                            series, _("Attendance by date and subject")))
     else:
         charts.append(bars([(f"{r['ppe']} {r.get('ppe_name') or ''}".strip(), vals(r),
-                             f"/monitoring?{urlencode({'day': r['day'], 'ppe': r['ppe']})}") for r in ppes],
-                           series, _("Attendance by exam point")))
+                             f"/monitoring?{urlencode({'day': r['day'], 'ppe': r['ppe']})}") for r in ppes[:CHART_ROWS]],
+                           series, _("Attendance by exam point") + ("" if len(ppes) <= CHART_ROWS else " " + _(
+                               "(the first {n} rows of the table)").format(n=CHART_ROWS))))
     inc = Counter()
     for k, v in summary["period"]["incidents_by_kind"].items():
         if k != "correction":
