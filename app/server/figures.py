@@ -517,14 +517,18 @@ def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None
         if n:
             rinc.setdefault((p, d, room), {})[kind] = int(n)
     room_rows = []
-    for r in room_rows_db:
-        if (r.ppe, r.day) not in valid:
+    n_m = len(METRIC_KEYS)
+    for r in room_rows_db:  # a season's thousands of rows: plain tuples, one dict each
+        p, d, room = r[0], r[1], r[2]
+        if (p, d) not in valid:
             continue
-        s, title = subj[(r.ppe, r.day)]
-        room_rows.append({"level": "room", "day": r.day, "date": r.day[:10], "subject": s, "subject_title": title,
-                          "ppe": r.ppe, "room": r.room, "school": "", **_metrics(r, 3),
-                          "incidents_by_kind": rinc.get((r.ppe, r.day, r.room), {}), "phase": r.phase,
-                          "problems": [] if r.problems == "[]" else json.loads(r.problems)})
+        s, title = subj[(p, d)]
+        m = dict(zip(METRIC_KEYS, r[3:3 + n_m], strict=True))
+        m["exit_minutes"] = round(float(m["exit_minutes"] or 0), 1)
+        problems = r[4 + n_m]
+        room_rows.append({"level": "room", "day": d, "date": d[:10], "subject": s, "subject_title": title,
+                          "ppe": p, "room": room, "school": "", **m, "incidents_by_kind": rinc.get((p, d, room), {}),
+                          "phase": r[3 + n_m], "problems": [] if problems == "[]" else json.loads(problems)})
     # a day key's subject for the school rows (every exam point of a key holds the same subject)
     key_subj = {d: subj[(p, d)] for p, d in subj}
     sinc: dict[tuple[str, str], dict[str, int]] = {}

@@ -209,10 +209,17 @@ def school_page(engine: Engine, order: Order, titles: dict[str, str], day: str |
     cols = {"day": g.c.day, "school": g.c.school, **{k: _sortable(k, g.c[f"m_{k}"]) for k in METRIC_KEYS}}
     key = cols[order.sort].desc() if order.desc else cols[order.sort].asc()
     with read_connection(engine) as conn:
-        # one pass of the grouping gives the page and the count of every row (a window over the groups)
-        found = conn.execute(select(g, func.count().over().label("n_rows")).order_by(key, g.c.day, g.c.school)
-                             .limit(PAGE_SIZE).offset(_offset(order))).all()
-        total = found[0].n_rows if found else _count(conn, select(g.c.day).select_from(g))
+        if order.sort == "day" and not order.desc:
+            # the table's own order: the index on (day, school) yields the page's groups alone
+            found = conn.execute(q.group_by(fs.c.day, fs.c.school).order_by(fs.c.day, fs.c.school)
+                                 .limit(PAGE_SIZE).offset(_offset(order))).all()
+            keys = _filtered(select(fs.c.day, fs.c.school), fs, **f)
+            total = _count(conn, (keys.where(fs.c.school == school) if school else keys).distinct())
+        else:
+            # sorted by a figure: every group is needed; one pass gives the page and the count (a window)
+            found = conn.execute(select(g, func.count().over().label("n_rows")).order_by(key, g.c.day, g.c.school)
+                                 .limit(PAGE_SIZE).offset(_offset(order))).all()
+            total = found[0].n_rows if found else _count(conn, select(g.c.day))
         pairs = [(r.day, r.school) for r in found]
         incs: dict[tuple[str, str], dict[str, int]] = {}
         if pairs:
@@ -224,7 +231,7 @@ def school_page(engine: Engine, order: Order, titles: dict[str, str], day: str |
                     incs.setdefault((d, sk), {})[kind] = int(n)
     rows = [{"level": "school", "day": r.day, "date": r.day[:10], "subject": r.subject,
              "subject_title": titles.get(r.day, ""), "ppe": "", "room": "", "school": r.school,
-             **_metrics(r[:-1], 3), "incidents_by_kind": incs.get((r.day, r.school), {})} for r in found]
+             **_metrics(r, 3), "incidents_by_kind": incs.get((r.day, r.school), {})} for r in found]
     return Paged(rows, int(total), order, PAGE_SIZE)
 
 

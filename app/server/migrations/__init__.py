@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "s0008n"  # reference names, after the room heads (s0007_room_heads) and the figures (s0006f)
+HEAD = "s0010p"  # the page index on fig_schools, after the reference names (s0008n)
 LOCATION = Path(__file__).resolve().parent
 
 
