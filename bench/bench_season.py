@@ -231,11 +231,13 @@ def floors(engine, batches: list[list[tuple]]) -> tuple[float, float]:
 def pages(keys: list[str], ppes: int) -> list[str]:
     p1 = ppe_key(0).replace("/", "%2F")
     d = keys[0][:10]
-    return ["/monitoring", f"/monitoring?day={d}", f"/monitoring?ppe={p1}", f"/monitoring?day={keys[0]}&ppe={p1}",
+    # /healthz first: the floor of an answer from this server under the same load (no database, no page)
+    return ["/healthz", "/monitoring", f"/monitoring?day={d}", f"/monitoring?ppe={p1}", f"/monitoring?day={keys[0]}&ppe={p1}",
             "/monitoring?school=001003", f"/monitoring?date_from={d}&date_to={keys[-1][:10]}&subject={keys[0][11:]}",
             "/api/v1/monitoring", f"/api/v1/monitoring?day={d}", "/monitoring.csv",
             f"/monitoring/events?day={keys[0]}&ppe={p1}&metric=exits&room=0001",
-            f"/monitoring/events?day={keys[0]}&ppe={p1}&metric=removed"]
+            f"/monitoring/events?day={keys[0]}&ppe={p1}&metric=removed",
+            f"/monitoring?schools_sort=present&schools_desc=1&ppes_page=4", "/admin"]
 
 
 def probe(url: str, out: Path, stop: Path, urls: list[str]) -> int:
@@ -513,7 +515,8 @@ def _print_pages(res: dict) -> None:
     worst = 0.0
     for u, xs in res["times"].items():
         p95 = _pct(xs, 0.95)
-        worst = max(worst, p95)
+        if u != "/healthz":
+            worst = max(worst, p95)
         print(f"{u:<78} {len(xs):>4} {statistics.median(xs) if xs else float('nan'):>8.0f} {p95:>8.0f}")
     print(f"worst p95 {worst:.0f} ms ({'ok' if worst <= 300 else 'BELOW GOAL'}: goal ≤ 300 ms)"
           + (f"; non-200 answers: {res['bad']}" if res["bad"] else ""))
