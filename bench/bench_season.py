@@ -237,7 +237,7 @@ def pages(keys: list[str], ppes: int) -> list[str]:
             "/api/v1/monitoring", f"/api/v1/monitoring?day={d}", "/monitoring.csv",
             f"/monitoring/events?day={keys[0]}&ppe={p1}&metric=exits&room=0001",
             f"/monitoring/events?day={keys[0]}&ppe={p1}&metric=removed",
-            f"/monitoring?schools_sort=present&schools_desc=1&ppes_page=4", "/admin"]
+            "/monitoring?schools_sort=present&schools_desc=1&ppes_page=4", "/admin"]
 
 
 def probe(url: str, out: Path, stop: Path, urls: list[str]) -> int:
