@@ -67,7 +67,7 @@ def test_season_pages_in_chromium(tmp_path, hq_db):
         shoot(f"/monitoring?day={keys[0]}&ppes_sort=absent&ppes_desc=1", "monitoring-season-date.png",
               ("Явка по ППЭ", "По ППЭ"))
         shoot("/admin", "admin-pairing.png", ("Станции аудиторий и их сопряжение", "Сопряжена штабом"))
-        shoot("/monitoring/events?metric=present&day=2026-06-04%2F01&ppe=66%2F0412", "monitoring-events.png",
+        shoot("/monitoring/events?metric=present&day=2026-06-04%2F01&ppe=66%2F0412", "monitoring-events-words.png",
               ("Присутствуют", "личность: по документу"))
         if os.environ.get("AUDITORIA_SCREENSHOTS"):
             docs = ROOT / "docs" / "screenshots"
