@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -47,13 +47,11 @@ def static(name: str):
 
 
 def link(metric: str, row: dict, kind: str | None = None) -> str:
-    q = {"metric": metric, "day": row["day"]}
-    for k in ("ppe", "room", "school"):
-        if row.get(k):
-            q[k] = row[k]
-    if kind:
-        q["kind"] = kind
-    return "/monitoring/events?" + urlencode(q)
+    """The events a figure of a row was counted from (``/monitoring/events?metric=…&day=…&ppe=…``)."""
+    q = row.get("_q")
+    if q is None:  # what identifies the row, encoded once for its dozen figures
+        q = row["_q"] = urlencode({k: row[k] for k in ("day", "ppe", "room", "school") if row.get(k)})
+    return f"/monitoring/events?metric={quote_plus(metric)}&{q}" + (f"&{urlencode({'kind': kind})}" if kind else "")
 
 
 CHART_ROWS = 20  # exam points in one date's chart: the first rows of the table's page, in its order
