@@ -92,6 +92,8 @@ def babel_locale() -> str:
 
 
 def format_time(dt: datetime, tz: str, seconds: bool = False) -> str:
+    if dt.tzinfo is not None:  # digits only, the same in every language: no need to load Babel's locale data
+        return dt.astimezone(_zone(tz)).strftime("%H:%M:%S" if seconds else "%H:%M")
     from babel.dates import format_time as bt
 
     return bt(dt, "HH:mm:ss" if seconds else "HH:mm", tzinfo=_zone(tz), locale=babel_locale())
@@ -104,7 +106,14 @@ def format_datetime(dt: datetime, tz: str) -> str:
     return bdt(dt, "short", tzinfo=_zone(tz), locale=babel_locale())
 
 
+# CLDR's short date of each language (ru «dd.MM.y», en_GB «dd/MM/y»), without loading Babel's locale data at
+# start-up (the room window's title shows it; tests/test_i18n.py checks it against Babel)
+SHORT_DATE = {"ru_RU": "%d.%m.%Y", "en_GB": "%d/%m/%Y"}
+
+
 def format_date(dt, long: bool = False) -> str:
+    if not long and babel_locale() in SHORT_DATE:
+        return dt.strftime(SHORT_DATE[babel_locale()])
     from babel.dates import format_date as bd
 
     return bd(dt, "long" if long else "short", locale=babel_locale())

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app.errors import UserError
 from app.i18n import _, ngettext
+from ui import popups
 from ui.ops import Operation
 from ui.qt import Qt, QtWidgets, Signal
 from ui.settings import Settings
@@ -124,17 +125,17 @@ class Launcher(QtWidgets.QWidget):
     def set_up_from_stick(self, package: Path | None = None, passphrase: str | None = None) -> Operation | None:
         """Ask for the package and its passphrase, then create the room station in the data folder."""
         if package is None:
-            name, _f = QtWidgets.QFileDialog.getOpenFileName(
+            name = popups.choose_open_file(
                 self, _("The room's set-up package from HQ"), _default_folder(self.settings.get("setup/folder")),
                 _("Auditoria packages (*.pkg);;All files (*)"))
             if not name:
                 return None
             package = Path(name)
         if passphrase is None:
-            text, ok = QtWidgets.QInputDialog.getText(
+            text = popups.ask_text(
                 self, _("Passphrase"),
                 _("Type the passphrase HQ printed for this package (four groups, e.g. ABCD-EFGH-JKMN-PQRS):"))
-            if not ok or not text.strip():
+            if not text or not text.strip():
                 return None
             passphrase = text.strip()
         self.settings.set("setup/folder", str(package.parent))
@@ -180,8 +181,8 @@ class Launcher(QtWidgets.QWidget):
         if path is None:
             recent = self.settings.recent()
             start = str(Path(recent[0]).parent) if recent else _default_folder("")
-            name, _f = QtWidgets.QFileDialog.getOpenFileName(self, _("Open a station database"), start,
-                                                             _("Station databases (*.db);;All files (*)"))
+            name = popups.choose_open_file(self, _("Open a station database"), start,
+                                           _("Station databases (*.db);;All files (*)"))
             if not name:
                 return
             path = Path(name)

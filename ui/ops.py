@@ -16,6 +16,7 @@ from app.errors import UserError
 from app.i18n import _
 from app.logs import get_logger
 from ui.qt import QtCore, QtWidgets, Signal
+from ui.widgets import exec_dialog
 
 log = get_logger("ui.ops")
 
@@ -162,7 +163,9 @@ def show_error(parent: Any, e: Exception) -> None:
 
     msg = str(e) if isinstance(e, UserError) else _("Something went wrong ({name}); the mark was not recorded. "
                                                      "Details are in the log.").format(name=e.__class__.__name__)
-    QtWidgets.QMessageBox.warning(parent if isinstance(parent, QtWidgets.QWidget) else None, "Auditoria", msg)
+    from ui import popups
+
+    popups.tell(parent if isinstance(parent, QtWidgets.QWidget) else None, "Auditoria", msg)
 
 
 def install_excepthook() -> None:
@@ -197,4 +200,4 @@ def confirm_discrepancies(parent: QtWidgets.QWidget, problems: list[str]) -> boo
     box.button(QtWidgets.QMessageBox.StandardButton.Yes).setText(_("Print anyway"))
     box.button(QtWidgets.QMessageBox.StandardButton.No).setText(_("Do not print"))
     box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.No)
-    return box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
+    return exec_dialog(box) == QtWidgets.QMessageBox.StandardButton.Yes

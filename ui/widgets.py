@@ -65,6 +65,49 @@ def fit_to_screen(window: QtWidgets.QWidget) -> None:
     window.move(avail.topLeft())
 
 
+def restore_geometry(window: QtWidgets.QMainWindow, settings, size: tuple[int, int] = (1366, 768)) -> None:
+    """The geometry and toolbars/docks saved last time (``save_geometry``), or ``size``; then on the screen."""
+    geo = settings.get("window/geometry")
+    if isinstance(geo, QtCore.QByteArray) and not geo.isEmpty():
+        window.restoreGeometry(geo)
+    else:
+        window.resize(*size)
+    fit_to_screen(window)
+    state = settings.get("window/state")
+    if isinstance(state, QtCore.QByteArray) and not state.isEmpty():
+        window.restoreState(state)
+
+
+def save_geometry(window: QtWidgets.QMainWindow, settings) -> None:
+    """At closing: the geometry (only when on a screen) and the window state, written out now."""
+    save_geometry_if_on_screen(window, settings)
+    settings.set("window/state", window.saveState())
+    settings.sync()
+
+
+class _RefitWhenFramed(QtCore.QObject):
+    """Waits for the window manager's frame (title bar, borders), then brings the window onto the screen."""
+
+    def eventFilter(self, obj, e):  # noqa: N802 - Qt override
+        if e.type() in (QtCore.QEvent.Type.Move, QtCore.QEvent.Type.Resize) and \
+                obj.frameGeometry().height() > obj.height():
+            obj.removeEventFilter(self)
+            QtCore.QTimer.singleShot(0, lambda: fit_to_screen(obj))
+            self.deleteLater()
+        return False
+
+
+def keep_on_screen(window: QtWidgets.QWidget) -> None:
+    """``fit_to_screen`` now, and again once the window manager has framed the window.
+
+    Why: at ``showEvent`` the frame is not known yet, so a 1366×768 window on a 1366×768 screen looked
+    as if it fitted; openbox then added a 20-px title bar and the status bar hung off the bottom edge.
+    """
+    fit_to_screen(window)
+    if window.frameGeometry().height() <= window.height() and not window.findChild(_RefitWhenFramed):
+        window.installEventFilter(_RefitWhenFramed(window))
+
+
 def save_geometry_if_on_screen(window: QtWidgets.QWidget, settings, key: str = "window/geometry") -> bool:
     """Save the window's geometry only when it lies on a screen; an off-screen one is forgotten instead
     (it would open the window off-screen next time)."""
@@ -77,11 +120,22 @@ def save_geometry_if_on_screen(window: QtWidgets.QWidget, settings, key: str = "
 
 def exec_dialog(dlg: QtWidgets.QDialog) -> int:
     """``dlg.exec()``, then, unless it was cancelled, clear the screen under it and give the keyboard
-    back to the window at once (``clear_behind``), before the caller's work."""
-    result = dlg.exec()
-    if result != QtWidgets.QDialog.DialogCode.Rejected:
-        clear_behind(dlg)
-    return result
+    back to the window at once (``clear_behind``), before the caller's work.
+
+    The dialog is deleted once the event loop turns again (the caller may still read its fields now):
+    a dialog kept as the window's child after use stayed in memory for the whole exam day, one per
+    «Записать». Every modal of ui/ goes through here (ui/popups.py for Qt's static helpers)."""
+    try:
+        result = dlg.exec()
+        if result != QtWidgets.QDialog.DialogCode.Rejected:
+            clear_behind(dlg)
+        return result
+    finally:
+        parent = dlg.parentWidget()
+        top = parent.window() if parent is not None else None
+        if top is not None and getattr(top, "open_dialog", None) is dlg:
+            top.open_dialog = None  # never a handle on a deleted dialog
+        dlg.deleteLater()
 
 
 class _ExposeWatch(QtCore.QObject):

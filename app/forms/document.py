@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from app.domain.event import canonical_json
@@ -43,9 +44,10 @@ class Document:
     def content_hash(self) -> bytes:
         return hashlib.sha256(canonical_json(self.content())).digest()
 
-    @property
+    @cached_property
     def doc_id(self) -> str:
-        """A stable id of the document (same form, day, room, participant and act event)."""
+        """A stable id of the document (same form, day, room, participant and act event); worked out
+        once (it is asked for on every page, and base32 is slow Python)."""
         parts = [self.slug, self.day, self.room or "", self.participant or "", self.event_id or ""]
         if self.subject and not self.room:
             parts.append(self.subject)

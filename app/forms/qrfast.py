@@ -11,8 +11,11 @@ a code. tests/forms check the matrix against ``qrcode``'s, bit for bit, and read
 
 from __future__ import annotations
 
+from itertools import zip_longest
+
 MASK = 4
 ALNUM = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")}
+_ALNUM_SET = frozenset(ALNUM)
 
 
 def _gf_tables() -> tuple[list[int], list[int]]:
@@ -75,28 +78,34 @@ def ec_bytes(data: list[int], n: int) -> list[int]:
     return list(rem.to_bytes(n, "big"))
 
 
+def _pair_bits() -> dict[str, str]:
+    """Every pair of alphanumeric characters as its 11 bits, and every single one as its 6."""
+    out = {a + b: format(ALNUM[a] * 45 + ALNUM[b], "011b") for a in ALNUM for b in ALNUM}
+    out.update({a: format(i, "06b") for a, i in ALNUM.items()})
+    return out
+
+
+_PAIRS = _pair_bits()
+
+
 def codewords(text: str, version: int, error_correction: int) -> list[int] | None:
     """Data + error-correction codewords, interleaved, of ``text`` in alphanumeric mode (what
-    ``qrcode.util.create_data`` gives); None when the text does not fit the version."""
-    from qrcode import base
+    ``qrcode.util.create_data`` gives); None when the text does not fit the version.
 
-    blocks = base.rs_blocks(version, error_correction)
+    The data bits are joined as one '0'/'1' string from a table of character pairs and turned into
+    bytes once: shifting a growing integer for each pair cost most of a code's time."""
+    blocks = _blocks(version, error_correction)
     limit = sum(b.data_count for b in blocks) * 8
     count_bits = 9 if version < 10 else 11 if version < 27 else 13
-    acc, n = (0b0010 << count_bits) | len(text), 4 + count_bits
-    for i in range(0, len(text) - 1, 2):
-        acc = (acc << 11) | (ALNUM[text[i]] * 45 + ALNUM[text[i + 1]])
-        n += 11
-    if len(text) % 2:
-        acc = (acc << 6) | ALNUM[text[-1]]
-        n += 6
+    pairs = _PAIRS
+    bits = "0010" + format(len(text), f"0{count_bits}b") + "".join(
+        [pairs[text[i:i + 2]] for i in range(0, len(text), 2)])
+    n = len(bits)
     if n > limit:
         return None
-    term = min(limit - n, 4)
-    acc, n = acc << term, n + term
-    if n % 8:
-        acc, n = acc << (8 - n % 8), n + 8 - n % 8
-    raw = list(acc.to_bytes(n // 8, "big"))
+    n += min(limit - n, 4)
+    n += -n % 8
+    raw = list((int(bits, 2) << (n - len(bits))).to_bytes(n // 8, "big"))
     raw += [0xEC if i % 2 == 0 else 0x11 for i in range((limit - n) // 8)]
     dc, ec, off = [], [], 0
     for b in blocks:
@@ -104,9 +113,42 @@ def codewords(text: str, version: int, error_correction: int) -> list[int] | Non
         off += b.data_count
         dc.append(chunk)
         ec.append(ec_bytes(chunk, b.total_count - b.data_count))
-    out = [blk[i] for i in range(max(map(len, dc))) for blk in dc if i < len(blk)]
-    out += [blk[i] for i in range(max(map(len, ec))) for blk in ec if i < len(blk)]
-    return out
+    return _interleave(dc) + _interleave(ec)
+
+
+def _interleave(blocks: list[list[int]]) -> list[int]:
+    """Column by column across the blocks (the longer blocks' last codewords come last)."""
+    return [c for column in zip_longest(*blocks) for c in column if c is not None]
+
+
+_BLOCKS: dict[tuple[int, int], list] = {}
+
+
+def _blocks(version: int, error_correction: int) -> list:
+    """``qrcode``'s Reed–Solomon block table of a version (asked once; it builds it on every call)."""
+    hit = _BLOCKS.get((version, error_correction))
+    if hit is None:
+        from qrcode import base
+
+        hit = _BLOCKS[(version, error_correction)] = base.rs_blocks(version, error_correction)
+    return hit
+
+
+_VERSIONS: dict[int, int] = {}
+
+
+def version_for(length: int, error_correction: int) -> int:
+    """The smallest version that holds ``length`` alphanumeric characters (cached per length)."""
+    hit = _VERSIONS.get(length * 4 + error_correction)
+    if hit is not None:
+        return hit
+    for version in range(1, 41):
+        count_bits = 9 if version < 10 else 11 if version < 27 else 13
+        need = 4 + count_bits + 11 * (length // 2) + 6 * (length % 2)
+        if need <= sum(b.data_count for b in _blocks(version, error_correction)) * 8:
+            _VERSIONS[length * 4 + error_correction] = version
+            return version
+    raise ValueError("text too long for a QR code")
 
 
 _LAYOUTS: dict[int, tuple] = {}
@@ -165,18 +207,11 @@ def _layout(version: int):
 def rows(text: str) -> list[str]:
     """The QR's rows as '0'/'1' strings (error correction M, alphanumeric, fixed mask, no quiet
     zone): data bits XOR mask as one integer, scattered into place by one itemgetter."""
-    from qrcode import base
     from qrcode.constants import ERROR_CORRECT_M
 
-    if not set(text) <= set(ALNUM):
+    if not set(text) <= _ALNUM_SET:
         return ["".join("1" if x else "0" for x in row) for row in _library_matrix(text)]
-    for version in range(1, 41):
-        count_bits = 9 if version < 10 else 11 if version < 27 else 13
-        need = 4 + count_bits + 11 * (len(text) // 2) + 6 * (len(text) % 2)
-        if need <= sum(b.data_count for b in base.rs_blocks(version, ERROR_CORRECT_M)) * 8:
-            break
-    else:
-        raise ValueError("text too long for a QR code")
+    version = version_for(len(text), ERROR_CORRECT_M)
     data = codewords(text, version, ERROR_CORRECT_M)
     n, slots, mask, fixed, scatter = _layout(version)
     bits = int.from_bytes(bytes(data), "big") << (slots - 8 * len(data))  # remainder bits are 0

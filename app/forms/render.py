@@ -57,6 +57,7 @@ A_C = A_HC | A_VC
 WRAP = int(Qt.TextFlag.TextWordWrap)
 ZERO = QPointF(0, 0)
 BLACK = Qt.GlobalColor.black  # enum member lookups cost more than the drawing call that takes them
+HEAD_FILL = QColor(238, 238, 238)  # a table's header cells
 
 _app = None
 _family: str | None = None
@@ -158,7 +159,8 @@ _runs_local = threading.local()
 _H_MASK = A_L | A_R | A_HC
 
 
-def text_runs(s: str, w: float, h: float, size: float, bold: bool, align: int) -> list[QGlyphRun] | None:
+def text_runs(s: str, w: float, h: float, size: float, bold: bool, align: int, force: bool = False,
+              wrap: bool = True) -> list[QGlyphRun] | None:
     """Text wrapped at words into a w × h box (painter units), as glyph runs placed from its top left.
 
     What ``QPainter.drawText(rect, flags | TextWordWrap, s)`` paints (its line breaking, leading and
@@ -168,17 +170,19 @@ def text_runs(s: str, w: float, h: float, size: float, bold: bool, align: int) -
     PDF's ToUnicode map is made from the font, so the text reads back the same.
     Laying out costs about one text call and painting the runs 0.4 of one (measured), so a text
     is laid out only the second time it is seen; the first time this returns None (paint it with
-    drawText). Cached per thread (glyph runs hold a QRawFont, whose engine belongs to the thread)."""
+    drawText), unless ``force`` (a layer that is itself cached, such as the header's labels). ``wrap``
+    False: one line as drawText without TextWordWrap (the footer). Cached per thread (glyph runs
+    hold a QRawFont, whose engine belongs to the thread)."""
     cache = getattr(_runs_local, "cache", None)
     if cache is None:
         cache = _runs_local.cache = {}
         _runs_local.seen = set()
-    key = (s, w, h, size, bold, align)
+    key = (s, w, h, size, bold, align, wrap)
     hit = cache.get(key)
     if hit is not None:
         return hit
     seen = _runs_local.seen
-    if key not in seen:
+    if not force and key not in seen:
         if len(seen) > 50000:
             seen.clear()
         seen.add(key)
@@ -186,7 +190,7 @@ def text_runs(s: str, w: float, h: float, size: float, bold: bool, align: int) -
     f = font(size, bold)
     layout = QTextLayout(s, f)
     opt = QTextOption()
-    opt.setWrapMode(QTextOption.WrapMode.WordWrap)
+    opt.setWrapMode(QTextOption.WrapMode.WordWrap if wrap else QTextOption.WrapMode.ManualWrap)
     layout.setTextOption(opt)
     leading = metrics(size, bold).leading()
     hal = align & _H_MASK
@@ -241,19 +245,37 @@ def fmt(v: Any) -> str:
 class Pager:
     """Lays out one copy of a document into pages of drawing operations."""
 
-    def __init__(self, doc: Document, copy_label: str):
+    def __init__(self, doc: Document | None, copy_label: str = "", merge: bool = False, force: bool = False):
         self.doc = doc
         self.copy = copy_label
+        self.merge = merge
+        self.force = force or merge
         self.pages: list[list[Op]] = []
         self.strokes: list[dict[float, tuple[list[QRectF], list[QLineF]]]] = []
+        self.runs: list[list[tuple[QPointF, list[QGlyphRun]]]] = []
+        self.fills: list[dict[tuple[int, float], list[QRectF]]] = []
         self.y = 0.0
         self.bottom = PAGE_H - BOTTOM - 6
         self.new_page()
+
+    @classmethod
+    def layer(cls, merge: bool = True) -> Pager:
+        """A one-page recorder for page furniture (header, footer): its black texts are always glyph
+        runs (a text is painted the same way in every process, whatever it has seen before), and with
+        ``merge`` one run a font when it is finished (``finish``)."""
+        return cls(None, "", merge, force=True)
+
+    def finish(self) -> list[Op]:
+        """The recorded page as drawing operations: texts, then the batched strokes."""
+        self.flush_strokes()
+        return self.pages[0]
 
     # --- pages ------------------------------------------------------------------------------
     def new_page(self) -> None:
         self.pages.append([])
         self.strokes.append({})
+        self.runs.append([])
+        self.fills.append({})
         self.y = TOP + HEADER_H + 2
 
     def ensure(self, h: float) -> bool:
@@ -264,17 +286,28 @@ class Pager:
         return False
 
     def op(self, fn: Op) -> None:
+        if self.runs[-1] and not self.merge:
+            self._flush_runs(-1)
         self.pages[-1].append(fn)
 
+    def _flush_runs(self, page: int) -> None:
+        """The glyph runs placed since the last other operation, as one operation (the content stream
+        keeps the order of the layout, which is the order a PDF's text is read back in)."""
+        self.pages[page].append(_placed_op(self.runs[page]))
+        self.runs[page] = []
+
     def text(self, x: float, y: float, w: float, h: float, s: str, size: float, bold: bool = False,
-             align: int = A_L | A_T, color: QColor | None = None) -> None:
+             align: int = A_L | A_T, color: QColor | None = None, wrap: bool = True) -> None:
         if not s or s.isspace():  # an empty cell paints nothing; a call costs ~8 µs in the PDF engine
             return
         pen = color or BLACK
-        runs = text_runs(s, w * U, h * U, size, bold, align)
+        runs = text_runs(s, w * U, h * U, size, bold, align, force=self.force and color is None, wrap=wrap)
+        if runs is not None and color is None:  # black glyph runs: painted together (_flush_runs)
+            self.runs[-1].append((QPointF(x * U, y * U), runs))
+            return
         if runs is None:  # seen for the first time: most such texts (names, codes, times) never repeat
             f = font(size, bold)
-            flags = align | WRAP
+            flags = align | (WRAP if wrap else 0)
             rect = r(x, y, w, h)
 
             def draw_text(p: QPainter) -> None:
@@ -300,6 +333,9 @@ class Pager:
         if color is None and fill is None:  # plain borders are drawn in one batch per page
             self.strokes[-1].setdefault(width, ([], []))[0].append(rect)
             return
+        if color is None:  # filled (a table's header cells): one batch per page, under everything else
+            self.fills[-1].setdefault((fill.rgba(), width), []).append(rect)
+            return
 
         def draw(p: QPainter) -> None:
             p.setPen(QPen(color or Qt.GlobalColor.black, width * U))
@@ -309,25 +345,31 @@ class Pager:
         self.op(draw)
 
     def cells(self, x: float, y: float, groups: list[int], value: str, cw: float = 4.6, ch: float = 6.0,
-              sep: str = "", size: float = 10) -> float:
-        """One character per box (МАШ style); returns the width used.
+              sep: str = "", size: float = 10, frame: bool = True) -> float:
+        """One character per box (МАШ style); returns the width used (whatever the value).
 
         The characters go out as one glyph run with a position per glyph (centred in its box), not
         one text call per box: the header and the МАШ tables are mostly such cells, and a text call
-        costs ~8 µs in the PDF engine whatever its length."""
-        chars = list(value)
+        costs ~8 µs in the PDF engine whatever its length. ``frame`` False: the characters only,
+        without the boxes and separators (the header's values over its cached frame)."""
+        n_chars = len(value)
         i = 0
         cx = x
-        raw = raw_font(size)
+        raw = raw_font(size) if value else None
         placed: list[tuple[str, float]] = []
+        # the boxes straight into the page's batch of 0.25 mm borders (a method call a box cost more)
+        rects = self.strokes[-1].setdefault(0.25, ([], []))[0] if frame else None
+        yu, cwu, chu = y * U, cw * U, ch * U
         for gi, n in enumerate(groups):
             if gi and sep:
-                self.text(cx, y, 2.4, ch, sep, size, True, A_C)
+                if frame:
+                    self.text(cx, y, 2.4, ch, sep, size, True, A_C)
                 cx += 2.4
             for _ in range(n):
-                self.box(cx, y, cw, ch, 0.25)
-                if i < len(chars):
-                    c = chars[i]
+                if rects is not None:
+                    rects.append(QRectF(cx * U, yu, cwu, chu))
+                if i < n_chars:
+                    c = value[i]
                     if raw.supportsCharacter(c):
                         placed.append((c, cx))
                     else:
@@ -350,11 +392,7 @@ class Pager:
         run.setRawFont(raw)
         run.setGlyphIndexes(ids)
         run.setPositions(pos)
-
-        def draw(p: QPainter) -> None:
-            p.setPen(BLACK)
-            p.drawGlyphRun(ZERO, run)
-        self.op(draw)
+        self.runs[-1].append((ZERO, [run]))
 
     # --- first-page blocks ----------------------------------------------------------------------
     def title(self) -> None:
@@ -562,7 +600,7 @@ class Pager:
 
         def header_row() -> None:
             for c, x, w in zip(cols, xs, widths, strict=True):
-                self.box(x, self.y, w, head_h, 0.3, fill=QColor(238, 238, 238))
+                self.box(x, self.y, w, head_h, 0.3, fill=HEAD_FILL)
                 self.text(x + 0.6, self.y + 1, w - 1.2, head_h - 1, c["title"], hsize, True,
                           A_C)
             self.y += head_h
@@ -597,8 +635,9 @@ class Pager:
 
         for row, bold in all_rows:
             h = min_h
-            for key, tw, fsize in measured:
-                h = max(h, text_height(fmt(row.get(key, "")), tw, fsize, bold) + 1.6)
+            if row:  # an empty row (МАШ forms pad to min_rows) is min_h high
+                for key, tw, fsize in measured:
+                    h = max(h, text_height(fmt(row.get(key, "")), tw, fsize, bold) + 1.6)
             if self.y + h > self.bottom and self.y > TOP + HEADER_H + 3:
                 grid(self.y)
                 self.ensure(h)
@@ -631,11 +670,24 @@ class Pager:
         self.y += 4
 
     def flush_strokes(self) -> None:
-        """Turn each page's batched borders and lines into one drawing operation."""
-        for ops, strokes in zip(self.pages, self.strokes, strict=True):
+        """Turn each page's batched borders and lines into one drawing operation, its last black glyph
+        runs into another (all its runs merged into one a font in a ``merge`` layer).
+
+        The filled boxes (a table's grey header cells) go first, in one more operation, so every text
+        (a glyph run or a first-seen drawText) stays on top of them; the strokes come last, as before."""
+        for i, (ops, strokes, runs, fills) in enumerate(zip(self.pages, self.strokes, self.runs, self.fills,
+                                                             strict=True)):
+            if fills:
+                ops.insert(0, _fill_op(fills))
+            if runs and self.merge:
+                ops.append(_glyphs_op(merge_runs(runs)))
+            elif runs:
+                self._flush_runs(i)
             if strokes:
                 ops.append(_stroke_op(strokes))
         self.strokes = [{} for _ in self.pages]
+        self.runs = [[] for _ in self.pages]
+        self.fills = [{} for _ in self.pages]
 
     def run(self) -> list[list[Op]]:
         self.title()
@@ -644,6 +696,61 @@ class Pager:
             self.block(b)
         self.flush_strokes()
         return self.pages
+
+
+def merge_runs(placed: list[tuple[QPointF, list[QGlyphRun]]]) -> list[QGlyphRun]:
+    """Glyph runs placed at their origins, as one run a font with the origins folded into the
+    positions. Each run costs the PDF engine a text object of its own (a save, the colour, the
+    font, the matrix: ~70 bytes to compress, and a call from Python); a header drawn from one run
+    a font reads back the same, each glyph where it was."""
+    groups: dict[tuple, tuple[QRawFont, list[int], list[QPointF]]] = {}
+    for origin, runs in placed:
+        ox, oy = origin.x(), origin.y()
+        for run in runs:
+            raw = run.rawFont()
+            key = (raw.familyName(), raw.styleName(), raw.pixelSize(), raw.weight())
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = (raw, [], [])
+            g[1].extend(run.glyphIndexes())
+            g[2].extend([QPointF(pt.x() + ox, pt.y() + oy) for pt in run.positions()])
+    merged = []
+    for raw, ids, pos in groups.values():
+        m = QGlyphRun()
+        m.setRawFont(raw)
+        m.setGlyphIndexes(ids)
+        m.setPositions(pos)
+        merged.append(m)
+    return merged
+
+
+def _placed_op(placed: list[tuple[QPointF, list[QGlyphRun]]]) -> Op:
+    flat = [(origin, run) for origin, runs in placed for run in runs]
+
+    def draw(p: QPainter) -> None:
+        p.setPen(BLACK)
+        glyph_run = p.drawGlyphRun
+        for origin, run in flat:
+            glyph_run(origin, run)
+    return draw
+
+
+def _glyphs_op(runs: list[QGlyphRun]) -> Op:
+    def draw(p: QPainter) -> None:
+        p.setPen(BLACK)
+        for run in runs:
+            p.drawGlyphRun(ZERO, run)
+    return draw
+
+
+def _fill_op(fills: dict[tuple[int, float], list[QRectF]]) -> Op:
+    def draw(p: QPainter) -> None:
+        for (rgba, width), rects in fills.items():
+            p.setPen(QPen(BLACK, width * U))
+            p.setBrush(QBrush(QColor.fromRgba(rgba)))
+            p.drawRects(rects)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+    return draw
 
 
 def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
@@ -661,11 +768,13 @@ def _stroke_op(strokes: dict[float, tuple[list[QRectF], list[QLineF]]]) -> Op:
 # --- page furniture ---------------------------------------------------------------------------------
 _qr_images: dict[str, QImage] = {}
 # Image pixels per module. Viewers smooth an image they scale up by less than ~4× (poppler does:
-# one pixel a module, zbarimg could not read a 150-dpi raster). With 4 pixels a module the image
-# (~280 px for 32 mm) is scaled down up to 200 dpi and up only mildly beyond, where just the edge
-# pixel blurs; 8 pixels read as well but cost 2-3× the compression time (measured).
-QR_PX = 4
-_WIDEN = {ord("0"): "1" * QR_PX, ord("1"): "0" * QR_PX}
+# with one pixel a module the modules of a 150-dpi raster run into each other and zbarimg cannot
+# read it). With 2 pixels a module (~140 px for 32 mm) a 150-dpi raster is scaled up 1.4× and only
+# the modules' edges go grey; zbarimg reads it at 100, 120, 150, 200, 300 and 600 dpi (measured,
+# tests/forms check 100-300), as it did with 4 pixels, which cost QPdfWriter 5× more to store
+# (0.32 against 0.06 ms a code) and read worse at 100 dpi.
+QR_PX = 2
+_DARK0 = str.maketrans("01", "10")
 
 
 def qr_image(text: str) -> QImage:
@@ -683,12 +792,15 @@ def qr_image(text: str) -> QImage:
 
     m = rows(text)
     n = len(m)
-    w = n * QR_PX
-    stride = (w + 31) // 32 * 4  # QImage rows are 32-bit aligned
-    shift = stride * 8 - w
-    # each module as QR_PX bits (a dark module is bit 0: colour 0, black), each row QR_PX times
-    buf = b"".join((int(row.translate(_WIDEN), 2) << shift).to_bytes(stride, "big") * QR_PX for row in m)
-    img = QImage(buf, w, w, stride, QImage.Format.Format_Mono).copy()  # copy: own the bytes
+    stride = (n + 31) // 32 * 4  # QImage rows are 32-bit aligned
+    shift = stride * 8 - n
+    # a module a pixel (a dark module is bit 0: colour 0, black), then each pixel QR_PX × QR_PX by
+    # Qt's nearest-neighbour scaling, which keeps the 1-bit format and its colour table
+    buf = b"".join([(int(row.translate(_DARK0), 2) << shift).to_bytes(stride, "big") for row in m])
+    small = QImage(buf, n, n, stride, QImage.Format.Format_Mono)
+    small.setColorTable([0xFF000000, 0xFFFFFFFF])
+    img = small.scaled(n * QR_PX, n * QR_PX, Qt.AspectRatioMode.IgnoreAspectRatio,
+                       Qt.TransformationMode.FastTransformation)  # a new image: owns its bytes
     img.setColorTable([0xFF000000, 0xFFFFFFFF])
     if len(_qr_images) > 8:  # a document's pages follow each other: a few codes are enough
         _qr_images.clear()
@@ -704,23 +816,28 @@ def paint_qr(p: QPainter, text: str, x_mm: float, y_mm: float, size_mm: float) -
 
 HEADER_LABELS = {"region": ("Код региона", [2]), "msu": ("Код МСУ", [3]), "ppe": ("Код ППЭ", [4]),
                  "room": ("Номер аудитории", [4])}
+DEFAULT_HEADER = ("region", "ppe", "room", "subject", "date")
+_furniture_local = threading.local()
 
 
-def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, stamp: Stamp) -> None:
-    hp = Pager.__new__(Pager)  # reuse the drawing helpers on an ad-hoc page
-    hp.pages, hp.strokes = [[]], [{}]
-    hd = doc.header
-    fields = doc.layout.get("header", ["region", "ppe", "room", "subject", "date"])
-    # QR in the top-left graphic block
-    qr_text = stamp.qr_text.get(doc.doc_id, "")
-    # code box top-right
+def _header_layer(fields: tuple[str, ...], code: str, copy: str, values: dict[str, str] | None,
+                  page: int) -> list[Op]:
+    """The header of a page without its QR: with ``values`` None its frame (the code box, the copy,
+    every label and cell box), else only the values in the same places.
+
+    The frame depends only on the form and copy, so it is laid out once and painted from one glyph
+    run a font on every page of every room; the values are the same on all five forms of a room."""
+    hp = Pager.layer()
+    frame = values is None
+    hd = values or {}
     bw = 58.0
     bx = PAGE_W - RIGHT - bw
-    hp.box(bx, TOP, bw, 9, 0.6)
-    hp.text(bx, TOP, bw, 9, doc.code, 13, True, A_C)
-    hp.text(bx, TOP + 9.3, bw, 3.5, "(код формы)", 6.5, False, A_HC)
-    if copy:
-        hp.text(LEFT + QR_MM + 3, TOP + 1, bx - LEFT - QR_MM - 6, 6, copy, 10, True, A_R)
+    if frame:
+        hp.box(bx, TOP, bw, 9, 0.6)
+        hp.text(bx, TOP, bw, 9, code, 13, True, A_C)
+        hp.text(bx, TOP + 9.3, bw, 3.5, "(код формы)", 6.5, False, A_HC)
+        if copy:
+            hp.text(LEFT + QR_MM + 3, TOP + 1, bx - LEFT - QR_MM - 6, 6, copy, 10, True, A_R)
     x0 = LEFT + QR_MM + 3
     x, y = x0, TOP + 13
     for key in ("region", "msu", "ppe", "room"):
@@ -728,49 +845,88 @@ def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, s
             continue
         label, groups = HEADER_LABELS[key]
         lw = metrics(6.5).horizontalAdvance(label) / U + 1
-        hp.text(x, y, lw + 2, 3.5, label, 6.5)
-        used = hp.cells(x, y + 3.5, groups, hd.get(key, ""))
+        if frame:
+            hp.text(x, y, lw + 2, 3.5, label, 6.5)
+        used = hp.cells(x, y + 3.5, groups, hd.get(key, ""), frame=frame)
         x += max(used, lw) + 5
     if "sheet" in fields:
-        hp.text(x, y, 14, 3.5, "Лист №", 6.5)
-        hp.cells(x, y + 3.5, [2], f"{page:02d}")
+        if frame:
+            hp.text(x, y, 14, 3.5, "Лист №", 6.5)
+        hp.cells(x, y + 3.5, [2], "" if frame else f"{page:02d}", frame=frame)
     x, y = x0, TOP + 24.5
     if "subject" in fields:
-        hp.text(x, y, 20, 3.5, "Код предмета", 6.5)
-        used = max(hp.cells(x, y + 3.5, [2], hd.get("subject_code", "")),
+        if frame:
+            hp.text(x, y, 20, 3.5, "Код предмета", 6.5)
+        used = max(hp.cells(x, y + 3.5, [2], hd.get("subject_code", ""), frame=frame),
                    metrics(6.5).horizontalAdvance("Код предмета") / U + 1)
-        hp.text(x + used + 2, y, 40, 3.5, "Название предмета", 6.5)
-        hp.box(x + used + 2, y + 3.5, 50, 6, 0.25)
-        hp.text(x + used + 3, y + 3.5, 48, 6, hd.get("subject", ""), 8, False, A_VC)
+        if frame:
+            hp.text(x + used + 2, y, 40, 3.5, "Название предмета", 6.5)
+            hp.box(x + used + 2, y + 3.5, 50, 6, 0.25)
+        else:
+            hp.text(x + used + 3, y + 3.5, 48, 6, hd.get("subject", ""), 8, False, A_VC)
         x += used + 2 + 50 + 5
     if "date" in fields:
-        hp.text(x, y, 40, 3.5, "Дата экзамена (ч.м.г.)", 6.5)
-        digits = hd.get("date", "").replace(".", "")
-        hp.cells(x, y + 3.5, [2, 2, 4], digits, sep=".")
-    hp.text(x0, TOP + 35.5, PAGE_W - RIGHT - x0, 4, f"ППЭ: {hd.get('ppe_name', '')}", 7.5)
-    hp.flush_strokes()
-    for fn in hp.pages[0]:
+        if frame:
+            hp.text(x, y, 40, 3.5, "Дата экзамена (ч.м.г.)", 6.5)
+        hp.cells(x, y + 3.5, [2, 2, 4], hd.get("date", "").replace(".", ""), sep=".", frame=frame)
+    if not frame:
+        hp.text(x0, TOP + 35.5, PAGE_W - RIGHT - x0, 4, f"ППЭ: {hd.get('ppe_name', '')}", 7.5)
+    return hp.finish()
+
+
+def header_ops(doc: Document, copy: str, page: int) -> list[Op]:
+    """The header's frame and values for a page of a document, each laid out once (cached per thread:
+    the glyph runs hold the thread's font engines)."""
+    cache = getattr(_furniture_local, "cache", None)
+    if cache is None or len(cache) > 512:
+        cache = _furniture_local.cache = {}
+    fields = tuple(doc.layout.get("header", DEFAULT_HEADER))
+    frame_key = ("frame", fields, doc.code, copy)
+    frame = cache.get(frame_key)
+    if frame is None:
+        frame = cache[frame_key] = _header_layer(fields, doc.code, copy, None, page)
+    hd = doc.header
+    values_key = ("values", fields, *(hd.get(k, "") for k in (*HEADER_LABELS, "subject_code", "subject", "date",
+                                                              "ppe_name")), page if "sheet" in fields else 0)
+    values = cache.get(values_key)
+    if values is None:
+        values = cache[values_key] = _header_layer(fields, doc.code, copy, hd, page)
+    return frame + values
+
+
+def paint_header(p: QPainter, doc: Document, copy: str, page: int, pages: int, stamp: Stamp) -> None:
+    for fn in header_ops(doc, copy, page):
         fn(p)
-    if qr_text:
+    qr_text = stamp.qr_text.get(doc.doc_id, "")
+    if qr_text:  # the QR in the top-left graphic block
         quiet = 2.0
         paint_qr(p, qr_text, LEFT + quiet, TOP + quiet, QR_MM - 2 * quiet)
 
 
-def paint_footer(p: QPainter, doc: Document, page: int, pages: int, stamp: Stamp) -> None:
+def footer_ops(doc: Document, page: int, pages: int, stamp: Stamp) -> list[Op]:
+    """The rule, the document line and «стр. x из y» of a page (not merged: each text is seen on a few
+    pages only, and merging costs more than it saves there)."""
     y = PAGE_H - BOTTOM - 3
-    p.setPen(QPen(Qt.GlobalColor.black, 0.15 * U))
-    p.drawLine(QPointF(LEFT * U, y * U), QPointF((PAGE_W - RIGHT) * U, y * U))
-    p.setFont(font(6.5))
-    p.drawText(r(LEFT, y + 0.8, 120, 4), A_L,
-               f"{doc.code} · документ {doc.doc_id} · сформирован {stamp.printed} · станция {stamp.station}")
-    p.setFont(font(9))
-    p.drawText(r(PAGE_W - RIGHT - 40, y + 0.5, 40, 5), int(A_R),
-               f"стр. {page} из {pages}")
+    hp = Pager.layer(merge=False)
+    hp.line(LEFT, y, PAGE_W - RIGHT, y, 0.15)
+    hp.text(LEFT, y + 0.8, 120, 4, f"{doc.code} · документ {doc.doc_id} · сформирован {stamp.printed} · "
+            f"станция {stamp.station}", 6.5, False, A_L, wrap=False)
+    hp.text(PAGE_W - RIGHT - 40, y + 0.5, 40, 5, f"стр. {page} из {pages}", 9, False, A_R, wrap=False)
+    return hp.finish()
+
+
+def paint_footer(p: QPainter, doc: Document, page: int, pages: int, stamp: Stamp) -> None:
+    for fn in footer_ops(doc, page, pages, stamp):
+        fn(p)
 
 
 def layout_all(docs: list[Document]) -> list[tuple[Document, str, list[list[Op]]]]:
     ensure_gui()
-    return [(d, copy, Pager(d, copy).run()) for d in docs for copy in d.copies]
+    out = []
+    for d in docs:
+        pages = Pager(d, "").run()  # the copies differ only in the header: laid out once
+        out += [(d, copy, pages) for copy in d.copies]
+    return out
 
 
 def paint(painter: QPainter, laid: list[tuple[Document, str, list[list[Op]]]], stamp: Stamp,

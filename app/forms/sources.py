@@ -64,14 +64,18 @@ class Ctx:
         self.tz = ZoneInfo(self.point.tz)
         self._states: dict[str, RoomState] = {}
         self._day_live: list[Event] | None = None
+        self._problems: dict[int, tuple[RoomState, list[tuple[str, str]]]] = {}
+        self._hhmm: dict[datetime | str, str] = {}
         self._forms = {f.code: f for f in self.ref.forms.values()}
 
     def hhmm(self, dt: datetime | str | None) -> str:
+        """Local "HH:MM" of an instant (remembered: a room's forms ask for the same few times often)."""
         if dt is None or dt == "":
             return ""
-        if isinstance(dt, str):
-            dt = parse_utc(dt)
-        return dt.astimezone(self.tz).strftime("%H:%M")
+        hit = self._hhmm.get(dt)
+        if hit is None:
+            hit = self._hhmm[dt] = (parse_utc(dt) if isinstance(dt, str) else dt).astimezone(self.tz).strftime("%H:%M")
+        return hit
 
     def subject_of(self, room: str | None, subject: str | None = None, participant: str | None = None) -> str:
         """The subject a form is for: given, the participant's own, or the room's on this date."""
@@ -176,6 +180,14 @@ class Ctx:
             s = self._states[room] = self.st.room_state(room)
         return s
 
+    def problems(self, state: RoomState) -> list[tuple[str, str]]:
+        """The room's failed checks, worked out once for all the forms of one print (four of the five
+        room forms and both HQ forms ask)."""
+        hit = self._problems.get(id(state))
+        if hit is None or hit[0] is not state:
+            hit = self._problems[id(state)] = (state, room_problems(state))
+        return hit[1]
+
     def doc(self, code: str, room: str | None, subject: str | None = None, **kw) -> Document:
         info = self.ref.form(code)
         header = self.header(room, subject, kw.get("participant"))
@@ -186,6 +198,11 @@ class Ctx:
 
 def warnings_for(ctx: Ctx, state: RoomState, wanted: list[str] | str) -> list[str]:
     """Russian reasons for the room's failed 05-02 checks that concern this form."""
+    return [text for code, text in ctx.problems(state) if wanted == "*" or code in wanted]
+
+
+def room_problems(state: RoomState) -> list[tuple[str, str]]:
+    """(check code, Russian reason) of every failed 05-02 check of a room, worded once."""
     texts = problem_texts()
     c = state.counts()
     open_exits = [code for code, x in state.exit_log() if x.back_at is None and not x.closed_by]
@@ -200,10 +217,8 @@ def warnings_for(ctx: Ctx, state: RoomState, wanted: list[str] | str) -> list[st
         "not_handed": c["in_room"] + c["out_of_room"]}
     out = []
     for ch in state.problems():
-        if wanted != "*" and ch.code not in wanted:
-            continue
         tmpl = texts.get(ch.code)
-        out.append(tmpl.format(**params) if tmpl else ch.message)
+        out.append((ch.code, tmpl.format(**params) if tmpl else ch.message))
     return out
 
 

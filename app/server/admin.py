@@ -130,8 +130,10 @@ def upload_list(engine: Engine, path: str | Path, region: str | None = None) -> 
             for room in sorted({p.room for p in ps}):
                 ensure_room(conn, key, room, ps)
             from app.server.figures import rebuild_day
+            from app.server.results_rooms import plan_changed
 
             rebuild_day(conn, key, day)  # the day's stored figures follow its new list
+            plan_changed(conn, key, day)  # so do the room sums of results held for that day
     return {"file": path.name, "ppe": key, "rows": len(people), "days": sorted(by_day), "sha256": digest}
 
 

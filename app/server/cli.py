@@ -171,11 +171,14 @@ def cmd_import_results(args) -> int:
     from app.cli import emit
     from app.server.results_import import import_results
 
-    res = import_results(_engine(args), args.file, year=args.year, practice=args.practice, preview=args.preview)
+    res = import_results(_engine(args), args.file, year=args.year, practice=args.practice, preview=args.preview,
+                         municipality=args.municipality)
     kind = "practice results" if args.practice else "results"
     human = (f"{res.file}: no changes ({res.rows} {kind} already imported)" if res.unchanged else
              f"{res.file}: {res.rows} {kind} ({res.added} new, {res.changed} changed); "
-             f"{res.joined} joined to the conduct record") + "".join(f"\n  note: {w}" for w in res.warnings)
+             f"{res.joined} joined to the conduct record") + \
+        (f"; municipality {', '.join(f'{m} ({n})' for m, n in res.municipalities.items())}"
+         if res.municipalities else "") + "".join(f"\n  note: {w}" for w in res.warnings)
     if args.preview:
         human = (f"{res.file}: columns (file → field):\n" +
                  "".join(f"  {label} → {canon}\n" for label, canon in res.mapping.items()) +
@@ -187,9 +190,10 @@ def cmd_import_results(args) -> int:
 def cmd_results(args) -> int:
     from app.cli import emit
     from app.server.results_figures import results_report
+    from app.server.results_place import check_municipality
 
     rep = results_report(_engine(args), args.year, subject=args.subject, school=args.school, public=args.public,
-                         practice=args.practice)
+                         practice=args.practice, municipality=check_municipality(args.municipality))
     lines = []
     for s in rep["subjects"]:
         m = s["municipality"]
@@ -204,8 +208,10 @@ def cmd_results(args) -> int:
 def cmd_report(args) -> int:
     from app.cli import emit
     from app.server.results_pdf import write_report
+    from app.server.results_place import check_municipality
 
-    path = write_report(_engine(args), args.year, args.output, subject=args.subject, public=args.public)
+    path = write_report(_engine(args), args.year, args.output, subject=args.subject, public=args.public,
+                        municipality=check_municipality(args.municipality))
     emit({"file": str(path)}, args.json, f"report written: {path}")
     return 0
 
@@ -349,6 +355,8 @@ def register(sub, common) -> None:
     p.add_argument("--practice", action="store_true", help="practice testing (kept apart from official results)")
     p.add_argument("--preview", action="store_true",
                    help="show how the file's columns map, check and count every row, write nothing")
+    p.add_argument("--municipality", help="the municipality the list was handed to (region/МСУ, e.g. 66/001); "
+                                          "by default each school's, from the conduct record")
     p.set_defaults(func=cmd_import_results)
     p = db(ssub.add_parser("results", help="result indicators by subject and school beside the conduct figures"))
     p.add_argument("--year", type=int, required=True)
@@ -356,11 +364,13 @@ def register(sub, common) -> None:
     p.add_argument("--school")
     p.add_argument("--public", action="store_true", help="the public view: no figure for fewer than 5 participants")
     p.add_argument("--practice", action="store_true")
+    p.add_argument("--municipality", help="only this municipality (region/МСУ); by default every one")
     p.set_defaults(func=cmd_results)
     p = db(ssub.add_parser("report", help="the annual analytical report of results and conduct (PDF)"))
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--subject")
     p.add_argument("--public", action="store_true", help="the public version (no cell under 5 participants)")
+    p.add_argument("--municipality", help="only this municipality (region/МСУ); by default every one")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_report)
     p = db(ssub.add_parser("rebuild-figures", help="recompute the stored monitoring figures from the event log"))

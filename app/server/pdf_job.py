@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--year", type=int, required=True)
     r.add_argument("--subject")
     r.add_argument("--public", action="store_true")
+    r.add_argument("--municipality", help="only this municipality's results (region/МСУ)")
     d = sub.add_parser("day")
     d.add_argument("--date", required=True)
     d.add_argument("--ppe")
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.kind == "results":
             from app.server.results_pdf import write_report
 
-            write_report(engine, a.year, a.output, subject=a.subject, public=a.public)
+            write_report(engine, a.year, a.output, subject=a.subject, public=a.public, municipality=a.municipality)
         else:
             from app.server.day_report import write_day_report
 

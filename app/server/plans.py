@@ -101,6 +101,9 @@ def _store_plan(conn, ppe: str, day: str, room_rows: list[dict], plist: list[dic
     from app.server.figures import rebuild_day
 
     rebuild_day(conn, ppe, day)  # a new plan: that day's stored figures are recomputed from the log
+    from app.server.results_rooms import plan_changed
+
+    plan_changed(conn, ppe, day)  # and the room sums of results already held for that day
     return {"day": day, "rooms": len(room_rows), "participants": len(plist)}
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, and_, delete, insert, select
 
 from app.server import schema as t
 
-Key = tuple[bool, int, str]  # (practice, year, subject)
+Key = tuple[bool, int, str]  # (practice, year, subject): the cells of every municipality of it are recomputed
 
 
 def refresh_cells(conn: Connection, keys: set[Key]) -> None:
@@ -24,33 +24,40 @@ def refresh_cells(conn: Connection, keys: set[Key]) -> None:
     caller's transaction, so readers never see results and cells that disagree)."""
     from app.server.results_figures import hist_indicators
     from app.server.results_import import Scale, scales
+    from app.server.results_rooms import refresh_rooms
 
+    refresh_rooms(conn, {(year, subject) for practice, year, subject in keys if not practice})
     for practice, year, subject in sorted(keys):
         where = and_(t.results.c.practice == practice, t.results.c.year == year, t.results.c.subject_code == subject)
         for table in (t.results_cells, t.results_hist):
             conn.execute(delete(table).where(and_(table.c.practice == practice, table.c.year == year,
                                                   table.c.subject_code == subject)))
-        per: dict[str, Counter[int]] = defaultdict(Counter)
-        demo: dict[str, bool] = defaultdict(bool)
-        for school, score, k, d in conn.execute(
-                select(t.results.c.school_code, t.results.c.test_score, _count(),
-                       _any_demo()).where(where).group_by(t.results.c.school_code, t.results.c.test_score)):
-            per[school][int(score)] = int(k)
-            demo[school] = demo[school] or bool(d)
+        r = t.results.c
+        per: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)  # (municipality, school) -> histogram
+        demo: dict[tuple[str, str], bool] = defaultdict(bool)
+        for muni, school, score, k, d in conn.execute(
+                select(r.municipality, r.school_code, r.test_score, _count(), _any_demo()).where(where)
+                .group_by(r.municipality, r.school_code, r.test_score)):
+            per[(muni, school)][int(score)] = int(k)
+            demo[(muni, school)] = demo[(muni, school)] or bool(d)
         if not per:
             continue
         scale = scales(year).get(subject) or Scale(0)
         cells = []
-        every: Counter[int] = Counter()
-        for school, hist in per.items():
-            every.update(hist)
-            cells.append({"practice": practice, "year": year, "subject_code": subject, "school_code": school,
-                          "demo": demo[school], **_stored(hist_indicators(hist, scale))})
+        every: dict[str, Counter[int]] = defaultdict(Counter)
+        muni_demo: dict[str, bool] = defaultdict(bool)
+        for (muni, school), hist in per.items():
+            every[muni].update(hist)
+            muni_demo[muni] = muni_demo[muni] or demo[(muni, school)]
+            cells.append({"practice": practice, "year": year, "subject_code": subject, "municipality": muni,
+                          "school_code": school, "demo": demo[(muni, school)],
+                          **_stored(hist_indicators(hist, scale))})
         conn.execute(insert(t.results_cells), cells)
-        any_demo = any(demo.values())
         conn.execute(insert(t.results_hist), [{"practice": practice, "year": year, "subject_code": subject,
-                                               "test_score": s, "n": k, "demo": any_demo}
-                                              for s, k in sorted(every.items())])
+                                               "municipality": muni, "test_score": s, "n": k,
+                                               "demo": muni_demo[muni]}
+                                              for muni, hist in sorted(every.items())
+                                              for s, k in sorted(hist.items())])
 
 
 def rebuild_cells(engine: Engine) -> int:
@@ -58,24 +65,33 @@ def rebuild_cells(engine: Engine) -> int:
     with engine.begin() as conn:
         keys = {(bool(p), int(y), s) for p, y, s in conn.execute(
             select(t.results.c.practice, t.results.c.year, t.results.c.subject_code).distinct())}
-        for table in (t.results_cells, t.results_hist):
+        for table in (t.results_cells, t.results_hist, t.results_rooms):
             conn.execute(delete(table))
         refresh_cells(conn, keys)
     return len(keys)
 
 
-def read_cells(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None
+def read_cells(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None,
+               municipality: str | None = None, cells_of: str | None = None
                ) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, Counter[int]]]:
     """{subject: {school: indicators}}, whether any is demo data, and each subject's score histogram (of the
-    whole municipality; of the one school when ``school`` is given)."""
+    whole municipality; of the one school when ``school`` is given). ``municipality`` limits everything to
+    that municipality's rows (a viewer's scope); None reads all of them (an administrator's). ``cells_of``
+    reads only that school's cells, beside the municipality's histogram (one school's page over the years)."""
+    from sqlalchemy import func
+
+    hc = t.results_hist.c
     q = select(t.results_cells).where(and_(t.results_cells.c.practice == practice, t.results_cells.c.year == year))
-    h = select(t.results_hist.c.subject_code, t.results_hist.c.test_score, t.results_hist.c.n).where(
-        and_(t.results_hist.c.practice == practice, t.results_hist.c.year == year))
+    h = select(hc.subject_code, hc.test_score, func.sum(hc.n)).where(
+        and_(hc.practice == practice, hc.year == year)).group_by(hc.subject_code, hc.test_score)
+    if municipality is not None:
+        q = q.where(t.results_cells.c.municipality == municipality)
+        h = h.where(hc.municipality == municipality)
     if subject:
         q = q.where(t.results_cells.c.subject_code == subject)
         h = h.where(t.results_hist.c.subject_code == subject)
-    if school:
-        q = q.where(t.results_cells.c.school_code == school)
+    if school or cells_of:
+        q = q.where(t.results_cells.c.school_code == (school or cells_of))
     cells: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     hists: dict[str, Counter[int]] = defaultdict(Counter)
     demo = False
@@ -90,6 +106,8 @@ def read_cells(engine: Engine, year: int, practice: bool, subject: str | None, s
                 t.results.c.practice == practice, t.results.c.year == year, t.results.c.school_code == school))
             if subject:
                 sq = sq.where(t.results.c.subject_code == subject)
+            if municipality is not None:
+                sq = sq.where(t.results.c.municipality == municipality)
             rows = conn.execute(sq.group_by(t.results.c.subject_code, t.results.c.test_score))
         else:
             rows = conn.execute(h)

@@ -23,7 +23,8 @@ def demo_results(engine: Engine, years: tuple[int, ...] = YEARS) -> int:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     with engine.connect() as conn:
         planned = list(conn.execute(select(t.participants.c.day, t.participants.c.code,
-                                           t.participants.c.school_code)))
+                                           t.participants.c.school_code, t.participants.c.ppe)))
+        muni = {r.key: f"{r.region}/{r.msu}" for r in conn.execute(select(t.ppe.c.key, t.ppe.c.region, t.ppe.c.msu))}
     schools = sorted({p.school_code for p in planned if p.school_code})
     rising = schools[0] if schools else ""
     rows = []
@@ -45,7 +46,7 @@ def demo_results(engine: Engine, years: tuple[int, ...] = YEARS) -> int:
             rows.append({"practice": False, "exam_date": f"{year}{date[4:]}", "subject_code": subject,
                          "participant_code": p.code, "year": year, "school_code": p.school_code or "0",
                          "primary_score": primary, "test_score": score, "passed": score >= scale.minimum,
-                         "imported_at": now, "source": "demo"})
+                         "imported_at": now, "source": "demo", "municipality": muni.get(p.ppe, "")})
     with engine.begin() as conn:
         conn.execute(delete(t.results).where(and_(t.results.c.source == "demo", t.results.c.year.in_(years))))
         held = {(r.exam_date, r.subject_code, r.participant_code) for r in conn.execute(

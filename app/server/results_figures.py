@@ -68,12 +68,13 @@ def _spread(hist: Counter[int]) -> float:
 
 
 def _school_cells(engine: Engine, year: int, practice: bool, subject: str | None, school: str | None,
-                  sc: dict[str, Scale]) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, Counter[int]]]:
+                  municipality: str | None, focus: str | None = None
+                  ) -> tuple[dict[str, dict[str, dict[str, Any]]], bool, dict[str, Counter[int]]]:
     """{subject: {school: indicators}}, whether any is demo data, and each subject's score histogram: read
     from the cells stored when the results were written (app.server.results_cells)."""
     from app.server.results_cells import read_cells
 
-    return read_cells(engine, year, practice, subject, school)
+    return read_cells(engine, year, practice, subject, school, municipality, cells_of=focus)
 
 
 def _suppress(cell: dict[str, Any]) -> dict[str, Any]:
@@ -83,16 +84,44 @@ def _suppress(cell: dict[str, Any]) -> dict[str, Any]:
     return {k: (f"<{SMALL_CELL}" if k == "participants" else None) for k in cell}
 
 
-def _conduct(engine: Engine, year: int, subject: str | None) -> dict[str, dict[str, dict[str, float]]]:
-    """Conduct figures per subject and school over the year (present participants and the counts)."""
-    from app.server.monitoring import report
+def municipality_ppes(engine: Engine, municipality: str) -> frozenset[str]:
+    """The exam points of a municipality ("66/001"): the conduct a municipality's results sit beside."""
+    from sqlalchemy import and_, select
 
-    rep = report(engine, date_from=f"{year}-01-01", date_to=f"{year}-12-31", subject=subject, rooms=False)
-    out: dict[str, dict[str, dict[str, float]]] = defaultdict(
-        lambda: defaultdict(lambda: dict.fromkeys(("present", *CONDUCT), 0.0)))
-    for row in rep["schools"]:
-        for k in ("present", *CONDUCT):
-            out[row["subject"]][row["school"]][k] += row.get(k, 0) or 0
+    from app.server import schema as t
+
+    region, msu = municipality.split("/")
+    with engine.connect() as conn:
+        return frozenset(r[0] for r in conn.execute(select(t.ppe.c.key).where(and_(
+            t.ppe.c.region == region, t.ppe.c.msu == msu))))
+
+
+def _conduct(engine: Engine, year: int, subject: str | None,
+             municipality: str | None) -> dict[str, dict[str, dict[str, float]]]:
+    """Conduct figures per subject and school over the year (present participants and the counts), in the
+    municipality's exam points when one is given: one grouped read of the stored school figures of the
+    year's valid exam-point days (what the monitoring report's school rows sum to; a test holds the two equal)."""
+    from sqlalchemy import and_, func, select
+
+    from app.server import schema as t
+    from app.server.db import read_connection
+
+    fs, fd = t.fig_schools, t.fig_days
+    keys = ("present", *CONDUCT)
+    q = (select(fs.c.subject, fs.c.school, *[func.sum(getattr(fs.c, f"m_{k}")) for k in keys])
+         .select_from(fs.join(fd, and_(fd.c.ppe == fs.c.ppe, fd.c.day == fs.c.day)))
+         .where(and_(fd.c.valid.is_(True), fs.c.date >= f"{year}-01-01", fs.c.date <= f"{year}-12-31"))
+         .group_by(fs.c.subject, fs.c.school))
+    if subject:
+        q = q.where(fs.c.subject == subject)
+    if municipality is not None:
+        q = q.where(fs.c.ppe.in_(sorted(municipality_ppes(engine, municipality))))
+    out: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    with read_connection(engine) as conn:
+        for row in conn.execute(q):
+            vals = {k: (round(float(v or 0), 1) if k == "exit_minutes" else int(v or 0))
+                    for k, v in zip(keys, row[2:], strict=True)}
+            out[row[0]][row[1]] = vals
     return out
 
 
@@ -103,17 +132,22 @@ def _per100(c: dict[str, float] | None) -> dict[str, float | None]:
 
 
 def results_report(engine: Engine, year: int, subject: str | None = None, school: str | None = None,
-                   public: bool = False, practice: bool = False) -> dict[str, Any]:
+                   public: bool = False, practice: bool = False, municipality: str | None = None,
+                   focus: str | None = None) -> dict[str, Any]:
     """Every indicator of a year by subject: the municipality, each school (with the change from the
-    year before and its conduct per 100 participants), the flags; JSON for the CLI, API and pages."""
-    sc = scales(year)
-    now, demo, scores_now = _school_cells(engine, year, practice, subject, school, sc)
-    before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, sc)
-    all_conduct = _conduct(engine, year, subject) if not practice else {}
+    year before and its conduct per 100 participants), the flags; JSON for the CLI, API and pages.
+    ``municipality`` ("66/001") limits it to that municipality's results and exam points (a viewer's
+    scope); None takes every municipality on the server (an administrator's view). ``focus`` keeps only
+    that school among the schools and its own flags, beside the whole municipality (a school's page):
+    the same figures, without reading every other school's cells and the rooms."""
+    now, demo, scores_now = _school_cells(engine, year, practice, subject, school, municipality, focus)
+    before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, municipality, focus)
+    all_conduct = _conduct(engine, year, subject, municipality) if not practice else {}
     from app.server.region_import import region_figures
 
+    sc = scales(year)
     region = region_figures(engine, year) if not practice else {}
-    spreads = _room_spreads(engine, year) if not practice and now else {}
+    spreads = _room_spreads(engine, year, municipality) if not practice and now and not focus else {}
     subjects = []
     for code in sorted(now):
         scale = sc.get(code) or Scale(0)
@@ -140,7 +174,7 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
                          "municipality": muni, "region": _beside_region(muni, region.get(code)),
                          "schools": schools, "flags": flags})
     return {"year": year, "practice": practice, "public": public, "small_cell": SMALL_CELL,
-            "demo": demo,
+            "demo": demo, "municipality": municipality,
             "filters": {"subject": subject, "school": school}, "subjects": subjects}
 
 
@@ -186,25 +220,15 @@ FLAG_TEXTS = {
 }
 
 
-def _room_spreads(engine: Engine, year: int) -> dict[str, list[tuple[str, str, int, float]]]:
-    """{subject: [(exam point, room, participants, spread of scores)]} for each room of that year's plans,
-    in one grouped query (a report asks for every subject at once)."""
-    from sqlalchemy import and_, func, literal, select
+def _room_spreads(engine: Engine, year: int,
+                  municipality: str | None = None) -> dict[str, list[tuple[str, str, int, float]]]:
+    """{subject: [(exam point, room, participants, spread of scores)]} for each room of that year's plans:
+    from the stored room sums (app.server.results_rooms); of a municipality's results in its own exam points."""
+    from app.server.results_rooms import room_spreads
 
-    from app.server import schema as t
-
-    r, p = t.results, t.participants
-    score = r.c.test_score
-    q = (select(r.c.subject_code, p.c.ppe, p.c.room, func.count(), func.avg(score), func.avg(score * score))
-         .select_from(r.join(p, and_(p.c.day == r.c.exam_date + literal("/") + r.c.subject_code,
-                                     p.c.code == r.c.participant_code)))
-         .where(and_(r.c.practice.is_(False), r.c.year == year))
-         .group_by(r.c.subject_code, p.c.ppe, p.c.room))
-    out: dict[str, list[tuple[str, str, int, float]]] = defaultdict(list)
-    with engine.connect() as conn:
-        for subj, ppe, room, n, mean, mean_sq in conn.execute(q):
-            out[subj].append((ppe, room, int(n), max(0.0, float(mean_sq) - float(mean) ** 2) ** 0.5))
-    return out
+    if municipality is None:
+        return room_spreads(engine, year)
+    return room_spreads(engine, year, municipality, municipality_ppes(engine, municipality))
 
 
 def _flags(spreads: dict[str, list[tuple[str, str, int, float]]], code: str, spread: float, muni: dict,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -67,6 +68,7 @@ class ResultRow:
     primary_score: int
     test_score: int
     passed: bool | None
+    line: int = 0  # in the file, for messages
 
 
 class ResultRows(list):
@@ -88,12 +90,13 @@ class ResultsImport:
     warnings: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)  # the file's column name -> the field it fills
     preview: bool = False  # checked and counted, nothing written
+    municipalities: dict[str, int] = field(default_factory=dict)  # rows placed in each municipality
 
     def to_dict(self) -> dict:
         return {"file": self.file, "rows": self.rows, "joined": self.joined, "added": self.added,
                 "changed": self.changed, "unchanged": self.unchanged, "years": self.years,
                 "practice": self.practice, "warnings": self.warnings, "mapping": self.mapping,
-                "preview": self.preview}
+                "preview": self.preview, "municipalities": self.municipalities}
 
 
 def parse_results(path: Path, year: int | None = None) -> list[ResultRow]:
@@ -155,7 +158,7 @@ def parse_results(path: Path, year: int | None = None) -> list[ResultRow]:
             err("participant_code", f"{code} has two results for {subj} on {d.isoformat()} (first at line {seen[key]})")
             continue
         seen[key] = line
-        out.append(ResultRow(code, d.isoformat(), subj, school, scores[0], scores[1], passed))
+        out.append(ResultRow(code, d.isoformat(), subj, school, scores[0], scores[1], passed, line))
     if not errors and not out:
         errors.append(f"{name}: no result rows")
     if errors:
@@ -164,7 +167,7 @@ def parse_results(path: Path, year: int | None = None) -> list[ResultRow]:
 
 
 _COLUMNS = ("practice", "exam_date", "subject_code", "participant_code", "year", "school_code", "primary_score",
-            "test_score", "passed", "imported_at", "source")
+            "test_score", "passed", "imported_at", "source", "municipality")
 
 
 def _bulk_insert(conn, rows: list[tuple]) -> None:
@@ -181,9 +184,13 @@ def _bulk_insert(conn, rows: list[tuple]) -> None:
 
 
 def import_results(engine: Engine, path: str | Path, year: int | None = None, practice: bool = False,
-                   preview: bool = False) -> ResultsImport:
+                   preview: bool = False, municipality: str | None = None) -> ResultsImport:
     """Store a results list: all rows or none; the same file again changes nothing. ``preview`` checks and
-    counts everything (the column mapping, new and changed rows, the join) and writes nothing."""
+    counts everything (the column mapping, new and changed rows, the join) and writes nothing. Each row is
+    placed in a municipality (app.server.results_place); ``municipality`` is the one the list was handed to."""
+    from app.server.results_place import check_municipality, place_rows
+
+    municipality = check_municipality(municipality)
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
@@ -193,29 +200,34 @@ def import_results(engine: Engine, path: str | Path, year: int | None = None, pr
                         practice=practice, preview=preview,
                         mapping={label: canon for canon, label in rows.labels.items()})
     with engine.connect() as conn, conn.begin() as trans:
+        placed, notes = place_rows(conn, path.name, rows, municipality)
+        res.warnings += notes
+        res.municipalities = dict(sorted(Counter(placed).items()))
         keys = {(r.exam_date, r.subject_code) for r in rows}
         old: dict[tuple[str, str, str], tuple] = {}
         for d, s in keys:
             for o in conn.execute(select(t.results).where(and_(t.results.c.practice == practice,
                                                                t.results.c.exam_date == d,
                                                                t.results.c.subject_code == s))):
-                old[(o.participant_code, d, s)] = (o.school_code, o.primary_score, o.test_score, o.passed)
+                old[(o.participant_code, d, s)] = (o.school_code, o.primary_score, o.test_score, o.passed,
+                                                   o.municipality)
         fresh, changed = [], []
-        for r in rows:
+        for r, m in zip(rows, placed, strict=True):
             k = (r.participant_code, r.exam_date, r.subject_code)
-            now_vals = (r.school_code, r.primary_score, r.test_score, r.passed)
+            now_vals = (r.school_code, r.primary_score, r.test_score, r.passed, m)
             if k not in old:
-                fresh.append(r)
+                fresh.append((r, m))
             elif old[k] != now_vals:
-                changed.append(r)
-        for r in changed:
+                changed.append((r, m))
+        for r, _m in changed:
             conn.execute(delete(t.results).where(and_(
                 t.results.c.practice == practice, t.results.c.exam_date == r.exam_date,
                 t.results.c.subject_code == r.subject_code, t.results.c.participant_code == r.participant_code)))
         todo = fresh + changed
         if todo:
             _bulk_insert(conn, [(practice, r.exam_date, r.subject_code, r.participant_code, int(r.exam_date[:4]),
-                                 r.school_code, r.primary_score, r.test_score, r.passed, now, "list") for r in todo])
+                                 r.school_code, r.primary_score, r.test_score, r.passed, now, "list", m)
+                                for r, m in todo])
         if todo:
             from app.server.results_cells import refresh_cells
 

@@ -80,7 +80,8 @@ def report_html(rep: dict[str, Any], subject_titles: dict[str, str]) -> str:
             "<body style='font-family: DejaVu Sans; font-size: 9pt'>" + "".join(out) + "</body></html>")
 
 
-def write_report(engine, year: int, out: str | Path, subject: str | None = None, public: bool = False) -> Path:
+def write_report(engine, year: int, out: str | Path, subject: str | None = None, public: bool = False,
+                 municipality: str | None = None) -> Path:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QMarginsF
     from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
@@ -90,7 +91,7 @@ def write_report(engine, year: int, out: str | Path, subject: str | None = None,
 
     set_language("ru")
     _app = QGuiApplication.instance() or QGuiApplication([])
-    rep = results_report(engine, year, subject=subject, public=public)
+    rep = results_report(engine, year, subject=subject, public=public, municipality=municipality)
     titles = {c: s.title for c, s in load_reference(year).subjects.items()}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

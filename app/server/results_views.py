@@ -25,10 +25,13 @@ CONDUCT_METRIC = {"removed": "removed", "finished_early": "finished_early", "exi
                   "appeals": "appeals"}
 
 
-def result_years(engine: Engine, practice: bool = False) -> list[int]:
+def result_years(engine: Engine, practice: bool = False, municipality: str | None = None) -> list[int]:
+    """The years with results (of one municipality, or all)."""
+    q = select(t.results.c.year).where(t.results.c.practice == practice)
+    if municipality is not None:
+        q = q.where(t.results.c.municipality == municipality)
     with engine.connect() as conn:
-        return [int(r[0]) for r in conn.execute(select(t.results.c.year).where(t.results.c.practice == practice)
-                                                .group_by(t.results.c.year).order_by(t.results.c.year))]
+        return [int(r[0]) for r in conn.execute(q.group_by(t.results.c.year).order_by(t.results.c.year))]
 
 
 def subject_titles(year: int) -> dict[str, str]:
@@ -63,7 +66,7 @@ def distribution_link(year: int, subject: str, school: str | None = None, public
 
 
 def distribution(engine: Engine, year: int, subject: str, school: str | None = None,
-                 practice: bool = False) -> list[tuple[int, int]]:
+                 practice: bool = False, municipality: str | None = None) -> list[tuple[int, int]]:
     """(test score, participants) of a subject's results that year: what every indicator is computed from."""
     q = (select(t.results.c.test_score, func.count()).where(t.results.c.practice == practice,
                                                              t.results.c.year == year,
@@ -71,6 +74,8 @@ def distribution(engine: Engine, year: int, subject: str, school: str | None = N
          .group_by(t.results.c.test_score).order_by(t.results.c.test_score))
     if school:
         q = q.where(t.results.c.school_code == school)
+    if municipality is not None:
+        q = q.where(t.results.c.municipality == municipality)
     with engine.connect() as conn:
         return [(int(s), int(n)) for s, n in conn.execute(q)]
 
@@ -86,11 +91,11 @@ def buckets(dist: list[tuple[int, int]], top: int) -> list[tuple[str, int]]:
 
 
 def school_history(engine: Engine, school: str, years: list[int], public: bool = False,
-                   practice: bool = False) -> list[dict[str, Any]]:
+                   practice: bool = False, municipality: str | None = None) -> list[dict[str, Any]]:
     """Per subject: each year's figures of the school beside the municipality's (newest year first)."""
     by_subject: dict[str, dict[str, Any]] = {}
     for y in sorted(years, reverse=True):
-        rep = results_report(engine, y, public=public, practice=practice)
+        rep = results_report(engine, y, public=public, practice=practice, municipality=municipality, focus=school)
         for s in rep["subjects"]:
             mine = next((c for c in s["schools"] if c["school"] == school), None)
             if mine is None:

@@ -132,6 +132,7 @@ participants = Table(
     Column("document_number", String, nullable=False, default=""),
     Column("source", String, nullable=False),  # "admin" or "hq"
     Index("ix_srv_participants_room", "ppe", "day", "room"),
+    Index("ix_srv_participants_day", "day", "code"),  # the join of results to the conduct record
 )
 
 ingests = Table(
@@ -235,8 +236,12 @@ results = Table(
     Column("passed", Boolean),  # as the list says, when it says
     Column("imported_at", String(27), nullable=False),
     Column("source", String, nullable=False, default="list"),  # "list" (imported) or "demo" (synthetic)
+    # the municipality ("66/001": region/МСУ) whose officials may see the row: of the exam point where the
+    # participant sat the exam, by the conduct record (app.server.results_place)
+    Column("municipality", String(6), nullable=False, default=""),
     # covering the grouped read of a year's histograms (subject, school, score, source)
-    Index("ix_srv_results_year", "practice", "year", "subject_code", "school_code", "test_score", "source"),
+    Index("ix_srv_results_year", "practice", "year", "subject_code", "municipality", "school_code", "test_score",
+          "source"),
 )
 
 # Names of schools (ОО) and exam points (ППЭ) from the authority's reference list (`server import-names`):
@@ -250,12 +255,14 @@ names = Table(
     Column("updated_at", String(27), nullable=False),
 )
 
-# Stored result cells (app.server.results_cells), recomputed from ``results`` for the groups a write touched.
+# Stored result cells (app.server.results_cells), recomputed from ``results`` for the groups a write touched;
+# per municipality, so a viewer's report reads only their own municipality's cells and histogram.
 results_cells = Table(
     "results_cells", metadata,
     Column("practice", Boolean, primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("subject_code", String(2), primary_key=True),
+    Column("municipality", String(6), primary_key=True),
     Column("school_code", String(6), primary_key=True),
     Column("participants", Integer, nullable=False),
     Column("mean", Float),
@@ -270,9 +277,24 @@ results_hist = Table(
     Column("practice", Boolean, primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("subject_code", String(2), primary_key=True),
+    Column("municipality", String(6), primary_key=True),
     Column("test_score", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
     Column("demo", Boolean, nullable=False, default=False),
+)
+
+# Score sums per exam room of the official results (app.server.results_rooms): the «unusually alike» flag
+# reads these instead of joining every result of a year to its plan on each page.
+results_rooms = Table(
+    "results_rooms", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("subject_code", String(2), primary_key=True),
+    Column("municipality", String(6), primary_key=True),
+    Column("ppe", String(8), primary_key=True),
+    Column("room", String(4), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("total_sq", Float, nullable=False),
 )
 
 # The region's own figures per year and subject (a reference file from the regional centre): the second

@@ -189,11 +189,12 @@ def test_qr_still_decodes_with_the_subset_font_and_vector_qr(day, tmp_path):
 
 
 def test_qr_is_a_lossless_one_bit_image(day, tmp_path):
-    """Every page's QR is a 1-bit Flate image (no JPEG, no 8-bit RGB) with 4 pixels a module, so a
+    """Every page's QR is a 1-bit Flate image (no JPEG, no 8-bit RGB) with QR_PX pixels a module, so a
     viewer that smooths small images still shows sharp modules."""
     from pypdf import PdfReader
 
     from app.forms.api import render_room_set
+    from app.forms.render import QR_PX
 
     st, _ = day
     pdf = render_room_set(st, "0101", tmp_path)[0].path
@@ -202,7 +203,7 @@ def test_qr_is_a_lossless_one_bit_image(day, tmp_path):
         assert len(images) == 1
         img = images[0]
         assert img["/BitsPerComponent"] == 1 and img["/ColorSpace"] == "/DeviceGray"
-        assert img["/Filter"] == "/FlateDecode" and img["/Width"] % 4 == 0 and img["/Width"] >= 21 * 4
+        assert img["/Filter"] == "/FlateDecode" and img["/Width"] % QR_PX == 0 and img["/Width"] >= 21 * QR_PX
 
 
 def test_laid_out_text_reprints_the_same(day, tmp_path):
@@ -279,3 +280,43 @@ def test_printing_on_a_worker_thread_then_on_the_main_thread(day, tmp_path):
     finally:
         again.close()
     assert "Ведомость учета времени отсутствия" in squash(pdf_text(out))
+
+
+def test_first_print_looks_like_a_reprint_header_included(day, tmp_path):
+    """The header and footer are glyph runs from the first print on (app.forms.render.header_ops): a
+    fresh process's print and a reprint are the same pixels, header included. Before, the first print
+    drew the copy label with drawText, which clipped its second line «аудитории)» on ППЭ-05-01."""
+    from PIL import Image, ImageChops, ImageDraw
+
+    from app.forms import render
+    from app.forms.api import render_room_set
+
+    st, _ = day
+    render._runs_local.__dict__.clear()
+    render._furniture_local.__dict__.clear()
+    first = render_room_set(st, "0101", tmp_path / "a")[0].path
+    second = render_room_set(st, "0101", tmp_path / "b")[0].path
+    for pdf in (first, second):
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                        str(pdf.with_suffix(""))], check=True)
+    a, b = (Image.open(p.with_suffix(".png")).convert("L") for p in (first, second))
+    for img in (a, b):  # the QR differs (the second print is signed against a later chain head)
+        ImageDraw.Draw(img).rectangle([0, 0, round(52 / 25.4 * 60), round(47 / 25.4 * 60)], fill=255)
+    diff = ImageChops.difference(a, b).point(lambda v: 255 if v > 48 else 0)
+    assert diff.histogram()[255] / (a.width * a.height) < 0.0001
+
+
+def test_header_laid_out_once_per_form_and_room(day, tmp_path, monkeypatch):
+    """A reprint lays out no header at all: the frame is kept per form and copy, the values per room."""
+    from app.forms import render
+    from app.forms.api import render_room_set
+
+    st, _ = day
+    render_room_set(st, "0101", tmp_path / "a")
+    calls = []
+    real = render._header_layer
+    monkeypatch.setattr(render, "_header_layer", lambda *a: calls.append(a[:4]) or real(*a))
+    render_room_set(st, "0101", tmp_path / "b")
+    assert calls == []
+    render_room_set(st, "0102", tmp_path / "c")  # another room: only values, no frame
+    assert calls and all(c[3] is not None for c in calls)

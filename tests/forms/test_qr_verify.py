@@ -37,6 +37,19 @@ def test_qr_read_from_scan_is_valid_and_current(day, tmp_path):
     assert qr_of_pdf(pdf, tmp_path, page=2) == text
 
 
+def test_qr_reads_from_scans_of_100_to_300_dpi(day, tmp_path):
+    """The QR image has 2 pixels a module (app.forms.render.QR_PX); poppler smooths it when a raster
+    scales it up, and zbarimg must still read every resolution a scanner or a phone gives."""
+    st, _ = day
+    pdf = render_form(st, "12-04-МАШ", room="0101", out=tmp_path / "p.pdf")
+    for dpi in (100, 150, 300):
+        stem = tmp_path / f"scan-{dpi}"
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                        str(stem)], check=True)
+        res = subprocess.run(["zbarimg", "-q", "--raw", str(stem) + ".png"], capture_output=True, text=True)
+        assert res.returncode == 0 and verify_text(res.stdout.strip(), st).valid, dpi
+
+
 def test_act_qr_names_participant_and_time(day, tmp_path):
     st, who = day
     pdf = render_form(st, "21", participant=who["removed"], out=tmp_path / "a.pdf")

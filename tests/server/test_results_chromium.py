@@ -33,8 +33,9 @@ def test_pages_fit_1366_and_screenshots(srv, tmp_path):  # noqa: F811 - the fixt
     pages = {
         "monitoring.png": "/monitoring?day=2026-06-04%2F01&ppe=66%2F0412",
         "monitoring-period.png": "/monitoring",
-        "results.png": "/results?year=2026",
-        "results-public.png": "/results?year=2026&public=1",
+        "results.png": "/results?year=2026&subject=01",
+        "results-overview.png": "/results?year=2026",
+        "results-public.png": "/results?year=2026&subject=01&public=1",
         "results-school.png": f"/results/school/{school}?year=2026",
         "results-distribution.png": f"/results/distribution?year=2026&subject=01&school={school}",
     }

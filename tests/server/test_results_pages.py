@@ -75,7 +75,8 @@ def test_api_equals_the_cli_and_needs_a_session(srv):
 def test_results_page_links_flags_suppression_demo(srv):
     r = httpx.get(srv.url + "/results", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
-    page = srv.client.get("/results", params={"year": "2026"})
+    overview = srv.client.get("/results", params={"year": "2026"}).text
+    page = srv.client.get("/results", params={"year": "2026", "subject": "01"})  # a subject's schools
     assert page.status_code == 200
     html = page.text
     text = re.sub(r"<[^>]+>", " ", html)
@@ -94,18 +95,22 @@ def test_results_page_links_flags_suppression_demo(srv):
     assert "/results/report.pdf?year=2026" in html
     flags = [f for s in rep["subjects"] for f in s["flags"]]
     assert any(f["kind"] == "uniform-room" and f["room"] == "0101" for f in flags)  # the planted anomaly
-    for f in flags:  # each flag in words, linked to the record of the exam it points at
+    for f in flags:  # each flag in words, linked to the record of the exam it points at, on both views
         assert f["text"] in html.replace("&#39;", "'").replace("&quot;", '"')
+        assert f["text"] in overview.replace("&#39;", "'").replace("&quot;", '"')
+    # the overview: every subject linked to its schools, no school tables of its own
+    assert "/results?year=2026&amp;subject=01" in overview and 'id="choose-subject"' in overview
+    assert "data-school=" not in overview and "Русский язык" in overview
     room_flag = html.split('data-kind="uniform-room"', 1)[1].split("</li>", 1)[0]
     assert "/monitoring?date_from=2026-01-01&amp;date_to=2026-12-31&amp;subject=01&amp;ppe=66%2F0412" in room_flag
     assert "Баллы в аудитории 0101 ППЭ 66/0412 необычно похожи" in text
     region = html.split('id="region-01"', 1)[1].split("</tr>", 1)[0]  # the region beside the municipality
     assert "Регион" in region and "68,4" in region and "21500" in region.replace(" ", "")
     # the public view: the small school's cell is marked suppressed and shows no figure
-    pub = srv.client.get("/results", params={"year": "2026", "public": "1"}).text
+    pub = srv.client.get("/results", params={"year": "2026", "public": "1", "subject": "01"}).text
     row = pub.split('data-school="999001"', 1)[1].split("</tr>", 1)[0]
     assert 'class="supp"' in row and "&lt;5" in row and "71" not in row
-    full = srv.client.get("/results", params={"year": "2026"}).text
+    full = srv.client.get("/results", params={"year": "2026", "subject": "01"}).text
     assert "71" in full.split('data-school="999001"', 1)[1].split("</tr>", 1)[0]  # mean 71 without suppression
     # the distribution a figure is computed from, and the school's page over three years
     dist = srv.client.get("/results/distribution", params={"year": "2026", "subject": "01",

@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 from app.services import room_ops
 from tests.conftest import local
 from tests.ui.conftest import kinds, run_dialog
+from ui import popups
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
 
 
@@ -92,7 +93,7 @@ def test_print_remembers_the_folder_and_says_where(window, station, tmp_path, mo
         starts.append(start)
         return str(target)
 
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory", staticmethod(choose))
+    monkeypatch.setattr(popups, "choose_folder", choose)
     op = window.print_forms()
     qtbot.waitUntil(lambda: not op.running, timeout=60000)
     assert str(target) in window.status.currentMessage()

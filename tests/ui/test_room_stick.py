@@ -14,6 +14,7 @@ import pytest
 from app.clock import FixedClock
 from app.paths import data_dir
 from tests.conftest import local
+from ui import popups
 from ui.qt import Qt, QtWidgets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,14 +65,14 @@ def _answer_setup(monkeypatch, package: Path, passphrase: str) -> list[str]:
 
     def open_name(parent, title, folder="", filters=""):
         asked.append(title)
-        return str(package), ""
+        return str(package)
 
     def text(parent, title, label, *a, **k):
         asked.append(label)
-        return passphrase, True
+        return passphrase
 
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", staticmethod(open_name))
-    monkeypatch.setattr(QtWidgets.QInputDialog, "getText", staticmethod(text))
+    monkeypatch.setattr(popups, "choose_open_file", open_name)
+    monkeypatch.setattr(popups, "ask_text", text)
     return asked
 
 
@@ -133,7 +134,7 @@ def test_set_up_from_stick_mark_export_and_hq_sees_the_marks(qtbot, session, hq_
         folders.append(start)
         return str(stick)
 
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory", staticmethod(choose))
+    monkeypatch.setattr(popups, "choose_folder", choose)
     win.focus_search()
     qtbot.keyClick(win.search, Qt.Key.Key_F12)
     assert folders, "F12 did not ask for the stick"
@@ -156,9 +157,9 @@ def test_set_up_from_stick_mark_export_and_hq_sees_the_marks(qtbot, session, hq_
 
     def question(parent, title, text, *a, **k):
         asked.append(text)
-        return QtWidgets.QMessageBox.StandardButton.Yes
+        return True
 
-    monkeypatch.setattr(QtWidgets.QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(popups, "ask", question)
     first = win.last_export
     st.clock = FixedClock(local("13:50"))
 
@@ -225,8 +226,7 @@ def test_a_file_that_is_no_station_is_refused_in_the_start_window(qtbot, session
 
 def test_export_on_a_station_without_hq_explains(window, monkeypatch):
     called: list[str] = []
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory",
-                        staticmethod(lambda *a, **k: called.append("asked") or ""))
+    monkeypatch.setattr(popups, "choose_folder", lambda *a, **k: called.append("asked") or "")
     window.trigger("export")
     assert not called and "not set up from an HQ package" in window.advice.toPlainText()
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.i18n import current_language, set_language
 from app.services.hq_demo import demo_exchange
-from ui.qt import QtWidgets
+from ui import popups
 
 
 @pytest.fixture
@@ -70,14 +70,14 @@ def test_stick_dialogs_start_on_the_stick_used_last(qtbot, day, tmp_path, monkey
 
     def save(parent, title, start, *a, **k):
         starts.append(start)
-        return str(stick / "0103-setup.pkg"), ""
+        return str(stick / "0103-setup.pkg")
 
     def open_many(parent, title, start, *a, **k):
         starts.append(start)
-        return [], ""
+        return []
 
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(save))
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileNames", staticmethod(open_many))
+    monkeypatch.setattr(popups, "choose_save_file", save)
+    monkeypatch.setattr(popups, "choose_open_files", open_many)
     win = HqWindow(hq)
     qtbot.addWidget(win)
     win.table.selectRow(2)

@@ -11,6 +11,7 @@ import html
 from app.errors import UserError
 from app.forms.papers import STATE_TITLES, STATES, mark_returned, papers_by_room
 from app.i18n import _
+from ui import popups
 from ui.qt import QtGui, QtWidgets
 
 COLOURS = {"not_printed": QtGui.QColor(255, 224, 224), "printed": QtGui.QColor(255, 240, 200),
@@ -110,7 +111,7 @@ class PapersPanel(QtWidgets.QWidget):
         return self.last
 
     def choose_file(self) -> None:
-        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
+        path = popups.choose_open_file(
             self, _("A returned form: image or scanned PDF"), "",
             _("Images and PDF (*.png *.jpg *.jpeg *.tif *.tiff *.pdf)"))
         if path:

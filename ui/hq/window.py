@@ -11,10 +11,11 @@ from app.domain.event import parse_utc
 from app.errors import UserError
 from app.i18n import N_, _, current_language, format_date, format_time, ngettext
 from app.services import hq as hqs
+from ui import popups
 from ui.hq.importer import start_import
 from ui.ops import confirm_discrepancies
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
-from ui.widgets import fit_to_screen
+from ui.widgets import exec_dialog, fit_to_screen, keep_on_screen
 
 PHASES = {"not-opened": N_("not opened"), "admission": N_("admission"), "in-progress": N_("in progress"),
           "audio": N_("audio part"), "stopped": N_("stopped"), "evacuation": N_("evacuation"), "closed": N_("closed")}
@@ -183,8 +184,8 @@ class HqWindow(QtWidgets.QMainWindow):
             return
         room = self.rooms[rows[0].row()].room
         start = self.stick_folder() / f"{room}-{self.station.day.key}-setup.pkg"
-        path, _f = QtWidgets.QFileDialog.getSaveFileName(self, _("Set-up package on the stick"), str(start),
-                                                         _("Auditoria packages (*.pkg)"))
+        path = popups.choose_save_file(self, _("Set-up package on the stick"), str(start),
+                                       _("Auditoria packages (*.pkg)"))
         if path:
             self.remember_stick(Path(path).parent)
             self.export_setup_for(room, Path(path))
@@ -307,8 +308,7 @@ class HqWindow(QtWidgets.QMainWindow):
             from app.paths import data_dir
 
             default = data_dir() / "print" / day
-            folder = QtWidgets.QFileDialog.getExistingDirectory(self, _("Folder for the exam point's forms"),
-                                                                str(default))
+            folder = popups.choose_folder(self, _("Folder for the exam point's forms"), str(default))
             if not folder:
                 return None
         from app.forms.api import discrepancies
@@ -527,9 +527,8 @@ class HqWindow(QtWidgets.QMainWindow):
         self.message.setText(text)
 
     def choose_files(self) -> None:
-        files, _f = QtWidgets.QFileDialog.getOpenFileNames(self, _("Result packages on the stick"),
-                                                           str(self.stick_folder()),
-                                                           _("Auditoria packages (*.pkg *.auditoria);;All files (*)"))
+        files = popups.choose_open_files(self, _("Result packages on the stick"), str(self.stick_folder()),
+                                         _("Auditoria packages (*.pkg *.auditoria);;All files (*)"))
         if files:
             self.remember_stick(Path(files[0]).parent)
             self.import_files([Path(f) for f in files])
@@ -636,7 +635,7 @@ class HqWindow(QtWidgets.QMainWindow):
 
         dlg.paintRequested.connect(paint)
         self.print_dialog = dlg
-        dlg.exec()
+        exec_dialog(dlg)
         if failures:
             self._say(failures[0], True)
         return dlg
@@ -667,9 +666,8 @@ class HqWindow(QtWidgets.QMainWindow):
         from app.services.staff_import import import_staff
 
         if path is None:
-            path, _f = QtWidgets.QFileDialog.getOpenFileName(self, _("The staff list (ППЭ-07)"),
-                                                             str(self.stick_folder()),
-                                                             _("Lists (*.csv *.xlsx);;All files (*)"))
+            path = popups.choose_open_file(self, _("The staff list (ППЭ-07)"), str(self.stick_folder()),
+                                           _("Lists (*.csv *.xlsx);;All files (*)"))
             if not path:
                 return
         try:
@@ -701,7 +699,7 @@ class HqWindow(QtWidgets.QMainWindow):
 
     def showEvent(self, e):  # noqa: N802 - Qt override
         super().showEvent(e)
-        fit_to_screen(self)  # again now that the frame (title bar) is known
+        keep_on_screen(self)  # again once the window manager's frame (title bar) is known
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt name
         self.server_panel.stop()

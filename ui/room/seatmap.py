@@ -71,6 +71,8 @@ class SeatMap(QtWidgets.QWidget):
 
     def build(self, room: Room) -> None:
         for b in self.buttons.values():
+            self._grid.removeWidget(b)
+            b.hide()
             b.deleteLater()
         self.buttons.clear()
         self._room = room
@@ -87,6 +89,10 @@ class SeatMap(QtWidgets.QWidget):
             b.context.connect(self.context)
             self._grid.addWidget(b, r, i)
             self.buttons[label] = b
+        if self.isVisible():  # another date or room: show and lay the new tiles out now, so their text is
+            for b in self.buttons.values():  # measured at their real width (a tile not laid out is 100 px)
+                b.show()
+            self._grid.activate()
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -13,6 +13,7 @@ from app.i18n import N_, _
 from app.services import room_ops
 from app.services.station import Recorded
 from ui.qt import QtGui, QtWidgets
+from ui.widgets import exec_dialog
 
 SHORTCUT = "Ctrl+Shift+T"
 TEXT = N_("Admit on transfer from another room…")
@@ -93,7 +94,7 @@ class TransferDialog(QtWidgets.QDialog):
 def transfer_in(window, code: str = "") -> Recorded | None:
     """Ask for the transfer and record it; the window then lists the participant (its roll is rebuilt)."""
     dlg = TransferDialog(window.station, window.room, code, window)
-    if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+    if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
         return None
     return record(window, dlg.code.text(), dlg.payload())
 

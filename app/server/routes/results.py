@@ -52,35 +52,55 @@ def _school(value: str | None) -> str | None:
     return value
 
 
-async def _query(request: Request, year, subject, school, public, practice) -> dict:
+def _municipality(v, value: str | None) -> str | None:
+    """Whose results an official sees: a viewer always their own municipality, whatever the address asks;
+    an administrator every municipality, or the one named by ``?municipality=66/001``."""
+    from app.server.results_place import MUNICIPALITY_RE
+
+    if not v.admin:
+        return f"{v.region}/{v.msu}"
+    if value in (None, ""):
+        return None
+    if not MUNICIPALITY_RE.fullmatch(value):
+        raise bad("municipality", "region/МСУ code, e.g. 66/001")
+    return value
+
+
+async def _query(request: Request, v, year, subject, school, public, practice) -> dict:
     from app.server.results_views import result_years
 
     pr = _flag("practice", practice)
-    years = await run_in_threadpool(result_years, engine(request), pr)
+    muni = _municipality(v, request.query_params.get("municipality"))
+    years = await run_in_threadpool(result_years, engine(request), pr, muni)
     return {"year": _year(year, years), "subject": _subject(subject), "school": _school(school),
-            "public": _flag("public", public), "practice": pr, "years": years}
+            "public": _flag("public", public), "practice": pr, "years": years, "municipality": muni,
+            "chosen": v.admin and muni is not None}
 
 
 def _report(eng, q: dict) -> dict:
     from app.server.results_figures import results_report
 
     return results_report(eng, q["year"], subject=q["subject"], school=q["school"], public=q["public"],
-                          practice=q["practice"])
+                          practice=q["practice"], municipality=q["municipality"])
 
 
 @router.get(f"{API}/results", summary="Result indicators by subject and school beside the conduct per 100 "
                                       "(as `auditoria server results --json`)")
 async def api_results(request: Request, v: ApiViewer, year: str | None = None, subject: str | None = None,
                       school: str | None = None, public: str | None = None, practice: str | None = None):
-    q = await _query(request, year, subject, school, public, practice)
-    return await run_in_threadpool(_report, engine(request), q)
+    from fastapi.responses import JSONResponse
+
+    q = await _query(request, v, year, subject, school, public, practice)
+    # plain dicts and numbers: json.dumps directly (FastAPI's jsonable_encoder took 55 ms of a 200 KB report)
+    return JSONResponse(await run_in_threadpool(_report, engine(request), q))
 
 
 def _qs(q: dict, **over) -> str:
     from urllib.parse import urlencode
 
     d = {"year": q["year"], "subject": q["subject"] or "", "school": q["school"] or "",
-         "public": 1 if q["public"] else "", "practice": 1 if q["practice"] else ""}
+         "public": 1 if q["public"] else "", "practice": 1 if q["practice"] else "",
+         "municipality": q["municipality"] if q.get("chosen") else ""}
     d.update(over)
     return urlencode({k: v for k, v in d.items() if v not in ("", None)})
 
@@ -92,13 +112,16 @@ async def results_page(request: Request, v: PageViewer, year: str | None = None,
     from app.server.charts import bars
     from app.server.names import load_names
 
-    q = await _query(request, year, subject, None, public, practice)
+    q = await _query(request, v, year, subject, None, public, practice)
     eng = engine(request)
     rep = await run_in_threadpool(_report, eng, q)
     names = await run_in_threadpool(load_names, eng)
     titles = rv.subject_titles(q["year"])
+    # the whole year is an overview (subjects and flags); a subject's schools, region and chart are shown
+    # when it is chosen: ten subjects of ninety schools each were a 0.5 MB page that took 0.7 s to render
+    detail = bool(q["subject"]) or len(rep["subjects"]) == 1
     charts = {}
-    for s in rep["subjects"]:
+    for s in rep["subjects"] if detail else []:
         items = [(f"{c['school']} {names.school(c['school'])}"[:40], [c["mean"]],
                   rv.distribution_link(q["year"], s["code"], c["school"], q["public"], q["practice"]))
                  for c in s["schools"] if isinstance(c.get("mean"), int | float)]
@@ -113,7 +136,7 @@ async def results_page(request: Request, v: PageViewer, year: str | None = None,
 
             charts[s["code"]] = bars(items, [_("Mean score")], _("Mean score by school"), width=560)
     return render(request, "results.html", v, rep=rep, q=q, qs=_qs, titles=titles, names=names, rv=rv,
-                  charts=charts, conduct=rv.CONDUCT, conduct_titles=rv.CONDUCT_TITLES)
+                  charts=charts, detail=detail, conduct=rv.CONDUCT, conduct_titles=rv.CONDUCT_TITLES)
 
 
 @router.get("/results/school/{code}", include_in_schema=False)
@@ -123,10 +146,11 @@ async def school_page(request: Request, v: PageViewer, code: str, public: str | 
     from app.server.names import load_names
 
     school = _school(code)
-    q = await _query(request, year, None, school, public, practice)
+    q = await _query(request, v, year, None, school, public, practice)
     eng = engine(request)
     years = q["years"] or [q["year"]]
-    history = await run_in_threadpool(rv.school_history, eng, school, years, q["public"], q["practice"])
+    history = await run_in_threadpool(rv.school_history, eng, school, years, q["public"], q["practice"],
+                                      q["municipality"])
     names = await run_in_threadpool(load_names, eng)
     return render(request, "results_school.html", v, school=school, history=history, q=q, qs=_qs, names=names,
                   titles=rv.subject_titles(q["year"]), rv=rv, conduct=rv.CONDUCT, conduct_titles=rv.CONDUCT_TITLES,
@@ -143,11 +167,12 @@ async def distribution_page(request: Request, v: PageViewer, year: str | None = 
     from app.server.results_figures import SMALL_CELL
     from app.server.results_import import Scale, scales
 
-    q = await _query(request, year, subject, school, public, practice)
+    q = await _query(request, v, year, subject, school, public, practice)
     if not q["subject"]:
         raise bad("subject", "required")
     eng = engine(request)
-    dist = await run_in_threadpool(rv.distribution, eng, q["year"], q["subject"], q["school"], q["practice"])
+    dist = await run_in_threadpool(rv.distribution, eng, q["year"], q["subject"], q["school"], q["practice"],
+                                   q["municipality"])
     scale = scales(q["year"]).get(q["subject"]) or Scale(0)
     n = sum(c for _s, c in dist)
     hidden = q["public"] and 0 < n < SMALL_CELL
@@ -164,7 +189,7 @@ async def _tables(request: Request, v, what: str, table: str | None, year, subje
     from app.server import results_views as rv
     from app.server.names import load_names
 
-    q = await _query(request, year, subject, school, public, practice)
+    q = await _query(request, v, year, subject, school, public, practice)
     eng = engine(request)
 
     def build():
@@ -196,9 +221,10 @@ async def results_pdf(request: Request, v: PageViewer, year: str | None = None, 
                       public: str | None = None):
     from app.server.pdf_job import run_job
 
-    q = await _query(request, year, subject, None, public, None)
+    q = await _query(request, v, year, subject, None, public, None)
     args = ["results", "--year", str(q["year"])] + (["--subject", q["subject"]] if q["subject"] else []) + \
-        (["--public"] if q["public"] else [])
+        (["--public"] if q["public"] else []) + \
+        (["--municipality", q["municipality"]] if q["municipality"] else [])
     data = await run_in_threadpool(run_job, request.app.state.db, args)
     await logged(request, v, "export-results-pdf", _qs(q))
     return download(data, "application/pdf", f"results-{q['year']}{'-public' if q['public'] else ''}.pdf")

@@ -5,7 +5,13 @@
   one-second clock tick repaints;
 - ``marking``: the marking controller (every mark the organizer makes, and its dialogs);
 - ``printing``: printing, PDFs and the export to the stick, on the worker thread;
-- ``views``: the room's list and its search, updated row by row;
+- ``clock``: the one-second tick (board values, who is out, the rules' warnings, marks made elsewhere);
+- ``advice``: what the window says back (the advice panel and the status bar);
+- ``view_options``: theme, text size, language and board mode;
+- ``day``: the day's milestones (start of the day, another date, end of the exam, quitting mid-exam);
+- ``search``: typing, Enter and a scanner's burst in the search box;
+- ``views``: the room's list, updated row by row;
+- ``forwarding``: the window's methods that are its controllers' (``window.admit()``);
 - ``main``: ``RoomWindow``, which lays these out and owns the selection.
 
 ``from ui.room.window import RoomWindow`` keeps working for every caller.

@@ -7,6 +7,7 @@ and one handler in the window; nothing else has to be kept in step.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ class ActionSpec:
     menu: str  # msgid of the menu
     button: bool = False  # also a big button in the action column
     short: str = ""  # msgid of the button's text when the menu's is too long for the column
+    suffix: str = ""  # after the translated text (the incidents' «…»: each opens a dialog)
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -65,9 +67,49 @@ INCIDENT_SHORTCUTS = {"removal": "Ctrl+1", "early": "Ctrl+2", "correction": "Ctr
                       "kit": "Ctrl+Shift+K"}
 PARTICIPANT_KINDS = {"admit": "admitted", "late": "late", "absent": "absent", "exit": "exit", "back": "return",
                      "finished": "finished"}
+# the incidents are actions of the same table: one row each in the «Инцидент» menu (ui/room/incidents.py)
+INCIDENT_ACTIONS: tuple[ActionSpec, ...] = tuple(
+    ActionSpec("incident_" + i.key, i.title, INCIDENT_SHORTCUTS[i.key], N_("&Incident"), suffix="…")
+    for i in INCIDENTS)
+# the menu bar, left to right
+MENUS = (N_("&Participant"), N_("&Room"), N_("&Incident"), N_("&Edit"), N_("&View"))
 # what a right-click on a seat or a list row offers: the participant's actions, then the incidents
 MENU_ACTIONS = ("admit", "admit_nodoc", "late", "absent", "seat", "exit", "back", "sheet", "desk", "finished",
                 "timeline")
+
+
+def action_column(parent: QtWidgets.QWidget) -> tuple[QtWidgets.QScrollArea, QtWidgets.QWidget,
+                                                       QtWidgets.QVBoxLayout]:
+    """The column of big buttons (scroll area, panel, layout). It scrolls when the screen is short
+    (1280×720 at a larger text size): its height must never become the window's minimum height."""
+    panel = QtWidgets.QWidget(parent)
+    box = QtWidgets.QVBoxLayout(panel)
+    box.setSpacing(2)
+    box.setContentsMargins(0, 0, 0, 0)
+    scroll = QtWidgets.QScrollArea(parent)
+    scroll.setWidget(panel)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return scroll, panel, box
+
+
+def window_handlers(w) -> dict[str, Callable[[], object]]:
+    """What each action of ``ACTIONS`` does on the room window ``w``."""
+    return {
+        "admit": w.admit, "admit_nodoc": w.admit_no_document, "late": lambda: w.quick("late"),
+        "absent": lambda: w.quick("absent"), "seat": w.change_seat, "exit": lambda: w.quick("exit"),
+        "back": lambda: w.quick("back"), "sheet": w.extra_sheet, "desk": w.desk_check,
+        "finished": lambda: w.quick("finished"), "timeline": lambda: w.show_timeline(w.current),
+        "open_day": w.start_of_day, "room_log": w.show_room_log, "clock": w.set_clock, "date": w.choose_date,
+        "print": w.print_preview, "print_pdf": w.print_forms, "export": w.export_to_stick,
+        "instruction": lambda: w.mark("instruction-given"), "start": lambda: w.mark("exam-start"),
+        "audio_start": lambda: w.mark("audio-start"), "audio_end": lambda: w.mark("audio-end"),
+        "evacuation_end": lambda: w.mark("evacuation-end"), "end_exam": w.end_of_exam, "undo": w.undo,
+        "search": w.focus_search, "board": w.toggle_board, "contrast": w.toggle_contrast,
+        "bigger": lambda: w.zoom(1), "smaller": lambda: w.zoom(-1), "language": w.toggle_language,
+        "quit": w.quit_asking,
+    }
 
 
 class ActionTable:
@@ -82,15 +124,17 @@ class ActionTable:
         self.actions: dict[str, QtGui.QAction] = {}
         self.menus: dict[str, QtWidgets.QMenu] = {}
         self.big: dict[str, QtWidgets.QPushButton] = {}
-        for spec in ACTIONS:
-            menu = self._menu(spec.menu)
-            if spec.name == "end_exam":
-                self.incident_menu = self._menu(N_("&Incident"))
+        for msgid in MENUS:
+            self._menu(msgid)
+        self.incident_menu = self.menus[N_("&Incident")]
+        handlers = {**handlers, **{spec.name: functools.partial(incident, spec.name.removeprefix("incident_"))
+                                   for spec in INCIDENT_ACTIONS}}
+        for spec in ACTIONS + INCIDENT_ACTIONS:
             a = QtGui.QAction(window)
             a.setShortcut(QtGui.QKeySequence(spec.shortcut))
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             a.triggered.connect(lambda _c=False, h=handlers[spec.name]: h())
-            menu.addAction(a)
+            self.menus[spec.menu].addAction(a)
             window.addAction(a)
             self.actions[spec.name] = a
             if spec.button:
@@ -98,15 +142,6 @@ class ActionTable:
                 b.clicked.connect(a.trigger)
                 buttons_box.addWidget(b)
                 self.big[spec.name] = b
-        if N_("&Incident") not in self.menus:
-            self.incident_menu = self._menu(N_("&Incident"))
-        for ispec in INCIDENTS:
-            a = QtGui.QAction(window)
-            a.setShortcut(QtGui.QKeySequence(INCIDENT_SHORTCUTS[ispec.key]))
-            a.triggered.connect(lambda _c=False, k=ispec.key: incident(k))
-            self.incident_menu.addAction(a)
-            window.addAction(a)
-            self.actions["incident_" + ispec.key] = a
         b = self._button()
         b.setMenu(self.incident_menu)
         buttons_box.insertWidget(buttons_box.count() - 2, b)
@@ -128,17 +163,15 @@ class ActionTable:
     def retranslate(self) -> None:
         for msgid, m in self.menus.items():
             m.setTitle(_(msgid))
-        for spec in ACTIONS:
+        for spec in ACTIONS + INCIDENT_ACTIONS:
             a = self.actions[spec.name]
-            a.setText(_(spec.text))
+            a.setText(_(spec.text) + spec.suffix)
             a.setToolTip(f"{_(spec.text)} ({spec.shortcut})")
             if spec.name in self.big:
                 b = self.big[spec.name]
                 b.setText(f"{_(spec.short or spec.text)}  [{spec.shortcut}]")
                 b.setAccessibleName(_(spec.text))
                 b.setToolTip(a.toolTip())
-        for ispec in INCIDENTS:
-            self.actions["incident_" + ispec.key].setText(_(ispec.title) + "…")
         self.big["incident"].setText(_("Incident…") + "  [Ctrl+1…8]")
         self.big["incident"].setAccessibleName(_("Incident"))
 

@@ -9,15 +9,18 @@ data, the «record changed» signal and ``RoomHooks`` (never the window).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.errors import UserError
 from app.i18n import _, current_language, format_date
 from app.services import room_ops
 from app.services.station import Recorded
+from ui import popups
 from ui.qt import QtWidgets
-from ui.room.dialogs import StartOfDayDialog
-from ui.room.end_of_exam import EndOfExamDialog
-from ui.room.journal import RoomLogDialog, TimelineDialog
 from ui.widgets import clear_behind, exec_dialog
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened: the first paint does not need them
+    from ui.room.dialogs import StartOfDayDialog
 
 
 class RoomDay:
@@ -31,6 +34,8 @@ class RoomDay:
         if not code:
             self.w.need_participant()
             return
+        from ui.room.journal import TimelineDialog
+
         dlg = TimelineDialog(self.w.station, self.w.room, code, self.w.names, self.w)
         self.w.open_dialog = dlg
         exec_dialog(dlg)
@@ -48,23 +53,18 @@ class RoomDay:
             self.w.station.ref.subject(c).local_title(current_language()) for c in d.subjects) for d in days]
         if key is None:
             current = next((i for i, d in enumerate(days) if d.key == self.w.day.key), 0)
-            text, ok = QtWidgets.QInputDialog.getItem(self.w, _("Exam date"), _("Exam date of this station:"),
-                                                      labels, current, False)
-            if not ok:
+            text = popups.choose_item(self.w, _("Exam date"), _("Exam date of this station:"), labels, current)
+            if text is None:
                 return False
             key = days[labels.index(text)].key
         target = next((d for d in days if d.key == key), None)
         if target is None or target.key == self.w.day.key:
             return False
-        if confirm:
-            answer = QtWidgets.QMessageBox.question(
+        if confirm and not popups.ask(
                 self.w, _("Exam date"),
                 _("Switch this station from {old} to {new}? Marks already made stay with their date.").format(
-                    old=format_date(self.w.day.date), new=format_date(target.date)),
-                QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-                QtWidgets.QMessageBox.StandardButton.No)
-            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
-                return False
+                    old=format_date(self.w.day.date), new=format_date(target.date))):
+            return False
         try:
             self.w.station.set_day(target.key)
         except UserError as e:
@@ -81,6 +81,8 @@ class RoomDay:
         return True
 
     def show_room_log(self) -> None:
+        from ui.room.journal import RoomLogDialog
+
         dlg = RoomLogDialog(self.w.station, self.w.room, self.w.names, self.w)
         self.w.open_dialog = dlg
         exec_dialog(dlg)
@@ -88,15 +90,24 @@ class RoomDay:
     def start_of_day(self, blocking: bool = True) -> Recorded | None:
         """Room, organizers on duty, room clock. At start-up it opens without blocking (window-modal),
         so nothing that pumps events (self-test, benchmark) waits on it."""
+        from ui.room.dialogs import StartOfDayDialog
+
         dlg = StartOfDayDialog(self.w.station, self.w.room, self.w)
         self.w.open_dialog = dlg
         if not blocking:
             dlg.accepted.connect(lambda: self._open_day(dlg))
+            dlg.finished.connect(lambda _r: self._forget(dlg))  # after «accepted»'s work: deleteLater defers
             dlg.open()
             return None
         if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         return self._open_day(dlg)
+
+    def _forget(self, dlg: QtWidgets.QDialog) -> None:
+        """A dialog opened without ``exec_dialog`` (window-modal at start-up) is deleted after use too."""
+        if getattr(self.w, "open_dialog", None) is dlg:
+            self.w.open_dialog = None
+        dlg.deleteLater()
 
     def _open_day(self, dlg: StartOfDayDialog) -> Recorded | None:
         clear_behind(dlg)  # the non-blocking path: no exec_dialog to do it
@@ -115,6 +126,8 @@ class RoomDay:
         return rec
 
     def end_of_exam(self) -> None:
+        from ui.room.end_of_exam import EndOfExamDialog
+
         dlg = EndOfExamDialog(self.w.station, self.w.room, self.w.names, self.w.changed, self.w.hooks(), self.w)
         self.w.open_dialog = dlg
         exec_dialog(dlg)
@@ -128,11 +141,5 @@ class RoomDay:
     def confirm_close(self) -> bool:
         if not self.needs_close_confirmation():
             return True
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, _("Quit"),
-                                    _("The exam is not over in this room. Quit the program? Every mark is saved; "
-                                      "open it again to go on."),
-                                    QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-                                    self.w)
-        box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.No)
-        self.w.open_dialog = box
-        return exec_dialog(box) == QtWidgets.QMessageBox.StandardButton.Yes
+        return popups.ask(self.w, _("Quit"), _("The exam is not over in this room. Quit the program? Every mark is "
+                                               "saved; open it again to go on."))

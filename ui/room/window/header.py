@@ -8,12 +8,13 @@ and never disturbs what the organizer is doing.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from app.domain.projection import RoomState
 from app.domain.rules import Advice
-from app.i18n import _, format_time
+from app.i18n import _, current_language, format_date, format_time
 from app.services.station import Station
 from ui.qt import Qt, QtGui, QtWidgets
 from ui.theme import Theme
@@ -62,6 +63,12 @@ class RoomHeader(QtWidgets.QWidget):
     def retranslate(self) -> None:
         self.clock.setAccessibleName(_("Room clock"))
         self.board_values.setAccessibleName(_("Board"))
+
+    def show_title(self, room: str, room_name: str, subject, day) -> None:
+        """Room, its name, the subject (in the interface's language) and the exam date."""
+        name = subject.title_en if current_language() == "en" else subject.title
+        self.set_title(f"{_('Room')} {room} · {html.escape(room_name)}<br>{html.escape(name)} "
+                       f"({subject.code}) · <b>{format_date(day)}</b>")
 
     def set_title(self, text: str) -> None:
         if self.title.text() != text:

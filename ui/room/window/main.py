@@ -11,32 +11,35 @@ repainted from the projection afterwards, so what you see is what is on disk.
 
 from __future__ import annotations
 
-import functools
-import html
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from app.i18n import _, current_language, format_date
+from app.i18n import _
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
-from ui.language import switch_language
-from ui.qt import Qt, QtCore, QTimer, QtWidgets, Signal
+from ui.qt import Qt, QTimer, QtWidgets, Signal
 from ui.room import transfer as room_transfer
-from ui.room.board import BoardWindow
-from ui.room.end_of_exam import RoomHooks
-from ui.room.journal import describe, event_title
 from ui.room.seatmap import SeatMap
-from ui.room.window.actions import ActionTable
+from ui.room.window.actions import ActionTable, action_column, window_handlers
+from ui.room.window.advice import AdviceView
+from ui.room.window.clock import RoomClock
 from ui.room.window.day import RoomDay
-from ui.room.window.header import Banners, ExitsTable, RoomHeader, board_texts
+from ui.room.window.forwarding import forward
+from ui.room.window.header import Banners, ExitsTable, RoomHeader
 from ui.room.window.marking import MarkingController
 from ui.room.window.printing import PrintExport
 from ui.room.window.search import SearchController
+from ui.room.window.view_options import ViewOptions
 from ui.room.window.views import ParticipantTable
 from ui.settings import Settings
-from ui.theme import THEMES, stylesheet
-from ui.widgets import ElidedLabel, fit_to_screen, save_geometry_if_on_screen
+from ui.theme import THEMES
+from ui.widgets import ElidedLabel, keep_on_screen, restore_geometry, save_geometry
+
+if TYPE_CHECKING:  # imported on first use (the first paint needs neither)
+    from ui.room.board import BoardWindow
+    from ui.room.end_of_exam import RoomHooks
 
 log = get_logger("ui.room")
 
@@ -56,7 +59,6 @@ class RoomWindow(QtWidgets.QMainWindow):
             or sorted(station.plan.rooms)[0]
         self.current = ""
         self._state = None
-        self._minutes_out: dict[str, int] = {}
         self.names: dict[str, str] = {}
         self.assigned: dict[str, str] = {}
         self.rows: dict[str, int] = {}
@@ -70,19 +72,17 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.marking = MarkingController(self)
         self.printing = PrintExport(self)
         self.day_flow = RoomDay(self)
+        self.ticker = RoomClock(self)
+        self.looks = ViewOptions(self)
+        self.say = AdviceView(self)
+        self._building = True  # theme and texts first, then one repaint from the store (not three)
         self._build()
         self.load_room()
         self.apply_theme()
         self.retranslate()
-        geo = self.settings.get("window/geometry")
-        if isinstance(geo, QtCore.QByteArray) and not geo.isEmpty():
-            self.restoreGeometry(geo)
-        else:
-            self.resize(1366, 768)
-        fit_to_screen(self)
-        st = self.settings.get("window/state")
-        if isinstance(st, QtCore.QByteArray) and not st.isEmpty():
-            self.restoreState(st)
+        self._building = False
+        self.refresh()
+        restore_geometry(self, self.settings)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.tick)
@@ -106,7 +106,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.hide()
         root.addWidget(self.banner)
-        self.banners = Banners(self.banner, self._beep)
+        self.banners = Banners(self.banner, self.ticker.beep)
         # body
         body = QtWidgets.QHBoxLayout()
         self.seatmap = SeatMap(self)
@@ -127,17 +127,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.table.customContextMenuRequested.connect(self._row_menu)
         mid.addWidget(self.table, 1)
         body.addLayout(mid, 4)
-        # the action column scrolls when the screen is short (1280×720 at a larger text size): its
-        # height must never become the window's minimum height
-        self.buttons_panel = QtWidgets.QWidget(self)
-        self.buttons_box = QtWidgets.QVBoxLayout(self.buttons_panel)
-        self.buttons_box.setSpacing(2)
-        self.buttons_box.setContentsMargins(0, 0, 0, 0)
-        self.buttons_scroll = QtWidgets.QScrollArea(self)
-        self.buttons_scroll.setWidget(self.buttons_panel)
-        self.buttons_scroll.setWidgetResizable(True)
-        self.buttons_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.buttons_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.buttons_scroll, self.buttons_panel, self.buttons_box = action_column(self)  # actions.py
         body.addWidget(self.buttons_scroll, 0)
         root.addLayout(body, 1)
         # footer: advice and exits
@@ -156,20 +146,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.notice.hide()
         self.status.addPermanentWidget(self.notice)
         # actions, menus, buttons: one table (actions.py)
-        handlers: dict[str, Callable[[], object]] = {
-            "admit": self.admit, "admit_nodoc": self.admit_no_document, "late": lambda: self.quick("late"),
-            "absent": lambda: self.quick("absent"), "seat": self.change_seat, "exit": lambda: self.quick("exit"),
-            "back": lambda: self.quick("back"), "sheet": self.extra_sheet, "desk": self.desk_check,
-            "finished": lambda: self.quick("finished"), "timeline": lambda: self.show_timeline(self.current),
-            "open_day": self.start_of_day, "room_log": self.show_room_log, "clock": self.set_clock, "date": self.choose_date,
-            "print": self.print_preview, "print_pdf": self.print_forms, "export": self.export_to_stick, "instruction": lambda: self.mark("instruction-given"),
-            "start": lambda: self.mark("exam-start"), "audio_start": lambda: self.mark("audio-start"),
-            "audio_end": lambda: self.mark("audio-end"), "evacuation_end": lambda: self.mark("evacuation-end"),
-            "end_exam": self.end_of_exam, "undo": self.undo, "search": self.focus_search,
-            "board": self.toggle_board, "contrast": self.toggle_contrast, "bigger": lambda: self.zoom(1),
-            "smaller": lambda: self.zoom(-1), "language": self.toggle_language, "quit": self.quit_asking,
-        }
-        self.action_table = ActionTable(self, self.buttons_box, handlers, self.incident)
+        self.action_table = ActionTable(self, self.buttons_box, window_handlers(self), self.incident)
         self.actions = self.action_table.actions
         self.menus = self.action_table.menus
         self.big = self.action_table.big
@@ -189,31 +166,10 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.advice.setAccessibleName(_("Advice"))
         self.header.retranslate()
         self.seatmap.retranslate()
-        self._fit_buttons()
+        self.fit_buttons()
         self.setWindowTitle(f"Auditoria — {_('Room')} {self.room}")
         self.refresh()
         if self.last_recorded is not None:  # advice in the new language
-            self.show_recorded(self.last_recorded)
-
-    def _fit_buttons(self) -> None:
-        """The action column as wide as its widest button (texts change with language and size)."""
-        self.buttons_panel.ensurePolished()
-        for b in self.big.values():
-            b.ensurePolished()
-        self.buttons_panel.adjustSize()
-        width = self.buttons_panel.sizeHint().width() + self.buttons_scroll.verticalScrollBar().sizeHint().width()
-        self.buttons_scroll.setMinimumWidth(width)
-
-    def apply_theme(self) -> None:
-        app = QtWidgets.QApplication.instance()
-        app.setStyleSheet(stylesheet(self.theme, self.font_pt))
-        self.seatmap.theme = self.theme
-        self.seatmap.font_pt = max(8, self.font_pt - 1)
-        self.table.fit_columns()  # the new text size
-        self.actions["contrast"].setChecked(self.theme.name == "high-contrast")
-        self._fit_buttons()
-        self.refresh()
-        if self.last_recorded is not None:  # advice in the new colours
             self.show_recorded(self.last_recorded)
 
     # --- data ----------------------------------------------------------------------------
@@ -240,15 +196,15 @@ class RoomWindow(QtWidgets.QMainWindow):
 
     def refresh(self, reread: bool = True) -> None:
         """Repaint everything that depends on the room state (read once here, from the store)."""
-        if not hasattr(self, "rows"):
+        if not hasattr(self, "rows") or self._building:
             return
         if reread or self._state is None:
             self._state = self.state()
         state = self._state
-        self.seatmap.refresh(state, self.names, self.assigned, self._minutes_out)
+        self.seatmap.refresh(state, self.names, self.assigned, self.ticker.minutes_out)
         self.table.show_all(state, self.theme)
-        self._status_line(state)
-        self._title()
+        self.say.show_status(state)
+        self.header.show_title(self.room, self.room_name, self.subject, self.day.date)
         self.tick(repaint_only=True)
 
     def refresh_participants(self, codes: list[str]) -> None:
@@ -257,70 +213,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self._state = state = self.state()
         self.seatmap.update(state, codes)
         self.table.show_rows(state, codes, self.theme)
-        self._status_line(state)
+        self.say.show_status(state)
         self.tick(repaint_only=True)
-
-    def _status_line(self, state) -> None:
-        c = state.counts()
-        phase = {"not-opened": _("not opened"), "admission": _("admission"), "in-progress": _("exam in progress"),
-                 "audio": _("listening part"), "evacuation": _("evacuation"), "stopped": _("stopped"),
-                 "closed": _("closed")}.get(state.phase, state.phase)
-        self.status.showMessage(_("{phase} · present {present} of {assigned} · absent {absent} · out {out} · "
-                                  "handed in {finished}").format(phase=phase, present=c["present"],
-                                                                 assigned=c["assigned"], absent=c["absent"],
-                                                                 out=c["out_of_room"], finished=c["finished"]))
-
-    def _title(self) -> None:
-        name = self.subject.title_en if current_language() == "en" else self.subject.title
-        text = (f"{_('Room')} {self.room} · {html.escape(self.room_name)}<br>{html.escape(name)} "
-                f"({self.subject.code}) · <b>{format_date(self.day.date)}</b>")
-        self.header.set_title(text)
-
-    # --- clock ---------------------------------------------------------------------------
-    def board_texts(self) -> dict[str, str]:
-        return board_texts(self.station, self._state or self.state(), self.tz)
-
-    def tick(self, repaint_only: bool = False) -> None:
-        if not repaint_only:  # once a second: pick up marks made elsewhere (e.g. HQ, CLI)
-            old = self._state
-            sig = (len(old.events), len(old.voided)) if old is not None else None
-            self._state = self.state()
-            if old is not self._state or sig != (len(self._state.events), len(self._state.voided)):
-                self.refresh(reread=False)
-                if old is not None:
-                    self.changed.emit()
-        b = self.board_texts()
-        self.header.show_board(b)
-        self._exits()
-        if self.board is not None and self.board.isVisible():
-            name = self.subject.title_en if current_language() == "en" else self.subject.title
-            self.board.set_values(f"{_('Room')} {self.room} · {name}", b["clock"],
-                                  f"{_('Start')} {b['start']}   {_('End')} {b['end']}", b["left"], b["ovz"])
-        if repaint_only:
-            return
-        self.update_banner()
-
-    def update_banner(self) -> None:
-        """The rules' warnings due now (see ``Banners``)."""
-        self.banners.update(self.station.due(self.room), self.station.now())
-
-    def warn(self, text: str) -> None:
-        """A warning of the moment in the banner (two minutes), with a beep."""
-        self.banners.warn(text, self.station.now())
-
-    def _beep(self, text: str) -> None:
-        QtWidgets.QApplication.beep()
-        self.status.showMessage(text, 60_000)
-
-    def _exits(self) -> None:
-        rows = room_ops.open_exits(self.station, self.room, state=self._state)
-        minutes = {x.code: int(x.minutes) for x in rows}
-        if minutes != self._minutes_out:  # only the tiles whose minutes changed
-            changed = [c for c in minutes.keys() | self._minutes_out.keys()
-                       if minutes.get(c) != self._minutes_out.get(c)]
-            self.seatmap.update(self._state, changed, minutes)
-        self._minutes_out = minutes
-        self.exits.show_rows(rows, self.names, self.tz, self.theme)
 
     # --- selection and search ------------------------------------------------------------
     def select(self, code: str) -> None:
@@ -368,38 +262,6 @@ class RoomWindow(QtWidgets.QMainWindow):
         self.changed.emit()
         return rec
 
-    def show_recorded(self, rec: Recorded) -> None:
-        self.last_recorded = rec
-        self.last_advice = rec.advice
-        e = rec.event
-        head = html.escape(_("Recorded: {what}").format(what=describe(self.station, e, self.names)))
-        items = []
-        for a in rec.advice:
-            extra = []
-            if a.call:
-                extra.append(_("call: {who}").format(who=_(a.call)))
-            if a.act:
-                extra.append(_("act: {form}").format(form=a.act))
-            tail = f" <i>({html.escape('; '.join(extra))})</i>" if extra else ""
-            style = f"background:{self.theme.warn_bg}; color:{self.theme.warn_fg}; font-weight:bold;" \
-                if a.level == "warning" else ""
-            items.append(f"<li style='{style}'>{html.escape(a.text())}{tail}</li>")
-        self.advice.setHtml(f"<p>✔ {head}</p><ul>{''.join(items)}</ul>")
-        self.status.showMessage(_("Recorded: {what}").format(what=_(event_title(self.station, e.kind, e.participant))),
-                                5000)
-
-    def show_message(self, text: str, warning: bool = False) -> None:
-        style = f"background:{self.theme.warn_bg}; color:{self.theme.warn_fg}; font-weight:bold;" if warning else ""
-        self.advice.setHtml(f"<p style='{style}'>{html.escape(text)}</p>")
-        self.status.showMessage(text, 8000)
-
-    def show_notice(self, text: str) -> None:
-        """A line that stays in the status bar (after set-up: the fingerprints to compare with HQ's)."""
-        self.notice.setText(text)
-        self.notice.setToolTip(text)
-        self.notice.show()
-        self.show_message(text)
-
     def need_participant(self) -> str:
         if not self.current:
             self.show_message(_("Choose a participant first: click a seat or type a surname."), warning=True)
@@ -413,49 +275,18 @@ class RoomWindow(QtWidgets.QMainWindow):
     printed = property(lambda self: self.printing.printed)
     last_export = property(lambda self: self.printing.last_export)
 
-    def show_done(self, html_text: str, status: str, ms: int) -> None:
-        """A long operation's result: what was written where (advice panel and status bar)."""
-        self.advice.setHtml(html_text)
-        self.status.showMessage(status, ms)
-
     def hooks(self) -> RoomHooks:
         """What the room's dialogs may ask of this window (they never hold the window itself)."""
+        from ui.room.end_of_exam import RoomHooks
+
         return RoomHooks(mark=self.mark, after_mark=self.after_mark,
                          show_message=lambda text, warning=False: self.show_message(text, warning=warning),
                          author=self.author, export=self.export_to_stick if self.can_export() else None,
                          offer_export=self.offer_export)
 
-    # --- view ----------------------------------------------------------------------------
-    def toggle_board(self) -> None:
-        if self.board is not None and self.board.isVisible():
-            self.board.close()
-            return
-        if self.board is None:
-            self.board = BoardWindow(self)
-        self.board.present()
-        self.tick(repaint_only=True)
-
-    def toggle_contrast(self) -> None:
-        self.theme = THEMES["normal" if self.theme.name == "high-contrast" else "high-contrast"]
-        self.settings.set("theme", self.theme.name)
-        self.apply_theme()
-
-    def zoom(self, step: int) -> None:
-        self.font_pt = min(20, max(9, self.font_pt + step))
-        self.settings.set("font_pt", self.font_pt)
-        self.apply_theme()
-
-    def toggle_language(self) -> None:
-        self.set_language("en" if current_language() == "ru" else "ru")
-
-    def set_language(self, lang: str) -> None:
-        switch_language(lang)  # Qt's own dialogs too
-        self.settings.set("language", lang)
-        self.retranslate()
-
     def showEvent(self, e):  # noqa: N802 - Qt override
         super().showEvent(e)
-        fit_to_screen(self)  # again now that the frame (title bar) is known
+        keep_on_screen(self)  # again once the window manager's frame (title bar) is known
 
     # --- right-click menus -----------------------------------------------------------------
     def participant_menu(self, code: str) -> QtWidgets.QMenu:
@@ -484,9 +315,7 @@ class RoomWindow(QtWidgets.QMainWindow):
         if e.spontaneous() and not getattr(self, "_close_confirmed", False) and not self.confirm_close():
             e.ignore()
             return
-        save_geometry_if_on_screen(self, self.settings)
-        self.settings.set("window/state", self.saveState())
-        self.settings.sync()
+        save_geometry(self, self.settings)
         if self.board is not None:
             self.board.close()
         super().closeEvent(e)
@@ -496,28 +325,17 @@ class RoomWindow(QtWidgets.QMainWindow):
 
 
 # The window's actions, as callers (menus, tests, the self-test, other windows) know them, are done by
-# its controllers: ``window.admit()`` is ``window.marking.admit()``. One table instead of a page of
-# one-line methods; each forwarded method keeps the controller's signature and docstring.
+# its controllers: ``window.admit()`` is ``window.marking.admit()`` (forwarding.py).
 FORWARDED: dict[str, tuple[str, ...]] = {
     "marking": ("author", "mark", "admit", "admit_no_document", "quick", "change_seat", "extra_sheet", "desk_check",
                 "incident", "undo", "set_clock"),
     "printing": ("print_preview", "print_forms", "can_export", "export_to_stick", "offer_export"),
     "day_flow": ("start_of_day", "choose_date", "end_of_exam", "show_timeline", "show_room_log",
                  "needs_close_confirmation", "confirm_close"),
+    "ticker": ("board_texts", "tick", "update_banner", "warn"),
+    "looks": ("apply_theme", "fit_buttons", "toggle_board", "toggle_contrast", "zoom", "toggle_language",
+              "set_language"),
+    "say": ("show_recorded", "show_message", "show_notice", "show_done"),
 }
-_CONTROLLERS = {"marking": MarkingController, "printing": PrintExport, "day_flow": RoomDay}
-
-
-def _forward(controller: str, name: str):
-    target = getattr(_CONTROLLERS[controller], name)
-
-    @functools.wraps(target)
-    def method(self, *args, **kwargs):
-        return getattr(getattr(self, controller), name)(*args, **kwargs)
-
-    return method
-
-
-for _controller, _names in FORWARDED.items():
-    for _name in _names:
-        setattr(RoomWindow, _name, _forward(_controller, _name))
+forward(RoomWindow, FORWARDED, {"marking": MarkingController, "printing": PrintExport, "day_flow": RoomDay,
+                                "ticker": RoomClock, "looks": ViewOptions, "say": AdviceView})

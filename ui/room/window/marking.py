@@ -19,14 +19,6 @@ from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Recorded, Station
 from ui.qt import QtWidgets
-from ui.room.dialogs import (
-    ClockDialog,
-    DeskCheckDialog,
-    ExtraSheetDialog,
-    NoDocumentDialog,
-    SeatDialog,
-    VoidDialog,
-)
 from ui.room.incidents import INCIDENT_BY_KEY, IncidentDialog
 from ui.room.journal import describe, participant_gender
 from ui.room.window.actions import PARTICIPANT_KINDS
@@ -35,6 +27,13 @@ from ui.theme import STATUS_TITLES
 from ui.widgets import exec_dialog
 
 log = get_logger("ui.room")
+
+
+def dialogs():
+    """ui.room.dialogs, imported when a dialog first opens (the window's first paint needs none)."""
+    from ui.room import dialogs as module
+
+    return module
 
 
 class MarkingHost(Protocol):
@@ -99,7 +98,7 @@ class MarkingController:
         code = self.w.need_participant()
         if not code:
             return None
-        dlg = NoDocumentDialog(self.w.names.get(code, code), self.w)
+        dlg = dialogs().NoDocumentDialog(self.w.names.get(code, code), self.w)
         if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         return self.mark(room_ops.admission_kind(self.w.state()), code, dlg.payload())
@@ -116,7 +115,7 @@ class MarkingController:
         if not code:
             return None
         p = self.participant_state(code)
-        dlg = SeatDialog(self.w.names.get(code, code), p.assigned_seat, self.w.station.plan.rooms[self.w.room].seat_labels(),
+        dlg = dialogs().SeatDialog(self.w.names.get(code, code), p.assigned_seat, self.w.station.plan.rooms[self.w.room].seat_labels(),
                          self.w)
         if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
@@ -128,7 +127,7 @@ class MarkingController:
             return None
         p = self.participant_state(code)
         previous = p.extra_sheets[-1][0] if p.extra_sheets else ""
-        dlg = ExtraSheetDialog(self.w.names.get(code, code), previous, self.w)
+        dlg = dialogs().ExtraSheetDialog(self.w.names.get(code, code), previous, self.w)
         if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         return self.mark("extra-sheet", code, dlg.payload())
@@ -138,7 +137,7 @@ class MarkingController:
         if not code:
             return []
         p = self.participant_state(code)
-        dlg = DeskCheckDialog(self.w.station, self.w.names.get(code, code), p.ovz, self.w,
+        dlg = dialogs().DeskCheckDialog(self.w.station, self.w.names.get(code, code), p.ovz, self.w,
                               subject=p.subject or self.w.subject.code)  # the participant's own subject's aids
         if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return []
@@ -192,7 +191,7 @@ class MarkingController:
         if last is None:
             self.w.show_message(_("Nothing to void in this room."))
             return None
-        dlg = VoidDialog(describe(self.w.station, last, self.w.names), self.w)
+        dlg = dialogs().VoidDialog(describe(self.w.station, last, self.w.names), self.w)
         self.w.open_dialog = dlg
         if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None
@@ -204,7 +203,7 @@ class MarkingController:
         return self.w.after_mark(rec)
 
     def set_clock(self) -> Recorded | None:
-        dlg = ClockDialog(self.w.station, self.w)
+        dlg = dialogs().ClockDialog(self.w.station, self.w)
         self.w.open_dialog = dlg
         if exec_dialog(dlg) != QtWidgets.QDialog.DialogCode.Accepted:
             return None

@@ -17,9 +17,11 @@ from app.i18n import _, ngettext
 from app.logs import get_logger
 from app.services import room_ops
 from app.services.station import Station
+from ui import popups
 from ui.ops import Operation, confirm_discrepancies
 from ui.qt import QtCore, QtWidgets
 from ui.settings import Settings
+from ui.widgets import exec_dialog
 
 log = get_logger("ui.room")
 
@@ -69,7 +71,7 @@ class PrintExport:
 
         dlg.paintRequested.connect(paint)
         self.w.open_dialog = dlg
-        dlg.exec()
+        exec_dialog(dlg)
         return dlg
 
     def print_forms(self, folder: str | None = None) -> Operation | None:
@@ -81,7 +83,7 @@ class PrintExport:
             remembered = str(self.w.settings.get("print/folder") or "")
             if remembered and Path(remembered).is_dir():
                 default = Path(remembered)
-            folder = QtWidgets.QFileDialog.getExistingDirectory(self.w, _("Folder for the room's forms"), str(default))
+            folder = popups.choose_folder(self.w, _("Folder for the room's forms"), str(default))
             if not folder:
                 return None
             self.w.settings.set("print/folder", str(folder))
@@ -139,7 +141,7 @@ class PrintExport:
                                 "results for."), warning=True)
             return None
         if folder is None:
-            folder = QtWidgets.QFileDialog.getExistingDirectory(
+            folder = popups.choose_folder(
                 self.w, _("The stick for HQ: choose it (or a folder on it)"),
                 str(default_folder(self.w.settings.get("export/folder"))))
             if not folder:
@@ -183,11 +185,7 @@ class PrintExport:
         """After the room is closed: the results go to HQ now, so ask (once, never forced)."""
         if not self.can_export():
             return None
-        answer = QtWidgets.QMessageBox.question(
-            parent or self.w, _("Export results"),
-            _("The room is closed. Write the results to the stick for HQ now?"),
-            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-            QtWidgets.QMessageBox.StandardButton.Yes)
-        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+        if not popups.ask(parent or self.w, _("Export results"),
+                          _("The room is closed. Write the results to the stick for HQ now?"), default_yes=True):
             return None
         return self.export_to_stick()

@@ -13,7 +13,6 @@ from __future__ import annotations
 from app.i18n import _
 from app.services import room_ops
 from ui.qt import Qt, QtCore, QtGui, QtWidgets
-from ui.room.dialogs import ChooseParticipantDialog
 from ui.room.scan import ScanBurst
 from ui.widgets import exec_dialog
 
@@ -83,6 +82,8 @@ class SearchController(QtCore.QObject):
 
     def ask_which(self, text: str, matches: list) -> str:
         """Several people match: the organizer picks one (Enter on the list) or cancels."""
+        from ui.room.dialogs import ChooseParticipantDialog  # on first use: not needed for the first paint
+
         dlg = ChooseParticipantDialog(text, [(p.code, f"{p.seat}  {p.full_name}  ·  {p.code}") for p in matches],
                                       self.w)
         self.w.open_dialog = dlg

@@ -50,14 +50,7 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer, nullable=False),
         sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
     )
-    # results stored before these tables: fold them once
-    from app.server.results_cells import refresh_cells
-
-    conn = op.get_bind()
-    keys = {(bool(p), int(y), s) for p, y, s in conn.execute(
-        sa.text("SELECT DISTINCT practice, year, subject_code FROM results"))}
-    if keys:
-        refresh_cells(conn, keys)
+    # results stored before these tables are folded by s0009m, which recreates both tables per municipality
 
 
 def downgrade() -> None:

@@ -3,13 +3,13 @@
 page instead of grouping a season's tens of thousands of rows (app/server/monitoring_page.py).
 
 Revision ID: s0010p
-Revises: s0008n
+Revises: s0009m
 """
 
 from alembic import op
 
 revision = "s0010p"
-down_revision = "s0008n"
+down_revision = "s0009m"
 branch_labels = None
 depends_on = None
 
