@@ -278,6 +278,8 @@ def main() -> int:
                     help="sync rounds per date: each room station's chain arrives in this many batches (the sync "
                          "client sends one station per batch); 0: the rooms merged in live order, 2,000 a batch")
     ap.add_argument("--no-verify", action="store_true")
+    ap.add_argument("--profile", metavar="FILE", help="profile the ingest calls (cProfile) into FILE and print the "
+                                                      "functions that took most of their time")
     ap.add_argument("--db", help="an existing empty PostgreSQL database instead of a temporary durable cluster")
     ap.add_argument("--pg-dir", help="keep the durable cluster in this folder (made when missing, reused after)")
     ap.add_argument("--build-only", action="store_true", help="ingest the season into --pg-dir, no page prober")
@@ -364,9 +366,10 @@ def _run(args, url: str, keys: list[str], rooms: int, tmp: Path) -> int:
           f"first date generated in {time.perf_counter() - t0:.1f} s (not timed)")
     floor_rows = [rows_of(ppe_key(pi), b) for pi, bs in first.items() for b in bs]
     copy_one, copy_batches = floors(engine, floor_rows)
+    floor_batches = floor_rows
     del floor_rows
     print(f"floors (durable, {per_date:,} rows of the first date): COPY in one transaction {copy_one:,.0f} rows/s; "
-          f"COPY per {BATCH}-row batch, each committed {copy_batches:,.0f} rows/s")
+          f"COPY of the same {len(floor_batches)} batches ingest gets, each committed {copy_batches:,.0f} rows/s")
     if args.build_only:
         return _season(args, engine, url, keys, rooms, tmp, None, None, first, copy_one, copy_batches)
     return _serve(args, engine, url, keys, rooms, tmp, first, copy_one, copy_batches)
@@ -414,6 +417,11 @@ def _season(args, engine, url, keys, rooms, tmp, port, env, first, copy_one, cop
     prober = None
     ingest_s = 0.0
     n = 0
+    prof = None
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
     try:
         for di, key in enumerate(keys):
             data = first if di == 0 else {pi: ppe_date_batches(pi, di, key, rooms, args.split) for pi in range(args.ppes)}
@@ -430,23 +438,42 @@ def _season(args, engine, url, keys, rooms, tmp, port, env, first, copy_one, cop
                     if k < len(data[pi]):
                         b = data[pi][k]
                         t1 = time.perf_counter()
+                        if prof is not None:
+                            prof.enable()
                         ingest(engine, ppe_key(pi), b, station="bench")
+                        if prof is not None:
+                            prof.disable()
                         ingest_s += time.perf_counter() - t1
                         n += len(b)
             print(f"  {key}: {n:,} events stored, ingest {n / ingest_s:,.0f} events/s so far "
                   f"(date took {time.perf_counter() - t_date:.1f} s)", flush=True)
             del data
             first = None
+        # the floors again, now that the page server and the prober load the machine as they loaded ingest
+        again = [rows_of(ppe_key(pi), b) for pi in range(args.ppes)
+                 for b in ppe_date_batches(pi, 0, keys[0], rooms, args.split)]
+        loaded_one, loaded_batches = floors(engine, again)
+        del again
     finally:
         stop.touch()
         if prober is not None:
             prober.wait(300)
+    if prof is not None:
+        import pstats
+
+        prof.dump_stats(args.profile)
+        print(f"profile of ingest (cProfile, inflates Python time) in {args.profile}; cumulative, top 25:")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
     rate = n / ingest_s
     print(f"\ningest: {n:,} events in {ingest_s:.1f} s = {rate:,.0f} events/s = {rate / copy_one:.0%} of the "
           f"one-transaction COPY floor, {rate / copy_batches:.0%} of the per-batch COPY floor "
           f"({'ok' if rate >= 0.3 * copy_one else 'BELOW GOAL'}: goal ≥ 30% of the COPY floor)")
+    print(f"  the floors measured again after ingest, with the page server and prober running as during ingest: "
+          f"{loaded_one:,.0f} and {loaded_batches:,.0f} rows/s; ingest = {rate / loaded_one:.0%} and "
+          f"{rate / loaded_batches:.0%} of them")
     if prober is None:
-        print("(--build-only: no pages loaded; run --pages-only on the same --pg-dir)")
+        print("(--build-only: no pages loaded, so the floors again ran without them; run --pages-only on the "
+              "same --pg-dir)")
         return 0
     _print_pages(json.loads(out.read_text()))
     if not args.no_verify:

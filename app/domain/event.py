@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from json import encoder as _json_encoder
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -19,12 +20,13 @@ GENESIS = "0" * 64
 
 def utc_iso(dt: datetime) -> str:
     """Canonical UTC text of an instant: microseconds, 'Z' suffix."""
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime in an event")
-    u = dt.astimezone(UTC)
-    if u.year < 1000:  # strftime's %Y does not pad there; keep its text for such (refused) years
-        return u.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return u.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"  # same text, a third of the time
+    if dt.tzinfo is not UTC:  # the record path's clock is already UTC: skip the conversion
+        if dt.tzinfo is None:
+            raise ValueError("naive datetime in an event")
+        dt = dt.astimezone(UTC)
+    if dt.year < 1000:  # strftime's %Y does not pad there; keep its text for such (refused) years
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.isoformat(timespec="microseconds")[:26] + "Z"  # same text as strftime, a fraction of the time
 
 
 def parse_utc(text: str) -> datetime:
@@ -32,13 +34,48 @@ def parse_utc(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-# One encoder made once: json.dumps with options builds a new JSONEncoder on every call (the record path
-# encodes twice per mark: the hash input here, the stored payload in app/store/eventlog.py).
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+def _no_json(o: Any) -> Any:
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+
+def json_encoder(*, sort_keys: bool, separators: tuple[str, str]) -> Callable[[Any], str]:
+    """``json.JSONEncoder(ensure_ascii=False, ...).encode`` with the C encoder built once.
+
+    ``JSONEncoder.encode`` builds a new C encoder on every call (about half its time for a small
+    payload, and the record path encodes twice per mark); this one is built here and gives the same
+    text. Like ``check_circular=False``: a self-containing value fails with RecursionError, which no
+    payload can be (they come from validated marks or from ``json.loads``).
+    """
+    item_sep, key_sep = separators
+    full = json.JSONEncoder(sort_keys=sort_keys, separators=separators, ensure_ascii=False).encode
+    make = _json_encoder.c_make_encoder
+    if make is None:  # a Python without the C accelerator: the standard path
+        return full
+    chunks = make(None, _no_json, _json_encoder.encode_basestring, None, key_sep, item_sep, sort_keys, False, True)
+    join = "".join
+
+    def encode(obj: Any) -> str:
+        if isinstance(obj, str):  # what JSONEncoder.encode does for a bare string
+            return _json_encoder.encode_basestring(obj)
+        return join(chunks(obj, 0))
+
+    return encode
+
+
+_CANONICAL = json_encoder(sort_keys=True, separators=(",", ":"))
+canonical_text = _CANONICAL
+"""The text of ``canonical_json`` (a str, not yet UTF-8): for callers that write it into a larger text."""
 
 
 def canonical_json(obj: Any) -> bytes:
     return _CANONICAL(obj).encode("utf-8")
+
+
+_esc = _json_encoder.encode_basestring  # the C escaper json itself uses for str with ensure_ascii=False
+
+
+def _opt(v: str | None) -> str:
+    return "null" if v is None else _esc(v)
 
 
 @dataclass(frozen=True)
@@ -59,6 +96,24 @@ class Event:
     hash: str = ""
 
     def hash_input(self) -> bytes:
+        """``canonical_json`` of every field but the hash, plus ``"v"``: written out field by field in
+        sorted key order (the same bytes in a fifth of the time: every mark and every verified event
+        is hashed); any other field type than the record path writes goes the general way."""
+        seq = self.seq
+        if type(seq) is int:
+            try:
+                p = self.payload
+                return (f'{{"at":{_esc(self.at)},"author":{_esc(self.author)},"day":{_opt(self.day)},'
+                        f'"id":{_esc(self.id)},"kind":{_esc(self.kind)},"participant":{_opt(self.participant)},'
+                        f'"payload":{_CANONICAL(p) if p else "{}"},"prev_hash":{_esc(self.prev_hash)},'
+                        f'"recorded_at":{_esc(self.recorded_at)},"room":{_opt(self.room)},"seq":{seq},'
+                        f'"station":{_esc(self.station)},"tz":{_esc(self.tz)}{_V_TAIL}').encode()
+            except TypeError:  # a field that is not text: the general encoder says what it makes of it
+                pass
+        return self.hash_input_general()
+
+    def hash_input_general(self) -> bytes:
+        """The reference form of ``hash_input``: a dict of the fields through ``canonical_json``."""
         d = {name: getattr(self, name) for name in _HASHED}
         d["v"] = FORMAT_VERSION
         return canonical_json(d)
@@ -89,6 +144,21 @@ class Event:
 
 
 _HASHED = tuple(f.name for f in fields(Event) if f.name != "hash")
+_V_TAIL = f',"v":{FORMAT_VERSION}}}'
+# the keys hash_input writes, in the order it writes them: canonical JSON sorts them
+assert sorted([*_HASHED, "v"]) == ["at", "author", "day", "id", "kind", "participant", "payload", "prev_hash",
+                                   "recorded_at", "room", "seq", "station", "tz", "v"]
+
+_new = object.__new__
+
+
+def trusted_event(**values: Any) -> Event:
+    """An Event built without the frozen dataclass ``__init__`` (one ``object.__setattr__`` per field):
+    for rows the store reads and events it seals, whose fields are all given. Same object, a fifth of
+    the cost."""
+    e = _new(Event)
+    e.__dict__.update(values)
+    return e
 
 
 def chain_problems(events: Iterable[Event]) -> list[str]:

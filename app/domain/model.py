@@ -106,7 +106,7 @@ class ExamDay:
 
     @property
     def key(self) -> str:
-        return self.date.isoformat()
+        return _date_text(self.date)
 
     @staticmethod
     def from_key(key: str, subjects: tuple[str, ...] = ()) -> ExamDay:
@@ -118,8 +118,19 @@ class ExamDay:
 
     def local(self, hhmm: str, tz: str) -> datetime:
         """The aware instant of a local wall-clock time on this day."""
-        t = time.fromisoformat(hhmm)
-        return datetime.combine(self.date, t, tzinfo=ZoneInfo(tz))
+        return _local_instant(self.date, hhmm, tz)
+
+
+@lru_cache(maxsize=64)
+def _date_text(d: date) -> str:
+    """'YYYY-MM-DD' of an exam date (asked on every mark: made once per date)."""
+    return d.isoformat()
+
+
+@lru_cache(maxsize=256)
+def _local_instant(d: date, hhmm: str, tz: str) -> datetime:
+    """The rules ask for the same few instants (admission, start) on every mark: each made once."""
+    return datetime.combine(d, time.fromisoformat(hhmm), tzinfo=ZoneInfo(tz))
 
 
 @dataclass(frozen=True)

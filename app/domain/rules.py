@@ -42,9 +42,18 @@ class Advice:
 
 def _a(ident: str, level: str, message: str, act: str = "", call: str = "", lasting: bool = False,
        **params: object) -> Advice:
+    if not params:  # nothing but the form: the same (immutable) advice every time, made once
+        key = (ident, level, message, act, call, lasting)
+        held = _FIXED.get(key)
+        if held is None:
+            held = _FIXED[key] = Advice(ident, level, message, (("form", act),) if act else (), act, call, lasting)
+        return held
     if act:
         params.setdefault("form", act)
     return Advice(ident, level, message, tuple((k, str(v)) for k, v in params.items()), act, call, lasting)
+
+
+_FIXED: dict[tuple[str, str, str, str, str, bool], Advice] = {}
 
 
 # The first part of the instruction begins not earlier than 09:50 for a 10:00 start (the procedure).

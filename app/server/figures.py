@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
 from app.domain.event import Event, parse_utc
 from app.domain.projection import ExitRecord, ParticipantState, RoomState, project_room
@@ -138,6 +138,7 @@ class _Pending:
         self.schools: list[dict] = []
         self.incidents: list[dict] = []
         self.replaced: dict[tuple[str, str], list[str]] = {}
+        self.totals: dict[tuple[str, str], int] = {}  # (ppe, day) -> events to add to fig_days.events_total
 
     def room(self, ppe: str, day: str, date: str, subject: str, rf: RoomFigures, schools: dict, school_inc: dict,
              state_json: str, replace: bool) -> None:
@@ -168,20 +169,30 @@ class _Pending:
         self.schools = [r for r in self.schools if keep(r)]
         self.incidents = [r for r in self.incidents if keep(r)]
         self.replaced.pop((ppe, day), None)
+        self.totals.pop((ppe, day), None)
 
-    def flush(self, conn) -> None:
-        for (ppe, day), rooms in self.replaced.items():
-            for tb in (t.fig_schools, t.fig_incidents):
-                conn.execute(delete(tb).where(and_(tb.c.ppe == ppe, tb.c.day == day, tb.c.room.in_(rooms))))
+    def flush(self, conn, writes=None) -> None:
+        """Write what was queued; through ``writes`` (``ingest._Writes``: pipelined with the batch's other
+        writes on PostgreSQL) when given, else at once. Plain SQL text, made once per shape."""
+        from app.server.ingest import _Writes, insert_sql
+
+        w = writes if writes is not None else _Writes(conn)
+        w.add("UPDATE fig_days SET events_total = events_total + :n WHERE ppe = :ppe AND day = :day",
+              [dict(ppe=p, day=d, n=n) for (p, d), n in self.totals.items()])
+        gone = [dict(ppe=p, day=d, room=r) for (p, d), rooms in self.replaced.items() for r in rooms]
+        for tb in ("fig_schools", "fig_incidents"):
+            w.add(f"DELETE FROM {tb} WHERE ppe = :ppe AND day = :day AND room = :room", gone)
         if self.updates:
-            fr = t.fig_rooms
-            conn.execute(update(fr).where(and_(fr.c.ppe == bindparam("k_ppe"), fr.c.day == bindparam("k_day"),
-                                               fr.c.room == bindparam("k_room"))), self.updates)
-        for tb, rows in ((t.fig_rooms, self.inserts), (t.fig_schools, self.schools),
-                         (t.fig_incidents, self.incidents)):
+            cols = [k for k in self.updates[0] if not k.startswith("k_")]
+            w.add(f"UPDATE fig_rooms SET {', '.join(f'{c} = :{c}' for c in cols)} "
+                  "WHERE ppe = :k_ppe AND day = :k_day AND room = :k_room", self.updates)
+        for tb, rows in (("fig_rooms", self.inserts), ("fig_schools", self.schools),
+                         ("fig_incidents", self.incidents)):
             if rows:
-                conn.execute(insert(tb), rows)
+                w.add(insert_sql(tb, rows[0]), rows)
         self.__init__()
+        if writes is None:
+            w.run()
 
 
 def _room_meta(events: list[Event]) -> tuple[tuple | None, set[str]]:
@@ -249,6 +260,19 @@ def rebuild(engine: Engine, ppe: str | None = None) -> int:
 
 
 # --- folding a batch ------------------------------------------------------------------------------------
+_EVENT_FIELDS = ("id", "station", "seq", "at", "recorded_at", "tz", "author", "kind", "day", "room", "participant",
+                 "payload", "prev_hash", "hash")
+_new = object.__new__
+
+
+def _mk_event(values: tuple) -> Event:
+    """``Event(*values)`` without the frozen dataclass's ``__init__`` (14 ``object.__setattr__`` calls cost
+    more than the fold step itself): the instance's fields are set in one dict update, then never changed."""
+    e = _new(Event)
+    e.__dict__.update(zip(_EVENT_FIELDS, values, strict=True))
+    return e
+
+
 def _as_event(r: tuple) -> Event:
     """An ingest row tuple (app.server.ingest._COLS order) as an Event, its payload parsed back."""
     (eid, _ppe, station, seq, at, recorded_at, tz, author, kind, day, room, participant, payload, prev_hash,
@@ -258,10 +282,52 @@ def _as_event(r: tuple) -> Event:
                  prev_hash=prev_hash, hash=h)
 
 
-def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None) -> None:
+# the fig_days rows a batch folds into, locked in key order; then, in a statement of its own (read committed
+# takes its snapshot once the lock is held, so it sees what the writer that held the lock committed), the
+# day rows and the touched rooms' states
+_FIG_LOCK_PG = "SELECT 1 FROM fig_days WHERE ppe = %(ppe)s AND day = ANY(%(keys)s) ORDER BY day FOR UPDATE"
+_FIG_PG = """SELECT (SELECT json_agg(json_build_array(day, valid, legacy, subject)) FROM fig_days
+                     WHERE ppe = %(ppe)s AND day = ANY(%(keys)s)),
+       (SELECT json_agg(json_build_array(day, room, state)) FROM fig_rooms
+         WHERE ppe = %(ppe)s AND day = ANY(%(keys)s) AND room = ANY(%(rooms)s))"""
+
+
+class _FigDay(NamedTuple):
+    day: str
+    valid: bool
+    legacy: bool
+    subject: str
+
+
+def _fig_reads(conn, ppe: str, keys: list[str], rooms: list[str]
+               ) -> tuple[dict[str, _FigDay], dict[tuple[str, str], str]]:
+    """The stored day rows (locked: ``FOR UPDATE`` on PostgreSQL, in key order) and the room states."""
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            args = {"ppe": ppe, "keys": keys, "rooms": rooms}
+            cur.execute(_FIG_LOCK_PG, args)
+            cur.execute(_FIG_PG, args)
+            fdays, frooms = cur.fetchone()
+        return ({r[0]: _FigDay(*r) for r in fdays or ()}, {(d, r): st for d, r, st in frooms or ()})
+    fq = select(t.fig_days.c.day, t.fig_days.c.valid, t.fig_days.c.legacy, t.fig_days.c.subject).where(
+        and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day.in_(keys)))
+    fdays = {r[0]: _FigDay(r[0], bool(r[1]), bool(r[2]), r[3]) for r in conn.execute(fq)}
+    frooms = {(r[0], r[1]): r[2] for r in conn.execute(select(
+        t.fig_rooms.c.day, t.fig_rooms.c.room, t.fig_rooms.c.state).where(and_(
+            t.fig_rooms.c.ppe == ppe, t.fig_rooms.c.day.in_(keys), t.fig_rooms.c.room.in_(rooms))))} if rooms else {}
+    return fdays, frooms
+
+
+def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None,
+         keys: list[tuple[str, str]] | None = None, writes=None, figures: tuple[dict, dict] | None = None) -> None:
     """Fold the rows a batch just stored (``ingest._COLS`` tuples, same transaction) into the figures.
 
-    ``payloads``: the rows' payload dicts when the caller still holds them (saves parsing them back)."""
+    ``payloads``: the rows' payload dicts when the caller still holds them (saves parsing them back).
+    ``keys``: the exam point's (day key, date) on the rows' dates when the caller read them already.
+    ``writes``: an ``ingest._Writes`` the figure rows are queued on (sent with the batch's other writes).
+    ``figures``: what ``_fig_reads`` would return for ``keys`` and the rows' rooms, read (and locked) by the
+    caller already."""
     if not rows:
         return
     from app.domain.projection import _apply  # the projection's own fold step: same rules, same figures
@@ -271,16 +337,16 @@ def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None) 
     for i, r in enumerate(rows):
         if r[9] is not None:
             by_date.setdefault(r[9][:10], []).append(i)
-    q = select(t.days.c.key, t.days.c.date).where(t.days.c.ppe == ppe)
-    if not dayless:
-        q = q.where(t.days.c.date.in_(sorted(by_date)))
-    keys = sorted((k, d) for k, d in conn.execute(q))
+    if keys is None or dayless:
+        q = select(t.days.c.key, t.days.c.date).where(t.days.c.ppe == ppe)
+        if not dayless:
+            q = q.where(t.days.c.date.in_(sorted(by_date)))
+        keys = sorted((k, d) for k, d in conn.execute(q))
     if not keys:
         return
-    fq = select(t.fig_days).where(and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day.in_([k for k, _ in keys])))
-    if conn.dialect.name == "postgresql":
-        fq = fq.order_by(t.fig_days.c.day).with_for_update()
-    stored = {r.day: r for r in conn.execute(fq)}
+    rooms = sorted({r[10] for r in rows if r[10] is not None})
+    stored, states = figures if figures is not None and not dayless else _fig_reads(
+        conn, ppe, [k for k, _ in keys], rooms)
     pending = _Pending()
     for key, date in keys:
         fd = stored.get(key)
@@ -290,19 +356,19 @@ def fold(conn, ppe: str, rows: list[tuple], payloads: list[dict] | None = None) 
         if not fd.valid:
             continue
         _fold_day(conn, ppe, key, date, fd, [rows[i] for i in by_date.get(date, [])],
-                  None if payloads is None else [payloads[i] for i in by_date.get(date, [])], _apply, pending)
-    pending.flush(conn)
+                  None if payloads is None else [payloads[i] for i in by_date.get(date, [])], _apply, pending,
+                  states)
+    pending.flush(conn, writes)
 
 
 def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloads: list[dict] | None,
-              apply, pending: _Pending) -> None:
+              apply, pending: _Pending, states: dict[tuple[str, str], str]) -> None:
     if not rows:
         return
     by_room: dict[str | None, list[Event]] = {}
     for i, r in enumerate(rows):
-        e = _as_event(r) if payloads is None else Event(
-            id=r[0], station=r[2], seq=r[3], at=r[4], recorded_at=r[5], tz=r[6], author=r[7], kind=r[8], day=r[9],
-            room=r[10], participant=r[11], payload=payloads[i], prev_hash=r[13], hash=r[14])
+        e = _as_event(r) if payloads is None else _mk_event(
+            (r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], payloads[i], r[13], r[14]))
         by_room.setdefault(e.room, []).append(e)
     if any(e.kind == "transfer-in" for evs in by_room.values() for e in evs):
         # a transfer concerns two rooms (the source room folds it too): the day is projected again whole,
@@ -310,21 +376,19 @@ def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloa
         rebuild_day(conn, ppe, key, pending)
         return
     touched = sorted(r for r in by_room if r is not None)
-    rooms = {r.room: r for r in conn.execute(select(t.fig_rooms.c.room, t.fig_rooms.c.state).where(and_(
-        t.fig_rooms.c.ppe == ppe, t.fig_rooms.c.day == key, t.fig_rooms.c.room.in_(touched))))} if touched else {}
+    rooms = {r: states[(key, r)] for r in touched if (key, r) in states}
     if fd.legacy and any(r not in rooms and any(e.day == key for e in by_room[r]) for r in touched):
         rebuild_day(conn, ppe, key, pending)  # a day without plan rows: its rooms are those its events name
         return
     counted = len(by_room.get(None, [])) + sum(len(by_room[r]) for r in rooms)
     if counted:
-        conn.execute(update(t.fig_days).where(and_(t.fig_days.c.ppe == ppe, t.fig_days.c.day == key))
-                     .values(events_total=t.fig_days.c.events_total + counted))
+        pending.totals[(ppe, key)] = pending.totals.get((ppe, key), 0) + counted
     if any(e.kind in _PAPER_KINDS for e in by_room.get(None, [])):
         _refresh_papers(conn, ppe, key)
     plan_ref = None
-    for room, row in rooms.items():
+    for room, state in rooms.items():
         new = sorted(by_room[room], key=Event.order_key)
-        if row.state and _fast(pending, ppe, key, date, fd.subject, row.state, new, apply):
+        if state and _fast(pending, ppe, key, date, fd.subject, state, new, apply):
             continue
         if plan_ref is None:
             plan_ref = _plan_ref(conn, ppe, key)
@@ -336,6 +400,8 @@ def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloa
 def _fast(pending: _Pending, ppe: str, key: str, date: str, subject: str, text: str, new: list[Event],
           apply) -> bool:
     """Apply the new events to the stored state, when arrival order is domain order (see the module doc)."""
+    if any(e.kind == "void" for e in new):
+        return False  # decided before the state is parsed: a void always takes the slow path
     st, school_of, last, voids = load_state(text)
     if last is not None and new[0].order_key() <= tuple(last):
         return False
@@ -375,11 +441,7 @@ def _plan_ref(conn, ppe: str, key: str):
 def _refold_room(conn, pending: _Pending, ppe: str, key: str, date: str, subject: str, room: str, plan,
                  ref) -> bool:
     """Project one room again from its events in the log; False when it cannot be (the day is rebuilt)."""
-    q = select(t.events).where(and_(day_filter(ppe, date), t.events.c.room == room))
-    evs = [e for r in conn.execute(q) if (e := _event(r)) is not None]
-    from app.server.monitoring import room_moves
-
-    moves = room_moves(conn, ppe, date, room)  # a transfer-in in another room that names this one
+    evs, moves = _room_log(conn, ppe, date, room)
     try:
         st = project_room(plan, ref, room, evs + moves)
     except Exception:  # noqa: BLE001 - counted as unreadable by the whole day's rebuild
@@ -391,6 +453,50 @@ def _refold_room(conn, pending: _Pending, ppe: str, key: str, date: str, subject
     pending.room(ppe, key, date, subject, rf, schools, school_inc,
                  dump_state(st, _schools_for(st, school_of), last, voids), replace=True)
     return True
+
+
+_LOG_COLS = "id, station, seq, at, recorded_at, tz, author, kind, day, room, participant, payload, prev_hash, hash"
+
+
+def _room_log(conn, ppe: str, date: str, room: str) -> tuple[list[Event], list[Event]]:
+    """One room's events of a date from the log, and the other rooms' marks its projection needs
+    (``monitoring.room_moves``: their transfer-ins and voids, none when no transfer-in was recorded), in
+    one query. Read as ``monitoring._event`` reads them (unfoldable ones skipped) but as plain tuples and
+    with the payload checks remembered by their text: a refold reads the whole room (~500 events) for a
+    one-event void, and building rows dominated it."""
+    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    sql = (f"SELECT {_LOG_COLS} FROM events WHERE ppe = {mark} AND (room = {mark} OR kind IN ({mark}, {mark})) "
+           f"AND ((day >= {mark} AND day < {mark}) OR day IS NULL)")
+    mine, others = [], []
+    for r in conn.exec_driver_sql(sql, (ppe, room, "transfer-in", "void", date, date + "0")):
+        e = _log_event(r)
+        if e is None:
+            continue
+        if e.room == room:
+            mine.append(e)
+        elif e.room is not None:  # as room_moves: ``room != :room`` leaves rows without a room out
+            others.append(e)
+    return mine, (others if any(e.kind == "transfer-in" for e in others) else [])
+
+
+def _log_event(r) -> Event | None:
+    """A stored row (``_LOG_COLS`` order) as an Event, or None: the same verdict as ``monitoring._event``."""
+    from app.server.validate import event_problem
+
+    (eid, station, seq, at, recorded_at, tz, author, kind, day, room, participant, text, prev_hash, h) = r
+    if text == "{}":
+        payload: Any = {}
+    else:
+        try:
+            payload = json.loads(text)
+        except (ValueError, TypeError, RecursionError):
+            return None
+    d = {"kind": kind, "at": at, "recorded_at": recorded_at, "tz": tz, "day": day, "room": room,
+         "participant": participant, "author": author, "payload": payload}
+    if event_problem(d, None, text if isinstance(text, str) else None) is not None:
+        return None
+    return _mk_event((eid, station, seq, at, recorded_at, tz, author, kind, day, room, participant, payload, prev_hash,
+                      h))
 
 
 def _refresh_papers(conn, ppe: str, key: str) -> None:

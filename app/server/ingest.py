@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, and_, insert, select
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
 from app.domain.event import FORMAT_VERSION, GENESIS
@@ -74,14 +76,16 @@ def _s(v: str | None) -> str:
     return "null" if v is None else _esc(v)
 
 
-def event_hash(d: dict) -> str:
+def event_hash(d: dict, payload_text: str | None = None) -> str:
     """The same bytes as ``event_hash_slow`` written out field by field in sorted key order — the hot
-    path of ingest (tests compare both on random events; shape is checked before, so types are known)."""
+    path of ingest (tests compare both on random events; shape is checked before, so types are known).
+    ``payload_text``: the payload's canonical JSON when the caller already made it (``canonical_payload``)."""
     p = d["payload"]
     text = "".join((
         '{"at":', _esc(d["at"]), ',"author":', _esc(d["author"]), ',"day":', _s(d["day"]),
         ',"id":', _esc(d["id"]), ',"kind":', _esc(d["kind"]), ',"participant":', _s(d["participant"]),
-        ',"payload":', _CANON(p) if p else "{}", ',"prev_hash":', _esc(d["prev_hash"]),
+        ',"payload":', payload_text if payload_text is not None else (_CANON(p) if p else "{}"),
+        ',"prev_hash":', _esc(d["prev_hash"]),
         ',"recorded_at":', _esc(d["recorded_at"]), ',"room":', _s(d["room"]), ',"seq":', str(d["seq"]),
         ',"station":', _esc(d["station"]), ',"tz":', _esc(d["tz"]), ',"v":', _V, "}"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -157,18 +161,90 @@ def invalid(d: dict, problem: str) -> Rejected:
                                           "the batch was not stored")
 
 
-def _owner_checks(conn, ppe: str, stations: list[str], sender: str) -> None:
+class _Chain(NamedTuple):
+    """A station's stored chain head (``chains``)."""
+
+    station: str
+    ppe: str
+    seq: int
+    hash: str
+
+
+class _Known(NamedTuple):
+    """What a batch's checks and fold read before anything is written, in one round trip on PostgreSQL."""
+
+    enrolled: dict[str, str]  # station -> exam point it is enrolled for
+    paired: dict[str, tuple[str, bool]]  # room station -> (exam point, revoked)
+    plan_rooms: set[str]
+    heads: dict[str, _Chain]
+    days: list[tuple[str, str]]  # (key, date) of the exam point's days on the batch's dates
+    figures: tuple[dict, dict] | None = None  # figures._fig_reads of those days and the batch's rooms (locked)
+
+
+_DAYS_OF = "SELECT key FROM days WHERE ppe = %(ppe)s AND date = ANY(%(dates)s)"
+# the stored figure rows of the batch's days, locked in key order before anything is read (figures module doc)
+_LOCK_PG = f"SELECT 1 FROM fig_days WHERE ppe = %(ppe)s AND day IN ({_DAYS_OF}) ORDER BY day FOR UPDATE"
+# json_agg of small rows: one statement, one answer; an empty set gives NULL (read as []). It runs after
+# the lock above (a statement of its own: read committed takes its snapshot once the lock is held, so it
+# sees what a writer that held the lock before committed)
+_KNOWN_PG = f"""SELECT
+ (SELECT json_agg(json_build_array(station, ppe)) FROM stations WHERE station = ANY(%(st)s)),
+ (SELECT json_agg(json_build_array(station, ppe, revoked)) FROM peer_keys WHERE station = ANY(%(st)s)),
+ (SELECT json_agg(number) FROM rooms WHERE ppe = %(ppe)s),
+ (SELECT json_agg(json_build_array(station, ppe, seq, hash)) FROM chains WHERE station = ANY(%(st)s)),
+ (SELECT json_agg(json_build_array(key, date)) FROM days WHERE ppe = %(ppe)s AND date = ANY(%(dates)s)),
+ (SELECT json_agg(json_build_array(day, valid, legacy, subject)) FROM fig_days
+   WHERE ppe = %(ppe)s AND day IN ({_DAYS_OF})),
+ (SELECT json_agg(json_build_array(day, room, state)) FROM fig_rooms
+   WHERE ppe = %(ppe)s AND day IN ({_DAYS_OF}) AND room = ANY(%(rooms)s))"""
+
+
+def _known(conn, ppe: str, stations: list[str], dates: list[str], rooms: list[str] | None = None) -> _Known:
+    """The stations' owners and heads, the plan's rooms and the exam point's days on the batch's dates.
+
+    On PostgreSQL, with ``rooms`` (the batch's rooms; None when an event has no day, and the fold reads the
+    whole exam point), also the stored figures the fold starts from, their day rows locked first."""
+    if conn.dialect.name == "postgresql":
+        from app.server.figures import _FigDay
+
+        raw = conn.connection.driver_connection
+        args = {"st": stations, "ppe": ppe, "dates": dates, "rooms": rooms or []}
+        with raw.pipeline(), raw.cursor() as cur:  # BEGIN, the lock and the read in one round trip
+            if rooms is not None:
+                cur.execute(_LOCK_PG, args)
+            cur.execute(_KNOWN_PG, args)
+            en, pk, plan_rooms, ch, days, fdays, frooms = cur.fetchone()
+        figures = None if rooms is None else (
+            {r[0]: _FigDay(*r) for r in fdays or ()}, {(d, r): st for d, r, st in frooms or ()})
+        return _Known({a: b for a, b in en or ()}, {a: (b, bool(c)) for a, b, c in pk or ()}, set(plan_rooms or ()),
+                      {r[0]: _Chain(*r) for r in ch or ()}, [(k, d) for k, d in days or ()], figures)
+    en = {r[0]: r[1] for r in conn.execute(select(t.stations.c.station, t.stations.c.ppe)
+                                           .where(t.stations.c.station.in_(stations)))}
+    pk = {r[0]: (r[1], bool(r[2])) for r in conn.execute(select(
+        t.peer_keys.c.station, t.peer_keys.c.ppe, t.peer_keys.c.revoked).where(t.peer_keys.c.station.in_(stations)))}
+    rooms = {r[0] for r in conn.execute(select(t.rooms.c.number).where(t.rooms.c.ppe == ppe))}
+    ch = {r[0]: _Chain(*r) for r in conn.execute(select(t.chains.c.station, t.chains.c.ppe, t.chains.c.seq,
+                                                        t.chains.c.hash).where(t.chains.c.station.in_(stations)))}
+    days = [(r[0], r[1]) for r in conn.execute(select(t.days.c.key, t.days.c.date).where(
+        and_(t.days.c.ppe == ppe, t.days.c.date.in_(dates))))] if dates else []
+    return _Known(en, pk, rooms, ch, days)
+
+
+def _owner_checks(known: _Known, ppe: str, stations: list[str]) -> None:
     """A station id belongs to one exam point: the HQ enrolled for it, or the room station its HQ paired
     with (``peer_keys``), even before its first event reaches the server (no squatting of ids)."""
-    for r in conn.execute(select(t.stations.c.station, t.stations.c.ppe).where(t.stations.c.station.in_(stations))):
-        if r.ppe != ppe:
-            raise Rejected(403, "other-ppe", f"station {r.station} is enrolled for exam point {r.ppe}, not {ppe}")
-    for r in conn.execute(select(t.peer_keys.c.station, t.peer_keys.c.ppe, t.peer_keys.c.revoked)
-                          .where(t.peer_keys.c.station.in_(stations))):
-        if r.ppe != ppe:
-            raise Rejected(403, "other-ppe", f"station {r.station} was paired with exam point {r.ppe}, not {ppe}")
-        if r.revoked:
-            raise Rejected(403, "revoked", f"station {r.station}'s key was revoked by the authority")
+    for st in stations:
+        owner = known.enrolled.get(st)
+        if owner is not None and owner != ppe:
+            raise Rejected(403, "other-ppe", f"station {st} is enrolled for exam point {owner}, not {ppe}")
+    for st in stations:
+        paired = known.paired.get(st)
+        if paired is None:
+            continue
+        if paired[0] != ppe:
+            raise Rejected(403, "other-ppe", f"station {st} was paired with exam point {paired[0]}, not {ppe}")
+        if paired[1]:
+            raise Rejected(403, "revoked", f"station {st}'s key was revoked by the authority")
 
 
 def prepare(batch: Any) -> dict[str, list[dict]]:
@@ -181,10 +257,11 @@ def prepare(batch: Any) -> dict[str, list[dict]]:
     for i, d in enumerate(batch):
         if not _shape_ok(d):
             raise _shape_error(i, d)
-        if event_hash(d) != d["hash"]:
+        text = canonical_payload(d["payload"])
+        if event_hash(d, text) != d["hash"]:
             raise Rejected(409, "altered", f"station {d['station']}: event seq {d['seq']} ({d['id']}) "
                                            "does not match its hash (altered)")
-        problem = event_problem(d)
+        problem = event_problem(d, payload_text=text)
         if problem:
             raise invalid(d, problem)
         by_station.setdefault(d["station"], []).append(d)
@@ -226,12 +303,20 @@ def ingest(engine: Engine, ppe: str, batch: Any, station: str = "", attempts: in
 
 def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, sender: str,
             signed: list[dict] | None = None) -> IngestResult:
+    """One batch in one transaction. On PostgreSQL it takes about four round trips whatever its size: BEGIN
+    with one read of everything the checks and the fold need (``_known``), the events' COPY, the stored
+    figures' read, and the writes pipelined with the COMMIT (each statement once cost a round trip, and
+    round trips were a third of ingest time under load)."""
     from app.server.roomtrust import check_batch
 
     stations = sorted(by_station)
-    _owner_checks(conn, ppe, stations, sender)
-    plan_rooms = {r[0] for r in conn.execute(select(t.rooms.c.number).where(t.rooms.c.ppe == ppe))}
-    heads = {r.station: r for r in conn.execute(select(t.chains).where(t.chains.c.station.in_(stations)))}
+    dates = sorted({d["day"][:10] for evs in by_station.values() for d in evs if d["day"]})
+    dayless = any(d["day"] is None for evs in by_station.values() for d in evs)
+    rooms = None if dayless else sorted({d["room"] for evs in by_station.values() for d in evs if d["room"]})
+    known = _known(conn, ppe, stations, dates, rooms)
+    _owner_checks(known, ppe, stations)
+    plan_rooms = known.plan_rooms
+    heads = known.heads
     if signed is not None:
         check_batch(conn, ppe, by_station, heads, signed, sender)
     new_rows: list[tuple] = []
@@ -245,8 +330,8 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
         if head is not None and head.ppe != ppe:
             raise Rejected(403, "other-ppe", f"station {st} delivers for exam point {head.ppe}, not {ppe}")
         head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-        old = [d for d in evs if d["seq"] <= head_seq]
-        if old:
+        if evs[0]["seq"] <= head_seq:
+            old = [d for d in evs if d["seq"] <= head_seq]
             stored = {r.seq: r for r in conn.execute(
                 select(t.events.c.id, t.events.c.seq, t.events.c.hash).where(and_(
                     t.events.c.station == st, t.events.c.seq >= old[0]["seq"], t.events.c.seq <= old[-1]["seq"])))}
@@ -256,7 +341,9 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
                     raise Rejected(409, "fork", f"station {st}: seq {d['seq']} ({d['id']}) differs from the event "
                                                 "the server holds at that place (fork or rewritten history)")
                 duplicates += 1
-        fresh = [d for d in evs if d["seq"] > head_seq]
+            fresh = evs[len(old):]
+        else:
+            fresh = evs
         if not fresh:
             continue
         prev_seq, prev_hash = head_seq, head_hash
@@ -268,30 +355,23 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
                 raise Rejected(409, "fork", f"station {st}: event seq {d['seq']} ({d['id']}) does not follow "
                                             "its predecessor (fork)")
             prev_seq, prev_hash = d["seq"], d["hash"]
-            if plan_rooms and d["room"] is not None and d["room"] not in plan_rooms:
-                raise invalid(d, f"room {d['room']} is not in the plan of exam point {ppe}")
-            if d["day"]:
-                days.add(d["day"])
+            room = d["room"]
+            if plan_rooms and room is not None and room not in plan_rooms:
+                raise invalid(d, f"room {room} is not in the plan of exam point {ppe}")
+            day = d["day"]
+            if day:
+                days.add(day)
             p = d["payload"]
             payloads.append(p)
             new_rows.append((d["id"], ppe, st, d["seq"], d["at"], d["recorded_at"], d["tz"], d["author"], d["kind"],
-                             d["day"], d["room"], d["participant"], _PAYLOAD(p) if p else "{}", d["prev_hash"],
-                             d["hash"]))
+                             day, room, d["participant"], _stored_payload(p), d["prev_hash"], d["hash"]))
         chain_moves.append((st, head_seq if head else None, prev_seq, prev_hash))
     now = now_iso()
     if new_rows:
         _bulk_insert(conn, new_rows)
-    for st, old_seq, seq, h in chain_moves:
-        if old_seq is None:
-            conn.execute(insert(t.chains).values(station=st, ppe=ppe, seq=seq, hash=h, updated_at=now))
-        else:
-            res = conn.execute(update(t.chains).where(and_(t.chains.c.station == st, t.chains.c.seq == old_seq))
-                               .values(seq=seq, hash=h, updated_at=now))
-            if res.rowcount != 1:
-                raise _Raced(st)
+    keys = [(k, d) for k, d in known.days if d in {day[:10] for day in days}]  # the dates of new events
     if days:
-        have = {r[0] for r in conn.execute(select(t.days.c.key).where(
-            and_(t.days.c.ppe == ppe, t.days.c.key.in_(sorted(days)))))}
+        have = {k for k, _ in keys}
         from app.domain.model import ExamDay
 
         for day in sorted(days - have):
@@ -303,12 +383,20 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
                 continue
             conn.execute(insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(),
                                                subject_code=d.subjects[0], list_sha256="", updated_at=now))
+            keys.append((day, d.date.isoformat()))
+    writes = _Writes(conn)
+    for st, old_seq, seq, h in chain_moves:
+        if old_seq is None:
+            writes.add(_CHAIN_NEW, dict(station=st, ppe=ppe, seq=seq, hash=h, updated_at=now))
+        else:
+            writes.add(_CHAIN_MOVE, dict(station=st, old=old_seq, seq=seq, hash=h, updated_at=now), must_change=st)
     if new_rows:  # the stored figures move in the same transaction as the events (app.server.figures)
         from app.server.figures import fold
 
-        fold(conn, ppe, new_rows, payloads)
-    conn.execute(insert(t.ingests).values(at=now, station=sender, ppe=ppe, received=received,
-                                          inserted=len(new_rows), outcome="accepted", reason=""))
+        fold(conn, ppe, new_rows, payloads, keys=sorted(keys), writes=writes, figures=known.figures)
+    writes.add(_INGESTED, dict(at=now, station=sender, ppe=ppe, received=received, inserted=len(new_rows),
+                               outcome="accepted", reason=""))
+    writes.run(commit=True)  # nothing below writes
     result = IngestResult(received, len(new_rows), duplicates)
     for st in stations:
         moved = next((m for m in chain_moves if m[0] == st), None)
@@ -317,6 +405,113 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
         elif st in heads:
             result.heads[st] = {"seq": heads[st].seq, "hash": heads[st].hash}
     return result
+
+
+_CHAIN_NEW = "INSERT INTO chains (station, ppe, seq, hash, updated_at) VALUES (:station, :ppe, :seq, :hash, :updated_at)"
+_CHAIN_MOVE = "UPDATE chains SET seq = :seq, hash = :hash, updated_at = :updated_at WHERE station = :station AND seq = :old"
+_INGESTED = ("INSERT INTO ingests (at, station, ppe, received, inserted, outcome, reason) "
+             "VALUES (:at, :station, :ppe, :received, :inserted, :outcome, :reason)")
+_SEEN_MAX = 10_000
+_STORED_SEEN: dict[tuple[str, str], str] = {}
+_CANON_SEEN: dict[tuple[str, str], str] = {}
+
+
+def _one_text(p: dict, seen: dict[tuple[str, str], str], encode) -> str:
+    """``encode(p)``; the many repeated one-item payloads ({"seat": "1A"}, {"verdict": "permitted"}) made
+    once and remembered by their (key, short text value)."""
+    if not p:
+        return "{}"
+    if len(p) == 1:
+        (k, v), = p.items()
+        if type(v) is str and len(v) < 16:
+            text = seen.get((k, v))
+            if text is None:
+                if len(seen) >= _SEEN_MAX:
+                    seen.clear()
+                text = seen[(k, v)] = encode(p)
+            return text
+    return encode(p)
+
+
+def _stored_payload(p: dict) -> str:
+    """The payload as the station stores it (``_PAYLOAD``)."""
+    return _one_text(p, _STORED_SEEN, _PAYLOAD)
+
+
+def canonical_payload(p: dict) -> str:
+    """The payload's canonical JSON as the event hash covers it."""
+    return _one_text(p, _CANON_SEEN, _CANON)
+
+
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+_PG_SQL: dict[tuple[str, bool], str] = {}  # (SQL with :names, guarded) -> psycopg's text
+
+
+class _Writes:
+    """The batch's writes after the events' COPY, sent at once: on PostgreSQL in one pipeline (one round trip
+    with its sync) on raw cursors, whose row counts are read after the sync; elsewhere one by one.
+
+    Statements are SQL text with ``:name`` parameters (no Core compilation per batch: compiling ~7
+    statements per batch cost more than sending them), with a dict, or a list of dicts for executemany.
+    ``must_change``: an UPDATE that must move exactly one row (a chain head moved from the head read): if it
+    moved none, a concurrent writer won, and the batch is re-evaluated (``_Raced``)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.items: list[tuple[str, Any, str | None]] = []
+
+    def add(self, sql: str, params: Any, must_change: str | None = None) -> None:
+        if isinstance(params, list) and not params:
+            return
+        self.items.append((sql, params, must_change))
+
+    def run(self, commit: bool = False) -> None:
+        """Send the queued writes. ``commit``: end the transaction with them (on PostgreSQL the COMMIT rides
+        in the same pipeline, so a batch's writes and its commit cost one round trip; the caller's
+        ``engine.begin()`` then finds nothing left to commit). Elsewhere the caller commits."""
+        conn, items = self.conn, self.items
+        self.items = []
+        if not items and not commit:
+            return
+        if conn.dialect.name != "postgresql":
+            for sql, params, must in items:  # sqlite3 takes :name parameters as they are
+                try:
+                    res = conn.exec_driver_sql(sql, params)
+                except DBIntegrityError as e:
+                    raise _Raced(e.__class__.__name__) from None
+                if must is not None and res.rowcount != 1:
+                    raise _Raced(must)
+            return
+        import psycopg
+
+        raw = conn.connection.driver_connection
+        try:
+            with raw.pipeline(), raw.cursor() as cur:
+                for sql, params, must in items:
+                    text = _PG_SQL.get((sql, must is not None))
+                    if text is None:
+                        text = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+                        if must is not None:
+                            # an UPDATE that moved no row fails here, inside the pipeline, so that the COMMIT
+                            # queued behind it never runs (division by zero is the error SQL has at hand)
+                            text = f"WITH moved AS ({text} RETURNING 1) SELECT 1 / (SELECT count(*) FROM moved)"
+                        _PG_SQL[(sql, must is not None)] = text
+                    if isinstance(params, list):
+                        cur.executemany(text, params)
+                    else:
+                        cur.execute(text, params)
+                if commit:
+                    cur.execute("COMMIT")
+        except psycopg.errors.DivisionByZero:
+            raise _Raced("a chain head moved meanwhile") from None
+        except psycopg.IntegrityError as e:
+            raise _Raced(e.__class__.__name__) from None
+
+
+def insert_sql(table: str, cols: Iterable[str]) -> str:
+    """``INSERT INTO table (a, b) VALUES (:a, :b)`` for trusted (schema) names."""
+    cols = list(cols)
+    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
 
 
 def heads(engine: Engine, ppe: str) -> dict[str, dict[str, Any]]:

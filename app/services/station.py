@@ -55,6 +55,7 @@ class Station:
         self._point: ExamPoint | None = None
         self._day: ExamDay | None = None
         self._roster: tuple[str, dict[str, str] | None] | None = None
+        self._ctx: tuple[DayPlan, Reference, str, str, dict[str, str]] | None = None  # see _context
         self.day_reason = ""  # why this date: set-up, today, next, last, chosen
         if isinstance(self.clock, SystemClock):
             offset = plan_repo.get_meta(engine, "clock_offset_s")
@@ -184,6 +185,7 @@ class Station:
         self._plan = None
         self._point = None
         self._roster = None
+        self._ctx = None
         keep = self._day if self.day_reason == "chosen" else None
         self._day = keep
         self._states.clear()
@@ -238,41 +240,71 @@ class Station:
 
         ``room=None`` files an event of the exam point as a whole (a staff change of someone who
         serves outside the rooms, an HQ note, the void of either): only ``point_level`` kinds.
+
+        What needs no database is checked first (payload, list, room); the room's state, the transfer
+        rules and the advice are judged under the append's write lock (``EventLog.append(check=…)``), on
+        the state as the append extends it: the cached state when nothing was written since, else the
+        state read again. Then the new event is folded into that cached state in place.
         """
-        payload = dict(payload or {})
-        limits.check_length("author", author, "author_max_chars")
+        if author:
+            limits.check_length("author", author, "author_max_chars")
         code = participant.strip() if participant else None
-        clean = validate_payload(kind, payload, code)
+        clean = validate_payload(kind, payload or {}, code)
         now = self.now()
         when = at if isinstance(at, datetime) else (self.parse_at(at) if at else now)
         if not room:
             return self._record_point(kind, code, clean, when, author)
-        r = self.room(room)
-        if code and get_kind(kind).participant:
+        plan, ref, tz, day_key, rooms = self._context()
+        num = rooms.get(room) or self._room_number(room)
+        if code and KINDS[kind].participant and code not in plan.participants:
             self._check_on_list(code, kind)
         if kind == transfer.TRANSFER:
             try:
                 clean["from_room"] = room_number(clean["from_room"])
             except ValueError as e:
                 raise UserError(f"transfer-in: from_room: {e}") from None
-        state = self.room_state(r.number)
-        seen = self._states[r.number]
-        if code and (why := transfer.refusal(state, self.plan, self.roster(), kind, code, clean)):
-            raise UserError(why)
+        judged = code
         if kind == "void":
-            code = code or self._void_target(clean["target"], r.number).participant
-        advice = rules.advise(state, self.plan, self.ref, kind, code, clean, when)
-        if kind == "exam-start" and "end" not in clean:
-            clean["end"] = utc_iso(when + timedelta(minutes=self.ref.subject(state.subject).minutes))
-        event = self.log.append(kind=kind, at=when, recorded_at=now, tz=self.point.tz, author=author,
-                                day=self.day.key, room=r.number, participant=code, payload=clean)
+            judged = code or self._void_target(clean["target"], num).participant
+        seen: list = []  # what the check saw: (token, count, state), and the advice
+
+        def check(token: Token) -> None:
+            cached = self._state_at(num, token)
+            state = cached[2]
+            if code and (why := transfer.refusal(state, plan, self.roster(), kind, code, clean)):
+                raise UserError(why)
+            seen.append(cached)
+            seen.append(rules.advise(state, plan, ref, kind, judged, clean, when))
+            if kind == "exam-start" and "end" not in clean:
+                clean["end"] = utc_iso(when + timedelta(minutes=ref.subject(state.subject).minutes))
+
+        event = self.log.append(kind=kind, at=when, recorded_at=now, tz=tz, author=author, day=day_key, room=num,
+                                participant=judged, payload=clean, check=check)
         before, after = self.log.last_append_tokens()
-        # fold the new event in place only if nobody else wrote since the state was checked
-        if seen[0] == before and seen[2] is state and apply_new(state, event):
-            self._states[r.number] = (after, seen[1] + 1, state)
+        token, n, state = seen[0]
+        # fold the new event in place (the state was checked under the same write lock: nobody wrote since)
+        if token == before and apply_new(state, event):
+            self._states[num] = (after, n + 1, state)
         else:
-            self._states.pop(r.number, None)
-        return Recorded(event, advice)
+            self._states.pop(num, None)
+        return Recorded(event, seen[1])
+
+    def _context(self) -> tuple[DayPlan, Reference, str, str, dict[str, str]]:
+        """What every mark needs of the date: (plan, reference, zone, date key, room numbers as typed → as the
+        plan has them), made once per plan (the record path asks on every mark; a new plan makes it anew)."""
+        plan = self.plan
+        ctx = self._ctx
+        if ctx is None or ctx[0] is not plan:
+            ctx = self._ctx = (plan, self.ref, self.point.tz, self.day.key, {})
+        return ctx
+
+    def _room_number(self, text: str) -> str:
+        """The room's number as the plan has it (remembered per plan)."""
+        known = self._context()[4]
+        num = known.get(text)
+        if num is None:
+            num = known[text] = self.room(text).number
+        return num
 
     def roster(self) -> dict[str, str] | None:
         """The date's other rooms as the set-up package named them: participant code → room (codes only);
@@ -349,23 +381,25 @@ class Station:
 
     # --- views -----------------------------------------------------------------------------
     def room_state(self, room: str) -> RoomState:
-        """The room's state, rebuilt only when events were added other than through this object.
+        """The room's state, rebuilt only when events were added other than through this object."""
+        return self._state_at(self._room_number(room), self.log.change_token())[2]
+
+    def _state_at(self, num: str, token: Token) -> tuple[Token, int, RoomState]:
+        """The cached (token, count, state) of a room, fresh for the database as ``token`` saw it.
 
         Freshness is checked cheaply first (the log's change token: no write anywhere since), then by
         the room's event count (events are only ever added), and only then by projecting again.
         """
-        num = self.room(room).number
-        token = self.log.change_token()
         cached = self._states.get(num)
         if cached is not None and cached[0] == token:
-            return cached[2]
+            return cached
         n = self.log.count_room(self.day.key, num)
         if cached is not None and cached[1] == n:
-            self._states[num] = (token, n, cached[2])
-            return cached[2]
+            cached = self._states[num] = (token, n, cached[2])
+            return cached
         state = project_room(self.plan, self.ref, num, self.log.for_room_state(self.day.key, num))
-        self._states[num] = (token, n, state)
-        return state
+        cached = self._states[num] = (token, n, state)
+        return cached
 
     def due(self, room: str) -> list[rules.Advice]:
         return rules.due(self.room_state(room), self.plan, self.ref, self.now())

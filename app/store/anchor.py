@@ -213,6 +213,7 @@ class AnchorWriter:
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
         self.failures = 0
+        self.writes = 0  # anchor files written (the bench prints how many fell inside its run)
         _writers.add(self)
 
     def note(self, seq: int, head_hash: str) -> None:
@@ -236,6 +237,7 @@ class AnchorWriter:
         if head is not None and head != self._written:
             try:
                 write_anchor(self.db_path, self.station, *head)
+                self.writes += 1
             except OSError:
                 self.failures += 1  # a full disk: the database is the record; verify shows the lag
             self._written = head

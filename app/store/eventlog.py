@@ -11,15 +11,25 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import sqlite3
 import threading
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from hashlib import sha256
 
 from sqlalchemy import Engine, select
 
-from app.domain.event import GENESIS, Event, chain_problems, utc_iso
+from app.domain.event import (
+    FORMAT_VERSION,
+    GENESIS,
+    Event,
+    canonical_text,
+    chain_problems,
+    json_encoder,
+    trusted_event,
+    utc_iso,
+)
 from app.domain.model import date_key
 from app.errors import IntegrityError, storage_error
 from app.store.anchor import AnchorWriter
@@ -31,7 +41,8 @@ _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 
 
 
 # the stored payload text, as json.dumps(payload, ensure_ascii=False, sort_keys=True) wrote it (encoder made once)
-_PAYLOAD_TEXT = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_PAYLOAD_TEXT = json_encoder(sort_keys=True, separators=(", ", ": "))
+_loads = json.loads
 
 
 def _row(e: Event) -> tuple:
@@ -40,9 +51,39 @@ def _row(e: Event) -> tuple:
 
 
 def _event(row) -> Event:
-    d = dict(zip(_COLUMNS, row, strict=True))
-    d["payload"] = json.loads(d["payload"])
-    return Event(**d)
+    """An event from a row in ``_COLUMNS`` order (the store's own rows: every field is there)."""
+    return trusted_event(id=row[0], station=row[1], seq=row[2], at=row[3], recorded_at=row[4], tz=row[5],
+                         author=row[6], kind=row[7], day=row[8], room=row[9], participant=row[10],
+                         payload=_loads(row[11]), prev_hash=row[12], hash=row[13])
+
+
+def new_event_id(rand: bytes | None = None) -> str:
+    """A random (version 4) UUID in its usual text, as ``str(uuid.uuid4())`` writes it, in half the time;
+    ``rand`` is 16 random bytes to use (the writer draws them from its buffer), else fresh ones."""
+    b = bytearray(rand if rand is not None else os.urandom(16))
+    b[6] = b[6] & 0x0F | 0x40
+    b[8] = b[8] & 0x3F | 0x80
+    x = b.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+_RANDOM_BATCH = 16 * 256  # random bytes drawn at once for event ids: one getrandom call per 256 marks
+_forks = [0]  # moves in a forked child, so it never reuses the random bytes its parent drew
+
+
+def _forked() -> None:
+    _forks[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
+
+
+_esc = json.encoder.encode_basestring  # what canonical_json writes for a str (ensure_ascii=False)
+
+
+def _text_or_null(v: str | None) -> str:
+    return "null" if v is None else _esc(v)
 
 
 Token = tuple[int, int, int]
@@ -71,6 +112,7 @@ class EventLog:
         self.engine = engine
         self.station = station
         self._local = threading.local()
+        self._tails: dict[str, str] = {}
         db = engine.url.database
         # the head anchored outside the database after each commit (app/store/anchor.py)
         self.anchor = AnchorWriter(db, station) if db and db != ":memory:" and station else None
@@ -82,6 +124,9 @@ class EventLog:
             conn = self._local.conn = self.engine.raw_connection()
             self._local.serial, self._local.appends = next(_serials), 0
             self._local.vcur = conn.cursor()
+            self._local.acur = conn.cursor()  # appends: one cursor kept (making one per mark cost a few µs)
+            self._local.head = None
+            self._local.rand, self._local.rpos, self._local.rgen = b"", 0, _forks[0]
         return conn
 
     def change_token(self) -> Token:
@@ -96,6 +141,13 @@ class EventLog:
         version = cur.execute("PRAGMA data_version").fetchone()[0]
         return (self._local.serial, int(version), self._local.appends)
 
+    def _tail(self, tz: str) -> str:
+        """The end of a hash input of this station in zone ``tz``: '"station":…,"tz":…,"v":1}' (made once)."""
+        tail = self._tails.get(tz)
+        if tail is None:
+            tail = self._tails[tz] = f'"station":{_esc(self.station)},"tz":{_esc(tz)},"v":{FORMAT_VERSION}}}'
+        return tail
+
     def last_append_tokens(self) -> tuple[Token, Token]:
         """The change tokens just before and just after this thread's last append, both read under
         its write lock: a caller whose token equals the first knows nobody else wrote in between."""
@@ -107,53 +159,81 @@ class EventLog:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             self._local.vcur.close()
+            self._local.acur.close()
             conn.close()
             self._local.conn = None
             self._local.head = None
 
     # --- writing ---------------------------------------------------------------------------
     def append(self, *, kind: str, at: datetime, recorded_at: datetime, tz: str, author: str,
-               day: str | None, room: str | None, participant: str | None, payload: dict) -> Event:
-        """Write one event of this station; returns it once it is committed to disk."""
-        cur = self._writer().cursor()
+               day: str | None, room: str | None, participant: str | None, payload: dict,
+               check: Callable[[Token], None] | None = None) -> Event:
+        """Write one event of this station; returns it once it is committed to disk.
+
+        ``check(token)`` runs under the write lock, before the event is made: it sees the database as
+        the append will extend it (``token`` is the change token at that moment) and refuses the mark by
+        raising; it may still complete ``payload``. The rules are judged there, so nothing another
+        process writes can come between the check and the append.
+        """
+        loc = self._local
+        if getattr(loc, "conn", None) is None:
+            self._writer()
+        cur = loc.acur
         try:
             cur.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            cur.close()
             if err := storage_error(exc, self.engine.url.database):
                 raise err from None
             raise
+        checked = False
         try:
-            version = int(cur.execute("PRAGMA data_version").fetchone()[0])
-            cached = getattr(self._local, "head", None)
+            version = cur.execute("PRAGMA data_version").fetchone()[0]
+            if check is not None:
+                check((loc.serial, version, loc.appends))
+            checked = True
+            cached = loc.head
             if cached is not None and cached[0] == version:
-                head = cached[1:]  # nobody else committed since our last append: our head is the head
+                seq, prev = cached[1] + 1, cached[2]  # nobody else committed since our last append
             else:
                 head = cur.execute("SELECT seq, hash FROM events WHERE station=? ORDER BY seq DESC LIMIT 1",
                                    (self.station,)).fetchone()
-            seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+                seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
             at_text = utc_iso(at)
-            e = Event(id=str(uuid.uuid4()), station=self.station, seq=seq, at=at_text,
-                      recorded_at=at_text if recorded_at == at else utc_iso(recorded_at), tz=tz, author=author, kind=kind, day=day, room=room,
-                      participant=participant, payload=payload, prev_hash=prev)
-            object.__setattr__(e, "hash", e.compute_hash())  # sealed in place: nobody else holds it yet
-            cur.execute(_INSERT, _row(e))
+            rec_text = at_text if recorded_at == at else utc_iso(recorded_at)
+            pos = loc.rpos
+            if pos >= len(loc.rand) or loc.rgen != _forks[0]:  # this thread's random bytes, never a parent's
+                loc.rand, loc.rgen, pos = os.urandom(_RANDOM_BATCH), _forks[0], 0
+            loc.rpos = pos + 16
+            eid = new_event_id(loc.rand[pos:pos + 16])
+            # the canonical hash input (Event.hash_input) written here: the id and times are made above in
+            # their fixed form, the station's own text is escaped once; every other field goes through json's
+            # own escaper (tests/store/test_record_path.py compares with the general form)
+            digest = sha256((
+                f'{{"at":"{at_text}","author":{_esc(author)},"day":{_text_or_null(day)},"id":"{eid}",'
+                f'"kind":{_esc(kind)},"participant":{_text_or_null(participant)},'
+                f'"payload":{canonical_text(payload) if payload else "{}"},"prev_hash":{_esc(prev)},'
+                f'"recorded_at":"{rec_text}","room":{_text_or_null(room)},"seq":{seq:d},'
+                f'{self._tail(tz)}').encode()).hexdigest()
+            e = trusted_event(id=eid, station=self.station, seq=seq, at=at_text, recorded_at=rec_text, tz=tz,
+                              author=author, kind=kind, day=day, room=room, participant=participant,
+                              payload=payload, prev_hash=prev, hash=digest)
+            cur.execute(_INSERT, (eid, self.station, seq, at_text, rec_text, tz, author, kind, day, room,
+                                  participant, _PAYLOAD_TEXT(payload), prev, digest))
             cur.execute("COMMIT")
         except BaseException as exc:
-            self._local.head = None
+            if checked or isinstance(exc, sqlite3.Error):
+                loc.head = None  # read the head again next time (a mark the check refused leaves it as it was)
             with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (a full disk does)
                 cur.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error) and (err := storage_error(exc, self.engine.url.database)):
                 raise err from None
             raise
-        finally:
-            cur.close()
         if self.anchor is not None:
-            self.anchor.note(e.seq, e.hash)
-        loc = self._local
-        loc.head = (version, e.seq, e.hash)
-        loc.appends += 1
-        loc.tokens = ((loc.serial, version, loc.appends - 1), (loc.serial, version, loc.appends))
+            self.anchor.note(seq, digest)
+        loc.head = (version, seq, digest)
+        n = loc.appends
+        loc.appends = n + 1
+        loc.tokens = ((loc.serial, version, n), (loc.serial, version, n + 1))
         return e
 
     def insert_foreign(self, evs: Iterable[Event]) -> int:

@@ -71,8 +71,9 @@ def test_state_read_on_another_thread_is_still_right(station):
     station.log.close()
 
 
-def test_write_racing_between_check_and_append_is_not_lost(station, demo_db, monkeypatch):
-    """Another process commits after record() looked at the state but before its append."""
+def test_write_racing_between_check_and_append_waits_for_the_append(station, demo_db, monkeypatch):
+    """Another writer tries to commit after record() looked at the state but before its append: the rules
+    are judged under the append's write lock, so that write waits and lands after the mark, never between."""
     a, b = codes(station)[:2]
     station.record("admitted", "0101", a, at=local("09:05"))
     station.room_state("0101")
@@ -80,13 +81,21 @@ def test_write_racing_between_check_and_append_is_not_lost(station, demo_db, mon
 
     other = Station.open(demo_db)
     real = mod.rules.advise
+    racer: list[threading.Thread] = []
+    done: list = []
 
     def racing(*args, **kw):
         monkeypatch.setattr(mod.rules, "advise", real)
-        other.record("admitted", "0101", b, at=local("09:06"))
+        t = threading.Thread(target=lambda: done.append(other.record("admitted", "0101", b, at=local("09:06"))))
+        t.start()
+        racer.append(t)
+        t.join(0.5)  # it cannot get in while the mark is being judged
+        assert not done
         return real(*args, **kw)
 
     monkeypatch.setattr(mod.rules, "advise", racing)
-    station.record("exam-start", "0101", at=local("10:00"))
+    mark = station.record("exam-start", "0101", at=local("10:00")).event
+    racer[0].join(10)
+    assert done and done[0].event.seq == mark.seq + 1  # the other write came after the mark
     s = station.room_state("0101")
     assert s.participants[b].status == "present" and s.start is not None

@@ -1,0 +1,138 @@
+"""The fast record path gives the very same bytes, rows and checks as the general one.
+
+The hash, the canonical JSON, the UTC text, the event id and the event object are built by hand on the
+record path (app/domain/event.py, app/store/eventlog.py) because the general forms cost several times
+more per mark. Each is compared here with its reference on random and awkward values.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as s
+
+from app.domain.event import Event, canonical_json, json_encoder, trusted_event, utc_iso
+
+_REF_CANON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_REF_STORED = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+_text = s.text(max_size=12)
+_opt = s.none() | _text
+_value = s.recursive(s.none() | s.booleans() | s.integers() | s.floats(allow_nan=True) | _text,
+                     lambda inner: s.lists(inner, max_size=3) | s.dictionaries(_text, inner, max_size=3),
+                     max_leaves=8)
+_payload = s.dictionaries(_text, _value, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_value | _payload)
+def test_the_built_once_encoders_write_what_json_writes(value):
+    assert json_encoder(sort_keys=True, separators=(",", ":"))(value) == _REF_CANON(value)
+    assert json_encoder(sort_keys=True, separators=(", ", ": "))(value) == _REF_STORED(value)
+    assert canonical_json(value) == _REF_CANON(value).encode("utf-8")
+
+
+@settings(max_examples=400, deadline=None)
+@given(id=_text, station=_text, seq=s.integers(0, 10**12), at=_text, rec=_text, author=_text, kind=_text,
+       day=_opt, room=_opt, participant=_opt, payload=_payload, prev=_text, tz=_text)
+def test_the_hash_written_field_by_field_is_the_canonical_hash(id, station, seq, at, rec, author, kind, day, room,
+                                                               participant, payload, prev, tz):
+    e = Event(id=id, station=station, seq=seq, at=at, recorded_at=rec, tz=tz, author=author, kind=kind, day=day,
+              room=room, participant=participant, payload=payload, prev_hash=prev)
+    assert e.hash_input() == e.hash_input_general()
+
+
+def test_odd_field_types_take_the_general_way():
+    base = dict(id="x", station="s", seq=1, at="a", recorded_at="a", tz="z", author="", kind="note", day=None,
+                room=None, participant=None, payload={"n": [1, 2.5, None, True]}, prev_hash="0" * 64)
+    for odd in ({"seq": True}, {"seq": 2.0}, {"author": 7}, {"room": 12}, {"day": ["x"]}):
+        e = Event(**{**base, **odd})
+        assert e.hash_input() == e.hash_input_general()
+
+
+def test_utc_text_is_the_strftime_text():
+    ref = "%Y-%m-%dT%H:%M:%S.%fZ"
+    moments = [datetime(2026, 6, 4, 5, 30, tzinfo=UTC), datetime(2026, 6, 4, 5, 30, 0, 1, tzinfo=UTC),
+               datetime(2026, 6, 4, 10, 30, 59, 999999, tzinfo=timezone(timedelta(hours=5))),
+               datetime(1000, 1, 1, tzinfo=UTC), datetime(999, 12, 31, 23, tzinfo=UTC),
+               datetime(9999, 12, 31, 12, tzinfo=timezone(timedelta(hours=2)))]
+    for dt in moments:
+        assert utc_iso(dt) == dt.astimezone(UTC).strftime(ref)
+
+
+def test_a_trusted_event_equals_one_made_by_its_constructor():
+    values = dict(id=str(uuid.uuid4()), station="room-1", seq=3, at="2026-06-04T05:30:00.000000Z",
+                  recorded_at="2026-06-04T05:30:00.000000Z", tz="Asia/Yekaterinburg", author="", kind="note",
+                  day="2026-06-04", room="0101", participant=None, payload={"text": "я"}, prev_hash="0" * 64,
+                  hash="")
+    a, b = trusted_event(**values), Event(**values)
+    assert a == b and hash(a.id) == hash(b.id) and repr(a) == repr(b)
+    assert a.sealed().hash == b.compute_hash()
+
+
+def test_appended_events_carry_the_canonical_hash_and_read_back_the_same(station):
+    """The append writes the hash input by hand: awkward text in every free field still gives the canonical
+    hash, the stored row reads back as the same event, and the chain verifies."""
+    from datetime import UTC as utc
+
+    at = datetime(2026, 6, 4, 5, 30, 0, 123456, tzinfo=utc)
+    odd = ['', 'кавычка " и \\ обратная', "tab\tnew\nline\x00\x1f", "\u2028\u2029 emoji \U0001F600", "'; DROP --"]
+    made = []
+    for i, text in enumerate(odd):
+        e = station.log.append(kind="note", at=at, recorded_at=at + timedelta(seconds=i), tz="Asia/Yekaterinburg",
+                               author=text, day=None if i % 2 else "2026-06-04", room=None if i == 3 else "0101",
+                               participant=text or None, payload={"text": text, "n": [i, 1.5, None, True]})
+        assert e.hash == e.compute_hash() and e.hash_input() == e.hash_input_general()
+        made.append(e)
+    for e in made:
+        assert station.log.get(e.id) == e
+    assert station.log.verify() == []
+
+
+def test_event_ids_are_distinct_version_4_uuids_also_in_a_forked_child(station, tmp_path):
+    import os
+
+    ids = [station.record("note", "0101", payload={"text": f"n{i}"}).event.id for i in range(300)]  # past a batch
+    assert len(set(ids)) == 300
+    assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)
+    from app.store import eventlog
+
+    loc = station.log._local
+    drawn = loc.rand
+    if hasattr(os, "fork"):  # a forked child's fork count moves (no SQLite in the child: just the count)
+        out = tmp_path / "child.txt"
+        before = eventlog._forks[0]
+        pid = os.fork()
+        if pid == 0:
+            try:
+                out.write_text(str(eventlog._forks[0] - before))
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        assert out.read_text() == "1"
+    eventlog._forked()  # as in a child: the next mark draws new random bytes, never the parent's
+    station.record("note", "0101", payload={"text": "after"})
+    assert loc.rand != drawn and loc.rpos == 16
+
+
+def test_a_mark_refused_under_the_write_lock_writes_nothing_and_the_chain_goes_on(station, demo_db):
+    """The transfer rules refuse inside the append's transaction: it is rolled back, the lock is free for
+    another connection at once, and this station's next mark follows its head without a gap."""
+    import pytest
+
+    from app.errors import UserError
+    from app.services.station import Station
+
+    mine = station.plan.room_participants("0101")[0].code
+    elsewhere = station.plan.room_participants("0102")[0].code
+    first = station.record("admitted", "0101", mine).event
+    with pytest.raises(UserError, match="transfer"):
+        station.record("admitted", "0101", elsewhere)
+    other = Station.open(demo_db)  # the write lock was released by the refusal
+    between = other.record("admitted", "0102", elsewhere).event
+    after = station.record("seated", "0101", mine, payload={"seat": "1А"}).event
+    assert (between.seq, after.seq) == (first.seq + 1, first.seq + 2)
+    assert station.log.count() == first.seq + 2 and station.verify() == []
