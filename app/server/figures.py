@@ -530,10 +530,15 @@ _EXIT_MIN = METRIC_KEYS.index("exit_minutes")
 
 
 def _metrics(row, offset: int) -> dict[str, float]:
-    """Metric columns (or their SUMs) as the scratch report has them: counts as int, minutes to 0.1."""
-    vals = [int(v or 0) for v in row[offset:offset + len(METRIC_KEYS)]]
-    vals[_EXIT_MIN] = round(float(row[offset + _EXIT_MIN] or 0), 1)
-    return dict(zip(METRIC_KEYS, vals, strict=True))
+    """Metric columns (or their SUMs) as the scratch report has them: counts as int, minutes to 0.1.
+
+    A season's report reads ~10,000 such rows, so the common case is taken whole: both databases give
+    an integer column (and the SUM of one) as an int; only a missing SUM (an outer join) is None."""
+    m = dict(zip(METRIC_KEYS, row[offset:offset + len(METRIC_KEYS)], strict=True))
+    m["exit_minutes"] = round(float(m["exit_minutes"] or 0), 1)
+    if None in m.values():
+        m = {k: v or 0 for k, v in m.items()}
+    return m
 
 
 def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
@@ -618,14 +623,18 @@ def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None
         if n:
             rinc.setdefault((p, d, room), {})[kind] = int(n)
     room_rows = []
-    for r in room_rows_db:
-        if (r.ppe, r.day) not in valid:
+    n_m = len(METRIC_KEYS)
+    for r in room_rows_db:  # a season's thousands of rows: plain tuples, one dict each
+        p, d, room = r[0], r[1], r[2]
+        if (p, d) not in valid:
             continue
-        s, title = subj[(r.ppe, r.day)]
-        room_rows.append({"level": "room", "day": r.day, "date": r.day[:10], "subject": s, "subject_title": title,
-                          "ppe": r.ppe, "room": r.room, "school": "", **_metrics(r, 3),
-                          "incidents_by_kind": rinc.get((r.ppe, r.day, r.room), {}), "phase": r.phase,
-                          "problems": json.loads(r.problems)})
+        s, title = subj[(p, d)]
+        m = dict(zip(METRIC_KEYS, r[3:3 + n_m], strict=True))
+        m["exit_minutes"] = round(float(m["exit_minutes"] or 0), 1)
+        problems = r[4 + n_m]
+        room_rows.append({"level": "room", "day": d, "date": d[:10], "subject": s, "subject_title": title,
+                          "ppe": p, "room": room, "school": "", **m, "incidents_by_kind": rinc.get((p, d, room), {}),
+                          "phase": r[3 + n_m], "problems": [] if problems == "[]" else json.loads(problems)})
     # a day key's subject for the school rows (every exam point of a key holds the same subject)
     key_subj = {d: subj[(p, d)] for p, d in subj}
     sinc: dict[tuple[str, str], dict[str, int]] = {}

@@ -34,9 +34,14 @@ def flat_table(rep: dict, names: Names) -> Table:
     head = [_("Level"), _("Date"), _("Subject code"), _("Subject"), _("Exam point"), _("Exam point name"), _("Room"),
             _("School"), _("School name"), *_metrics(), *_incidents()]
     rows = []
+    levels = {k: _(v) for k, v in LEVELS.items()}  # a season is ~10,000 rows: each label made once
+    labels: dict[str, str] = {}
     for level in ("period", "dates", "days", "ppes", "rooms", "schools"):
         for r in ([rep[level]] if level == "period" else rep[level]):
-            rows.append([_(LEVELS[r["level"]]), day_label(r["day"]) if r["day"] else "", r["subject"],
+            d = r["day"]
+            if d and d not in labels:
+                labels[d] = day_label(d)
+            rows.append([levels[r["level"]], labels[d] if d else "", r["subject"],
                          r.get("subject_title", ""), r["ppe"], names.ppe(r["ppe"], r.get("ppe_name", "")) if r["ppe"]
                          else "", r["room"], r["school"], names.school(r["school"]), *_vals(r), *_inc(r)])
     return Table("all", _("All levels"), head, rows)

@@ -369,6 +369,7 @@ fig_schools = Table(
     Column("subject", String(2), nullable=False),
     *_metric_columns(),
     Index("ix_fig_schools_date", "date", "school"),
+    Index("ix_fig_schools_day_school", "day", "school"),  # the page's school table, 50 groups at a time
 )
 
 fig_incidents = Table(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from app.i18n import current_language
@@ -37,13 +38,29 @@ def _cell(v, comma: bool) -> str:
 
 def csv_bytes(table: Table) -> bytes:
     """The table as Excel opens it: ';'-separated, UTF-8 with a BOM, CRLF lines."""
-    comma = current_language() == "ru"
+    return b"".join(csv_chunks(table))
+
+
+def csv_chunks(table: Table, rows_per_chunk: int = 2000) -> Iterator[bytes]:
+    """``csv_bytes`` in pieces of a few thousand rows, for a streamed answer (a season's table is ~10,000
+    rows). Strings and ints go to the writer as they are (it writes them as ``_cell`` would); only other
+    values are converted. The language is read now, not when the answer is sent (another thread)."""
+    return _chunks(table, rows_per_chunk, current_language() == "ru")
+
+
+def _chunks(table: Table, rows_per_chunk: int, comma: bool) -> Iterator[bytes]:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    buf.write("\ufeff")
     w.writerow(table.head)
-    for r in table.rows:
-        w.writerow([_cell(v, comma) for v in r])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    plain = (str, int)
+    for i, r in enumerate(table.rows, start=1):
+        w.writerow([v if type(v) in plain else _cell(v, comma) for v in r])
+        if i % rows_per_chunk == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
 
 
 def _sheet_title(title: str, used: set[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "s0009m"  # results per municipality, after the reference names (s0008n)
+HEAD = "s0010p"  # the page index on fig_schools, after the results per municipality (s0009m)
 LOCATION = Path(__file__).resolve().parent
 
 

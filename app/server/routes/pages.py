@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -46,62 +47,97 @@ def static(name: str):
 
 
 def link(metric: str, row: dict, kind: str | None = None) -> str:
-    q = {"metric": metric, "day": row["day"]}
-    for k in ("ppe", "room", "school"):
-        if row.get(k):
-            q[k] = row[k]
-    if kind:
-        q["kind"] = kind
-    return "/monitoring/events?" + urlencode(q)
+    """The events a figure of a row was counted from (``/monitoring/events?metric=…&day=…&ppe=…``)."""
+    q = row.get("_q")
+    if q is None:  # what identifies the row, encoded once for its dozen figures
+        q = row["_q"] = urlencode({k: row[k] for k in ("day", "ppe", "room", "school") if row.get(k)})
+    return f"/monitoring/events?metric={quote_plus(metric)}&{q}" + (f"&{urlencode({'kind': kind})}" if kind else "")
 
 
-def _charts(rep: dict, day: str | None) -> list[str]:
+CHART_ROWS = 20  # exam points in one date's chart: the first rows of the table's page, in its order
+
+
+def _charts(summary: dict, ppes: list[dict]) -> list[str]:
+    """The attendance chart per (date, subject) of the period, or per exam point of the page's rows when
+    one date and subject is shown, and the incidents by kind: tens of bars, never one per row of a season."""
     from app.domain.kinds import KINDS
     from app.server.charts import bars
     from app.server.texts import day_label
 
-    charts = []
-    if not rep["ppes"]:
+    charts: list[str] = []
+    days = summary["days"]
+    if not days:
         return charts
-    several_days = len({r["day"] for r in rep["ppes"]}) > 1
-    charts.append(bars([((f"{r['ppe']} · {day_label(r['day'])} · {r['subject_title'][:14]}" if several_days
-                          else r["ppe"]),
-                         [r["present"], r["absent"], r["unmarked"], r["removed"], r["finished_early"]],
-                         f"/monitoring?{urlencode({'day': r['day'], 'ppe': r['ppe']})}") for r in rep["ppes"]],
-                       [_("Present"), _("Absent"), _("Unmarked"), _("Removed"), _("Early completions")],
-                       _("Attendance by exam point")))
-    inc: dict[str, int] = {}
-    for r in rep["days"]:
-        for k, v in r["incidents_by_kind"].items():
-            if k != "correction":
-                inc[k] = inc.get(k, 0) + v
+    series = [_("Present"), _("Absent"), _("Unmarked"), _("Removed"), _("Early completions")]
+
+    def vals(r: dict) -> list[float]:
+        return [r["present"], r["absent"], r["unmarked"], r["removed"], r["finished_early"]]
+
+    if len(days) > 1 or not ppes:
+        charts.append(bars([(f"{day_label(r['day'])} · {r['subject_title']}", vals(r),
+                             f"/monitoring?{urlencode({'day': r['day']})}") for r in days],
+                           series, _("Attendance by date and subject")))
+    else:
+        charts.append(bars([(f"{r['ppe']} {r.get('ppe_name') or ''}".strip(), vals(r),
+                             f"/monitoring?{urlencode({'day': r['day'], 'ppe': r['ppe']})}") for r in ppes[:CHART_ROWS]],
+                           series, _("Attendance by exam point") + ("" if len(ppes) <= CHART_ROWS else " " + _(
+                               "(the first {n} rows of the table)").format(n=CHART_ROWS))))
+    inc = Counter()
+    for k, v in summary["period"]["incidents_by_kind"].items():
+        if k != "correction":
+            inc[k] += v
     if inc:
-        charts.append(bars([(_(KINDS[k].title), [v], f"/monitoring?{urlencode({'day': day or ''})}")
+        only = summary["filters"].get("day") or ""
+        charts.append(bars([(_(KINDS[k].title), [v], f"/monitoring?{urlencode({'day': only})}")
                             for k, v in sorted(inc.items())], [_("Incidents")], _("Incidents by kind")))
     return charts
+
+
+def _pager_url(params: dict[str, str], **change: str | int | None) -> str:
+    """This page's address with some parameters changed (a page, a sort); empty values dropped."""
+    q = {**params, **{k: ("" if v is None else str(v)) for k, v in change.items()}}
+    return "/monitoring?" + urlencode({k: v for k, v in q.items() if v not in ("", None)})
 
 
 @router.get("/monitoring")
 async def monitoring_page(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None,
                           date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
                           school: str | None = None):
-    from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, period_filters, report
+    """The period's summary (totals, dates, dates and subjects, charts) and the long tables one page at a
+    time (app.server.monitoring_page): the same cost for one date as for a whole season."""
+    from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, period_filters
+    from app.server.monitoring_page import PAGE_SIZE, page_order, ppe_page, room_page, school_page, summary
     from app.server.names import load_names
     from app.server.plans import list_days
 
     d, p = opt_day(day), opt_ppe(ppe)
     filters = period_filters(d, p, date_from, date_to, subject, school)
+    qp = request.query_params
+    orders = {name: page_order(name, qp.get(f"{name}_page"), qp.get(f"{name}_sort"), qp.get(f"{name}_desc"))
+              for name in ("ppes", "schools", "rooms")}
     allowed = await scope_of(request, v)
     eng = engine(request)
-    all_days = sorted({x["day"] for x in await run_in_threadpool(list_days, eng)
-                       if allowed is None or x["ppe"] in allowed})
-    # the page shows rooms only for one exam point: a season's thousands of room rows are not read otherwise
-    rep = await run_in_threadpool(lambda: report(eng, **filters, rooms=bool(p), allowed=allowed))
-    names = await run_in_threadpool(load_names, eng)
-    query = urlencode({k: val for k, val in rep["filters"].items() if val})
-    return render(request, "monitoring.html", v, rep=rep, metrics=METRICS, metric_keys=METRIC_KEYS, link=link,
-                  incident_kinds=list(INCIDENT_KINDS), charts=_charts(rep, d), all_days=all_days, day=d, ppe=p,
-                  query=query, names=names, report_date=(d or rep["filters"].get("date_from") or "")[:10])
+    scope = {k: val for k, val in filters.items() if k != "school"}
+
+    def read():
+        all_days = sorted({x["day"] for x in list_days(eng) if allowed is None or x["ppe"] in allowed})
+        summ = summary(eng, **filters, allowed=allowed)
+        titles = {r["day"]: r["subject_title"] for r in summ["days"]}
+        # with a school chosen the exam-point rows would not be that school's figures: the report has none
+        ppes = None if filters["school"] else ppe_page(eng, orders["ppes"], **scope, allowed=allowed)
+        schools = school_page(eng, orders["schools"], titles, **filters, allowed=allowed)
+        rooms = room_page(eng, orders["rooms"], titles, **scope, allowed=allowed) \
+            if p and not filters["school"] else None
+        return all_days, summ, ppes, schools, rooms, load_names(eng)
+
+    all_days, summ, ppes, schools, rooms, names = await run_in_threadpool(read)
+    query = urlencode({k: val for k, val in summ["filters"].items() if val})
+    params = {k: val for k, val in qp.items()}
+    return render(request, "monitoring.html", v, rep=summ, ppes=ppes, schools=schools, rooms=rooms,
+                  page_size=PAGE_SIZE, pager_url=lambda **c: _pager_url(params, **c), params=params,
+                  metrics=METRICS, metric_keys=METRIC_KEYS, link=link, incident_kinds=list(INCIDENT_KINDS),
+                  charts=_charts(summ, ppes.rows if ppes else []), all_days=all_days, day=d, ppe=p, query=query,
+                  names=names, report_date=(d or summ["filters"].get("date_from") or "")[:10])
 
 
 @router.get("/monitoring/events")
@@ -110,14 +146,18 @@ async def events_page(request: Request, v: PageViewer, day: str | None = None, m
     from app.domain.event import parse_utc
     from app.i18n import format_time
     from app.server.monitoring import METRICS, metric_events, public_payload
-    from app.server.texts import payload_text
+    from app.server.texts import payload_text, void_targets
 
     d, m, p = req_day(day), req_metric(metric), opt_ppe(ppe)
     r, s, k = opt_room(room), opt_school(school), opt_kind(kind)
     allowed = await scope_of(request, v)
-    evs = await run_in_threadpool(metric_events, engine(request), p, d, m, r, s, k, allowed)
+    eng = engine(request)
+    evs = await run_in_threadpool(metric_events, eng, p, d, m, r, s, k, allowed)
+    # a mark that names another (a countersign, an act) shows that mark's kind and time, never its id
+    targets = await run_in_threadpool(void_targets, eng, {str(e.payload["target"]) for e in evs
+                                                          if e.payload.get("target")}, allowed)
     rows = [{"e": e, "local": format_time(parse_utc(e.at), e.tz, seconds=True),
-             "data": payload_text(e.kind, public_payload(e.payload))} for e in evs]
+             "data": payload_text(e.kind, public_payload(e.payload), e.tz, targets)} for e in evs]
     return render(request, "events.html", v, rows=rows, ppe=p, day=d, metric=m, room=r, school=s, kind=k,
                   title=dict(METRICS).get(m, m), tz=evs[0].tz if evs else "UTC")
 
@@ -130,7 +170,12 @@ async def admin_page(request: Request, v: PageViewer):
         raise Rejected(403, "forbidden", "administrators only")
     from app.server.texts import admin_overview
 
-    data = await run_in_threadpool(admin_overview, engine(request))
+    page = request.query_params.get("stations_page") or "1"
+    if not page.isdigit() or not 1 <= int(page) <= 1_000_000:
+        from app.server.deps import bad
+
+        raise bad("stations_page", "a page number from 1")
+    data = await run_in_threadpool(admin_overview, engine(request), int(page))
     return render(request, "admin.html", v, **data)
 
 
