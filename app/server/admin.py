@@ -15,7 +15,7 @@ from sqlalchemy import Engine, delete, insert, select
 from app.domain.event import utc_iso
 from app.errors import UserError
 from app.server import schema as t
-from app.server.db import now_iso
+from app.server.db import now_iso, read_connection
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 
@@ -85,7 +85,7 @@ def get_ppe(conn, key: str) -> PPE | None:
 
 
 def list_ppes(engine: Engine) -> list[PPE]:
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         rows = conn.execute(select(t.ppe).order_by(t.ppe.c.key)).all()
     return [PPE(r.key, r.region, r.msu, r.code, r.name, r.tz, r.address) for r in rows]
 

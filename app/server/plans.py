@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from app.domain.model import DayPlan, ExamDay, ExamPoint, Participant, Room
 from app.server import schema as t
 from app.server.admin import get_ppe, save_day
+from app.server.db import read_connection
 from app.server.ingest import Rejected
 
 MAX_SIDE = 50  # rows, and seats in a row: a room of 2,500 seats is already a stadium
@@ -135,14 +136,14 @@ def list_days(engine: Engine, ppe: str | None = None) -> list[dict]:
     q = select(t.days).order_by(t.days.c.key, t.days.c.ppe)
     if ppe:
         q = q.where(t.days.c.ppe == ppe)
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return [{"ppe": r.ppe, "day": r.key, "date": r.date, "subject_code": r.subject_code,
                  "list_sha256": r.list_sha256} for r in conn.execute(q)]
 
 
 def get_list(engine: Engine, ppe: str, day: str) -> dict:
     """The authority's distribution list of a day for an exam point (personal data: signed, TLS-only use)."""
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         drow = conn.execute(select(t.days).where(and_(t.days.c.ppe == ppe, t.days.c.key == day))).first()
         if drow is None:
             raise Rejected(404, "no-day", f"no exam day {day} for exam point {ppe}")
