@@ -187,10 +187,14 @@ def logout(engine: Engine, token: str | None, ip: str = "") -> None:
     audit(engine, v.username, "logout", "", ip)
 
 
-def allowed_ppes(engine: Engine, v: Viewer) -> frozenset[str] | None:
-    """The exam points a viewer may see (``None``: all, for an administrator)."""
-    if v.admin:
-        return None
+def municipality_ppes(engine: Engine, municipality: str) -> frozenset[str]:
+    """The exam points of a municipality ("66/043": region/МСУ), as they are registered."""
+    region, msu = municipality.split("/")
     with read_connection(engine) as conn:
         return frozenset(r[0] for r in conn.execute(select(t.ppe.c.key).where(and_(
-            t.ppe.c.region == v.region, t.ppe.c.msu == v.msu))))
+            t.ppe.c.region == region, t.ppe.c.msu == msu))))
+
+
+def allowed_ppes(engine: Engine, v: Viewer) -> frozenset[str] | None:
+    """The exam points a viewer may see (``None``: all, for an administrator)."""
+    return None if v.admin else municipality_ppes(engine, f"{v.region}/{v.msu}")

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from app.i18n import N_, _
+from app.server.accounts import municipality_ppes
 from app.server.results_import import Scale, scales
+from app.server.results_rooms import room_spreads
 
 SMALL_CELL = 5
 CONDUCT = ("removed", "finished_early", "exits", "exit_minutes", "extra_sheets", "incidents", "appeals")
@@ -84,21 +86,8 @@ def _suppress(cell: dict[str, Any]) -> dict[str, Any]:
     return {k: (f"<{SMALL_CELL}" if k == "participants" else None) for k in cell}
 
 
-def municipality_ppes(engine: Engine, municipality: str) -> frozenset[str]:
-    """The exam points of a municipality ("66/001"): the conduct a municipality's results sit beside."""
-    from sqlalchemy import and_, select
-
-    from app.server import schema as t
-    from app.server.db import read_connection
-
-    region, msu = municipality.split("/")
-    with read_connection(engine) as conn:
-        return frozenset(r[0] for r in conn.execute(select(t.ppe.c.key).where(and_(
-            t.ppe.c.region == region, t.ppe.c.msu == msu))))
-
-
 def _conduct(engine: Engine, year: int, subject: str | None,
-             municipality: str | None) -> dict[str, dict[str, dict[str, float]]]:
+             ppes: frozenset[str] | None) -> dict[str, dict[str, dict[str, float]]]:
     """Conduct figures per subject and school over the year (present participants and the counts), in the
     municipality's exam points when one is given: one grouped read of the stored school figures of the
     year's valid exam-point days (what the monitoring report's school rows sum to; a test holds the two equal)."""
@@ -115,8 +104,8 @@ def _conduct(engine: Engine, year: int, subject: str | None,
          .group_by(fs.c.subject, fs.c.school))
     if subject:
         q = q.where(fs.c.subject == subject)
-    if municipality is not None:
-        q = q.where(fs.c.ppe.in_(sorted(municipality_ppes(engine, municipality))))
+    if ppes is not None:
+        q = q.where(fs.c.ppe.in_(sorted(ppes)))
     out: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     with read_connection(engine) as conn:
         for row in conn.execute(q):
@@ -143,12 +132,13 @@ def results_report(engine: Engine, year: int, subject: str | None = None, school
     the same figures, without reading every other school's cells and the rooms."""
     now, demo, scores_now = _school_cells(engine, year, practice, subject, school, municipality, focus)
     before, _, scores_before = _school_cells(engine, year - 1, practice, subject, school, municipality, focus)
-    all_conduct = _conduct(engine, year, subject, municipality) if not practice else {}
+    ppes = municipality_ppes(engine, municipality) if municipality is not None else None
+    all_conduct = _conduct(engine, year, subject, ppes) if not practice else {}
     from app.server.region_import import region_figures
 
     sc = scales(year)
     region = region_figures(engine, year) if not practice else {}
-    spreads = _room_spreads(engine, year, municipality) if not practice and now and not focus else {}
+    spreads = room_spreads(engine, year, municipality, ppes) if not practice and now and not focus else {}
     subjects = []
     for code in sorted(now):
         scale = sc.get(code) or Scale(0)
@@ -219,17 +209,6 @@ FLAG_TEXTS = {
     "uniform-room": N_("Scores in room {room} of exam point {ppe} are unusually alike (spread {spread} against "
                        "{muni} across the municipality, {n} participants): worth comparing with the room's record."),
 }
-
-
-def _room_spreads(engine: Engine, year: int,
-                  municipality: str | None = None) -> dict[str, list[tuple[str, str, int, float]]]:
-    """{subject: [(exam point, room, participants, spread of scores)]} for each room of that year's plans:
-    from the stored room sums (app.server.results_rooms); of a municipality's results in its own exam points."""
-    from app.server.results_rooms import room_spreads
-
-    if municipality is None:
-        return room_spreads(engine, year)
-    return room_spreads(engine, year, municipality, municipality_ppes(engine, municipality))
 
 
 def _flags(spreads: dict[str, list[tuple[str, str, int, float]]], code: str, spread: float, muni: dict,

@@ -37,11 +37,6 @@ def check_municipality(value: str | None) -> str | None:
     return value
 
 
-def known_municipalities(conn: Connection) -> list[str]:
-    """The municipalities of the exam points registered on this server."""
-    return sorted({f"{r.region}/{r.msu}" for r in conn.execute(select(t.ppe.c.region, t.ppe.c.msu))})
-
-
 def place_rows(conn: Connection, name: str, rows: Iterable, given: str | None) -> tuple[list[str], list[str]]:
     """The municipality of each row (same order) and notes; ImportErrors naming the rows that cannot be placed."""
     from app.services.importer import ImportErrors

@@ -196,8 +196,9 @@ def _conduct_from_the_report(engine, year: int, municipality: str | None):
     school rows summed per subject and school."""
     from collections import defaultdict
 
+    from app.server.accounts import municipality_ppes
     from app.server.monitoring import report
-    from app.server.results_figures import CONDUCT, municipality_ppes
+    from app.server.results_figures import CONDUCT
 
     allowed = municipality_ppes(engine, municipality) if municipality else None
     rep = report(engine, date_from=f"{year}-01-01", date_to=f"{year}-12-31", rooms=False, allowed=allowed)
@@ -209,10 +210,12 @@ def _conduct_from_the_report(engine, year: int, municipality: str | None):
 
 
 def test_conduct_beside_results_equals_the_monitoring_report(server):  # noqa: F811
+    from app.server.accounts import municipality_ppes
     from app.server.results_figures import _conduct
 
     for muni in (None, "66/043", "66/099"):
-        mine = {s: dict(d) for s, d in _conduct(server, 2026, None, muni).items()}
+        ppes = municipality_ppes(server, muni) if muni else None
+        mine = {s: dict(d) for s, d in _conduct(server, 2026, None, ppes).items()}
         assert mine == _conduct_from_the_report(server, 2026, muni)
     assert mine == {}
     some = _conduct(server, 2026, None, None)["01"]
