@@ -19,17 +19,17 @@ Prints the counts per kind of case and the first examples.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import random
 import re
 import shutil
-import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench.campaign_run import row_count, tables_digest
 
 HEADER = ["region", "ppe_code", "exam_date", "subject_code", "room", "seat", "participant_code", "last_name",
           "first_name", "middle_name", "document_series", "document_number", "school_code", "special_conditions"]
@@ -320,23 +320,11 @@ def write_case(c: Case, path: Path) -> None:
 
 
 def plan_digest(db: Path) -> str:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        h = hashlib.sha256()
-        for t in PLAN_TABLES:
-            for row in con.execute(f"SELECT * FROM {t} ORDER BY 1"):  # noqa: S608 - fixed table names
-                h.update(repr(row).encode())
-        return h.hexdigest()
-    finally:
-        con.close()
+    return tables_digest(db, PLAN_TABLES)
 
 
 def participants(db: Path) -> int:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return int(con.execute("SELECT count(*) FROM participants").fetchone()[0])
-    finally:
-        con.close()
+    return row_count(db, "participants")
 
 
 def run_case(c: Case, tpl: Path, work: Path, n: int, counts: Counts) -> None:

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 
 def run(doc: str, campaign: Callable[[int, int], object], cases: int, prefix: str, examples: int = 10) -> None:
@@ -23,3 +26,26 @@ def run(doc: str, campaign: Callable[[int, int], object], cases: int, prefix: st
     for ex in getattr(c, "examples", [])[:examples]:
         print("  " + ex)
     shutil.rmtree(os.environ["AUDITORIA_HOME"], ignore_errors=True)
+
+
+def tables_digest(db: Path, tables: Iterable[str]) -> str:
+    """A digest of every row of ``tables``, read without writing (``mode=ro``): a case that should have changed
+    nothing must leave it equal."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        h = hashlib.sha256()
+        for t in tables:
+            for row in con.execute(f"SELECT * FROM {t} ORDER BY 1"):  # noqa: S608 - fixed table names
+                h.update(repr(row).encode())
+        return h.hexdigest()
+    finally:
+        con.close()
+
+
+def row_count(db: Path, table: str) -> int:
+    """How many rows ``table`` holds, read without writing."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 - fixed table names
+    finally:
+        con.close()

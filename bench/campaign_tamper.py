@@ -26,15 +26,15 @@ multi-line messages, no-ops, controls.
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import random
 import shutil
-import sqlite3
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from bench.campaign_run import row_count, tables_digest
 
 DIGEST_TABLES = ("events", "trusted_stations", "packages_in", "setups")
 
@@ -81,23 +81,11 @@ class World:
 
 
 def _digest(db: Path) -> str:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        h = hashlib.sha256()
-        for t in DIGEST_TABLES:
-            for row in con.execute(f"SELECT * FROM {t} ORDER BY 1"):  # noqa: S608 - fixed table names
-                h.update(repr(row).encode())
-        return h.hexdigest()
-    finally:
-        con.close()
+    return tables_digest(db, DIGEST_TABLES)
 
 
 def _events(db: Path) -> int:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return int(con.execute("SELECT count(*) FROM events").fetchone()[0])
-    finally:
-        con.close()
+    return row_count(db, "events")
 
 
 def build_world(base: Path) -> World:
