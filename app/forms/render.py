@@ -464,19 +464,25 @@ class Pager:
             v = f"{v} / {v2}" if v2 else v
         return v
 
+    def grid_rows(self, b, label_w: float, size: float, pad: float):
+        """The block's items in rows of ``columns``, each row as tall as its tallest label (at least 6.5 mm),
+        with the page broken before a row that would not fit; yields (items of the row, row height)."""
+        cols = int(b.get("columns", 1))
+        items = b["items"]
+        for i in range(0, len(items), cols):
+            row = items[i:i + cols]
+            rh = max(6.5, max(text_height(it["label"], label_w, size) for it in row) + pad)
+            self.ensure(rh)
+            yield row, rh
+
     def b_counts(self, b) -> None:
         size = float(b.get("font", 9))
         if b.get("title"):
             self.ensure(14)
             self.text(LEFT, self.y, CONTENT_W, 5, b["title"], 10, True)
             self.y += 5.5
-        cols = int(b.get("columns", 1))
-        cw = CONTENT_W / cols
-        items = b["items"]
-        for i in range(0, len(items), cols):
-            row = items[i:i + cols]
-            rh = max(6.5, max(text_height(it["label"], cw - 21, size) for it in row) + 1.6)
-            self.ensure(rh)
+        cw = CONTENT_W / int(b.get("columns", 1))
+        for row, rh in self.grid_rows(b, cw - 21, size, 1.6):
             for j, it in enumerate(row):
                 x = LEFT + j * cw
                 self.text(x, self.y + 0.8, cw - 21, rh, it["label"], size)
@@ -494,13 +500,8 @@ class Pager:
             self.text(LEFT, self.y, CONTENT_W, h, b["title"], size, True)
             self.y += h + 1.5
         chosen = self.doc.fields.get(b.get("field", ""), None)
-        cols = int(b.get("columns", 1))
-        cw = CONTENT_W / cols
-        items = b["items"]
-        for i in range(0, len(items), cols):
-            row = items[i:i + cols]
-            rh = max(6.5, max(text_height(it["label"], cw - 9, size) for it in row) + 1.8)
-            self.ensure(rh)
+        cw = CONTENT_W / int(b.get("columns", 1))
+        for row, rh in self.grid_rows(b, cw - 9, size, 1.8):
             for j, it in enumerate(row):
                 x = LEFT + j * cw
                 self.box(x, self.y + 0.5, 4.5, 4.5, 0.3)
