@@ -8,7 +8,9 @@
    window). Both run as the built program does: bytecode cached (in a scratch folder, even under
    PYTHONDONTWRITEBYTECODE) and compiled catalogs (tools/i18n.sh compile). The floor imports every
    third-party module an ordinary launch loads (not the first one, which also creates the demo
-   database and so loads more), submodules included. The exit after READY is shown apart.
+   database and so loads more), submodules included, and like ui/qt.py it takes PySide's import hook
+   out once Qt is in (from a checkout the hook read every later module's source: ~15 MB and the time
+   on both sides). The exit after READY is shown apart.
 2. A mark from click to repaint with the event on disk: click a real button in the room window,
    process the repaint, check the event is in the database (goal p99 ≤ 16 ms, one frame). Floor: one
    raw SQLite INSERT + COMMIT with synchronous=FULL in the same folder. Also shown: the durable
