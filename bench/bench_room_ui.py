@@ -109,6 +109,8 @@ def sqlite_floor(folder: Path, n: int = 200) -> list[float]:
 
 def bench_marks(n: int, folder: Path) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import ui.qt  # noqa: F401 - Qt first through ui/qt.py, as the program does (it takes PySide's import hook out)
+
     os.environ["AUDITORIA_HOME"] = str(folder)
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -175,6 +177,8 @@ def bench_marks(n: int, folder: Path) -> dict:
 def bench_typing(rounds: int, folder: Path) -> dict:
     """Per keystroke: a key typed into the search until the filtered list and seat map are repainted."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import ui.qt  # noqa: F401 - Qt first through ui/qt.py, as the program does (it takes PySide's import hook out)
+
     os.environ["AUDITORIA_HOME"] = str(folder)
     from datetime import datetime
     from zoneinfo import ZoneInfo
