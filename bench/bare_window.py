@@ -41,7 +41,7 @@ def main() -> None:
     w.show()
 
     def report() -> None:
-        print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f}", flush=True)
+        print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f} {time.process_time():.4f}", flush=True)
         app.quit()
 
     QtCore.QTimer.singleShot(0, report)

@@ -283,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
                 print("MODULES " + " ".join(third_party_modules()), flush=True)
             import gc
 
-            print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f}", flush=True)
+            # wall seconds, RSS in MB, and the process's CPU seconds (all threads) since it started
+            print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f} {time.process_time():.4f}", flush=True)
             print(f"HEAP frozen={gc.get_freeze_count()}", flush=True)
             print("SHOWN " + ("window" if session.window is not None else "start"), flush=True)
             app.quit()
