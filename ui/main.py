@@ -149,9 +149,9 @@ def third_party_modules() -> list[str]:
 def settle() -> None:
     """Once the station's window is up: what start-up made for good leaves the collector's reach.
 
-    Why: start-up leaves ~90,000 objects that live as long as the program (modules, classes, the
-    ORM's and Qt's wrappers). Every full collection walks them all on the GUI thread, 20-50 ms each
-    time, and on a mark or a keystroke that is a dropped frame. ``gc.freeze()`` moves them to the
+    Why: start-up leaves ~85,000 objects that live as long as the program (modules, classes, the
+    ORM's and Qt's wrappers). Every full collection walked them all on the GUI thread (35-98 ms each
+    on the shared 2-core machine), and on a mark or a keystroke that is a dropped frame. ``gc.freeze()`` moves them to the
     permanent generation (it only relinks lists: no collection now, nothing added before the first
     paint). Objects made later (marks, states) are collected as before.
     """

@@ -1,11 +1,13 @@
 """The one place ui/ imports Qt from (checks the version; see shared/pitfalls.md §1).
 
-Importing QtCore replaces ``builtins.__import__`` with PySide's ``__feature_import__``, which after
-every import statement of the process reads the imported module's whole source (``inspect.getsource``,
-kept in ``linecache``) to see whether it says ``from __feature__ import snake_case``. We use no
-``__feature__``; from a checkout that cost the room station ~15 MB of resident source text (SQLAlchemy's,
-the standard library's and ours: 6 million characters) and the time to read it. So the plain import
-is put back once Qt is in. A built program has no sources, so there it was only a failed look-up.
+Importing QtCore replaces ``builtins.__import__`` with PySide's ``__feature_import__``: from then on,
+each module an import statement names for the first time has its whole source read
+(``inspect.getsource``, kept in ``linecache``) to see whether it says ``from __feature__ import
+snake_case``. We use no ``__feature__``; from a checkout that cost the room station 15 MB of resident
+source text at READY (SQLAlchemy's, the standard library's and ours: 6 million characters) and the time
+to read it. So the plain import is put back once Qt is in, when this module is the first to import Qt
+(the program's case; under pytest-qt, Qt is imported before and the hook stays). A built program ships
+no sources of its modules, so there the hook should find nothing to read (not measured).
 """
 
 from __future__ import annotations
