@@ -20,11 +20,18 @@ def rss_mb() -> float:
 
 
 def main() -> None:
+    import builtins
     import contextlib
 
+    plain_import = builtins.__import__
     for name in sys.argv[1:]:
         with contextlib.suppress(Exception):  # a package only importable as part of another: skip
             importlib.import_module(name)
+        # as ui/qt.py does once Qt is imported: PySide's import hook (it reads the source of every module
+        # imported after Qt, looking for ``from __feature__ import``) is taken out again, so the floor's
+        # later imports cost what the room station's do
+        if builtins.__import__ is not plain_import and name.startswith("PySide6"):
+            builtins.__import__ = plain_import
     from PySide6 import QtCore, QtWidgets
 
     app = QtWidgets.QApplication(sys.argv[:1])
@@ -34,7 +41,7 @@ def main() -> None:
     w.show()
 
     def report() -> None:
-        print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f}", flush=True)
+        print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f} {time.process_time():.4f}", flush=True)
         app.quit()
 
     QtCore.QTimer.singleShot(0, report)

@@ -40,11 +40,17 @@ def _fold(text: str) -> str:
 def search(plan: DayPlan, room: str, text: str) -> list[Participant]:
     """Participants of the room whose surname starts with ``text`` (case- and ё-insensitive), whose code
     starts with it, or whose seat equals it. Exact code/seat matches come first."""
+    return _search(plan.room_participants(room), text)
+
+
+def _search(people: list[Participant], text: str) -> list[Participant]:
+    """``search`` over the room's list read once (a keystroke in the room window reads it once, not
+    twice, and normalizes the typed seat once, not once per participant)."""
     q = _fold(text)
-    people = plan.room_participants(room)
     if not q:
         return people
-    exact = [p for p in people if p.code == text.strip() or normalize_seat(p.seat) == normalize_seat(text)]
+    code, seat = text.strip(), normalize_seat(text)
+    exact = [p for p in people if p.code == code or normalize_seat(p.seat) == seat]
     rest = [p for p in people if p not in exact and (
         _fold(p.last_name).startswith(q) or p.code.startswith(q) or _fold(p.full_name).startswith(q))]
     return exact + rest
@@ -73,9 +79,10 @@ def resolve_search(plan: DayPlan, room: str, text: str) -> SearchAnswer:
     if not q:
         return SearchAnswer("", ())
     people = plan.room_participants(room)
-    matches = tuple(search(plan, room, text))
-    for exact in ([p for p in people if p.code == text.strip()],
-                  [p for p in people if normalize_seat(p.seat) == normalize_seat(text)],
+    matches = tuple(_search(people, text))
+    code, seat = text.strip(), normalize_seat(text)
+    for exact in ([p for p in people if p.code == code],
+                  [p for p in people if normalize_seat(p.seat) == seat],
                   [p for p in people if _fold(p.full_name) == q],
                   [p for p in people if _fold(p.last_name) == q]):
         if len(exact) == 1:

@@ -108,10 +108,8 @@ class SeatMap(QtWidgets.QWidget):
         """Show ``code`` as the chosen seat (only the old and the new tile are repainted). Never takes
         the keyboard focus: the search keeps it while the organizer types (the arrow keys and clicks
         move the focus themselves)."""
-        old, self.current = self.current, code
-        if getattr(self, "_last", None) is not None and old != code:
-            self.update(self._last[0], [c for c in (old, code) if c])
-        for b in self.buttons.values():
+        self.current = code
+        for b in self.buttons.values():  # the chosen tile's border is its style sheet's «:checked» rule
             checked = bool(code) and b.code == code
             if b.isChecked() != checked:
                 b.setChecked(checked)
@@ -184,13 +182,14 @@ class SeatMap(QtWidgets.QWidget):
         if p.ovz:
             extra += " " + _("ОВЗ")
         bg, fg = seat_colours(self.theme, key)
-        border = f"4px solid {self.theme.accent}" if code == self.current else f"1px solid {self.theme.border}"
-        style = "dashed" if p.seat_changed else "solid"
-        if code != self.current and p.seat_changed:
-            border = f"3px {style} {self.theme.text}"
+        border = f"3px dashed {self.theme.text}" if p.seat_changed else f"1px solid {self.theme.border}"
+        # the chosen tile's thick border is a «:checked» rule of the same sheet: choosing another
+        # participant (a click, the arrows, each keystroke of a search) only checks and unchecks two
+        # tiles; setting a new sheet re-polished both tiles on every change of the selection
         b.show_as(f"{label}{extra}\n{names.get(code, code)}\n{_(TILE_TITLES.get(key, key))}",
-                  f"background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
-                  f" font-size:{pt}pt; padding:1px;",
+                  f"QPushButton {{ background:{bg}; color:{fg}; border:{border}; border-radius:6px;"
+                  f" font-size:{pt}pt; padding:1px; }}"
+                  f" QPushButton:checked {{ border:4px solid {self.theme.accent}; }}",
                   _("Seat {seat}: {name}, {status}").format(seat=label, name=names.get(code, code),
                                                             status=status))
         if not b.isEnabled():
