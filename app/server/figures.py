@@ -544,8 +544,15 @@ def _metrics(row, offset: int) -> dict[str, float]:
 def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
                   date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
                   school: str | None = None, allowed: frozenset[str] | None = None) -> dict[str, Any]:
-    """``monitoring.scratch_report``'s dict from a few grouped reads of the stored figures."""
+    """``monitoring.scratch_report``'s dict from a few grouped reads of the stored figures. Without a
+    ``school`` filter through ``whole_report`` (the exam-point days' parts, kept while their version holds)."""
     from app.server.db import read_connection
+
+    if not school:
+        from app.server.whole_report import build
+
+        return build(engine, day=day, ppe=ppe, rooms=rooms, date_from=date_from, date_to=date_to, subject=subject,
+                     allowed=allowed, school=school).as_report()
 
     f = dict(day=day, ppe=ppe, date_from=date_from, date_to=date_to, subject=subject, allowed=allowed)
     sums = [func.sum(getattr(t.fig_rooms.c, c)) for c in _M]
