@@ -49,6 +49,7 @@ class DayPart:
     """One exam-point day's figures as the report has them: the exam point's totals and incidents, and
     its rooms (rows, and their JSON and CSV text once asked for)."""
 
+    key: tuple[str, str]  # (exam point, date/subject key)
     rev: str | None
     metrics: dict[str, float]
     incidents: Counter
@@ -246,7 +247,7 @@ def _read_days(conn, f: dict, stale: list[tuple[str, str]], everything: bool, su
                                                   fr.c.phase, fr.c.problems), fr, **f),
                                  [fr.c.ppe, fr.c.day], stale, everything)
                            .order_by(fr.c.day, fr.c.ppe, fr.c.room)).all()
-    out = {k: DayPart(revs[k], zero(), Counter(), []) for k in stale}
+    out = {k: DayPart(k, revs[k], zero(), Counter(), []) for k in stale}
     for r in sums:
         if (r[0], r[1]) in want:
             out[(r[0], r[1])].metrics = _metrics(r, 2)

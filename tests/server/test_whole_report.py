@@ -1,0 +1,160 @@
+"""The whole-period report from kept parts (app.server.whole_report, issue 13): after every batch and every
+plan push it equals the from-scratch projection, on SQLite (nothing kept) and PostgreSQL (parts kept by
+the fig_days row version); only the exam-point days a batch touched are read again; the JSON API and
+the CSV answer what ``report`` and the every-level table say, for an administrator and for a viewer of
+one municipality, whose school rows are never another scope's."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import orjson
+import pytest
+from sqlalchemy import insert
+
+from app.server import schema as t
+from app.server.db import open_server_db
+from app.server.ingest import ingest
+from app.server.monitoring import report, scratch_report
+from app.server.plans import push_plan
+from app.server.whole_report import build, forget
+from bench.bench_season import TZ, plan_body, ppe_date_batches, ppe_key, season_days
+
+
+def _norm(rep: dict) -> dict:
+    return json.loads(json.dumps(rep, sort_keys=True))
+
+
+def _ppes(engine, n: int, msu: dict[int, str] | None = None) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(t.ppe), [dict(key=ppe_key(i), region="66", msu=(msu or {}).get(i, "043"),
+                                          code=ppe_key(i)[3:], name=f"ППЭ {i + 1}", tz=TZ, address="",
+                                          created_at="2026-05-01T00:00:00.000000Z") for i in range(n)])
+
+
+def _shared_schools(body: dict) -> dict:
+    """Every exam point's participants from the same two schools (a school row sums several exam points)."""
+    for i, p in enumerate(body["participants"]):
+        p["school_code"] = f"66000{i % 2 + 1}"
+    return body
+
+
+def _same(engine, **f) -> None:
+    whole = build(engine, **f)
+    want = _norm(scratch_report(engine, **f))
+    assert _norm(whole.as_report()) == want, f
+    assert orjson.loads(whole.json_bytes()) == want, f
+
+
+def test_kept_parts_follow_every_batch_and_plan_push(server_db):
+    """Two exam points × two dates, each room's chain in two batches: after every batch the report equals the
+    scratch projection (whole period, one date, one viewer's scope); on PostgreSQL only the exam-point day the
+    batch went to is read again, the others are the very parts kept before. A plan push that only moves a
+    participant (no event: no figure of the log changes but the plan's) is followed too."""
+    forget()
+    engine = open_server_db(server_db)
+    _ppes(engine, 2)
+    keys = season_days(2)
+    kept = server_db.startswith("postgresql")
+    for di, key in enumerate(keys):
+        for pi in range(2):
+            push_plan(engine, ppe_key(pi), _shared_schools(plan_body(key, pi, di, 2)))
+            for b in ppe_date_batches(pi, di, key, 2, split=2):
+                before = {d.key: d for d in build(engine).days}
+                ingest(engine, ppe_key(pi), b, station="bench")
+                after = {d.key: d for d in build(engine).days}
+                for k, part in after.items():
+                    if kept and k != (ppe_key(pi), key) and k in before:
+                        assert part is before[k], k  # untouched: kept, not read again
+                    elif k in before:
+                        assert part is not before[k], k
+                _same(engine)
+                _same(engine, day=key[:10])
+                _same(engine, allowed=frozenset({ppe_key(1)}))
+    # a new plan for one exam point and date: a participant fewer (assigned and unmarked change, no event)
+    body = _shared_schools(plan_body(keys[0], 0, 0, 2))
+    body["participants"] = [p for p in body["participants"] if p["code"] != body["participants"][-1]["code"]]
+    old = build(engine).as_report()["period"]["assigned"]
+    push_plan(engine, ppe_key(0), body)
+    assert build(engine).as_report()["period"]["assigned"] == old - 1
+    _same(engine)
+    _same(engine, rooms=False)
+    engine.dispose()
+
+
+def test_api_and_csv_answer_the_report_in_each_scope(server_db, live):
+    """The JSON API and the every-level CSV from a real server: the report's figures and the flat table's bytes,
+    for the administrator and for a viewer of one municipality (alternating, so kept parts of one scope would
+    show in the other), and again after one more batch."""
+    from app.i18n import language
+    from app.server.monitoring_tables import flat_table
+    from app.server.names import load_names
+    from app.server.tables import csv_bytes
+
+    engine = open_server_db(server_db)
+    _ppes(engine, 3, msu={2: "044"})
+    keys = season_days(2)
+    later: list = []
+    for di, key in enumerate(keys):
+        for pi in range(3):
+            push_plan(engine, ppe_key(pi), _shared_schools(plan_body(key, pi, di, 1)))
+            batches = ppe_date_batches(pi, di, key, 1, split=2)
+            if di == 1 and pi == 2:
+                later = batches[1:]
+                batches = batches[:1]
+            for b in batches:
+                ingest(engine, ppe_key(pi), b, station="bench")
+    admin = live.login()
+    viewer = live.login("viewer043", role="viewer", region="66", msu="043")
+    scope = frozenset({ppe_key(0), ppe_key(1)})
+    names = load_names(engine)
+
+    def check() -> None:
+        for client, allowed in ((admin, None), (viewer, scope), (admin, None), (viewer, scope)):
+            rep = _norm(report(engine, allowed=allowed))
+            got = client.get("/api/v1/monitoring")
+            assert got.status_code == 200 and got.headers["content-type"] == "application/json"
+            if allowed is not None:
+                rep.pop("unreadable")
+            assert got.json() == rep
+            with language("ru"):
+                want = csv_bytes(flat_table(report(engine, allowed=allowed), names))
+            body = client.get("/monitoring.csv")
+            assert body.status_code == 200 and body.content == want
+            rows = list(csv.reader(io.StringIO(body.content.decode("utf-8-sig")), delimiter=";"))
+            assert rows[0][0] == "Уровень" and len(rows) > 10
+            assert (ppe_key(2) in body.text) == (allowed is None)
+            day = client.get("/api/v1/monitoring", params={"day": keys[1]})
+            assert day.json()["days"] == rep["days"][1:] and len(day.json()["rooms"]) == len(
+                [r for r in rep["rooms"] if r["day"] == keys[1]])
+
+    check()
+    for b in later:
+        ingest(engine, ppe_key(2), b, station="bench")
+    check()
+    admin.close()
+    viewer.close()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("server_db", ["postgres"], indirect=True)
+def test_a_rebuild_is_followed(server_db):
+    """``rebuild-figures`` deletes and writes every stored row again: the kept parts are all read again (a new
+    version for every exam-point day) and the report is unchanged."""
+    from app.server.figures import rebuild
+
+    forget()
+    engine = open_server_db(server_db)
+    _ppes(engine, 1)
+    key = season_days(1)[0]
+    push_plan(engine, ppe_key(0), plan_body(key, 0, 0, 1))
+    for b in ppe_date_batches(0, 0, key, 1, split=1):
+        ingest(engine, ppe_key(0), b, station="bench")
+    first = build(engine)
+    rebuild(engine)
+    again = build(engine)
+    assert [d is e for d, e in zip(first.days, again.days, strict=True)] == [False]
+    assert _norm(again.as_report()) == _norm(first.as_report()) == _norm(scratch_report(engine))
+    engine.dispose()
