@@ -73,12 +73,20 @@ def monitoring_tables(rep: dict, names: Names) -> list[Table]:
                    r.get("last_sync", ""), r.get("papers_printed", 0), r.get("papers_returned", 0), *_vals(r)]
                   for r in rep["ppes"]])
     schools = Table("schools", _("By school"), [_("Date"), _("Subject code"), _("School"), _("School name"), *m],
-                    [[day_label(r["day"]), r["subject"], r["school"], names.school(r["school"]), *_vals(r)]
-                     for r in rep["schools"]])
+                    [school_line(r, names) for r in rep["schools"]])
     rooms = Table("rooms", _("By room"), [_("Date"), _("Subject code"), _("Exam point"), _("Room"), _("Phase"), *m],
-                  [[day_label(r["day"]), r["subject"], r["ppe"], r["room"], phase_title(r["phase"]), *_vals(r)]
-                   for r in rep["rooms"]])
+                  [room_line(r) for r in rep["rooms"]])
     incidents = Table("incidents", _("Incidents by kind"), [_("Date"), _("Subject code"), _("Exam point"),
                                                              *_incidents()],
                       [[day_label(r["day"]), r["subject"], r["ppe"], *_inc(r)] for r in rep["ppes"]])
     return [dates, days, ppes, schools, rooms, incidents]
+
+
+def school_line(r: dict, names: Names) -> list:
+    """A school row as a line of the by-school table."""
+    return [day_label(r["day"]), r["subject"], r["school"], names.school(r["school"]), *_vals(r)]
+
+
+def room_line(r: dict) -> list:
+    """A room row as a line of the by-room table."""
+    return [day_label(r["day"]), r["subject"], r["ppe"], r["room"], phase_title(r["phase"]), *_vals(r)]

@@ -55,7 +55,7 @@ class DayPart:
     incidents: Counter
     rooms: list[dict]
     _json: bytes | None = None
-    _csv: dict[tuple, bytes] = field(default_factory=dict)
+    _csv: dict[tuple, bytes] = field(default_factory=dict)  # CSV lines and sheet XML, by language and names
 
     def json(self) -> bytes:
         """The room rows as JSON array items, without the brackets (b"" when there are none)."""
@@ -332,4 +332,35 @@ def csv_chunks(whole: Whole, names, comma: bool) -> Iterator[bytes]:
     return gen()
 
 
-__all__ = ["DayPart", "SchoolPart", "Whole", "build", "csv_chunks", "forget"]
+def xlsx_bytes(whole: Whole, names, table: str | None = None) -> bytes:
+    """``tables.xlsx_bytes(monitoring_tables(report, names))`` read back cell for cell (``?table=``: that
+    sheet only), the rooms' and schools' rows kept per part as sheet XML (app.server.xlsx_parts)."""
+    from app.i18n import current_language
+    from app.server.monitoring_tables import monitoring_tables, room_line, school_line
+    from app.server.tables import pick
+    from app.server.xlsx_parts import rows_xml, workbook
+
+    lang = ("xlsx", current_language())
+    sheets = []
+    for tb in pick(monitoring_tables({**whole.head, "rooms": [], "schools": []}, names), table):
+        if tb.key == "rooms":
+            pieces = []
+            for d in whole.days if whole.rooms else ():
+                if d.rooms:
+                    if (text := d._csv.get(lang)) is None:
+                        text = d._csv[lang] = rows_xml([room_line(r) for r in d.rooms])
+                    pieces.append(text)
+        elif tb.key == "schools":
+            pieces = []
+            for s in whole.schools:
+                key = (*lang, tuple(names.school(r["school"]) for r in s.rows))
+                if (text := s._csv.get(key)) is None:
+                    text = s._csv[key] = rows_xml([school_line(r, names) for r in s.rows])
+                pieces.append(text)
+        else:
+            pieces = [rows_xml(tb.rows)]
+        sheets.append((tb.title, tb.head, pieces))
+    return workbook(sheets)
+
+
+__all__ = ["DayPart", "SchoolPart", "Whole", "build", "csv_chunks", "forget", "xlsx_bytes"]

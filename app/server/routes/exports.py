@@ -99,5 +99,18 @@ async def _whole_csv(request: Request, v: Viewer, day: str | None, ppe: str | No
 async def monitoring_xlsx(request: Request, v: PageViewer, day: str | None = None, ppe: str | None = None,
                           date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
                           school: str | None = None, table: str | None = None):
-    _flat, tables = await _tables(request, v, "xlsx", table, day, ppe, date_from, date_to, subject, school)
-    return download(xlsx_bytes(tables), XLSX_TYPE, "monitoring.xlsx")
+    if school:
+        _flat, tables = await _tables(request, v, "xlsx", table, day, ppe, date_from, date_to, subject, school)
+        return download(xlsx_bytes(tables), XLSX_TYPE, "monitoring.xlsx")
+    from app.server.names import load_names
+    from app.server.whole_report import build
+    from app.server.whole_report import xlsx_bytes as whole_xlsx
+
+    filters = period_filters(opt_day(day), opt_ppe(ppe), date_from, date_to, subject, None)
+    allowed = await scope_of(request, v)
+    eng = engine(request)
+    # the sheets' rooms and schools spliced from XML kept per exam-point day and date (app.server.xlsx_parts)
+    data = await run_in_threadpool(lambda: whole_xlsx(build(eng, **filters, allowed=allowed), load_names(eng), table))
+    detail = " ".join(f"{k}={val}" for k, val in filters.items() if val) or "all"
+    await logged(request, v, "export-xlsx", detail + (f" table={table}" if table else ""))
+    return download(data, XLSX_TYPE, "monitoring.xlsx")
