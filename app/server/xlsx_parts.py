@@ -68,8 +68,8 @@ def _text(v: str) -> str:
 
 
 def _cell(v) -> str:
-    if v is None:
-        return "<c/>"
+    if v is None or v == "":
+        return "<c/>"  # as openpyxl writes an empty text: no value
     if isinstance(v, bool):
         return f'<c t="b"><v>{int(v)}</v></c>'
     if isinstance(v, int | float):

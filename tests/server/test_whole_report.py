@@ -41,6 +41,19 @@ def _shared_schools(body: dict) -> dict:
     return body
 
 
+def _sheets(data: bytes) -> dict[str, list[tuple]]:
+    """Every sheet's cell values as openpyxl reads them (not read-only: pitfalls, the dimension tag), and
+    the header's font and the frozen pane."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    out = {}
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2" and ws["A1"].font.b
+        out[ws.title] = [tuple(r) for r in ws.iter_rows(values_only=True)]
+    return out
+
+
 def _same(engine, **f) -> None:
     whole = build(engine, **f)
     want = _norm(scratch_report(engine, **f))
@@ -89,9 +102,9 @@ def test_api_and_csv_answer_the_report_in_each_scope(server_db, live):
     for the administrator and for a viewer of one municipality (alternating, so kept parts of one scope would
     show in the other), and again after one more batch."""
     from app.i18n import language
-    from app.server.monitoring_tables import flat_table
+    from app.server.monitoring_tables import flat_table, monitoring_tables
     from app.server.names import load_names
-    from app.server.tables import csv_bytes
+    from app.server.tables import csv_bytes, xlsx_bytes
 
     engine = open_server_db(server_db)
     _ppes(engine, 3, msu={2: "044"})
@@ -126,6 +139,15 @@ def test_api_and_csv_answer_the_report_in_each_scope(server_db, live):
             rows = list(csv.reader(io.StringIO(body.content.decode("utf-8-sig")), delimiter=";"))
             assert rows[0][0] == "Уровень" and len(rows) > 10
             assert (ppe_key(2) in body.text) == (allowed is None)
+            with language("ru"):
+                want_x = _sheets(xlsx_bytes(monitoring_tables(report(engine, allowed=allowed), names)))
+            book = client.get("/monitoring.xlsx")
+            assert book.status_code == 200 and _sheets(book.content) == want_x
+            assert [len(v) for v in want_x.values()] == [len(rep["dates"]) + 2, len(rep["days"]) + 1,
+                                                         len(rep["ppes"]) + 1, len(rep["schools"]) + 1,
+                                                         len(rep["rooms"]) + 1, len(rep["ppes"]) + 1]
+            one = _sheets(client.get("/monitoring.xlsx", params={"table": "rooms"}).content)
+            assert list(one.values()) == [want_x["По аудиториям"]]
             day = client.get("/api/v1/monitoring", params={"day": keys[1]})
             assert day.json()["days"] == rep["days"][1:] and len(day.json()["rooms"]) == len(
                 [r for r in rep["rooms"] if r["day"] == keys[1]])
