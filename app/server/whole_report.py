@@ -146,7 +146,12 @@ class Whole:
 
 
 def _rev_col(conn):
-    return literal_column("fig_days.xmin::text") if conn.dialect.name == "postgresql" else None
+    """The version of an exam-point day's stored figures: its fig_days row's ``xmin`` (the transaction that
+    last wrote the row), with the events counted (should the transaction ids ever wrap round to the same
+    number for the same row). ``None`` on SQLite: nothing is kept."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return literal_column("fig_days.xmin::text || ':' || fig_days.events_total::text")
 
 
 def build(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
