@@ -36,7 +36,7 @@ from sqlalchemy import Engine, func, literal_column, select, tuple_
 
 from app.server import schema as t
 from app.server.figures import _filtered, _metrics
-from app.server.monitoring import METRIC_KEYS, _silent, fold_levels, last_syncs, report_dict, zero
+from app.server.monitoring import METRIC_KEYS, fold_levels, last_syncs, report_dict, silent_now, zero
 
 _M = [f"m_{k}" for k in METRIC_KEYS]
 _N_M = len(METRIC_KEYS)
@@ -216,6 +216,7 @@ def build(engine: Engine, day: str | None = None, ppe: str | None = None, rooms:
     period = {"level": "period", "day": "", "subject": subject or "", "subject_title": "", "ppe": "", "room": "",
               "school": "", **zero(), "incidents_by_kind": Counter()}
     ordered: list[DayPart] = []
+    _silent = silent_now()
     for r in fdays:
         p, d = r[0], r[1]
         part = parts[(p, d)]

@@ -106,7 +106,15 @@ async def monitoring_page(request: Request, v: PageViewer, day: str | None = Non
     """The period's summary (totals, dates, dates and subjects, charts) and the long tables one page at a
     time (app.server.monitoring_page): the same cost for one date as for a whole season."""
     from app.server.monitoring import INCIDENT_KINDS, METRIC_KEYS, METRICS, period_filters
-    from app.server.monitoring_page import PAGE_SIZE, page_order, ppe_page, room_page, school_page, summary
+    from app.server.monitoring_page import (
+        PAGE_SIZE,
+        kept,
+        page_order,
+        ppe_page,
+        room_page,
+        school_page,
+        summary,
+    )
     from app.server.names import load_names
     from app.server.plans import list_days
 
@@ -121,11 +129,12 @@ async def monitoring_page(request: Request, v: PageViewer, day: str | None = Non
 
     def read():
         all_days = sorted({x["day"] for x in list_days(eng) if allowed is None or x["ppe"] in allowed})
-        summ = summary(eng, **filters, allowed=allowed)
+        whole = None if filters["school"] else kept(eng, **scope, allowed=allowed)  # one read for both
+        summ = summary(eng, **filters, allowed=allowed, whole=whole)
         titles = {r["day"]: r["subject_title"] for r in summ["days"]}
         # with a school chosen the exam-point rows would not be that school's figures: the report has none
         ppes = None if filters["school"] else ppe_page(eng, orders["ppes"], **scope, allowed=allowed)
-        schools = school_page(eng, orders["schools"], titles, **filters, allowed=allowed)
+        schools = school_page(eng, orders["schools"], titles, **filters, allowed=allowed, whole=whole)
         rooms = room_page(eng, orders["rooms"], titles, **scope, allowed=allowed) \
             if p and not filters["school"] else None
         return all_days, summ, ppes, schools, rooms, load_names(eng)
