@@ -5,8 +5,9 @@ page take 1–8 s (issue 13), mostly in templating, and no official reads 3,000 
 page shows the period's totals, its dates and (date, subject) rows, and the exam points, schools and
 rooms 50 at a time, sorted in SQL over the stored figures (``fig_*``, app.server.figures): a page costs
 a few grouped reads whatever the size of the season. Without a school chosen, the summary and the school
-table come from the exam-point days' parts kept by app.server.whole_report (the school rows sorted here). The exports and the JSON API keep every row
-(``monitoring.report``); every row here equals the same row of that report (tests compare them).
+table come from the exam-point days' parts kept by app.server.whole_report (the school rows sorted here).
+The exports and the JSON API keep every row (``monitoring.report``); every row here equals the same row
+of that report (tests compare them).
 """
 
 from __future__ import annotations

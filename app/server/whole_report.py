@@ -130,9 +130,10 @@ class Whole:
     def as_report(self) -> dict[str, Any]:
         """``monitoring.report``'s dict (copies of the kept rows: a caller may change its own)."""
         rep = dict(self.head)
-        rep["rooms"] = [{**r, "incidents_by_kind": dict(r["incidents_by_kind"])}
+        rep["rooms"] = [{**r, "incidents_by_kind": dict(r["incidents_by_kind"]), "problems": list(r["problems"])}
                         for d in self.days for r in d.rooms] if self.rooms else []
-        rep["schools"] = [{**r, "incidents_by_kind": dict(r["incidents_by_kind"])} for s in self.schools for r in s.rows]
+        rep["schools"] = [{**r, "incidents_by_kind": dict(r["incidents_by_kind"])}
+                          for s in self.schools for r in s.rows]
         return rep
 
     def json_bytes(self, drop: tuple[str, ...] = ()) -> bytes:
