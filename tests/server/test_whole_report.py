@@ -164,7 +164,8 @@ def test_api_and_csv_answer_the_report_in_each_scope(server_db, live):
 @pytest.mark.parametrize("server_db", ["postgres"], indirect=True)
 def test_a_rebuild_is_followed(server_db):
     """``rebuild-figures`` deletes and writes every stored row again: the kept parts are all read again (a new
-    version for every exam-point day) and the report is unchanged."""
+    version for every exam-point day) and the report is unchanged; a caller changing its report's rows
+    changes no kept row."""
     from app.server.figures import rebuild
 
     forget()
@@ -179,4 +180,11 @@ def test_a_rebuild_is_followed(server_db):
     again = build(engine)
     assert [d is e for d, e in zip(first.days, again.days, strict=True)] == [False]
     assert _norm(again.as_report()) == _norm(first.as_report()) == _norm(scratch_report(engine))
+    # a caller that changes its report changes no kept row
+    rep = report(engine)
+    rep["rooms"][0]["present"] = -1
+    rep["rooms"][0]["incidents_by_kind"]["removal"] = 99
+    rep["rooms"][0]["problems"].append("x")
+    rep["schools"][0]["incidents_by_kind"]["removal"] = 99
+    assert _norm(report(engine)) == _norm(scratch_report(engine))
     engine.dispose()
