@@ -188,3 +188,38 @@ def test_a_rebuild_is_followed(server_db):
     rep["schools"][0]["incidents_by_kind"]["removal"] = 99
     assert _norm(report(engine)) == _norm(scratch_report(engine))
     engine.dispose()
+
+
+OLD_CELLS = """{% macro cells(row, links=True) %}
+{% for k in metric_keys %}<td>{% if links and row[k] and k != "unmarked" %}<a href="{{ link(k, row) }}">{{ row[k]|num }}</a>{% else %}{{ (row[k] or 0)|num }}{% endif %}{% if k in ("present", "absent", "unmarked") and row.assigned %}<span class="pct">{{ (100 * row[k] / row.assigned)|round|int }}%</span>{% endif %}</td>{% endfor %}
+{% endmacro %}{{ cells(row, links=links) }}"""  # noqa: E501 - the page's macro before, verbatim
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_figure_cells_write_what_the_macro_wrote(lang):
+    """The page's figure cells, now Python, are the macro's HTML byte for byte: links (none for a zero, for
+    «не отмечены» or without links), decimal commas, shares of the assigned rounded as Jinja's filter rounds."""
+    from jinja2 import Environment
+
+    from app.i18n import language
+    from app.server.monitoring import METRIC_KEYS
+    from app.server.routes.pages import cells, link
+    from app.server.texts import num
+
+    env = Environment(autoescape=True)
+    env.filters["num"] = num
+    tpl = env.from_string(OLD_CELLS)
+    rows = [
+        {"day": "2026-06-04/01", "ppe": "66/0412", "room": "0001", "school": "", **dict.fromkeys(METRIC_KEYS, 0)},
+        {"day": "2026-06-04/01", "ppe": "66/0412", "room": "", "school": "", **dict.fromkeys(METRIC_KEYS, 3),
+         "assigned": 8, "present": 5, "absent": 2, "unmarked": 1, "exit_minutes": 12.25},
+        {"day": "2026-06-04", "ppe": "", "room": "", "school": "660001", **dict.fromkeys(METRIC_KEYS, 1),
+         "assigned": 200, "present": 1, "absent": 199, "unmarked": 0, "exit_minutes": 3.0},
+        {"day": "2026-06-04/01", "ppe": "", "room": "", "school": "", **dict.fromkeys(METRIC_KEYS, 7),
+         "assigned": 8, "present": 4, "absent": 3, "unmarked": 1, "exit_minutes": 0.1 + 0.2},
+    ]
+    with language(lang):
+        for r in rows:
+            for links in (True, False):
+                want = tpl.render(row=dict(r), links=links, metric_keys=METRIC_KEYS, link=link)
+                assert str(cells(dict(r), links)) == want, (r, links)

@@ -54,6 +54,33 @@ def link(metric: str, row: dict, kind: str | None = None) -> str:
     return f"/monitoring/events?metric={quote_plus(metric)}&{q}" + (f"&{urlencode({'kind': kind})}" if kind else "")
 
 
+_PCT_KEYS = ("present", "absent", "unmarked")
+
+
+def cells(row: dict, links: bool = True):
+    """A row's figure cells, as the template's macro wrote them (a test renders both): each figure a link to
+    its events (not «не отмечены», nor a zero), the present/absent/unmarked share of the assigned beside it.
+    Python, not a Jinja macro: the page writes ~1,500 such cells and the macro took a third of its time."""
+    from markupsafe import Markup, escape
+
+    from app.server.monitoring import METRIC_KEYS
+    from app.server.texts import num
+
+    out = ["\n"]
+    assigned = row["assigned"]
+    for k in METRIC_KEYS:
+        v = row[k]
+        if links and v and k != "unmarked":
+            out.append(f'<td><a href="{escape(link(k, row))}">{escape(num(v))}</a>')
+        else:
+            out.append(f"<td>{escape(num(v or 0))}")
+        if assigned and k in _PCT_KEYS:
+            out.append(f'<span class="pct">{int(round(100 * v / assigned, 0))}%</span>')
+        out.append("</td>")
+    out.append("\n")
+    return Markup("".join(out))
+
+
 CHART_ROWS = 20  # exam points in one date's chart: the first rows of the table's page, in its order
 
 
@@ -144,7 +171,7 @@ async def monitoring_page(request: Request, v: PageViewer, day: str | None = Non
     params = {k: val for k, val in qp.items()}
     return render(request, "monitoring.html", v, rep=summ, ppes=ppes, schools=schools, rooms=rooms,
                   page_size=PAGE_SIZE, pager_url=lambda **c: _pager_url(params, **c), params=params,
-                  metrics=METRICS, metric_keys=METRIC_KEYS, link=link, incident_kinds=list(INCIDENT_KINDS),
+                  metrics=METRICS, metric_keys=METRIC_KEYS, link=link, cells=cells, incident_kinds=list(INCIDENT_KINDS),
                   charts=_charts(summ, ppes.rows if ppes else []), all_days=all_days, day=d, ppe=p, query=query,
                   names=names, report_date=(d or summ["filters"].get("date_from") or "")[:10])
 
