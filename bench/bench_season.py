@@ -234,7 +234,7 @@ def pages(keys: list[str], ppes: int) -> list[str]:
     # /healthz first: the floor of an answer from this server under the same load (no database, no page)
     return ["/healthz", "/monitoring", f"/monitoring?day={d}", f"/monitoring?ppe={p1}", f"/monitoring?day={keys[0]}&ppe={p1}",
             "/monitoring?school=001003", f"/monitoring?date_from={d}&date_to={keys[-1][:10]}&subject={keys[0][11:]}",
-            "/api/v1/monitoring", f"/api/v1/monitoring?day={d}", "/monitoring.csv",
+            "/api/v1/monitoring", f"/api/v1/monitoring?day={d}", "/monitoring.csv", "/monitoring.xlsx",
             f"/monitoring/events?day={keys[0]}&ppe={p1}&metric=exits&room=0001",
             f"/monitoring/events?day={keys[0]}&ppe={p1}&metric=removed",
             "/monitoring?schools_sort=present&schools_desc=1&ppes_page=4", "/admin"]

@@ -38,11 +38,9 @@ from app.server.monitoring import (
     PpeDay,
     RoomFigures,
     _event,
-    _silent,
     compute_day,
     day_filter,
     fold_levels,
-    last_syncs,
     report_dict,
     room_figures,
     zero,
@@ -544,103 +542,46 @@ def _metrics(row, offset: int) -> dict[str, float]:
 def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None, rooms: bool = True,
                   date_from: str | None = None, date_to: str | None = None, subject: str | None = None,
                   school: str | None = None, allowed: frozenset[str] | None = None) -> dict[str, Any]:
-    """``monitoring.scratch_report``'s dict from a few grouped reads of the stored figures."""
+    """``monitoring.scratch_report``'s dict from the stored figures. Without a ``school`` filter through
+    ``whole_report`` (each exam-point day's part kept while its version holds); a school's report (only that
+    school's rows, no rooms: a few rows) from a few grouped reads of its shares here."""
     from app.server.db import read_connection
 
+    if not school:
+        from app.server.whole_report import build
+
+        return build(engine, day=day, ppe=ppe, rooms=rooms, date_from=date_from, date_to=date_to, subject=subject,
+                     allowed=allowed, school=school).as_report()
     f = dict(day=day, ppe=ppe, date_from=date_from, date_to=date_to, subject=subject, allowed=allowed)
-    sums = [func.sum(getattr(t.fig_rooms.c, c)) for c in _M]
-    ssums = [func.sum(getattr(t.fig_schools.c, c)) for c in _M]
-    synced = last_syncs(engine)
+    fs, fi = t.fig_schools, t.fig_incidents
+    ssums = [func.sum(getattr(fs.c, c)) for c in _M]
     with read_connection(engine) as conn:
         fdays = conn.execute(_filtered(
-            select(t.fig_days, t.ppe.c.name, t.ppe.c.tz).join(t.ppe, t.ppe.c.key == t.fig_days.c.ppe)
+            select(t.fig_days.c.ppe, t.fig_days.c.day, t.fig_days.c.subject, t.fig_days.c.subject_title)
             .where(t.fig_days.c.valid.is_(True)), t.fig_days, **f).order_by(t.fig_days.c.day, t.fig_days.c.ppe)).all()
-        if school:
-            per_day = conn.execute(_filtered(select(t.fig_schools.c.ppe, t.fig_schools.c.day, *ssums)
-                                             .where(t.fig_schools.c.school == school), t.fig_schools, **f)
-                                   .group_by(t.fig_schools.c.ppe, t.fig_schools.c.day)).all()
-            inc_q = select(t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.kind,
-                           func.sum(t.fig_incidents.c.n)).where(t.fig_incidents.c.school == school)
-        else:
-            per_day = conn.execute(_filtered(select(t.fig_rooms.c.ppe, t.fig_rooms.c.day, *sums), t.fig_rooms, **f)
-                                   .group_by(t.fig_rooms.c.ppe, t.fig_rooms.c.day)).all()
-            inc_q = select(t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.kind,
-                           func.sum(t.fig_incidents.c.n))
-        incs = conn.execute(_filtered(inc_q, t.fig_incidents, **f).group_by(
-            t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.kind)).all()
-        room_rows_db, room_incs = [], []
-        if rooms and not school:
-            room_rows_db = conn.execute(_filtered(select(
-                t.fig_rooms.c.ppe, t.fig_rooms.c.day, t.fig_rooms.c.room, *[getattr(t.fig_rooms.c, c) for c in _M],
-                t.fig_rooms.c.phase, t.fig_rooms.c.problems), t.fig_rooms, **f)
-                .order_by(t.fig_rooms.c.day, t.fig_rooms.c.ppe, t.fig_rooms.c.room)).all()
-            room_incs = conn.execute(_filtered(select(
-                t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.room, t.fig_incidents.c.kind,
-                func.sum(t.fig_incidents.c.n)), t.fig_incidents, **f).group_by(
-                t.fig_incidents.c.ppe, t.fig_incidents.c.day, t.fig_incidents.c.room, t.fig_incidents.c.kind)).all()
-        sq = _filtered(select(t.fig_schools.c.day, t.fig_schools.c.school, *ssums), t.fig_schools, **f)
-        if school:
-            sq = sq.where(t.fig_schools.c.school == school)
-        school_db = conn.execute(sq.group_by(t.fig_schools.c.day, t.fig_schools.c.school)).all()
-        siq = _filtered(select(t.fig_incidents.c.day, t.fig_incidents.c.school, t.fig_incidents.c.kind,
-                               func.sum(t.fig_incidents.c.n)).where(t.fig_incidents.c.school != ""),
-                        t.fig_incidents, **f)
-        if school:
-            siq = siq.where(t.fig_incidents.c.school == school)
-        school_incs = conn.execute(siq.group_by(t.fig_incidents.c.day, t.fig_incidents.c.school,
-                                                t.fig_incidents.c.kind)).all()
-    valid = {(r.ppe, r.day) for r in fdays}
+        per_day = conn.execute(_filtered(select(fs.c.ppe, fs.c.day, *ssums).where(fs.c.school == school), fs, **f)
+                               .group_by(fs.c.ppe, fs.c.day)).all()
+        incs = conn.execute(_filtered(select(fi.c.ppe, fi.c.day, fi.c.kind, func.sum(fi.c.n))
+                                      .where(fi.c.school == school), fi, **f)
+                            .group_by(fi.c.ppe, fi.c.day, fi.c.kind)).all()
+        school_db = conn.execute(_filtered(select(fs.c.day, fs.c.school, *ssums).where(fs.c.school == school), fs, **f)
+                                 .group_by(fs.c.day, fs.c.school)).all()
     day_m = {(r[0], r[1]): _metrics(r, 2) for r in per_day}
     day_inc: dict[tuple[str, str], Counter] = {}
+    key_inc: dict[str, Counter] = {}  # the school's incidents of a date and subject, over its exam points
     for p, d, kind, n in incs:
         if n:
             day_inc.setdefault((p, d), Counter())[kind] += int(n)
+            key_inc.setdefault(d, Counter())[kind] += int(n)
     days: dict[str, dict] = {}
     dates: dict[str, dict] = {}
-    ppe_rows: list[dict] = []
-    unreadable = 0
     period = {"level": "period", "day": "", "subject": subject or "", "subject_title": "", "ppe": "", "room": "",
-              "school": school or "", **zero(), "incidents_by_kind": Counter()}
-    for fd in fdays:
-        p, d = fd.ppe, fd.day
-        base = {"day": d, "date": d[:10], "subject": fd.subject, "subject_title": fd.subject_title}
-        m = day_m.get((p, d)) or zero()
-        incidents = day_inc.get((p, d), Counter())
-        fold_levels(days, dates, period, base, m, incidents)
-        if school:
-            continue
-        last = synced.get(p, "")
-        ppe_rows.append({"level": "ppe", **base, "ppe": p, "ppe_name": fd.name, "room": "", "school": "", **m,
-                         "incidents_by_kind": dict(incidents), "events": fd.events_total,
-                         "unreadable": fd.unreadable, "last_sync": last, "tz": fd.tz,
-                         "silent": _silent(d, fd.tz, last), "papers_printed": fd.papers_printed,
-                         "papers_returned": fd.papers_returned,
-                         "papers_all_back": fd.papers_printed > 0 and fd.papers_out == 0})
-        unreadable += fd.unreadable
-    subj = {(r.ppe, r.day): (r.subject, r.subject_title) for r in fdays}
-    rinc: dict[tuple[str, str, str], dict[str, int]] = {}
-    for p, d, room, kind, n in room_incs:
-        if n:
-            rinc.setdefault((p, d, room), {})[kind] = int(n)
-    room_rows = []
-    n_m = len(METRIC_KEYS)
-    for r in room_rows_db:  # a season's thousands of rows: plain tuples, one dict each
-        p, d, room = r[0], r[1], r[2]
-        if (p, d) not in valid:
-            continue
-        s, title = subj[(p, d)]
-        m = dict(zip(METRIC_KEYS, r[3:3 + n_m], strict=True))
-        m["exit_minutes"] = round(float(m["exit_minutes"] or 0), 1)
-        problems = r[4 + n_m]
-        room_rows.append({"level": "room", "day": d, "date": d[:10], "subject": s, "subject_title": title,
-                          "ppe": p, "room": room, "school": "", **m, "incidents_by_kind": rinc.get((p, d, room), {}),
-                          "phase": r[3 + n_m], "problems": [] if problems == "[]" else json.loads(problems)})
+              "school": school, **zero(), "incidents_by_kind": Counter()}
+    for p, d, subj, title in fdays:
+        base = {"day": d, "date": d[:10], "subject": subj, "subject_title": title}
+        fold_levels(days, dates, period, base, day_m.get((p, d)) or zero(), day_inc.get((p, d), Counter()))
     # a day key's subject for the school rows (every exam point of a key holds the same subject)
-    key_subj = {d: subj[(p, d)] for p, d in subj}
-    sinc: dict[tuple[str, str], dict[str, int]] = {}
-    for d, sk, kind, n in school_incs:
-        if n:
-            sinc.setdefault((d, sk), {})[kind] = int(n)
+    key_subj = {d: (subj, title) for _p, d, subj, title in fdays}
     school_rows = {}
     for r in school_db:
         if r.day not in key_subj:
@@ -648,9 +589,9 @@ def stored_report(engine: Engine, day: str | None = None, ppe: str | None = None
         s, title = key_subj[r.day]
         school_rows[(r.day, r.school)] = {"level": "school", "day": r.day, "date": r.day[:10], "subject": s,
                                           "subject_title": title, "ppe": "", "room": "", "school": r.school,
-                                          **_metrics(r, 2), "incidents_by_kind": sinc.get((r.day, r.school), {})}
+                                          **_metrics(r, 2), "incidents_by_kind": dict(key_inc.get(r.day, {}))}
     return report_dict({"day": day, "ppe": ppe, "date_from": date_from, "date_to": date_to, "subject": subject,
-                        "school": school}, unreadable, period, days, dates, ppe_rows, room_rows, school_rows)
+                        "school": school}, 0, period, days, dates, [], [], school_rows)
 
 
 def stored_figures(engine: Engine) -> dict[tuple, Any]:

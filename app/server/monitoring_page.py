@@ -4,8 +4,10 @@ Why: a season holds 300 exam-point days and ~3,000 school rows. Drawing all of t
 page take 1–8 s (issue 13), mostly in templating, and no official reads 3,000 rows on a screen. So the
 page shows the period's totals, its dates and (date, subject) rows, and the exam points, schools and
 rooms 50 at a time, sorted in SQL over the stored figures (``fig_*``, app.server.figures): a page costs
-a few grouped reads whatever the size of the season. The exports and the JSON API keep every row
-(``monitoring.report``); every row here equals the same row of that report (tests compare them).
+a few grouped reads whatever the size of the season. Without a school chosen, the summary and the school
+table come from the exam-point days' parts kept by app.server.whole_report (the school rows sorted here).
+The exports and the JSON API keep every row (``monitoring.report``); every row here equals the same row
+of that report (tests compare them).
 """
 
 from __future__ import annotations
@@ -87,9 +89,13 @@ def _filters(day, ppe, date_from, date_to, subject, allowed) -> dict:
 
 def summary(engine: Engine, day: str | None = None, ppe: str | None = None, date_from: str | None = None,
             date_to: str | None = None, subject: str | None = None, school: str | None = None,
-            allowed: frozenset[str] | None = None) -> dict[str, Any]:
+            allowed: frozenset[str] | None = None, whole=None) -> dict[str, Any]:
     """The period, its dates and its (date, subject) rows, and the unreadable count: ``report``'s values
-    for these levels, grouped by the database (tens of rows, whatever the season's size)."""
+    for these levels, grouped by the database (tens of rows, whatever the season's size). ``whole``: the
+    filters' ``whole_report.build`` when the caller made it already (no school chosen)."""
+    if not school:  # the exam-point days' kept parts (app.server.whole_report): no grouped read at all
+        head = (whole or kept(engine, day, ppe, date_from, date_to, subject, allowed)).head
+        return {k: head[k] for k in ("filters", "unreadable", "period", "dates", "days")}
     f = _filters(day, ppe, date_from, date_to, subject, allowed)
     fd = t.fig_days
     with read_connection(engine) as conn:
@@ -195,10 +201,14 @@ def ppe_page(engine: Engine, order: Order, day: str | None = None, ppe: str | No
 def school_page(engine: Engine, order: Order, titles: dict[str, str], day: str | None = None,
                 ppe: str | None = None, date_from: str | None = None, date_to: str | None = None,
                 subject: str | None = None, school: str | None = None,
-                allowed: frozenset[str] | None = None) -> Paged:
+                allowed: frozenset[str] | None = None, whole=None) -> Paged:
     """One page of the by-school table (each school's share of each (date, subject)), sorted in SQL.
 
-    ``titles``: each day key's subject title (the summary's rows carry them)."""
+    ``titles``: each day key's subject title (the summary's rows carry them). Without a school chosen the
+    rows are the kept parts' (app.server.whole_report), sorted here: a season's ~3,000 rows sort in a few
+    milliseconds, where grouping ~60,000 stored shares for a sort by a figure took the database 100–300 ms."""
+    if not school:
+        return _kept_school_page(whole or kept(engine, day, ppe, date_from, date_to, subject, allowed), order, titles)
     f = _filters(day, ppe, date_from, date_to, subject, allowed)
     fs = t.fig_schools
     sums = [func.sum(getattr(fs.c, c)).label(c) for c in _M]
@@ -233,6 +243,29 @@ def school_page(engine: Engine, order: Order, titles: dict[str, str], day: str |
              "subject_title": titles.get(r.day, ""), "ppe": "", "room": "", "school": r.school,
              **_metrics(r, 3), "incidents_by_kind": incs.get((r.day, r.school), {})} for r in found]
     return Paged(rows, int(total), order, PAGE_SIZE)
+
+
+def kept(engine: Engine, day: str | None = None, ppe: str | None = None, date_from: str | None = None,
+         date_to: str | None = None, subject: str | None = None, allowed: frozenset[str] | None = None):
+    """The filters' whole report from the kept parts (no school chosen, no rooms), for ``summary`` and
+    ``school_page`` to share."""
+    from app.server.whole_report import build
+
+    return build(engine, day=day, ppe=ppe, rooms=False, date_from=date_from, date_to=date_to, subject=subject,
+                 allowed=allowed)
+
+
+def _kept_school_page(whole, order: Order, titles: dict[str, str]) -> Paged:
+    """``school_page`` from the kept school rows: the same order as the database's (the sort column, then
+    date and school ascending: Python's sort is stable, reversed too, and the rows come in (date, school)
+    order; codes and keys are digits, which every collation orders alike)."""
+    rows = [r for part in whole.schools for r in part.rows]
+    if order.sort != "day" or order.desc:
+        rows = sorted(rows, key=lambda r: r[order.sort], reverse=order.desc)
+    start = _offset(order)
+    page = [{**r, "subject_title": titles.get(r["day"], ""), "incidents_by_kind": dict(r["incidents_by_kind"])}
+            for r in rows[start:start + PAGE_SIZE]]
+    return Paged(page, len(rows), order, PAGE_SIZE)
 
 
 def room_page(engine: Engine, order: Order, titles: dict[str, str], day: str | None = None,

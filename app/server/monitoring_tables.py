@@ -29,22 +29,33 @@ def _inc(r: dict) -> list:
     return [r.get("incidents_by_kind", {}).get(k, 0) for k in INCIDENT_KINDS]
 
 
+def flat_head() -> list[str]:
+    """The header of the every-level table."""
+    return [_("Level"), _("Date"), _("Subject code"), _("Subject"), _("Exam point"), _("Exam point name"), _("Room"),
+            _("School"), _("School name"), *_metrics(), *_incidents()]
+
+
+def level_labels() -> dict[str, str]:
+    """Each level's label in the current language (a season is ~10,000 rows: each label made once)."""
+    return {k: _(v) for k, v in LEVELS.items()}
+
+
+def flat_row(r: dict, names: Names, levels: dict[str, str], labels: dict[str, str]) -> list:
+    """One report row as a line of the every-level table; ``labels`` keeps the dates' labels made so far."""
+    d = r["day"]
+    if d and d not in labels:
+        labels[d] = day_label(d)
+    return [levels[r["level"]], labels[d] if d else "", r["subject"], r.get("subject_title", ""), r["ppe"],
+            names.ppe(r["ppe"], r.get("ppe_name", "")) if r["ppe"] else "", r["room"], r["school"],
+            names.school(r["school"]), *_vals(r), *_inc(r)]
+
+
 def flat_table(rep: dict, names: Names) -> Table:
     """Every level in one table (what /monitoring.csv gives without ?table=)."""
-    head = [_("Level"), _("Date"), _("Subject code"), _("Subject"), _("Exam point"), _("Exam point name"), _("Room"),
-            _("School"), _("School name"), *_metrics(), *_incidents()]
-    rows = []
-    levels = {k: _(v) for k, v in LEVELS.items()}  # a season is ~10,000 rows: each label made once
-    labels: dict[str, str] = {}
-    for level in ("period", "dates", "days", "ppes", "rooms", "schools"):
-        for r in ([rep[level]] if level == "period" else rep[level]):
-            d = r["day"]
-            if d and d not in labels:
-                labels[d] = day_label(d)
-            rows.append([levels[r["level"]], labels[d] if d else "", r["subject"],
-                         r.get("subject_title", ""), r["ppe"], names.ppe(r["ppe"], r.get("ppe_name", "")) if r["ppe"]
-                         else "", r["room"], r["school"], names.school(r["school"]), *_vals(r), *_inc(r)])
-    return Table("all", _("All levels"), head, rows)
+    levels, labels = level_labels(), {}
+    rows = [flat_row(r, names, levels, labels) for level in ("period", "dates", "days", "ppes", "rooms", "schools")
+            for r in ([rep[level]] if level == "period" else rep[level])]
+    return Table("all", _("All levels"), flat_head(), rows)
 
 
 def monitoring_tables(rep: dict, names: Names) -> list[Table]:
@@ -62,12 +73,20 @@ def monitoring_tables(rep: dict, names: Names) -> list[Table]:
                    r.get("last_sync", ""), r.get("papers_printed", 0), r.get("papers_returned", 0), *_vals(r)]
                   for r in rep["ppes"]])
     schools = Table("schools", _("By school"), [_("Date"), _("Subject code"), _("School"), _("School name"), *m],
-                    [[day_label(r["day"]), r["subject"], r["school"], names.school(r["school"]), *_vals(r)]
-                     for r in rep["schools"]])
+                    [school_line(r, names) for r in rep["schools"]])
     rooms = Table("rooms", _("By room"), [_("Date"), _("Subject code"), _("Exam point"), _("Room"), _("Phase"), *m],
-                  [[day_label(r["day"]), r["subject"], r["ppe"], r["room"], phase_title(r["phase"]), *_vals(r)]
-                   for r in rep["rooms"]])
+                  [room_line(r) for r in rep["rooms"]])
     incidents = Table("incidents", _("Incidents by kind"), [_("Date"), _("Subject code"), _("Exam point"),
                                                              *_incidents()],
                       [[day_label(r["day"]), r["subject"], r["ppe"], *_inc(r)] for r in rep["ppes"]])
     return [dates, days, ppes, schools, rooms, incidents]
+
+
+def school_line(r: dict, names: Names) -> list:
+    """A school row as a line of the by-school table."""
+    return [day_label(r["day"]), r["subject"], r["school"], names.school(r["school"]), *_vals(r)]
+
+
+def room_line(r: dict) -> list:
+    """A room row as a line of the by-room table."""
+    return [day_label(r["day"]), r["subject"], r["ppe"], r["room"], phase_title(r["phase"]), *_vals(r)]

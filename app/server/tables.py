@@ -63,6 +63,15 @@ def _chunks(table: Table, rows_per_chunk: int, comma: bool) -> Iterator[bytes]:
     yield buf.getvalue().encode("utf-8")
 
 
+def csv_lines(rows: list[list], comma: bool) -> str:
+    """Rows as ``_chunks`` writes them (no BOM, no header): for a part of a table encoded once and kept."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    plain = (str, int)
+    w.writerows([v if type(v) in plain else _cell(v, comma) for v in r] for r in rows)
+    return buf.getvalue()
+
+
 def _sheet_title(title: str, used: set[str]) -> str:
     clean = "".join(" " if c in "[]:*?/\\" else c for c in title).strip()[:31] or "sheet"
     out, n = clean, 2
