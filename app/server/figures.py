@@ -493,8 +493,10 @@ def _fast(pending: _Pending, ppe: str, key: str, date: str, subject: str, text: 
             continue
         if e.participant and e.participant not in school_of and e.participant not in st.participants:
             return False  # a code the state does not know: its school comes from the plan (slow path)
-        if last_key is not None and e.order_key() <= last_key and e.kind not in _TRACELESS:
-            return False
+        if last_key is not None and e.order_key() <= last_key and (
+                e.kind not in _TRACELESS or (e.participant and e.participant not in st.participants)):
+            return False  # stated late: only a traceless mark about someone the state holds (a new code
+            # would be added out of domain order)
     try:
         for e in new:
             if e.kind == "void":
