@@ -5,8 +5,9 @@
 A season: 30 exam points × 10 exam dates × 300,000 events per date (3 M events) at ``--scale 1``: per
 exam point and date 20 rooms of 25 participants, each room a station of its own with ~500 events in live
 order (admission, start, exits and returns, extra sheets, desk checks, notes, hand-in, closing), one
-mark per exam point and date stated 30 minutes late (the slow path: the room is refolded from the log)
-and one void from HQ. ``--scale`` scales the rooms per exam point and date (0.05 = one room).
+mark per exam point and date stated 30 minutes late (a desk check: with ``--split`` 2 or more it arrives
+after marks it precedes, and is applied where it is) and one void from HQ (of an extra sheet: taken out of
+the stored room state). ``--scale`` scales the rooms per exam point and date (0.05 = one room).
 
 On a durable PostgreSQL (fsync, synchronous_commit, full_page_writes on; tests.server.pgtemp):
 

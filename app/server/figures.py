@@ -8,11 +8,16 @@ How a batch is folded, per (exam point, date/subject key, room) it touches:
 
 - **fast path** — the room's stored state (``fig_rooms.state``: every participant's status, lateness,
   exits, sheets, counts; the room's times, materials and incidents) is loaded and the new events are
-  applied with the projection's own step (``app.domain.projection._apply``) in domain order. Allowed only
-  when every new event of the room sorts after everything already folded there, none is a void and none
-  is the target of a stored void: then folding in arrival order *is* folding in domain order.
-- **slow path** — otherwise (a void, an event stated earlier than one already folded, a room the projection
-  cannot fold) the room is projected again from its events in the log, exactly as the scratch path does.
+  applied with the projection's own step (``app.domain.projection._apply``) in domain order. Allowed
+  when every new event of the room sorts after everything already folded there and none is the target of
+  a stored void: then folding in arrival order *is* folding in domain order. Two exceptions that the
+  stored state answers as well: a void of an event whose effect does not depend on the order of the
+  others (an extra sheet, a desk check, a correction, an incident: ``_ORDERLESS``; its target read from
+  the log by id) is taken out of the state (``_undo``), and an event stated late that leaves no ordered
+  trace in the state (a desk check, a note: ``_TRACELESS``) is applied where it is.
+- **slow path** — otherwise (a void of a status mark or of a void, another event stated earlier than one
+  already folded, a room the projection cannot fold) the room is projected again from its events in the
+  log, exactly as the scratch path does.
 - a plan push, a day key first seen, a new room of a legacy day without plan rows, an event without a day:
   the whole exam-point day is recomputed from the log.
 
@@ -31,6 +36,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
 from app.domain.event import Event, parse_utc
+from app.domain.kinds import KINDS
 from app.domain.projection import ExitRecord, ParticipantState, RoomState, project_room
 from app.server import schema as t
 from app.server.monitoring import (
@@ -194,8 +200,10 @@ class _Pending:
 
 
 def _room_meta(events: list[Event]) -> tuple[tuple | None, set[str]]:
-    """The order key of the last event folded into a room, and the ids its voids name."""
-    last = max((e.order_key() for e in events), default=None)
+    """The order key of the last event folded into a room, and the ids its voids name. Voids are not
+    folded (a void strikes its target wherever either sorts), so a mark that sorts before a void but after
+    every other event still takes the fast path."""
+    last = max((e.order_key() for e in events if e.kind != "void"), default=None)
     return last, {str(e.payload.get("target", "")) for e in events if e.kind == "void"}
 
 
@@ -384,9 +392,11 @@ def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloa
     if any(e.kind in _PAPER_KINDS for e in by_room.get(None, [])):
         _refresh_papers(conn, ppe, key)
     plan_ref = None
+    wanted = sorted({_target(e) for r in rooms for e in by_room[r] if e.kind == "void"} - {""})
+    targets = _events_by_id(conn, ppe, wanted) if wanted else {}
     for room, state in rooms.items():
         new = sorted(by_room[room], key=Event.order_key)
-        if state and _fast(pending, ppe, key, date, fd.subject, state, new, apply):
+        if state and _fast(pending, ppe, key, date, fd.subject, state, new, apply, targets):
             continue
         if plan_ref is None:
             plan_ref = _plan_ref(conn, ppe, key)
@@ -395,31 +405,116 @@ def _fold_day(conn, ppe: str, key: str, date: str, fd, rows: list[tuple], payloa
             return
 
 
+# Kinds whose whole effect on a room's stored state does not depend on the other events' order: an entry
+# added to a list (extra sheets, incidents), a count (corrections, appeals), or nothing that is stored
+# (desk checks, notes, observers, countersigns, acts). Such an event can be taken out again (a void of it)
+# from the stored state alone; status marks (admitted, exit, return, finished, removal…) cannot: what
+# follows them depends on them, and the room is projected again from the log.
+_ORDERLESS = frozenset({"extra-sheet", "desk-check", "note", "correction", "appeal", "kit-replaced", "staff-change",
+                        "observer-arrived", "observer-left", "countersign", "act-drawn"})
+# ... and those that leave no ordered trace in the stored state at all: one stated late (sorting before
+# marks already folded) is applied where it is, the room's last mark time moved only forward
+_TRACELESS = frozenset({"desk-check", "note", "observer-arrived", "observer-left", "countersign", "act-drawn"})
+
+
+class _CannotUndo(Exception):
+    """The stored state cannot answer for this void: the room is projected again from the log."""
+
+
+def _target(e: Event) -> str:
+    return str(e.payload.get("target", ""))
+
+
+def _drop_one(items: list, item: Any) -> None:
+    """Remove one ``item`` from a list kept in domain order, when which one does not matter: every copy
+    of it stands in one run (copies apart could be told apart only by the events' order, not stored)."""
+    at = [i for i, x in enumerate(items) if x == item]
+    if not at or at[-1] - at[0] != len(at) - 1:
+        raise _CannotUndo(item)
+    del items[at[0]]
+
+
+def _undo(st: RoomState, t: Event) -> None:
+    """Take the effect of the folded event ``t`` (an ``_ORDERLESS`` kind) out of ``st``, as if it had never
+    been folded — what the projection does with a voided event. Raises ``_CannotUndo`` when unsure."""
+    at = parse_utc(t.at)
+    if st.last_at is None or at >= st.last_at:
+        raise _CannotUndo("the room's last mark")  # the new last mark time is not stored
+    k = t.kind
+    if KINDS[k].incident:
+        _drop_one(st.incidents, _Inc(k, t.participant))
+    if k == "note" or not t.participant:
+        return
+    p = st.participants[t.participant]
+    if k == "extra-sheet":
+        sheet = str(t.payload.get("sheet", ""))
+        _drop_one(p.extra_sheets, (sheet, at, ""))
+        holders = st.sheet_holders.get(sheet, [])
+        holders.remove(p.code)
+        if not holders:
+            st.sheet_holders.pop(sheet, None)
+    elif k == "correction":
+        if not p.corrections:
+            raise _CannotUndo(k)
+        p.corrections.pop()
+    elif k == "appeal":
+        if not p.appeals:
+            raise _CannotUndo(k)
+        p.appeals.pop()
+
+
 def _fast(pending: _Pending, ppe: str, key: str, date: str, subject: str, text: str, new: list[Event],
-          apply) -> bool:
-    """Apply the new events to the stored state, when arrival order is domain order (see the module doc)."""
-    if any(e.kind == "void" for e in new):
-        return False  # decided before the state is parsed: a void always takes the slow path
+          apply, targets: dict[str, Event] | None = None) -> bool:
+    """Apply the new events to the stored state (see the module doc): when arrival order is domain order;
+    a void of an ``_ORDERLESS`` event (``targets``: the voided events read from the log) taken out of the
+    state; a ``_TRACELESS`` event stated late applied where it is. Anything else: False (slow path)."""
+    targets = targets or {}
+    if any(e.kind == "void" and _target(e) not in targets for e in new):
+        return False  # decided before the state is parsed: a void of a target the log did not give
     st, school_of, last, voids = load_state(text)
-    if last is not None and new[0].order_key() <= tuple(last):
-        return False
     if any(p.transferred_from or p.transferred_to or p.status == "transferred_out" for p in st.participants.values()):
         return False  # a room a transfer touched folds the other room's mark too: the slow path has both
+    last_key = tuple(last) if last is not None else None
+    ids = {e.id for e in new}
+    struck: set[str] = set()
     for e in new:
-        if e.kind == "void" or e.id in voids:
+        if e.id in voids:
             return False
+        if e.kind == "void":
+            t = targets[_target(e)]
+            if (t.kind not in _ORDERLESS or t.id in voids or t.id in ids or t.id in struck or t.room != st.room
+                    or e.room != st.room or (t.day or "")[:10] != date or (e.day or "")[:10] != date
+                    or (t.participant and (t.participant not in st.participants
+                                           or not st.participants[t.participant].on_list))):
+                return False  # not folded here, or its effect is tied to others: the log decides
+            struck.add(t.id)
+            continue
         if e.participant and e.participant not in school_of and e.participant not in st.participants:
             return False  # a code the state does not know: its school comes from the plan (slow path)
+        if last_key is not None and e.order_key() <= last_key and (
+                e.kind not in _TRACELESS or (e.participant and e.participant not in st.participants)):
+            return False  # stated late: only a traceless mark about someone the state holds (a new code
+            # would be added out of domain order)
     try:
         for e in new:
+            if e.kind == "void":
+                _undo(st, targets[_target(e)])
+                voids.add(_target(e))
+                continue
+            late = last_key is not None and e.order_key() <= last_key
+            before = st.last_at
             apply(st, e)
+            if late and before is not None:
+                st.last_at = max(before, st.last_at)
             if st.incidents and isinstance(st.incidents[-1], Event):
                 st.incidents[-1] = _Inc(e.kind, e.participant)
-    except Exception:  # noqa: BLE001 - the projection would fail on it as well: the slow path decides
+    except Exception:  # noqa: BLE001 - the projection would fail on it as well, or the state cannot say: the slow path decides
         return False
     rf, schools, school_inc = room_figures(st, school_of)
-    pending.room(ppe, key, date, subject, rf, schools, school_inc,
-                 dump_state(st, school_of, new[-1].order_key(), voids), replace=True)
+    end = max((k for k in (last_key, *(e.order_key() for e in new if e.kind != "void")) if k is not None),
+              default=None)
+    pending.room(ppe, key, date, subject, rf, schools, school_inc, dump_state(st, school_of, end, voids),
+                 replace=True)
     return True
 
 
@@ -475,6 +570,19 @@ def _room_log(conn, ppe: str, date: str, room: str) -> tuple[list[Event], list[E
         elif e.room is not None:  # as room_moves: ``room != :room`` leaves rows without a room out
             others.append(e)
     return mine, (others if any(e.kind == "transfer-in" for e in others) else [])
+
+
+def _events_by_id(conn, ppe: str, ids: list[str]) -> dict[str, Event]:
+    """The exam point's stored events of these ids that a projection would fold (``_log_event``), by id:
+    the targets of a batch's voids, one indexed read instead of a room's whole log."""
+    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    sql = f"SELECT {_LOG_COLS} FROM events WHERE ppe = {mark} AND id IN ({', '.join([mark] * len(ids))})"
+    out = {}
+    for r in conn.exec_driver_sql(sql, (ppe, *ids)):
+        e = _log_event(r)
+        if e is not None:
+            out[e.id] = e
+    return out
 
 
 def _log_event(r) -> Event | None:
