@@ -68,6 +68,8 @@ def new_event_id(rand: bytes | None = None) -> str:
 
 
 _RANDOM_BATCH = 16 * 256  # random bytes drawn at once for event ids: one getrandom call per 256 marks
+# an id's variant digit: the high 4 bits of byte 8 as new_event_id sets them (b & 0x3F | 0x80), by its hex digit
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 _forks = [0]  # moves in a forked child, so it never reuses the random bytes its parent drew
 
 
@@ -126,7 +128,7 @@ class EventLog:
             self._local.vcur = conn.cursor()
             self._local.acur = conn.cursor()  # appends: one cursor kept (making one per mark cost a few µs)
             self._local.head = None
-            self._local.rand, self._local.rpos, self._local.rgen = b"", 0, _forks[0]
+            self._local.rhex, self._local.rpos, self._local.rgen = "", 0, _forks[0]
         return conn
 
     def change_token(self) -> Token:
@@ -199,21 +201,23 @@ class EventLog:
                                    (self.station,)).fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
             at_text = utc_iso(at)
-            rec_text = at_text if recorded_at == at else utc_iso(recorded_at)
+            rec_text = at_text if recorded_at is at or recorded_at == at else utc_iso(recorded_at)
             pos = loc.rpos
-            if pos >= len(loc.rand) or loc.rgen != _forks[0]:  # this thread's random bytes, never a parent's
-                loc.rand, loc.rgen, pos = os.urandom(_RANDOM_BATCH), _forks[0], 0
-            loc.rpos = pos + 16
-            eid = new_event_id(loc.rand[pos:pos + 16])
+            if pos >= len(loc.rhex) or loc.rgen != _forks[0]:  # this thread's random bytes, never a parent's
+                loc.rhex, loc.rgen, pos = os.urandom(_RANDOM_BATCH).hex(), _forks[0], 0
+            loc.rpos = pos + 32
+            x = loc.rhex[pos:pos + 32]  # 16 random bytes in hex: a version 4 UUID's text, as new_event_id makes it
+            eid = f"{x[:8]}-{x[8:12]}-4{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:]}"
             # the canonical hash input (Event.hash_input) written here: the id and times are made above in
             # their fixed form, the station's own text is escaped once; every other field goes through json's
             # own escaper (tests/store/test_record_path.py compares with the general form)
             digest = sha256((
-                f'{{"at":"{at_text}","author":{_esc(author)},"day":{_text_or_null(day)},"id":"{eid}",'
-                f'"kind":{_esc(kind)},"participant":{_text_or_null(participant)},'
+                f'{{"at":"{at_text}","author":{_esc(author)},"day":{"null" if day is None else _esc(day)},'
+                f'"id":"{eid}","kind":{_esc(kind)},'
+                f'"participant":{"null" if participant is None else _esc(participant)},'
                 f'"payload":{canonical_text(payload) if payload else "{}"},"prev_hash":{_esc(prev)},'
-                f'"recorded_at":"{rec_text}","room":{_text_or_null(room)},"seq":{seq:d},'
-                f'{self._tail(tz)}').encode()).hexdigest()
+                f'"recorded_at":"{rec_text}","room":{"null" if room is None else _esc(room)},"seq":{seq:d},'
+                f'{self._tails.get(tz) or self._tail(tz)}').encode()).hexdigest()
             e = trusted_event(id=eid, station=self.station, seq=seq, at=at_text, recorded_at=rec_text, tz=tz,
                               author=author, kind=kind, day=day, room=room, participant=participant,
                               payload=payload, prev_hash=prev, hash=digest)

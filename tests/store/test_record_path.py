@@ -63,6 +63,13 @@ def test_utc_text_is_the_strftime_text():
         assert utc_iso(dt) == dt.astimezone(UTC).strftime(ref)
 
 
+@settings(max_examples=300, deadline=None)
+@given(dt=s.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                      timezones=s.sampled_from([UTC, timezone(timedelta(hours=5)), timezone(timedelta(hours=-12))])))
+def test_utc_text_is_the_strftime_text_at_any_instant(dt):
+    assert utc_iso(dt) == dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def test_a_trusted_event_equals_one_made_by_its_constructor():
     values = dict(id=str(uuid.uuid4()), station="room-1", seq=3, at="2026-06-04T05:30:00.000000Z",
                   recorded_at="2026-06-04T05:30:00.000000Z", tz="Asia/Yekaterinburg", author="", kind="note",
@@ -101,7 +108,10 @@ def test_event_ids_are_distinct_version_4_uuids_also_in_a_forked_child(station, 
     from app.store import eventlog
 
     loc = station.log._local
-    drawn = loc.rand
+    drawn = loc.rhex
+    used = loc.rpos // 32  # the buffer was drawn anew within these 300 marks: its ids are the last ones
+    assert 0 < used <= 256 and ids[-used:] == [eventlog.new_event_id(bytes.fromhex(drawn[i:i + 32]))
+                                              for i in range(0, loc.rpos, 32)]
     if hasattr(os, "fork"):  # a forked child's fork count moves (no SQLite in the child: just the count)
         out = tmp_path / "child.txt"
         before = eventlog._forks[0]
@@ -115,7 +125,7 @@ def test_event_ids_are_distinct_version_4_uuids_also_in_a_forked_child(station, 
         assert out.read_text() == "1"
     eventlog._forked()  # as in a child: the next mark draws new random bytes, never the parent's
     station.record("note", "0101", payload={"text": "after"})
-    assert loc.rand != drawn and loc.rpos == 16
+    assert loc.rhex != drawn and loc.rpos == 32
 
 
 def test_a_mark_refused_under_the_write_lock_writes_nothing_and_the_chain_goes_on(station, demo_db):
