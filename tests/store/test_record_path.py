@@ -146,3 +146,64 @@ def test_a_mark_refused_under_the_write_lock_writes_nothing_and_the_chain_goes_o
     after = station.record("seated", "0101", mine, payload={"seat": "1А"}).event
     assert (between.seq, after.seq) == (first.seq + 1, first.seq + 2)
     assert station.log.count() == first.seq + 2 and station.verify() == []
+
+
+def _reference_payload(kind_name, payload, participant):
+    """validate_payload as it was written before its fast path: every field through ``coerce``."""
+    from app.domain.kinds import Field, coerce, get_kind
+    from app.errors import UserError
+    from app.limits import check_payload_field
+
+    kind = get_kind(kind_name)
+    if kind.participant and not participant:
+        raise UserError(f"{kind_name}: a participant code is required (--participant CODE)")
+    out = {}
+    for key, value in payload.items():
+        f = kind.field_map.get(key)
+        if f is None:
+            if kind.extra_int_fields:
+                f = Field(key, int)
+            else:
+                raise UserError(f"{kind_name}: unknown field {key!r} (known: {', '.join(kind.field_map) or 'none'})")
+        out[key] = coerce(value, f, kind_name)
+        check_payload_field(kind_name, key, out[key])
+    for f in kind.fields:
+        if f.required and (f.name not in out or out[f.name] in ("", None)):
+            raise UserError(f"{kind_name}: field {f.name!r} is required")
+    return out
+
+
+def _outcome(fn, *args):
+    from app.errors import UserError
+
+    try:
+        return ("ok", fn(*args))
+    except UserError as e:
+        return ("refused", str(e))
+
+
+_KIND_NAMES = sorted(__import__("app.domain.kinds", fromlist=["KINDS"]).KINDS)
+_awkward_text = s.text(alphabet=" \t\nxЯ1-", max_size=6) | \
+    s.sampled_from(["", " x ", " document", "no-document ", "0101", " 12 ", "A-1", "x" * 25, " 1А"])
+_field_value = _awkward_text | _awkward_text | s.none() | s.booleans() | s.integers(-5, 5) | \
+    s.lists(s.text(max_size=3), max_size=2)
+
+
+@s.composite
+def _mark(draw):
+    from app.domain.kinds import KINDS
+
+    kind = draw(s.sampled_from(_KIND_NAMES))
+    keys = [f.name for f in KINDS[kind].fields] + ["zz"]  # its own fields, and one it does not have
+    payload = draw(s.dictionaries(s.sampled_from(keys), _field_value, max_size=4))
+    return kind, payload, draw(s.none() | s.just("660000108"))
+
+
+@settings(max_examples=800, deadline=None)
+@given(mark=_mark())
+def test_payload_validation_is_the_general_one(mark):
+    from app.domain.kinds import validate_payload
+
+    kind, payload, participant = mark
+    assert _outcome(validate_payload, kind, payload, participant) == \
+        _outcome(_reference_payload, kind, payload, participant)
