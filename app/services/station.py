@@ -55,7 +55,7 @@ class Station:
         self._point: ExamPoint | None = None
         self._day: ExamDay | None = None
         self._roster: tuple[str, dict[str, str] | None] | None = None
-        self._ctx: tuple[DayPlan, Reference, str, str, dict[str, str]] | None = None  # see _context
+        self._ctx: tuple[DayPlan, Reference, str, str, dict[str, str], ExamDay] | None = None  # see _context
         self.day_reason = ""  # why this date: set-up, today, next, last, chosen
         if isinstance(self.clock, SystemClock):
             offset = plan_repo.get_meta(engine, "clock_offset_s")
@@ -250,13 +250,16 @@ class Station:
             limits.check_length("author", author, "author_max_chars")
         code = participant.strip() if participant else None
         clean = validate_payload(kind, payload or {}, code)
-        now = self.now()
+        now = self.clock.now()
         when = at if isinstance(at, datetime) else (self.parse_at(at) if at else now)
         if not room:
             return self._record_point(kind, code, clean, when, author)
-        plan, ref, tz, day_key, rooms = self._context()
+        ctx = self._ctx
+        if ctx is None or ctx[0] is not self._plan or ctx[5] is not self._day:
+            ctx = self._context()
+        plan, ref, tz, day_key, rooms = ctx[:5]
         num = rooms.get(room) or self._room_number(room)
-        if code and KINDS[kind].participant and code not in plan.participants:
+        if code and code not in plan.participants and KINDS[kind].participant:
             self._check_on_list(code, kind)
         if kind == transfer.TRANSFER:
             try:
@@ -269,10 +272,15 @@ class Station:
         seen: list = []  # what the check saw: (token, count, state), and the advice
 
         def check(token: Token) -> None:
-            cached = self._state_at(num, token)
+            cached = self._states.get(num)
+            if cached is None or cached[0] != token:  # written since: the count, or a new projection
+                cached = self._state_at(num, token)
             state = cached[2]
-            if code and (why := transfer.refusal(state, plan, self.roster(), kind, code, clean)):
-                raise UserError(why)
+            if code:
+                held = self._roster
+                roster = held[1] if held is not None and held[0] == day_key else self.roster()
+                if why := transfer.refusal(state, plan, roster, kind, code, clean):
+                    raise UserError(why)
             seen.append(cached)
             seen.append(rules.advise(state, plan, ref, kind, judged, clean, when))
             if kind == "exam-start" and "end" not in clean:
@@ -289,13 +297,14 @@ class Station:
             self._states.pop(num, None)
         return Recorded(event, seen[1])
 
-    def _context(self) -> tuple[DayPlan, Reference, str, str, dict[str, str]]:
+    def _context(self) -> tuple[DayPlan, Reference, str, str, dict[str, str], ExamDay]:
         """What every mark needs of the date: (plan, reference, zone, date key, room numbers as typed → as the
-        plan has them), made once per plan (the record path asks on every mark; a new plan makes it anew)."""
+        plan has them, the day it was made for), made once per plan (the record path asks on every mark and
+        takes it as it is while the plan and the day are the same objects; a new plan makes it anew)."""
         plan = self.plan
         ctx = self._ctx
-        if ctx is None or ctx[0] is not plan:
-            ctx = self._ctx = (plan, self.ref, self.point.tz, self.day.key, {})
+        if ctx is None or ctx[0] is not plan or ctx[5] is not self._day:
+            ctx = self._ctx = (plan, self.ref, self.point.tz, self.day.key, {}, self._day)
         return ctx
 
     def _room_number(self, text: str) -> str:

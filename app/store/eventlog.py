@@ -107,6 +107,22 @@ def _day_range(day: str) -> tuple[str, str]:
     return d, d + "0"
 
 
+class _Writer:
+    """One thread's held connection for appends and what it remembers between them: plain slots, read with
+    one thread-local look-up per append (each attribute of a ``threading.local`` is a look-up of its own)."""
+
+    __slots__ = ("conn", "serial", "appends", "vcur", "acur", "head", "rhex", "rpos", "rgen", "tokens")
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.serial, self.appends = next(_serials), 0
+        self.vcur = conn.cursor()
+        self.acur = conn.cursor()  # appends: one cursor kept (making one per mark cost a few µs)
+        self.head: tuple[int, int, str] | None = None  # (data_version, seq, hash) after this thread's last append
+        self.rhex, self.rpos, self.rgen = "", 0, _forks[0]  # random bytes for event ids, in hex
+        self.tokens: tuple[Token, Token] | None = None
+
+
 class EventLog:
     """Append and read events of a station database."""
 
@@ -119,17 +135,12 @@ class EventLog:
         # the head anchored outside the database after each commit (app/store/anchor.py)
         self.anchor = AnchorWriter(db, station) if db and db != ":memory:" and station else None
 
-    def _writer(self):
+    def _writer(self) -> _Writer:
         """This thread's own held connection for appends (SQLite wants one writer; no pool round trip)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self.engine.raw_connection()
-            self._local.serial, self._local.appends = next(_serials), 0
-            self._local.vcur = conn.cursor()
-            self._local.acur = conn.cursor()  # appends: one cursor kept (making one per mark cost a few µs)
-            self._local.head = None
-            self._local.rhex, self._local.rpos, self._local.rgen = "", 0, _forks[0]
-        return conn
+        w = getattr(self._local, "w", None)
+        if w is None:
+            w = self._local.w = _Writer(self.engine.raw_connection())
+        return w
 
     def change_token(self) -> Token:
         """A cheap token that differs whenever the database may have changed since it was taken.
@@ -138,10 +149,9 @@ class EventLog:
         appends are counted here. Equal tokens (from the same thread) mean nothing was written;
         unequal ones mean only "look again" (a write to another table also moves it).
         """
-        self._writer()
-        cur = self._local.vcur  # one cursor kept for this (a new cursor per call cost more than the PRAGMA)
-        version = cur.execute("PRAGMA data_version").fetchone()[0]
-        return (self._local.serial, int(version), self._local.appends)
+        w = self._writer()
+        version = w.vcur.execute("PRAGMA data_version").fetchone()[0]  # one cursor kept (a new one cost more)
+        return (w.serial, int(version), w.appends)
 
     def _tail(self, tz: str) -> str:
         """The end of a hash input of this station in zone ``tz``: '"station":…,"tz":…,"v":1}' (made once)."""
@@ -153,18 +163,17 @@ class EventLog:
     def last_append_tokens(self) -> tuple[Token, Token]:
         """The change tokens just before and just after this thread's last append, both read under
         its write lock: a caller whose token equals the first knows nobody else wrote in between."""
-        return self._local.tokens
+        return self._local.w.tokens
 
     def close(self) -> None:
         if self.anchor is not None:
             self.anchor.flush()
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            self._local.vcur.close()
-            self._local.acur.close()
-            conn.close()
-            self._local.conn = None
-            self._local.head = None
+        w = getattr(self._local, "w", None)
+        if w is not None:
+            w.vcur.close()
+            w.acur.close()
+            w.conn.close()
+            self._local.w = None
 
     # --- writing ---------------------------------------------------------------------------
     def append(self, *, kind: str, at: datetime, recorded_at: datetime, tz: str, author: str,
@@ -177,9 +186,7 @@ class EventLog:
         raising; it may still complete ``payload``. The rules are judged there, so nothing another
         process writes can come between the check and the append.
         """
-        loc = self._local
-        if getattr(loc, "conn", None) is None:
-            self._writer()
+        loc = getattr(self._local, "w", None) or self._writer()
         cur = loc.acur
         try:
             cur.execute("BEGIN IMMEDIATE")
@@ -328,7 +335,7 @@ class EventLog:
 
     def count_room(self, day: str, room: str) -> int:
         """How many events ``for_room_state`` reads (events are only added: a changed count means look again)."""
-        cur = self._writer().cursor()
+        cur = self._writer().conn.cursor()
         try:
             return int(cur.execute(f"SELECT count(*) FROM events WHERE {_DAY} AND (room=? OR kind IN "
                                    f"{_TRANSFER_KINDS})", (*_day_range(day), room)).fetchone()[0])

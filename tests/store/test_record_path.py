@@ -107,7 +107,7 @@ def test_event_ids_are_distinct_version_4_uuids_also_in_a_forked_child(station, 
     assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)
     from app.store import eventlog
 
-    loc = station.log._local
+    loc = station.log._local.w
     drawn = loc.rhex
     used = loc.rpos // 32  # the buffer was drawn anew within these 300 marks: its ids are the last ones
     assert 0 < used <= 256 and ids[-used:] == [eventlog.new_event_id(bytes.fromhex(drawn[i:i + 32]))
