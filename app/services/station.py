@@ -244,7 +244,8 @@ class Station:
         What needs no database is checked first (payload, list, room); the room's state, the transfer
         rules and the advice are judged under the append's write lock (``EventLog.append(check=…)``), on
         the state as the append extends it: the cached state when nothing was written since, else the
-        state read again. Then the new event is folded into that cached state in place.
+        state read again. Then the new event is folded into that cached state in place, still under the
+        lock and before the commit; if the commit fails, the state is put back as the log holds it.
         """
         if author:
             limits.check_length("author", author, "author_max_chars")
@@ -286,16 +287,35 @@ class Station:
             if kind == "exam-start" and "end" not in clean:
                 clean["end"] = utc_iso(when + timedelta(minutes=ref.subject(state.subject).minutes))
 
-        event = self.log.append(kind=kind, at=when, recorded_at=now, tz=tz, author=author, day=day_key, room=num,
-                                participant=judged, payload=clean, check=check)
-        before, after = self.log.last_append_tokens()
-        token, n, state = seen[0]
-        # fold the new event in place (the state was checked under the same write lock: nobody wrote since)
-        if token == before and apply_new(state, event):
-            self._states[num] = (after, n + 1, state)
-        else:
-            self._states.pop(num, None)
+        def fold(event: Event, after: Token) -> None:
+            # the new event folded in place, under the write lock the check ran under (nobody wrote since)
+            # and before the commit (see EventLog.append); a failed commit takes it back below
+            token, n, state = seen[0]
+            seen.append(state)
+            if apply_new(state, event):
+                self._states[num] = (after, n + 1, state)
+            else:
+                self._states.pop(num, None)
+
+        try:
+            event = self.log.append(kind=kind, at=when, recorded_at=now, tz=tz, author=author, day=day_key,
+                                    room=num, participant=judged, payload=clean, check=check, fold=fold)
+        except BaseException:
+            if len(seen) > 2:  # folded, then the commit failed: no state may show a mark that is not on disk
+                self._unfold(num, seen[2])
+            raise
         return Recorded(event, seen[1])
+
+    def _unfold(self, num: str, state: RoomState) -> None:
+        """Put a room state back as the log holds it, in place: an append folded its event into it and then
+        failed to commit (a full disk). Whoever holds the object (a window) sees no mark that is not on disk;
+        if the log cannot be read either, the state keeps only the plan, never the unrecorded mark."""
+        self._states.pop(num, None)
+        try:
+            fresh = project_room(self.plan, self.ref, num, self.log.for_room_state(self.day.key, num))
+        except Exception:  # the disk fails reads too: show nothing rather than a mark not written
+            fresh = project_room(self.plan, self.ref, num, [])
+        state.__dict__.update(fresh.__dict__)
 
     def _context(self) -> tuple[DayPlan, Reference, str, str, dict[str, str], ExamDay]:
         """What every mark needs of the date: (plan, reference, zone, date key, room numbers as typed → as the

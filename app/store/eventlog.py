@@ -178,13 +178,20 @@ class EventLog:
     # --- writing ---------------------------------------------------------------------------
     def append(self, *, kind: str, at: datetime, recorded_at: datetime, tz: str, author: str,
                day: str | None, room: str | None, participant: str | None, payload: dict,
-               check: Callable[[Token], None] | None = None) -> Event:
+               check: Callable[[Token], None] | None = None,
+               fold: Callable[[Event, Token], None] | None = None) -> Event:
         """Write one event of this station; returns it once it is committed to disk.
 
         ``check(token)`` runs under the write lock, before the event is made: it sees the database as
         the append will extend it (``token`` is the change token at that moment) and refuses the mark by
         raising; it may still complete ``payload``. The rules are judged there, so nothing another
         process writes can come between the check and the append.
+
+        ``fold(event, token)`` runs under the same lock once the row is inserted, just before the commit
+        (``token`` is the change token the commit makes): the caller folds the event into what it holds in
+        memory while that is still in the processor's cache (after the commit's fsync it is not, and the
+        same fold costs twice as much). If the commit then fails, append raises and the caller must take
+        back what it folded; if ``fold`` raises, nothing is committed.
         """
         loc = getattr(self._local, "w", None) or self._writer()
         cur = loc.acur
@@ -230,6 +237,8 @@ class EventLog:
                               payload=payload, prev_hash=prev, hash=digest)
             cur.execute(_INSERT, (eid, self.station, seq, at_text, rec_text, tz, author, kind, day, room,
                                   participant, _PAYLOAD_TEXT(payload), prev, digest))
+            if fold is not None:
+                fold(e, (loc.serial, version, loc.appends + 1))
             cur.execute("COMMIT")
         except BaseException as exc:
             if checked or isinstance(exc, sqlite3.Error):
