@@ -336,11 +336,16 @@ def apply_new(state: RoomState, e: Event) -> bool:
 
     Returns False when the caller must rebuild the state from all events instead.
     """
-    if e.kind == "void" or (state.events and e.order_key() < state.events[-1].order_key()):
+    if e.kind == "void":
         return False
+    evs = state.events
+    if evs:  # Event.order_key of both, compared without making the two tuples through a call each
+        last = evs[-1]
+        if (e.at, e.station, e.seq) < (last.at, last.station, last.seq):
+            return False
     if state.voided and any(v.payload.get("target") == e.id for v in state.voided.values()):
         return False
-    state.events.append(e)
+    evs.append(e)
     _apply(state, e)
     p = state.participants.get(e.participant or "") if e.kind not in _ROOM_TIMES else None
     if p is not None:  # only this participant's end can have moved
