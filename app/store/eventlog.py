@@ -120,7 +120,7 @@ class _Writer:
     """One thread's held connection for appends and what it remembers between them: plain slots, read with
     one thread-local look-up per append (each attribute of a ``threading.local`` is a look-up of its own)."""
 
-    __slots__ = ("conn", "serial", "appends", "vcur", "acur", "head", "rhex", "rpos", "rgen", "tokens")
+    __slots__ = ("conn", "serial", "appends", "vcur", "acur", "head", "rhex", "rpos", "rgen")
 
     def __init__(self, conn) -> None:
         self.conn = conn
@@ -129,7 +129,6 @@ class _Writer:
         self.acur = conn.cursor()  # appends: one cursor kept (making one per mark cost a few µs)
         self.head: tuple[int, int, str] | None = None  # (data_version, seq, hash) after this thread's last append
         self.rhex, self.rpos, self.rgen = "", 0, _forks[0]  # random bytes for event ids, in hex
-        self.tokens: tuple[Token, Token] | None = None
 
 
 class EventLog:
@@ -168,11 +167,6 @@ class EventLog:
         if tail is None:
             tail = self._tails[tz] = f'"station":{_esc(self.station)},"tz":{_esc(tz)},"v":{FORMAT_VERSION}}}'
         return tail
-
-    def last_append_tokens(self) -> tuple[Token, Token]:
-        """The change tokens just before and just after this thread's last append, both read under
-        its write lock: a caller whose token equals the first knows nobody else wrote in between."""
-        return self._local.w.tokens
 
     def close(self) -> None:
         if self.anchor is not None:
@@ -260,9 +254,7 @@ class EventLog:
         if self.anchor is not None:
             self.anchor.note(seq, digest)
         loc.head = (version, seq, digest)
-        n = loc.appends
-        loc.appends = n + 1
-        loc.tokens = ((loc.serial, version, n), (loc.serial, version, n + 1))
+        loc.appends += 1
         return e
 
     def insert_foreign(self, evs: Iterable[Event]) -> int:
