@@ -258,7 +258,7 @@ class Station:
         ctx = self._ctx
         if ctx is None or ctx[0] is not self._plan or ctx[5] is not self._day:
             ctx = self._context()
-        plan, ref, tz, day_key, rooms = ctx[:5]
+        plan, ref, tz, day_key, rooms, _ = ctx
         num = rooms.get(room) or self._room_number(room)
         if code and code not in plan.participants and KINDS[kind].participant:
             self._check_on_list(code, kind)
