@@ -331,10 +331,12 @@ def _refresh_ends(state: RoomState) -> None:
         p.end = state.personal_end(p) if p.present else None
 
 
-def apply_new(state: RoomState, e: Event) -> bool:
+def apply_new(state: RoomState, e: Event, at: datetime | None = None) -> bool:
     """Fold one new event into a state in place, if it can be (it sorts last and voids nothing).
 
-    Returns False when the caller must rebuild the state from all events instead.
+    ``at`` is ``e.at`` as the UTC instant it was written from, when the caller holds it (the record path:
+    no parsing back of the text it has just made). Returns False when the caller must rebuild the state
+    from all events instead.
     """
     if e.kind == "void":
         return False
@@ -346,7 +348,7 @@ def apply_new(state: RoomState, e: Event) -> bool:
     if state.voided and any(v.payload.get("target") == e.id for v in state.voided.values()):
         return False
     evs.append(e)
-    _apply(state, e)
+    _apply(state, e, at)
     p = state.participants.get(e.participant or "") if e.kind not in _ROOM_TIMES else None
     if p is not None:  # only this participant's end can have moved
         p.end = state.personal_end(p) if p.present else None
@@ -358,10 +360,11 @@ def apply_new(state: RoomState, e: Event) -> bool:
 _ROOM_TIMES = frozenset({"exam-start", "evacuation-start", "evacuation-end", "exam-stopped"})
 
 
-def _apply(s: RoomState, e: Event) -> None:
+def _apply(s: RoomState, e: Event, at: datetime | None = None) -> None:
     """Fold one event into the state: the room's own steps, else the participant's (one table look-up each,
-    not a chain of comparisons: every mark is folded on the record path)."""
-    at = parse_utc(e.at)
+    not a chain of comparisons: every mark is folded on the record path). ``at``: see ``apply_new``."""
+    if at is None:
+        at = parse_utc(e.at)
     if e.room != s.room:  # only another room's transfer-in naming this one is folded here (HQ)
         p = s.participants.get(e.participant or "")
         if e.kind == TRANSFER and p is not None:

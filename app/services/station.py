@@ -292,7 +292,9 @@ class Station:
             # and before the commit (see EventLog.append); a failed commit takes it back below
             token, n, state = seen[0]
             seen.append(state)
-            if apply_new(state, event):
+            # the instant the event's text was made from, when parsing that text back gives this very instant
+            # (UTC, a year utc_iso writes in full): no fromisoformat round trip per mark
+            if apply_new(state, event, when if when.tzinfo is UTC and when.year >= 1000 else None):
                 self._states[num] = (after, n + 1, state)
             else:
                 self._states.pop(num, None)
