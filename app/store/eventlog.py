@@ -52,6 +52,7 @@ _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 
 # the stored payload text, as json.dumps(payload, ensure_ascii=False, sort_keys=True) wrote it (encoder made once)
 _PAYLOAD_TEXT = json_encoder(sort_keys=True, separators=(", ", ": "))
 _loads = json.loads
+_new_event = object.__new__
 
 
 def _row(e: Event) -> tuple:
@@ -235,7 +236,8 @@ class EventLog:
                 f'"payload":{canonical_text(payload) if payload else "{}"},"prev_hash":{_esc(prev)},'
                 f'"recorded_at":"{rec_text}","room":{"null" if room is None else _esc(room)},"seq":{seq:d},'
                 f'{self._tails.get(tz) or self._tail(tz)}').encode()).hexdigest()
-            e = trusted_event(id=eid, station=self.station, seq=seq, at=at_text, recorded_at=rec_text, tz=tz,
+            e = _new_event(Event)  # trusted_event written out: no call and no keyword dict per mark
+            e.__dict__.update(id=eid, station=self.station, seq=seq, at=at_text, recorded_at=rec_text, tz=tz,
                               author=author, kind=kind, day=day, room=room, participant=participant,
                               payload=payload, prev_hash=prev, hash=digest)
             cur.execute(_INSERT, (eid, self.station, seq, at_text, rec_text, tz, author, kind, day, room,
