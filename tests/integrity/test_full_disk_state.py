@@ -68,7 +68,7 @@ def test_a_fold_that_fails_commits_nothing(station, monkeypatch):
     held = station.room_state("0101")
     n = station.log.count()
 
-    def broken(state, e):
+    def broken(state, e, at=None):
         state.events.append(e)  # half done, then it fails
         raise RuntimeError("fold failed")
 
