@@ -207,3 +207,29 @@ def test_payload_validation_is_the_general_one(mark):
     kind, payload, participant = mark
     assert _outcome(validate_payload, kind, payload, participant) == \
         _outcome(_reference_payload, kind, payload, participant)
+
+
+def test_a_mark_in_a_held_room_runs_four_statements_and_reads_nothing_else(station, monkeypatch):
+    """In the steady state (nobody else wrote) a mark is BEGIN IMMEDIATE, the change token, the INSERT and
+    the COMMIT on the held connection: the rules and the fold use the state in memory, never a read."""
+    codes = [p.code for p in station.plan.room_participants("0101")]
+    station.record("admitted", "0101", codes[0])
+    station.room_state("0101")
+    raw = station.log._local.w.conn.dbapi_connection
+    seen: list[str] = []
+    raw.set_trace_callback(seen.append)
+
+    def no_other_connection(*a, **k):
+        raise AssertionError("a mark opened another connection")
+
+    monkeypatch.setattr(station.engine, "raw_connection", no_other_connection)
+    monkeypatch.setattr(station.engine, "connect", no_other_connection)
+    try:
+        for i in range(3):
+            station.record("extra-sheet", "0101", codes[0], payload={"sheet": f"{i:07d}"})
+    finally:
+        raw.set_trace_callback(None)
+    # SQLite traces the INSERT once more as its guard trigger (app/store/guards.py) runs: that is no statement
+    ran = [s for k, s in enumerate(seen) if k == 0 or s != seen[k - 1]]
+    assert [" ".join(s.split(" ")[:2]) if s.startswith("PRAGMA") else s.split(" ")[0] for s in ran] == \
+        ["BEGIN", "PRAGMA data_version", "INSERT", "COMMIT"] * 3
