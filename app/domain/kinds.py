@@ -35,9 +35,15 @@ class Kind:
     act: str = ""  # official act HQ draws up for it
     doc: str = ""
     field_map: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+    # the required fields' names and the plain text fields (no type to coerce, no choices): made once, for
+    # validate_payload on the record path
+    required: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    plain: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.field_map.update({f.name: f for f in self.fields})
+        object.__setattr__(self, "required", tuple(f.name for f in self.fields if f.required))
+        object.__setattr__(self, "plain", frozenset(f.name for f in self.fields if f.type is str and not f.choices))
 
 
 IDENTITY = Field("identity", choices=("document", "no-document"),
@@ -194,21 +200,26 @@ def coerce(value: Any, f: Field, kind: str) -> Any:
 
 def validate_payload(kind_name: str, payload: dict[str, Any], participant: str | None) -> dict[str, Any]:
     """Check and normalise a payload; raise UserError naming the field at fault."""
-    kind = get_kind(kind_name)
+    kind = KINDS.get(kind_name) or get_kind(kind_name)
     if kind.participant and not participant:
         raise UserError(f"{kind_name}: a participant code is required (--participant CODE)")
     out: dict[str, Any] = {}
+    plain = kind.plain
     for key, value in payload.items():
-        f = kind.field_map.get(key)
-        if f is None:
-            if kind.extra_int_fields:
-                f = Field(key, int)
-            else:
-                known = ", ".join(kind.field_map) or "none"
-                raise UserError(f"{kind_name}: unknown field {key!r} (known: {known})")
-        out[key] = coerce(value, f, kind_name)
-        check_payload_field(kind_name, key, out[key])  # lengths and code formats: resources/reference/limits.json
-    for f in kind.fields:
-        if f.required and (f.name not in out or out[f.name] in ("", None)):
-            raise UserError(f"{kind_name}: field {f.name!r} is required")
+        if key in plain and type(value) is str:  # what coerce makes of text for a plain text field
+            v = value.strip()
+        else:
+            f = kind.field_map.get(key)
+            if f is None:
+                if kind.extra_int_fields:
+                    f = Field(key, int)
+                else:
+                    known = ", ".join(kind.field_map) or "none"
+                    raise UserError(f"{kind_name}: unknown field {key!r} (known: {known})")
+            v = coerce(value, f, kind_name)
+        out[key] = v
+        check_payload_field(kind_name, key, v)  # lengths and code formats: resources/reference/limits.json
+    for name in kind.required:
+        if out.get(name) in ("", None):
+            raise UserError(f"{kind_name}: field {name!r} is required")
     return out

@@ -7,7 +7,7 @@ folded in their domain order (stated time, station, sequence).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -331,17 +331,24 @@ def _refresh_ends(state: RoomState) -> None:
         p.end = state.personal_end(p) if p.present else None
 
 
-def apply_new(state: RoomState, e: Event) -> bool:
+def apply_new(state: RoomState, e: Event, at: datetime | None = None) -> bool:
     """Fold one new event into a state in place, if it can be (it sorts last and voids nothing).
 
-    Returns False when the caller must rebuild the state from all events instead.
+    ``at`` is ``e.at`` as the UTC instant it was written from, when the caller holds it (the record path:
+    no parsing back of the text it has just made). Returns False when the caller must rebuild the state
+    from all events instead.
     """
-    if e.kind == "void" or (state.events and e.order_key() < state.events[-1].order_key()):
+    if e.kind == "void":
         return False
+    evs = state.events
+    if evs:  # Event.order_key of both, compared without making the two tuples through a call each
+        last = evs[-1]
+        if (e.at, e.station, e.seq) < (last.at, last.station, last.seq):
+            return False
     if state.voided and any(v.payload.get("target") == e.id for v in state.voided.values()):
         return False
-    state.events.append(e)
-    _apply(state, e)
+    evs.append(e)
+    _apply(state, e, at)
     p = state.participants.get(e.participant or "") if e.kind not in _ROOM_TIMES else None
     if p is not None:  # only this participant's end can have moved
         p.end = state.personal_end(p) if p.present else None
@@ -353,8 +360,11 @@ def apply_new(state: RoomState, e: Event) -> bool:
 _ROOM_TIMES = frozenset({"exam-start", "evacuation-start", "evacuation-end", "exam-stopped"})
 
 
-def _apply(s: RoomState, e: Event) -> None:
-    at = parse_utc(e.at)
+def _apply(s: RoomState, e: Event, at: datetime | None = None) -> None:
+    """Fold one event into the state: the room's own steps, else the participant's (one table look-up each,
+    not a chain of comparisons: every mark is folded on the record path). ``at``: see ``apply_new``."""
+    if at is None:
+        at = parse_utc(e.at)
     if e.room != s.room:  # only another room's transfer-in naming this one is folded here (HQ)
         p = s.participants.get(e.participant or "")
         if e.kind == TRANSFER and p is not None:
@@ -362,46 +372,11 @@ def _apply(s: RoomState, e: Event) -> None:
         return
     s.last_at = at
     k = e.kind
-    if KINDS.get(k) is not None and KINDS[k].incident:
+    if k in _INCIDENTS:
         s.incidents.append(e)
-    if k == "room-opened":
-        s.opened_at = s.opened_at or at
-        s.organizers = list(e.payload.get("organizers", s.organizers))
-        s.clock_offset_s = int(e.payload.get("clock_offset_s", s.clock_offset_s))
-        return
-    if k == "instruction-given":
-        s.instruction_at = s.instruction_at or at
-        return
-    if k == "exam-start":
-        if s.start is None:
-            s.start = at
-            end = e.payload.get("end")
-            s.end = parse_utc(end) if end else at + timedelta(minutes=s.minutes)
-        return
-    if k == "audio-start":
-        s.audio_start, s.audio_end = at, None
-        return
-    if k == "audio-end":
-        s.audio_end = at
-        return
-    if k == "exam-stopped":
-        s.stopped_at, s.stop_reason = at, str(e.payload.get("reason", ""))
-        return
-    if k == "evacuation-start":
-        s.evacuations.append((at, None))
-        return
-    if k == "evacuation-end":
-        if s.evacuations and s.evacuations[-1][1] is None:
-            s.evacuations[-1] = (s.evacuations[-1][0], at)
-        return
-    if k == "materials-collected":
-        s.materials.update({key: int(v) for key, v in e.payload.items()})
-        return
-    if k == "room-closed":
-        s.closed_at = at
-        return
-    if k == "note":
-        s.notes.append(e)
+    step = _ROOM_STEPS.get(k)
+    if step is not None:
+        step(s, e, at)
         return
     code = e.participant
     if not code:
@@ -409,54 +384,143 @@ def _apply(s: RoomState, e: Event) -> None:
     p = s.participants.get(code)
     if p is None:
         p = s.participants[code] = ParticipantState(code, "", on_list=False)
-    if k in ("admitted", "late"):
-        if p.status in ("expected", "absent"):
-            p.status = "present"
-            p.admitted_at = at
-        p.identity = str(e.payload.get("identity", p.identity or "document"))
-        p.late = p.late or k == "late" or (s.start is not None and at > s.start)
-    elif k == "seated":
-        p.seat = normalize_seat(str(e.payload.get("seat", "")))
-        if p.status in ("expected", "absent"):
-            p.status, p.admitted_at = "present", at
-            p.late = p.late or (s.start is not None and at > s.start)
-    elif k == "absent":
-        if p.status == "expected":
-            p.status = "absent"
-    elif k == "exit":
-        if p.status == "present":
-            p.status = "out_of_room"
-            p.exits.append(ExitRecord(at, e.id))
-    elif k == "return":
-        if p.status == "out_of_room":
-            p.status = "present"
-            _close_exit(p, at, "return", e.id)
-    elif k == "extra-sheet":
-        sheet = str(e.payload.get("sheet", ""))
-        p.extra_sheets.append((sheet, at, e.id))
-        s.sheet_holders.setdefault(sheet, []).append(p.code)
-    elif k == "correction":
-        p.corrections.append(e)
-    elif k == "desk-check":
-        p.desk_checks.append(e)
-    elif k == "appeal":
-        p.appeals.append(e)
-    elif k == "identity-confirmed":
-        p.identity = "no-document"
-    elif k == "removal":
-        if p.status in ("present", "out_of_room"):
-            _close_exit(p, at, "removal")
-            p.status, p.removed_at, p.reason = "removed", at, str(e.payload.get("reason", ""))
-    elif k == "early-completion":
-        if p.status in ("present", "out_of_room"):
-            _close_exit(p, at, "early-completion")
-            p.status, p.early_at, p.reason = "finished_early", at, str(e.payload.get("reason", ""))
-    elif k == "finished":
-        if p.status in ("present", "out_of_room"):
-            _close_exit(p, at, "finished")
-            p.status, p.finished_at = "finished", at
-    elif k == TRANSFER:
-        _apply_transfer(s, p, e, at)
+    pstep = _PARTICIPANT_STEPS.get(k)
+    if pstep is not None:
+        pstep(s, p, e, at)
+
+
+_INCIDENTS = frozenset(name for name, kind in KINDS.items() if kind.incident)
+
+
+def _room_opened(s: RoomState, e: Event, at: datetime) -> None:
+    s.opened_at = s.opened_at or at
+    s.organizers = list(e.payload.get("organizers", s.organizers))
+    s.clock_offset_s = int(e.payload.get("clock_offset_s", s.clock_offset_s))
+
+
+def _instruction_given(s: RoomState, e: Event, at: datetime) -> None:
+    s.instruction_at = s.instruction_at or at
+
+
+def _exam_start(s: RoomState, e: Event, at: datetime) -> None:
+    if s.start is None:
+        s.start = at
+        end = e.payload.get("end")
+        s.end = parse_utc(end) if end else at + timedelta(minutes=s.minutes)
+
+
+def _audio_start(s: RoomState, e: Event, at: datetime) -> None:
+    s.audio_start, s.audio_end = at, None
+
+
+def _audio_end(s: RoomState, e: Event, at: datetime) -> None:
+    s.audio_end = at
+
+
+def _exam_stopped(s: RoomState, e: Event, at: datetime) -> None:
+    s.stopped_at, s.stop_reason = at, str(e.payload.get("reason", ""))
+
+
+def _evacuation_start(s: RoomState, e: Event, at: datetime) -> None:
+    s.evacuations.append((at, None))
+
+
+def _evacuation_end(s: RoomState, e: Event, at: datetime) -> None:
+    if s.evacuations and s.evacuations[-1][1] is None:
+        s.evacuations[-1] = (s.evacuations[-1][0], at)
+
+
+def _materials_collected(s: RoomState, e: Event, at: datetime) -> None:
+    s.materials.update({key: int(v) for key, v in e.payload.items()})
+
+
+def _room_closed(s: RoomState, e: Event, at: datetime) -> None:
+    s.closed_at = at
+
+
+def _note(s: RoomState, e: Event, at: datetime) -> None:
+    s.notes.append(e)
+
+
+_ROOM_STEPS: dict[str, Callable[[RoomState, Event, datetime], None]] = {
+    "room-opened": _room_opened, "instruction-given": _instruction_given, "exam-start": _exam_start,
+    "audio-start": _audio_start, "audio-end": _audio_end, "exam-stopped": _exam_stopped,
+    "evacuation-start": _evacuation_start, "evacuation-end": _evacuation_end,
+    "materials-collected": _materials_collected, "room-closed": _room_closed, "note": _note,
+}
+"""The kinds that concern the room: folded by these steps, never touching a participant."""
+
+
+def _admitted(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:  # admitted, late
+    if p.status in ("expected", "absent"):
+        p.status = "present"
+        p.admitted_at = at
+    p.identity = str(e.payload.get("identity", p.identity or "document"))
+    p.late = p.late or e.kind == "late" or (s.start is not None and at > s.start)
+
+
+def _seated(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    p.seat = normalize_seat(str(e.payload.get("seat", "")))
+    if p.status in ("expected", "absent"):
+        p.status, p.admitted_at = "present", at
+        p.late = p.late or (s.start is not None and at > s.start)
+
+
+def _absent(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    if p.status == "expected":
+        p.status = "absent"
+
+
+def _exit(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    if p.status == "present":
+        p.status = "out_of_room"
+        p.exits.append(ExitRecord(at, e.id))
+
+
+def _return(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    if p.status == "out_of_room":
+        p.status = "present"
+        _close_exit(p, at, "return", e.id)
+
+
+def _extra_sheet(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    sheet = str(e.payload.get("sheet", ""))
+    p.extra_sheets.append((sheet, at, e.id))
+    s.sheet_holders.setdefault(sheet, []).append(p.code)
+
+
+def _correction(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    p.corrections.append(e)
+
+
+def _desk_check(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    p.desk_checks.append(e)
+
+
+def _appeal(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    p.appeals.append(e)
+
+
+def _identity_confirmed(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    p.identity = "no-document"
+
+
+def _removal(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    if p.status in ("present", "out_of_room"):
+        _close_exit(p, at, "removal")
+        p.status, p.removed_at, p.reason = "removed", at, str(e.payload.get("reason", ""))
+
+
+def _early_completion(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    if p.status in ("present", "out_of_room"):
+        _close_exit(p, at, "early-completion")
+        p.status, p.early_at, p.reason = "finished_early", at, str(e.payload.get("reason", ""))
+
+
+def _finished(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
+    if p.status in ("present", "out_of_room"):
+        _close_exit(p, at, "finished")
+        p.status, p.finished_at = "finished", at
 
 
 def _apply_transfer(s: RoomState, p: ParticipantState, e: Event, at: datetime) -> None:
@@ -477,6 +541,15 @@ def _apply_transfer(s: RoomState, p: ParticipantState, e: Event, at: datetime) -
         p.status, p.admitted_at = "present", at
         p.identity = "document"
         p.late = p.late or (s.start is not None and at > s.start)
+
+
+_PARTICIPANT_STEPS: dict[str, Callable[[RoomState, ParticipantState, Event, datetime], None]] = {
+    "admitted": _admitted, "late": _admitted, "seated": _seated, "absent": _absent, "exit": _exit,
+    "return": _return, "extra-sheet": _extra_sheet, "correction": _correction, "desk-check": _desk_check,
+    "appeal": _appeal, "identity-confirmed": _identity_confirmed, "removal": _removal,
+    "early-completion": _early_completion, "finished": _finished, TRANSFER: _apply_transfer,
+}
+"""The kinds that concern one participant (made on the fly when not on the list); other kinds change nothing."""
 
 
 def participant_timeline(events: Iterable[Event], code: str) -> list[tuple[Event, Event | None]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.domain.model import DayPlan, normalize_seat
-from app.domain.projection import RoomState
+from app.domain.projection import ParticipantState, RoomState
 from app.domain.reference import DeskItem, Reference
 from app.i18n import N_, _
 
@@ -84,21 +84,12 @@ def _local(dt: datetime, tz: str) -> str:
     return dt.astimezone(ZoneInfo(tz)).strftime("%H:%M")
 
 
-_TIMED_KINDS = frozenset({"admitted", "late", "instruction-given", "exam-start", "audio-start", "exam-stopped"})
-
-
 def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participant: str | None,
            payload: dict, at: datetime) -> list[Advice]:
     """What the procedure says about recording ``kind`` at ``at`` in this room state."""
     out: list[Advice] = []
     tz = plan.point.tz
     p = state.participants.get(participant) if participant else None
-    # the day's times and the subject only for the kinds that are judged against them (a mark is on the
-    # durable record path: most kinds need neither)
-    timed = kind in _TIMED_KINDS
-    subject = ref.subject(state.subject) if timed else None
-    admission_opens = plan.day.local(ref.admission_local, tz) if timed else None
-    scheduled_start = plan.day.local(ref.start_local, tz) if timed else None
 
     if kind == "transfer-in":
         out.append(_a("transfer-in", "info",
@@ -115,47 +106,63 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
                       N_("Participant {code} has already handed in or left the exam (status: {status})."),
                       code=participant, status=p.status))
 
-    if kind in ("admitted", "late"):
-        if at < admission_opens:
-            out.append(_a("admission-early", "info",
-                          N_("Admission to the exam point starts at {time} local time."), time=ref.admission_local))
-        if p is not None and p.present:
-            out.append(_a("already-admitted", "warning", N_("Participant {code} is already admitted."),
-                          code=participant))
-        if p is not None and p.status == "absent":
-            out.append(_a("was-absent", "info",
-                          N_("Participant {code} was marked absent; admitting now supersedes that mark."),
-                          code=participant))
-        late = kind == "late" or (state.start is not None and at > state.start)
-        if late:
-            end = state.end or (at + timedelta(minutes=subject.minutes))
-            out.append(_a("late", "warning",
-                          N_("Late arrival: the end time is not extended ({end}) and the general instruction is "
-                             "not repeated; the organizer gives only the brief information needed to fill in the "
-                             "blanks."), end=_local(end, tz) if state.start else "—"))
-        if state.audio_active:
-            others_in = [q for q in state.listed() if q.code != participant and q.status in ("present", "out_of_room")]
-            if others_in:
-                out.append(_a("audio-lockout", "warning",
-                              N_("The listening part is in progress: nobody is admitted until it is over, unless "
-                                 "the room is otherwise empty. There is no personal replay.")))
-        identity = payload.get("identity", "document")
-        if identity == "no-document":
-            if payload.get("graduate") == "previous":
-                out.append(_a("no-document-graduate", "warning",
-                              N_("A previous-year graduate without an identity document is not admitted to the "
-                                 "exam.")))
-            elif not payload.get("confirmed_by"):
-                out.append(_a("no-document", "warning",
-                              N_("No identity document: a current-year student is admitted only after a person "
-                                 "accompanying them from their school confirms identity in writing; HQ draws up "
-                                 "{form}."), act="ППЭ-20", call=GEK))
-            else:
-                out.append(_a("no-document-confirmed", "info",
-                              N_("Identity confirmed in writing by {who}: HQ draws up {form} (2 copies)."),
-                              act="ППЭ-20", call=GEK, who=payload.get("confirmed_by")))
+    # then what the procedure says of this kind (one look-up: a mark is on the durable record path; the day's
+    # times and the subject are worked out only by the kinds judged against them)
+    step = _ADVICE.get(kind)
+    if step is not None:
+        step(out, state, plan, ref, kind, participant, p, payload, at, tz)
+    return out
 
-    if kind == "seated" and p is not None:
+
+def _advise_admitted(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                     participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                     tz: str) -> None:
+    subject = ref.subject(state.subject)
+    admission_opens = plan.day.local(ref.admission_local, tz)
+    if at < admission_opens:
+        out.append(_a("admission-early", "info",
+                      N_("Admission to the exam point starts at {time} local time."), time=ref.admission_local))
+    if p is not None and p.present:
+        out.append(_a("already-admitted", "warning", N_("Participant {code} is already admitted."),
+                      code=participant))
+    if p is not None and p.status == "absent":
+        out.append(_a("was-absent", "info",
+                      N_("Participant {code} was marked absent; admitting now supersedes that mark."),
+                      code=participant))
+    late = kind == "late" or (state.start is not None and at > state.start)
+    if late:
+        end = state.end or (at + timedelta(minutes=subject.minutes))
+        out.append(_a("late", "warning",
+                      N_("Late arrival: the end time is not extended ({end}) and the general instruction is "
+                         "not repeated; the organizer gives only the brief information needed to fill in the "
+                         "blanks."), end=_local(end, tz) if state.start else "—"))
+    if state.audio_active:
+        others_in = [q for q in state.listed() if q.code != participant and q.status in ("present", "out_of_room")]
+        if others_in:
+            out.append(_a("audio-lockout", "warning",
+                          N_("The listening part is in progress: nobody is admitted until it is over, unless "
+                             "the room is otherwise empty. There is no personal replay.")))
+    identity = payload.get("identity", "document")
+    if identity == "no-document":
+        if payload.get("graduate") == "previous":
+            out.append(_a("no-document-graduate", "warning",
+                          N_("A previous-year graduate without an identity document is not admitted to the "
+                             "exam.")))
+        elif not payload.get("confirmed_by"):
+            out.append(_a("no-document", "warning",
+                          N_("No identity document: a current-year student is admitted only after a person "
+                             "accompanying them from their school confirms identity in writing; HQ draws up "
+                             "{form}."), act="ППЭ-20", call=GEK))
+        else:
+            out.append(_a("no-document-confirmed", "info",
+                          N_("Identity confirmed in writing by {who}: HQ draws up {form} (2 copies)."),
+                          act="ППЭ-20", call=GEK, who=payload.get("confirmed_by")))
+
+
+def _advise_seated(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                   participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                   tz: str) -> None:
+    if p is not None:
         seat = normalize_seat(str(payload.get("seat", "")))
         if p.assigned_seat and seat != normalize_seat(p.assigned_seat):
             out.append(_a("seat-change", "warning",
@@ -168,111 +175,171 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
             out.append(_a("seat-taken", "warning", N_("Seat {seat} is already taken by {other}."),
                           seat=seat, other=", ".join(taken)))
 
-    if kind == "instruction-given":
-        opens = scheduled_start - timedelta(minutes=INSTRUCTION_BEFORE_START_MINUTES)
-        if at < opens:
-            out.append(_a("instruction-early", "warning",
-                          N_("The instruction begins not earlier than {time} local time; it is recorded at "
-                             "{actual}."), time=_local(opens, tz), actual=_local(at, tz)))
-        if not any(q.present for q in state.listed()):
-            out.append(_a("instruction-nobody", "warning",
-                          N_("Nobody is admitted in this room yet: the instruction is given to the participants "
-                             "present.")))
 
-    if kind == "absent" and state.start is None and state.stopped_at is None:
+def _advise_instruction_given(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                              participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                              tz: str) -> None:
+    scheduled_start = plan.day.local(ref.start_local, tz)
+    opens = scheduled_start - timedelta(minutes=INSTRUCTION_BEFORE_START_MINUTES)
+    if at < opens:
+        out.append(_a("instruction-early", "warning",
+                      N_("The instruction begins not earlier than {time} local time; it is recorded at "
+                         "{actual}."), time=_local(opens, tz), actual=_local(at, tz)))
+    if not any(q.present for q in state.listed()):
+        out.append(_a("instruction-nobody", "warning",
+                      N_("Nobody is admitted in this room yet: the instruction is given to the participants "
+                         "present.")))
+
+
+def _advise_absent(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                   participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                   tz: str) -> None:
+    if state.start is None and state.stopped_at is None:
         out.append(_a("absent-before-start", "warning",
                       N_("The exam has not started: «did not come» is marked after the start ({time}); until then "
                          "the participant may still come, and after it they are admitted as late."),
                       time=ref.start_local))
 
-    if kind == "materials-collected":
-        kim, blanks = payload.get("kim"), payload.get("blanks")
-        if kim is not None and blanks is not None and int(kim) != int(blanks):
-            out.append(_a("materials-kim", "warning",
-                          N_("KIM {kim} against {blanks} registration blanks: each participant's set holds one KIM "
-                             "and one registration blank; count again."), kim=kim, blanks=blanks))
 
-    if kind == "exam-start":
-        if not any(q.present for q in state.listed()):
-            out.append(_a("start-nobody", "warning",
-                          N_("Nobody is admitted in this room: check the admissions before starting the exam.")))
-        if state.start is not None:
-            out.append(_a("already-started", "warning", N_("The exam has already started in this room.")))
-        if at < scheduled_start - timedelta(minutes=1):
-            out.append(_a("start-early", "warning",
-                          N_("All exams start at {time} local time; the start is recorded earlier ({actual})."),
-                          time=ref.start_local, actual=_local(at, tz)))
-        if state.instruction_at is None:
-            out.append(_a("no-instruction", "info",
-                          N_("The instruction has not been recorded; the start time is written after the "
-                             "instruction (instruction time is not counted).")))
-        end = at + timedelta(minutes=subject.minutes)
-        out.append(_a("board", "info", N_("Write on the board: start {start}, end {end}."),
-                      start=_local(at, tz), end=_local(end, tz)))
-        if any(q.ovz for q in state.listed()):
-            out.append(_a("board-ovz", "info",
-                          N_("Participants with special conditions (ОВЗ) finish at {end}."),
-                          end=_local(end + timedelta(minutes=subject.ovz_extra_minutes), tz)))
+def _advise_materials_collected(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                                participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                                tz: str) -> None:
+    kim, blanks = payload.get("kim"), payload.get("blanks")
+    if kim is not None and blanks is not None and int(kim) != int(blanks):
+        out.append(_a("materials-kim", "warning",
+                      N_("KIM {kim} against {blanks} registration blanks: each participant's set holds one KIM "
+                         "and one registration blank; count again."), kim=kim, blanks=blanks))
 
-    if kind == "audio-start" and not subject.audio:
+
+def _advise_exam_start(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                       participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                       tz: str) -> None:
+    subject = ref.subject(state.subject)
+    scheduled_start = plan.day.local(ref.start_local, tz)
+    if not any(q.present for q in state.listed()):
+        out.append(_a("start-nobody", "warning",
+                      N_("Nobody is admitted in this room: check the admissions before starting the exam.")))
+    if state.start is not None:
+        out.append(_a("already-started", "warning", N_("The exam has already started in this room.")))
+    if at < scheduled_start - timedelta(minutes=1):
+        out.append(_a("start-early", "warning",
+                      N_("All exams start at {time} local time; the start is recorded earlier ({actual})."),
+                      time=ref.start_local, actual=_local(at, tz)))
+    if state.instruction_at is None:
+        out.append(_a("no-instruction", "info",
+                      N_("The instruction has not been recorded; the start time is written after the "
+                         "instruction (instruction time is not counted).")))
+    end = at + timedelta(minutes=subject.minutes)
+    out.append(_a("board", "info", N_("Write on the board: start {start}, end {end}."),
+                  start=_local(at, tz), end=_local(end, tz)))
+    if any(q.ovz for q in state.listed()):
+        out.append(_a("board-ovz", "info",
+                      N_("Participants with special conditions (ОВЗ) finish at {end}."),
+                      end=_local(end + timedelta(minutes=subject.ovz_extra_minutes), tz)))
+
+
+def _advise_audio_start(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                        participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                        tz: str) -> None:
+    subject = ref.subject(state.subject)
+    if not subject.audio:
         out.append(_a("no-audio-part", "info", N_("This subject has no listening part.")))
 
-    if kind == "exit":
-        if p is not None and p.status == "out_of_room":
-            out.append(_a("already-out", "warning", N_("Participant {code} is already out of the room."),
-                          code=participant))
-        out.append(_a("exit-rules", "info",
-                      N_("The participant leaves only accompanied by an organizer outside the room; exam "
-                         "materials and drafts stay on the desk. Time out goes into {form}."), act="ППЭ-12-04-МАШ"))
-        if state.audio_active:
-            out.append(_a("exit-audio", "warning",
-                          N_("The listening part is in progress: a participant who leaves now cannot hear it "
-                             "again.")))
-    if kind == "return" and p is not None and p.status != "out_of_room":
+
+def _advise_exit(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                 participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                 tz: str) -> None:
+    if p is not None and p.status == "out_of_room":
+        out.append(_a("already-out", "warning", N_("Participant {code} is already out of the room."),
+                      code=participant))
+    out.append(_a("exit-rules", "info",
+                  N_("The participant leaves only accompanied by an organizer outside the room; exam "
+                     "materials and drafts stay on the desk. Time out goes into {form}."), act="ППЭ-12-04-МАШ"))
+    if state.audio_active:
+        out.append(_a("exit-audio", "warning",
+                      N_("The listening part is in progress: a participant who leaves now cannot hear it "
+                         "again.")))
+
+
+def _advise_return(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                   participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                   tz: str) -> None:
+    if p is not None and p.status != "out_of_room":
         out.append(_a("not-out", "warning", N_("Participant {code} is not recorded as out of the room."),
                       code=participant))
 
-    if kind == "extra-sheet":
-        sheet = str(payload.get("sheet", ""))
-        used = state.sheet_holders.get(sheet, [])
-        if used:
-            out.append(_a("sheet-duplicate", "warning",
-                          N_("Extra sheet {sheet} was already issued to {other}."), sheet=sheet,
-                          other=", ".join(used)))
-        out.append(_a("sheet-chain", "info",
-                      N_("Write the new sheet's code in the field «Следующий дополнительный бланк ответов № 2» "
-                         "of the previous sheet and fill in «Лист №» on the new one; recorded in {form}."),
-                      act="ППЭ-12-03"))
 
-    if kind == "desk-check" and payload.get("verdict") == "forbidden":
+def _advise_extra_sheet(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                        participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                        tz: str) -> None:
+    sheet = str(payload.get("sheet", ""))
+    used = state.sheet_holders.get(sheet, [])
+    if used:
+        out.append(_a("sheet-duplicate", "warning",
+                      N_("Extra sheet {sheet} was already issued to {other}."), sheet=sheet,
+                      other=", ".join(used)))
+    out.append(_a("sheet-chain", "info",
+                  N_("Write the new sheet's code in the field «Следующий дополнительный бланк ответов № 2» "
+                     "of the previous sheet and fill in «Лист №» on the new one; recorded in {form}."),
+                  act="ППЭ-12-03"))
+
+
+def _advise_desk_check(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                       participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                       tz: str) -> None:
+    if payload.get("verdict") == "forbidden":
         out.append(_a("forbidden-item", "warning",
                       N_("A forbidden item is a violation of the procedure: call the GEK member, who decides on "
                          "removal and draws up {form} in HQ."), act="ППЭ-21", call=GEK))
 
-    if kind == "removal":
-        out.append(Advice("removal-act", "info",
-                          N_("The GEK member draws up the removal act ППЭ-21 in HQ (2 copies) in the presence of "
-                             "the PPE head and an organizer; mark the participant's blank and the protocol "
-                             "ППЭ-05-02."), (), "ППЭ-21", GEK))
-    if kind == "early-completion":
-        out.append(Advice("early-act", "info",
-                          N_("Accompany the participant to the medic and call the GEK member; if the participant "
-                             "agrees, they draw up ППЭ-22. Mark the blank and ППЭ-05-02. A reserve day is possible "
-                             "by GEK decision."), (), "ППЭ-22", MEDIC))
-    if kind == "appeal":
-        out.append(Advice("appeal-act", "info",
-                          N_("The appeal is written on ППЭ-02 in two copies before the participant leaves the PPE; "
-                             "the GEK member organises the check and the conclusion on ППЭ-03."), (), "ППЭ-02", GEK))
-    if kind == "kit-replaced":
-        out.append(Advice("kit-replaced", "info",
-                          N_("Give the participant the reserve kit and let them fill in the new registration blank; "
-                             "the defective or spoiled kit goes back to HQ with the materials. The replacement is "
-                             "counted in ППЭ-05-02 and ППЭ-13-02-МАШ."), (), "ППЭ-05-02"))
-    if kind == "correction":
-        out.append(Advice("correction-form", "info",
-                          N_("Record the correction in ППЭ-12-02; the participant signs it."), (), "ППЭ-12-02"))
 
-    if kind == "exam-stopped" and payload.get("reason") == "no-show":
+def _advise_removal(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                    participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                    tz: str) -> None:
+    out.append(Advice("removal-act", "info",
+                      N_("The GEK member draws up the removal act ППЭ-21 in HQ (2 copies) in the presence of "
+                         "the PPE head and an organizer; mark the participant's blank and the protocol "
+                         "ППЭ-05-02."), (), "ППЭ-21", GEK))
+
+
+def _advise_early_completion(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                             participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                             tz: str) -> None:
+    out.append(Advice("early-act", "info",
+                      N_("Accompany the participant to the medic and call the GEK member; if the participant "
+                         "agrees, they draw up ППЭ-22. Mark the blank and ППЭ-05-02. A reserve day is possible "
+                         "by GEK decision."), (), "ППЭ-22", MEDIC))
+
+
+def _advise_appeal(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                   participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                   tz: str) -> None:
+    out.append(Advice("appeal-act", "info",
+                      N_("The appeal is written on ППЭ-02 in two copies before the participant leaves the PPE; "
+                         "the GEK member organises the check and the conclusion on ППЭ-03."), (), "ППЭ-02", GEK))
+
+
+def _advise_kit_replaced(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                         participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                         tz: str) -> None:
+    out.append(Advice("kit-replaced", "info",
+                      N_("Give the participant the reserve kit and let them fill in the new registration blank; "
+                         "the defective or spoiled kit goes back to HQ with the materials. The replacement is "
+                         "counted in ППЭ-05-02 and ППЭ-13-02-МАШ."), (), "ППЭ-05-02"))
+
+
+def _advise_correction(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                       participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                       tz: str) -> None:
+    out.append(Advice("correction-form", "info",
+                      N_("Record the correction in ППЭ-12-02; the participant signs it."), (), "ППЭ-12-02"))
+
+
+def _advise_exam_stopped(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                         participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                         tz: str) -> None:
+    scheduled_start = plan.day.local(ref.start_local, tz)
+    if payload.get("reason") == "no-show":
         limit = scheduled_start + timedelta(minutes=ref.no_show_stop_after_minutes)
         if at < limit:
             out.append(_a("no-show-early", "warning",
@@ -282,14 +349,45 @@ def advise(state: RoomState, plan: DayPlan, ref: Reference, kind: str, participa
             out.append(_a("no-show-present", "warning",
                           N_("Some participants are present: the no-show rule does not apply.")))
 
-    if kind == "finished" and p is not None and p.open_exit is not None:
+
+def _advise_finished(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                     participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                     tz: str) -> None:
+    if p is not None and p.open_exit is not None:
         out.append(_a("finished-while-out", "warning",
                       N_("Participant {code} is recorded as out of the room."), code=participant))
 
-    if kind == "room-closed":
-        for c in state.problems():
-            out.append(_a("check-" + c.code, "warning", N_("Check before closing: {detail}"), detail=c.message))
-    return out
+
+def _advise_room_closed(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
+                        participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
+                        tz: str) -> None:
+    for c in state.problems():
+        out.append(_a("check-" + c.code, "warning", N_("Check before closing: {detail}"), detail=c.message))
+
+
+_ADVICE = {
+    "admitted": _advise_admitted,
+    "late": _advise_admitted,
+    "seated": _advise_seated,
+    "instruction-given": _advise_instruction_given,
+    "absent": _advise_absent,
+    "materials-collected": _advise_materials_collected,
+    "exam-start": _advise_exam_start,
+    "audio-start": _advise_audio_start,
+    "exit": _advise_exit,
+    "return": _advise_return,
+    "extra-sheet": _advise_extra_sheet,
+    "desk-check": _advise_desk_check,
+    "removal": _advise_removal,
+    "early-completion": _advise_early_completion,
+    "appeal": _advise_appeal,
+    "kit-replaced": _advise_kit_replaced,
+    "correction": _advise_correction,
+    "exam-stopped": _advise_exam_stopped,
+    "finished": _advise_finished,
+    "room-closed": _advise_room_closed,
+}
+"""The advice of each kind that has its own (the others get only the participant's above)."""
 
 
 def clock_date_advice(exam_date: date, local_date: date) -> Advice | None:

@@ -55,7 +55,7 @@ class Station:
         self._point: ExamPoint | None = None
         self._day: ExamDay | None = None
         self._roster: tuple[str, dict[str, str] | None] | None = None
-        self._ctx: tuple[DayPlan, Reference, str, str, dict[str, str]] | None = None  # see _context
+        self._ctx: tuple[DayPlan, Reference, str, str, dict[str, str], ExamDay] | None = None  # see _context
         self.day_reason = ""  # why this date: set-up, today, next, last, chosen
         if isinstance(self.clock, SystemClock):
             offset = plan_repo.get_meta(engine, "clock_offset_s")
@@ -244,19 +244,23 @@ class Station:
         What needs no database is checked first (payload, list, room); the room's state, the transfer
         rules and the advice are judged under the append's write lock (``EventLog.append(check=…)``), on
         the state as the append extends it: the cached state when nothing was written since, else the
-        state read again. Then the new event is folded into that cached state in place.
+        state read again. Then the new event is folded into that cached state in place, still under the
+        lock and before the commit; if the commit fails, the state is put back as the log holds it.
         """
         if author:
             limits.check_length("author", author, "author_max_chars")
         code = participant.strip() if participant else None
         clean = validate_payload(kind, payload or {}, code)
-        now = self.now()
+        now = self.clock.now()
         when = at if isinstance(at, datetime) else (self.parse_at(at) if at else now)
         if not room:
             return self._record_point(kind, code, clean, when, author)
-        plan, ref, tz, day_key, rooms = self._context()
+        ctx = self._ctx
+        if ctx is None or ctx[0] is not self._plan or ctx[5] is not self._day:
+            ctx = self._context()
+        plan, ref, tz, day_key, rooms, _ = ctx
         num = rooms.get(room) or self._room_number(room)
-        if code and KINDS[kind].participant and code not in plan.participants:
+        if code and code not in plan.participants and KINDS[kind].participant:
             self._check_on_list(code, kind)
         if kind == transfer.TRANSFER:
             try:
@@ -269,33 +273,60 @@ class Station:
         seen: list = []  # what the check saw: (token, count, state), and the advice
 
         def check(token: Token) -> None:
-            cached = self._state_at(num, token)
+            cached = self._states.get(num)
+            if cached is None or cached[0] != token:  # written since: the count, or a new projection
+                cached = self._state_at(num, token)
             state = cached[2]
-            if code and (why := transfer.refusal(state, plan, self.roster(), kind, code, clean)):
-                raise UserError(why)
+            if code:
+                held = self._roster
+                roster = held[1] if held is not None and held[0] == day_key else self.roster()
+                if why := transfer.refusal(state, plan, roster, kind, code, clean):
+                    raise UserError(why)
             seen.append(cached)
             seen.append(rules.advise(state, plan, ref, kind, judged, clean, when))
             if kind == "exam-start" and "end" not in clean:
                 clean["end"] = utc_iso(when + timedelta(minutes=ref.subject(state.subject).minutes))
 
-        event = self.log.append(kind=kind, at=when, recorded_at=now, tz=tz, author=author, day=day_key, room=num,
-                                participant=judged, payload=clean, check=check)
-        before, after = self.log.last_append_tokens()
-        token, n, state = seen[0]
-        # fold the new event in place (the state was checked under the same write lock: nobody wrote since)
-        if token == before and apply_new(state, event):
-            self._states[num] = (after, n + 1, state)
-        else:
-            self._states.pop(num, None)
+        def fold(event: Event, after: Token) -> None:
+            # the new event folded in place, under the write lock the check ran under (nobody wrote since)
+            # and before the commit (see EventLog.append); a failed commit takes it back below
+            token, n, state = seen[0]
+            seen.append(state)
+            # the instant the event's text was made from, when parsing that text back gives this very instant
+            # (UTC, a year utc_iso writes in full): no fromisoformat round trip per mark
+            if apply_new(state, event, when if when.tzinfo is UTC and when.year >= 1000 else None):
+                self._states[num] = (after, n + 1, state)
+            else:
+                self._states.pop(num, None)
+
+        try:
+            event = self.log.append(kind=kind, at=when, recorded_at=now, tz=tz, author=author, day=day_key,
+                                    room=num, participant=judged, payload=clean, check=check, fold=fold)
+        except BaseException:
+            if len(seen) > 2:  # folded, then the commit failed: no state may show a mark that is not on disk
+                self._unfold(num, seen[2])
+            raise
         return Recorded(event, seen[1])
 
-    def _context(self) -> tuple[DayPlan, Reference, str, str, dict[str, str]]:
+    def _unfold(self, num: str, state: RoomState) -> None:
+        """Put a room state back as the log holds it, in place: an append folded its event into it and then
+        failed to commit (a full disk). Whoever holds the object (a window) sees no mark that is not on disk;
+        if the log cannot be read either, the state keeps only the plan, never the unrecorded mark."""
+        self._states.pop(num, None)
+        try:
+            fresh = project_room(self.plan, self.ref, num, self.log.for_room_state(self.day.key, num))
+        except Exception:  # the disk fails reads too: show nothing rather than a mark not written
+            fresh = project_room(self.plan, self.ref, num, [])
+        state.__dict__.update(fresh.__dict__)
+
+    def _context(self) -> tuple[DayPlan, Reference, str, str, dict[str, str], ExamDay]:
         """What every mark needs of the date: (plan, reference, zone, date key, room numbers as typed → as the
-        plan has them), made once per plan (the record path asks on every mark; a new plan makes it anew)."""
+        plan has them, the day it was made for), made once per plan (the record path asks on every mark and
+        takes it as it is while the plan and the day are the same objects; a new plan makes it anew)."""
         plan = self.plan
         ctx = self._ctx
-        if ctx is None or ctx[0] is not plan:
-            ctx = self._ctx = (plan, self.ref, self.point.tz, self.day.key, {})
+        if ctx is None or ctx[0] is not plan or ctx[5] is not self._day:
+            ctx = self._ctx = (plan, self.ref, self.point.tz, self.day.key, {}, self._day)
         return ctx
 
     def _room_number(self, text: str) -> str:

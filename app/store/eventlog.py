@@ -16,7 +16,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from hashlib import sha256
 
 from sqlalchemy import Engine, select
 
@@ -35,6 +34,16 @@ from app.errors import IntegrityError, storage_error
 from app.store.anchor import AnchorWriter
 from app.store.schema import events as events_table
 
+try:  # CPython's own SHA-256 (3.11: _sha256, 3.12: _sha2): the same digest as hashlib's OpenSSL one, and on
+    # the record path the faster: a mark comes after an fsync (or after seconds of nothing) with the processor's
+    # caches cold, and OpenSSL's digest set-up then costs 12 µs against 8 (warm it is 1 µs against 3)
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover - another Python
+    try:
+        from _sha2 import sha256  # type: ignore[no-redef]
+    except ImportError:
+        from hashlib import sha256  # type: ignore[no-redef]
+
 _COLUMNS = ("id", "station", "seq", "at", "recorded_at", "tz", "author", "kind", "day", "room", "participant",
             "payload", "prev_hash", "hash")
 _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -43,6 +52,7 @@ _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 
 # the stored payload text, as json.dumps(payload, ensure_ascii=False, sort_keys=True) wrote it (encoder made once)
 _PAYLOAD_TEXT = json_encoder(sort_keys=True, separators=(", ", ": "))
 _loads = json.loads
+_new_event = object.__new__
 
 
 def _row(e: Event) -> tuple:
@@ -68,6 +78,8 @@ def new_event_id(rand: bytes | None = None) -> str:
 
 
 _RANDOM_BATCH = 16 * 256  # random bytes drawn at once for event ids: one getrandom call per 256 marks
+# an id's variant digit: the high 4 bits of byte 8 as new_event_id sets them (b & 0x3F | 0x80), by its hex digit
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 _forks = [0]  # moves in a forked child, so it never reuses the random bytes its parent drew
 
 
@@ -105,6 +117,21 @@ def _day_range(day: str) -> tuple[str, str]:
     return d, d + "0"
 
 
+class _Writer:
+    """One thread's held connection for appends and what it remembers between them: plain slots, read with
+    one thread-local look-up per append (each attribute of a ``threading.local`` is a look-up of its own)."""
+
+    __slots__ = ("conn", "serial", "appends", "vcur", "acur", "head", "rhex", "rpos", "rgen")
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.serial, self.appends = next(_serials), 0
+        self.vcur = conn.cursor()
+        self.acur = conn.cursor()  # appends: one cursor kept (making one per mark cost a few µs)
+        self.head: tuple[int, int, str] | None = None  # (data_version, seq, hash) after this thread's last append
+        self.rhex, self.rpos, self.rgen = "", 0, _forks[0]  # random bytes for event ids, in hex
+
+
 class EventLog:
     """Append and read events of a station database."""
 
@@ -117,17 +144,12 @@ class EventLog:
         # the head anchored outside the database after each commit (app/store/anchor.py)
         self.anchor = AnchorWriter(db, station) if db and db != ":memory:" and station else None
 
-    def _writer(self):
+    def _writer(self) -> _Writer:
         """This thread's own held connection for appends (SQLite wants one writer; no pool round trip)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self.engine.raw_connection()
-            self._local.serial, self._local.appends = next(_serials), 0
-            self._local.vcur = conn.cursor()
-            self._local.acur = conn.cursor()  # appends: one cursor kept (making one per mark cost a few µs)
-            self._local.head = None
-            self._local.rand, self._local.rpos, self._local.rgen = b"", 0, _forks[0]
-        return conn
+        w = getattr(self._local, "w", None)
+        if w is None:
+            w = self._local.w = _Writer(self.engine.raw_connection())
+        return w
 
     def change_token(self) -> Token:
         """A cheap token that differs whenever the database may have changed since it was taken.
@@ -136,10 +158,9 @@ class EventLog:
         appends are counted here. Equal tokens (from the same thread) mean nothing was written;
         unequal ones mean only "look again" (a write to another table also moves it).
         """
-        self._writer()
-        cur = self._local.vcur  # one cursor kept for this (a new cursor per call cost more than the PRAGMA)
-        version = cur.execute("PRAGMA data_version").fetchone()[0]
-        return (self._local.serial, int(version), self._local.appends)
+        w = self._writer()
+        version = w.vcur.execute("PRAGMA data_version").fetchone()[0]  # one cursor kept (a new one cost more)
+        return (w.serial, int(version), w.appends)
 
     def _tail(self, tz: str) -> str:
         """The end of a hash input of this station in zone ``tz``: '"station":…,"tz":…,"v":1}' (made once)."""
@@ -148,36 +169,35 @@ class EventLog:
             tail = self._tails[tz] = f'"station":{_esc(self.station)},"tz":{_esc(tz)},"v":{FORMAT_VERSION}}}'
         return tail
 
-    def last_append_tokens(self) -> tuple[Token, Token]:
-        """The change tokens just before and just after this thread's last append, both read under
-        its write lock: a caller whose token equals the first knows nobody else wrote in between."""
-        return self._local.tokens
-
     def close(self) -> None:
         if self.anchor is not None:
             self.anchor.flush()
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            self._local.vcur.close()
-            self._local.acur.close()
-            conn.close()
-            self._local.conn = None
-            self._local.head = None
+        w = getattr(self._local, "w", None)
+        if w is not None:
+            w.vcur.close()
+            w.acur.close()
+            w.conn.close()
+            self._local.w = None
 
     # --- writing ---------------------------------------------------------------------------
     def append(self, *, kind: str, at: datetime, recorded_at: datetime, tz: str, author: str,
                day: str | None, room: str | None, participant: str | None, payload: dict,
-               check: Callable[[Token], None] | None = None) -> Event:
+               check: Callable[[Token], None] | None = None,
+               fold: Callable[[Event, Token], None] | None = None) -> Event:
         """Write one event of this station; returns it once it is committed to disk.
 
         ``check(token)`` runs under the write lock, before the event is made: it sees the database as
         the append will extend it (``token`` is the change token at that moment) and refuses the mark by
         raising; it may still complete ``payload``. The rules are judged there, so nothing another
         process writes can come between the check and the append.
+
+        ``fold(event, token)`` runs under the same lock once the row is inserted, just before the commit
+        (``token`` is the change token the commit makes): the caller folds the event into what it holds in
+        memory while that is still in the processor's cache (after the commit's fsync it is not, and the
+        same fold costs twice as much). If the commit then fails, append raises and the caller must take
+        back what it folded; if ``fold`` raises, nothing is committed.
         """
-        loc = self._local
-        if getattr(loc, "conn", None) is None:
-            self._writer()
+        loc = getattr(self._local, "w", None) or self._writer()
         cur = loc.acur
         try:
             cur.execute("BEGIN IMMEDIATE")
@@ -199,26 +219,31 @@ class EventLog:
                                    (self.station,)).fetchone()
                 seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
             at_text = utc_iso(at)
-            rec_text = at_text if recorded_at == at else utc_iso(recorded_at)
+            rec_text = at_text if recorded_at is at or recorded_at == at else utc_iso(recorded_at)
             pos = loc.rpos
-            if pos >= len(loc.rand) or loc.rgen != _forks[0]:  # this thread's random bytes, never a parent's
-                loc.rand, loc.rgen, pos = os.urandom(_RANDOM_BATCH), _forks[0], 0
-            loc.rpos = pos + 16
-            eid = new_event_id(loc.rand[pos:pos + 16])
+            if pos >= len(loc.rhex) or loc.rgen != _forks[0]:  # this thread's random bytes, never a parent's
+                loc.rhex, loc.rgen, pos = os.urandom(_RANDOM_BATCH).hex(), _forks[0], 0
+            loc.rpos = pos + 32
+            x = loc.rhex[pos:pos + 32]  # 16 random bytes in hex: a version 4 UUID's text, as new_event_id makes it
+            eid = f"{x[:8]}-{x[8:12]}-4{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:]}"
             # the canonical hash input (Event.hash_input) written here: the id and times are made above in
             # their fixed form, the station's own text is escaped once; every other field goes through json's
             # own escaper (tests/store/test_record_path.py compares with the general form)
             digest = sha256((
-                f'{{"at":"{at_text}","author":{_esc(author)},"day":{_text_or_null(day)},"id":"{eid}",'
-                f'"kind":{_esc(kind)},"participant":{_text_or_null(participant)},'
+                f'{{"at":"{at_text}","author":{_esc(author)},"day":{"null" if day is None else _esc(day)},'
+                f'"id":"{eid}","kind":{_esc(kind)},'
+                f'"participant":{"null" if participant is None else _esc(participant)},'
                 f'"payload":{canonical_text(payload) if payload else "{}"},"prev_hash":{_esc(prev)},'
-                f'"recorded_at":"{rec_text}","room":{_text_or_null(room)},"seq":{seq:d},'
-                f'{self._tail(tz)}').encode()).hexdigest()
-            e = trusted_event(id=eid, station=self.station, seq=seq, at=at_text, recorded_at=rec_text, tz=tz,
+                f'"recorded_at":"{rec_text}","room":{"null" if room is None else _esc(room)},"seq":{seq:d},'
+                f'{self._tails.get(tz) or self._tail(tz)}').encode()).hexdigest()
+            e = _new_event(Event)  # trusted_event written out: no call and no keyword dict per mark
+            e.__dict__.update(id=eid, station=self.station, seq=seq, at=at_text, recorded_at=rec_text, tz=tz,
                               author=author, kind=kind, day=day, room=room, participant=participant,
                               payload=payload, prev_hash=prev, hash=digest)
             cur.execute(_INSERT, (eid, self.station, seq, at_text, rec_text, tz, author, kind, day, room,
                                   participant, _PAYLOAD_TEXT(payload), prev, digest))
+            if fold is not None:
+                fold(e, (loc.serial, version, loc.appends + 1))
             cur.execute("COMMIT")
         except BaseException as exc:
             if checked or isinstance(exc, sqlite3.Error):
@@ -231,9 +256,7 @@ class EventLog:
         if self.anchor is not None:
             self.anchor.note(seq, digest)
         loc.head = (version, seq, digest)
-        n = loc.appends
-        loc.appends = n + 1
-        loc.tokens = ((loc.serial, version, n), (loc.serial, version, n + 1))
+        loc.appends += 1
         return e
 
     def insert_foreign(self, evs: Iterable[Event]) -> int:
@@ -324,7 +347,7 @@ class EventLog:
 
     def count_room(self, day: str, room: str) -> int:
         """How many events ``for_room_state`` reads (events are only added: a changed count means look again)."""
-        cur = self._writer().cursor()
+        cur = self._writer().conn.cursor()
         try:
             return int(cur.execute(f"SELECT count(*) FROM events WHERE {_DAY} AND (room=? OR kind IN "
                                    f"{_TRANSFER_KINDS})", (*_day_range(day), room)).fetchone()[0])

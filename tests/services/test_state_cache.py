@@ -99,3 +99,35 @@ def test_write_racing_between_check_and_append_waits_for_the_append(station, dem
     assert done and done[0].event.seq == mark.seq + 1  # the other write came after the mark
     s = station.room_state("0101")
     assert s.participants[b].status == "present" and s.start is not None
+
+
+def test_state_folded_in_place_is_the_fresh_projection(station):
+    """The record path folds each mark into the held state from the instant it wrote (no parsing back of
+    its text): that state equals one projected from the log, down to the zone of every time in it."""
+    from datetime import UTC, timedelta, timezone
+
+    from app.domain.projection import project_room
+    from app.services.station import state_json
+
+    a, b, c = codes(station)[:3]
+    station.record("room-opened", "0101", at="08:55")
+    station.record("exam-start", "0101", at="10:00")
+    held = station.room_state("0101")
+    station.record("admitted", "0101", a, at=local("10:05"))  # an aware instant in the point's zone
+    station.record("admitted", "0101", b, at=local("10:06").astimezone(UTC))  # one in UTC
+    station.record("late", "0101", c, at=local("10:40").astimezone(timezone(timedelta(hours=-3))))
+    assert station.room_state("0101") is held  # each folded in place
+    from app.clock import FixedClock
+
+    station.clock = FixedClock(local("11:00").astimezone(UTC))  # in UTC, as the system clock gives it
+    station.record("extra-sheet", "0101", a, payload={"sheet": "0000007"})  # the clock's own instant
+    held = station.room_state("0101")
+    fresh = project_room(station.plan, station.ref, "0101",
+                         station.log.for_room_state(station.day.key, "0101"))
+    assert state_json(held) == state_json(fresh)
+    times = [(p.code, p.admitted_at, p.end) for p in fresh.participants.values()]
+    assert [(p.code, p.admitted_at, p.end) for p in held.participants.values()] == times
+    assert held.last_at == fresh.last_at and held.last_at.tzinfo is fresh.last_at.tzinfo is UTC
+    assert all(p.admitted_at.tzinfo is UTC for p in held.participants.values() if p.admitted_at)
+    assert [sheet for sheet, at, _ in held.participants[a].extra_sheets] == ["0000007"]
+    assert all(at.tzinfo is UTC for _, at, _ in held.participants[a].extra_sheets)

@@ -63,6 +63,13 @@ def test_utc_text_is_the_strftime_text():
         assert utc_iso(dt) == dt.astimezone(UTC).strftime(ref)
 
 
+@settings(max_examples=300, deadline=None)
+@given(dt=s.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                      timezones=s.sampled_from([UTC, timezone(timedelta(hours=5)), timezone(timedelta(hours=-12))])))
+def test_utc_text_is_the_strftime_text_at_any_instant(dt):
+    assert utc_iso(dt) == dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def test_a_trusted_event_equals_one_made_by_its_constructor():
     values = dict(id=str(uuid.uuid4()), station="room-1", seq=3, at="2026-06-04T05:30:00.000000Z",
                   recorded_at="2026-06-04T05:30:00.000000Z", tz="Asia/Yekaterinburg", author="", kind="note",
@@ -100,8 +107,11 @@ def test_event_ids_are_distinct_version_4_uuids_also_in_a_forked_child(station, 
     assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)
     from app.store import eventlog
 
-    loc = station.log._local
-    drawn = loc.rand
+    loc = station.log._local.w
+    drawn = loc.rhex
+    used = loc.rpos // 32  # the buffer was drawn anew within these 300 marks: its ids are the last ones
+    assert 0 < used <= 256 and ids[-used:] == [eventlog.new_event_id(bytes.fromhex(drawn[i:i + 32]))
+                                              for i in range(0, loc.rpos, 32)]
     if hasattr(os, "fork"):  # a forked child's fork count moves (no SQLite in the child: just the count)
         out = tmp_path / "child.txt"
         before = eventlog._forks[0]
@@ -115,7 +125,7 @@ def test_event_ids_are_distinct_version_4_uuids_also_in_a_forked_child(station, 
         assert out.read_text() == "1"
     eventlog._forked()  # as in a child: the next mark draws new random bytes, never the parent's
     station.record("note", "0101", payload={"text": "after"})
-    assert loc.rand != drawn and loc.rpos == 16
+    assert loc.rhex != drawn and loc.rpos == 32
 
 
 def test_a_mark_refused_under_the_write_lock_writes_nothing_and_the_chain_goes_on(station, demo_db):
@@ -136,3 +146,90 @@ def test_a_mark_refused_under_the_write_lock_writes_nothing_and_the_chain_goes_o
     after = station.record("seated", "0101", mine, payload={"seat": "1А"}).event
     assert (between.seq, after.seq) == (first.seq + 1, first.seq + 2)
     assert station.log.count() == first.seq + 2 and station.verify() == []
+
+
+def _reference_payload(kind_name, payload, participant):
+    """validate_payload as it was written before its fast path: every field through ``coerce``."""
+    from app.domain.kinds import Field, coerce, get_kind
+    from app.errors import UserError
+    from app.limits import check_payload_field
+
+    kind = get_kind(kind_name)
+    if kind.participant and not participant:
+        raise UserError(f"{kind_name}: a participant code is required (--participant CODE)")
+    out = {}
+    for key, value in payload.items():
+        f = kind.field_map.get(key)
+        if f is None:
+            if kind.extra_int_fields:
+                f = Field(key, int)
+            else:
+                raise UserError(f"{kind_name}: unknown field {key!r} (known: {', '.join(kind.field_map) or 'none'})")
+        out[key] = coerce(value, f, kind_name)
+        check_payload_field(kind_name, key, out[key])
+    for f in kind.fields:
+        if f.required and (f.name not in out or out[f.name] in ("", None)):
+            raise UserError(f"{kind_name}: field {f.name!r} is required")
+    return out
+
+
+def _outcome(fn, *args):
+    from app.errors import UserError
+
+    try:
+        return ("ok", fn(*args))
+    except UserError as e:
+        return ("refused", str(e))
+
+
+_KIND_NAMES = sorted(__import__("app.domain.kinds", fromlist=["KINDS"]).KINDS)
+_awkward_text = s.text(alphabet=" \t\nxЯ1-", max_size=6) | \
+    s.sampled_from(["", " x ", " document", "no-document ", "0101", " 12 ", "A-1", "x" * 25, " 1А"])
+_field_value = _awkward_text | _awkward_text | s.none() | s.booleans() | s.integers(-5, 5) | \
+    s.lists(s.text(max_size=3), max_size=2)
+
+
+@s.composite
+def _mark(draw):
+    from app.domain.kinds import KINDS
+
+    kind = draw(s.sampled_from(_KIND_NAMES))
+    keys = [f.name for f in KINDS[kind].fields] + ["zz"]  # its own fields, and one it does not have
+    payload = draw(s.dictionaries(s.sampled_from(keys), _field_value, max_size=4))
+    return kind, payload, draw(s.none() | s.just("660000108"))
+
+
+@settings(max_examples=800, deadline=None)
+@given(mark=_mark())
+def test_payload_validation_is_the_general_one(mark):
+    from app.domain.kinds import validate_payload
+
+    kind, payload, participant = mark
+    assert _outcome(validate_payload, kind, payload, participant) == \
+        _outcome(_reference_payload, kind, payload, participant)
+
+
+def test_a_mark_in_a_held_room_runs_four_statements_and_reads_nothing_else(station, monkeypatch):
+    """In the steady state (nobody else wrote) a mark is BEGIN IMMEDIATE, the change token, the INSERT and
+    the COMMIT on the held connection: the rules and the fold use the state in memory, never a read."""
+    codes = [p.code for p in station.plan.room_participants("0101")]
+    station.record("admitted", "0101", codes[0])
+    station.room_state("0101")
+    raw = station.log._local.w.conn.dbapi_connection
+    seen: list[str] = []
+    raw.set_trace_callback(seen.append)
+
+    def no_other_connection(*a, **k):
+        raise AssertionError("a mark opened another connection")
+
+    monkeypatch.setattr(station.engine, "raw_connection", no_other_connection)
+    monkeypatch.setattr(station.engine, "connect", no_other_connection)
+    try:
+        for i in range(3):
+            station.record("extra-sheet", "0101", codes[0], payload={"sheet": f"{i:07d}"})
+    finally:
+        raw.set_trace_callback(None)
+    # SQLite traces the INSERT once more as its guard trigger (app/store/guards.py) runs: that is no statement
+    ran = [s for k, s in enumerate(seen) if k == 0 or s != seen[k - 1]]
+    assert [" ".join(s.split(" ")[:2]) if s.startswith("PRAGMA") else s.split(" ")[0] for s in ran] == \
+        ["BEGIN", "PRAGMA data_version", "INSERT", "COMMIT"] * 3
