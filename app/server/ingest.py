@@ -134,25 +134,71 @@ _COLS = ("id", "ppe", "station", "seq", "at", "recorded_at", "tz", "author", "ki
          "payload", "prev_hash", "hash")
 
 
-def _bulk_insert(conn, rows: list[tuple]) -> None:
-    """One executemany of plain tuples: no per-row objects, no per-row parameter compilation (pitfalls §8).
+class _Copy:
+    """The batch's events on their way in: ``finish()`` waits until they are stored, ``abort(exc)`` gives
+    them up. On SQLite the rows are in when this is made; on PostgreSQL they are streamed through COPY and
+    the server stores them while this process folds them (its fast path needs no database: see ``_AfterCopy``),
+    so the server's work on the rows overlaps the fold's instead of following it (issue 13, ingest speed)."""
 
-    sqlite3 runs it in C; on PostgreSQL the rows stream through COPY, in the same transaction, under the
-    same unique constraints (a violation aborts the batch, which is then re-evaluated)."""
-    if conn.dialect.name == "postgresql":
+    def __init__(self, conn, rows: list[tuple]) -> None:
+        self._ctx = self._cur = None
+        if conn.dialect.name != "postgresql":
+            # one executemany of plain tuples: no per-row objects, no per-row parameter compilation (pitfalls §8)
+            mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+            ph = ", ".join([mark] * len(_COLS))
+            conn.exec_driver_sql(f"INSERT INTO events ({', '.join(_COLS)}) VALUES ({ph})", rows)
+            return
+        raw = conn.connection.driver_connection
+        self._cur = raw.cursor()
+        # the cursor's copy() context (a generator: it must be exited, not dropped, or it ends the COPY)
+        self._ctx = self._cur.copy(f"COPY events ({', '.join(_COLS)}) FROM STDIN")
+        cp = self._ctx.__enter__()
+        try:
+            for r in rows:
+                cp.write_row(r)
+        except BaseException as e:
+            self.abort(e)
+            raise
+
+    def finish(self) -> None:
+        """The rows stored, under the table's unique constraints: a violation is a concurrent writer's batch
+        (``_Raced``: the batch is evaluated again). Idempotent."""
+        ctx, self._ctx = self._ctx, None
+        if ctx is None:
+            return
         import psycopg
 
-        raw = conn.connection.driver_connection
         try:
-            with raw.cursor() as cur, cur.copy(f"COPY events ({', '.join(_COLS)}) FROM STDIN") as cp:
-                for r in rows:
-                    cp.write_row(r)
+            ctx.__exit__(None, None, None)
         except psycopg.IntegrityError as e:
             raise _Raced(str(e.__class__.__name__)) from None
-        return
-    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-    ph = ", ".join([mark] * len(_COLS))
-    conn.exec_driver_sql(f"INSERT INTO events ({', '.join(_COLS)}) VALUES ({ph})", rows)
+        finally:
+            self._cur.close()
+
+    def abort(self, exc: BaseException) -> None:
+        """End a COPY still open because ``exc`` stopped the batch, so that the transaction can roll back."""
+        ctx, self._ctx = self._ctx, None
+        if ctx is None:
+            return
+        try:
+            ctx.__exit__(type(exc), exc, exc.__traceback__)
+        except Exception:  # noqa: BLE001, S110 - the batch fails with exc anyway; the rollback follows
+            pass
+        finally:
+            self._cur.close()
+
+
+class _AfterCopy:
+    """The batch's connection for the fold: the first use of it waits for the events' COPY (``_Copy``). The
+    fold's fast path (arrival order is domain order, the stored room states read with the checks) never uses
+    it, so there the fold runs while the server stores the rows; any other path reads the log as it was."""
+
+    def __init__(self, conn, copy: _Copy) -> None:
+        self._conn, self._copy = conn, copy
+
+    def __getattr__(self, name: str):
+        self._copy.finish()
+        return getattr(self._conn, name)
 
 
 def invalid(d: dict, problem: str) -> Rejected:
@@ -367,8 +413,22 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
                              day, room, d["participant"], _stored_payload(p), d["prev_hash"], d["hash"]))
         chain_moves.append((st, head_seq if head else None, prev_seq, prev_hash))
     now = now_iso()
-    if new_rows:
-        _bulk_insert(conn, new_rows)
+    copy = _Copy(conn, new_rows) if new_rows else None
+    try:
+        result = _after_insert(_AfterCopy(conn, copy) if copy else conn, ppe, known, stations, heads, new_rows,
+                               payloads, chain_moves, days, duplicates, received, sender, now, copy)
+    except BaseException as e:
+        if copy is not None:
+            copy.abort(e)
+        raise
+    return result
+
+
+def _after_insert(conn, ppe: str, known, stations: list[str], heads, new_rows: list[tuple], payloads: list[dict],
+                  chain_moves: list[tuple[str, int | None, int, str]], days: set[str], duplicates: int,
+                  received: int, sender: str, now: str, copy: _Copy | None) -> IngestResult:
+    """The rest of ``_ingest`` once the events are on their way in (``conn`` waits for them at first use):
+    new days, the chain heads, the stored figures and the ingest line, written with the COMMIT."""
     keys = [(k, d) for k, d in known.days if d in {day[:10] for day in days}]  # the dates of new events
     if days:
         have = {k for k, _ in keys}
@@ -396,6 +456,8 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
         fold(conn, ppe, new_rows, payloads, keys=sorted(keys), writes=writes, figures=known.figures)
     writes.add(_INGESTED, dict(at=now, station=sender, ppe=ppe, received=received, inserted=len(new_rows),
                                outcome="accepted", reason=""))
+    if copy is not None:
+        copy.finish()
     writes.run(commit=True)  # nothing below writes
     result = IngestResult(received, len(new_rows), duplicates)
     for st in stations:
