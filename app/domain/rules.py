@@ -293,46 +293,33 @@ def _advise_desk_check(out: list[Advice], state: RoomState, plan: DayPlan, ref: 
                          "removal and draws up {form} in HQ."), act="ППЭ-21", call=GEK))
 
 
-def _advise_removal(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
-                    participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
-                    tz: str) -> None:
-    out.append(Advice("removal-act", "info",
+_FIXED_ADVICE = {
+    "removal": Advice("removal-act", "info",
                       N_("The GEK member draws up the removal act ППЭ-21 in HQ (2 copies) in the presence of "
                          "the PPE head and an organizer; mark the participant's blank and the protocol "
-                         "ППЭ-05-02."), (), "ППЭ-21", GEK))
+                         "ППЭ-05-02."), (), "ППЭ-21", GEK),
+    "early-completion": Advice("early-act", "info",
+                               N_("Accompany the participant to the medic and call the GEK member; if the "
+                                  "participant agrees, they draw up ППЭ-22. Mark the blank and ППЭ-05-02. A reserve "
+                                  "day is possible by GEK decision."), (), "ППЭ-22", MEDIC),
+    "appeal": Advice("appeal-act", "info",
+                     N_("The appeal is written on ППЭ-02 in two copies before the participant leaves the PPE; "
+                        "the GEK member organises the check and the conclusion on ППЭ-03."), (), "ППЭ-02", GEK),
+    "kit-replaced": Advice("kit-replaced", "info",
+                           N_("Give the participant the reserve kit and let them fill in the new registration "
+                              "blank; the defective or spoiled kit goes back to HQ with the materials. The "
+                              "replacement is counted in ППЭ-05-02 and ППЭ-13-02-МАШ."), (), "ППЭ-05-02"),
+    "correction": Advice("correction-form", "info",
+                         N_("Record the correction in ППЭ-12-02; the participant signs it."), (), "ППЭ-12-02"),
+}
+"""Kinds whose advice is always the same (the act to draw up and whom to call); Advice is frozen, so one
+instance serves every mark."""
 
 
-def _advise_early_completion(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
-                             participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
-                             tz: str) -> None:
-    out.append(Advice("early-act", "info",
-                      N_("Accompany the participant to the medic and call the GEK member; if the participant "
-                         "agrees, they draw up ППЭ-22. Mark the blank and ППЭ-05-02. A reserve day is possible "
-                         "by GEK decision."), (), "ППЭ-22", MEDIC))
-
-
-def _advise_appeal(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
-                   participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
-                   tz: str) -> None:
-    out.append(Advice("appeal-act", "info",
-                      N_("The appeal is written on ППЭ-02 in two copies before the participant leaves the PPE; "
-                         "the GEK member organises the check and the conclusion on ППЭ-03."), (), "ППЭ-02", GEK))
-
-
-def _advise_kit_replaced(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
-                         participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
-                         tz: str) -> None:
-    out.append(Advice("kit-replaced", "info",
-                      N_("Give the participant the reserve kit and let them fill in the new registration blank; "
-                         "the defective or spoiled kit goes back to HQ with the materials. The replacement is "
-                         "counted in ППЭ-05-02 and ППЭ-13-02-МАШ."), (), "ППЭ-05-02"))
-
-
-def _advise_correction(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
-                       participant: str | None, p: ParticipantState | None, payload: dict, at: datetime,
-                       tz: str) -> None:
-    out.append(Advice("correction-form", "info",
-                      N_("Record the correction in ППЭ-12-02; the participant signs it."), (), "ППЭ-12-02"))
+def _fixed(advice: Advice):
+    def add(out: list[Advice], *_args) -> None:
+        out.append(advice)
+    return add
 
 
 def _advise_exam_stopped(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,
@@ -378,14 +365,10 @@ _ADVICE = {
     "return": _advise_return,
     "extra-sheet": _advise_extra_sheet,
     "desk-check": _advise_desk_check,
-    "removal": _advise_removal,
-    "early-completion": _advise_early_completion,
-    "appeal": _advise_appeal,
-    "kit-replaced": _advise_kit_replaced,
-    "correction": _advise_correction,
     "exam-stopped": _advise_exam_stopped,
     "finished": _advise_finished,
     "room-closed": _advise_room_closed,
+    **{k: _fixed(a) for k, a in _FIXED_ADVICE.items()},
 }
 """The advice of each kind that has its own (the others get only the participant's above)."""
 
