@@ -135,13 +135,15 @@ _COLS = ("id", "ppe", "station", "seq", "at", "recorded_at", "tz", "author", "ki
 
 
 class _Copy:
-    """The batch's events on their way in: ``finish()`` waits until they are stored, ``abort(exc)`` gives
+    """The batch's events on their way in, as a context: ``finish()`` waits until they are stored, ``abort(exc)`` gives
     them up. On SQLite the rows are in when this is made; on PostgreSQL they are streamed through COPY and
     the server stores them while this process folds them (its fast path needs no database: see ``_AfterCopy``),
     so the server's work on the rows overlaps the fold's instead of following it (issue 13, ingest speed)."""
 
     def __init__(self, conn, rows: list[tuple]) -> None:
-        self._ctx = self._cur = None
+        self._conn, self._ctx, self._cur = conn, None, None
+        if not rows:
+            return
         if conn.dialect.name != "postgresql":
             # one executemany of plain tuples: no per-row objects, no per-row parameter compilation (pitfalls §8)
             mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
@@ -159,6 +161,16 @@ class _Copy:
         except BaseException as e:
             self.abort(e)
             raise
+
+    def __enter__(self):
+        """The connection to go on with: one that waits for the COPY at its first use while it is open."""
+        return _AfterCopy(self._conn, self) if self._ctx is not None else self._conn
+
+    def __exit__(self, typ, exc, tb) -> None:
+        if exc is not None:
+            self.abort(exc)
+        else:
+            self.finish()
 
     def finish(self) -> None:
         """The rows stored, under the table's unique constraints: a violation is a concurrent writer's batch
@@ -413,52 +425,35 @@ def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, se
                              day, room, d["participant"], _stored_payload(p), d["prev_hash"], d["hash"]))
         chain_moves.append((st, head_seq if head else None, prev_seq, prev_hash))
     now = now_iso()
-    copy = _Copy(conn, new_rows) if new_rows else None
-    try:
-        result = _after_insert(_AfterCopy(conn, copy) if copy else conn, ppe, known, stations, heads, new_rows,
-                               payloads, chain_moves, days, duplicates, received, sender, now, copy)
-    except BaseException as e:
-        if copy is not None:
-            copy.abort(e)
-        raise
-    return result
+    with _Copy(conn, new_rows) as conn:  # from here conn waits for the events' COPY at its first use
+        keys = [(k, d) for k, d in known.days if d in {day[:10] for day in days}]  # the dates of new events
+        if days:
+            have = {k for k, _ in keys}
+            from app.domain.model import ExamDay
 
+            for day in sorted(days - have):
+                try:
+                    d = ExamDay.from_key(day)
+                except ValueError:
+                    continue
+                if not d.subjects:  # a date: its subjects come with the HQ's plan of each (date, subject)
+                    continue
+                conn.execute(insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(),
+                                                   subject_code=d.subjects[0], list_sha256="", updated_at=now))
+                keys.append((day, d.date.isoformat()))
+        writes = _Writes(conn)
+        for st, old_seq, seq, h in chain_moves:
+            if old_seq is None:
+                writes.add(_CHAIN_NEW, dict(station=st, ppe=ppe, seq=seq, hash=h, updated_at=now))
+            else:
+                writes.add(_CHAIN_MOVE, dict(station=st, old=old_seq, seq=seq, hash=h, updated_at=now), must_change=st)
+        if new_rows:  # the stored figures move in the same transaction as the events (app.server.figures)
+            from app.server.figures import fold
 
-def _after_insert(conn, ppe: str, known, stations: list[str], heads, new_rows: list[tuple], payloads: list[dict],
-                  chain_moves: list[tuple[str, int | None, int, str]], days: set[str], duplicates: int,
-                  received: int, sender: str, now: str, copy: _Copy | None) -> IngestResult:
-    """The rest of ``_ingest`` once the events are on their way in (``conn`` waits for them at first use):
-    new days, the chain heads, the stored figures and the ingest line, written with the COMMIT."""
-    keys = [(k, d) for k, d in known.days if d in {day[:10] for day in days}]  # the dates of new events
-    if days:
-        have = {k for k, _ in keys}
-        from app.domain.model import ExamDay
-
-        for day in sorted(days - have):
-            try:
-                d = ExamDay.from_key(day)
-            except ValueError:
-                continue
-            if not d.subjects:  # a date: its subjects come with the HQ's plan of each (date, subject)
-                continue
-            conn.execute(insert(t.days).values(ppe=ppe, key=day, date=d.date.isoformat(),
-                                               subject_code=d.subjects[0], list_sha256="", updated_at=now))
-            keys.append((day, d.date.isoformat()))
-    writes = _Writes(conn)
-    for st, old_seq, seq, h in chain_moves:
-        if old_seq is None:
-            writes.add(_CHAIN_NEW, dict(station=st, ppe=ppe, seq=seq, hash=h, updated_at=now))
-        else:
-            writes.add(_CHAIN_MOVE, dict(station=st, old=old_seq, seq=seq, hash=h, updated_at=now), must_change=st)
-    if new_rows:  # the stored figures move in the same transaction as the events (app.server.figures)
-        from app.server.figures import fold
-
-        fold(conn, ppe, new_rows, payloads, keys=sorted(keys), writes=writes, figures=known.figures)
-    writes.add(_INGESTED, dict(at=now, station=sender, ppe=ppe, received=received, inserted=len(new_rows),
-                               outcome="accepted", reason=""))
-    if copy is not None:
-        copy.finish()
-    writes.run(commit=True)  # nothing below writes
+            fold(conn, ppe, new_rows, payloads, keys=sorted(keys), writes=writes, figures=known.figures)
+        writes.add(_INGESTED, dict(at=now, station=sender, ppe=ppe, received=received, inserted=len(new_rows),
+                                   outcome="accepted", reason=""))
+        writes.run(commit=True)  # nothing below writes
     result = IngestResult(received, len(new_rows), duplicates)
     for st in stations:
         moved = next((m for m in chain_moves if m[0] == st), None)
