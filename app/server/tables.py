@@ -49,22 +49,18 @@ def csv_chunks(table: Table, rows_per_chunk: int = 2000) -> Iterator[bytes]:
 
 
 def _chunks(table: Table, rows_per_chunk: int, comma: bool) -> Iterator[bytes]:
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    buf.write("\ufeff")
-    w.writerow(table.head)
-    plain = (str, int)
-    for i, r in enumerate(table.rows, start=1):
-        w.writerow([v if type(v) in plain else _cell(v, comma) for v in r])
-        if i % rows_per_chunk == 0:
-            yield buf.getvalue().encode("utf-8")
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue().encode("utf-8")
+    first = "\ufeff" + csv_lines([table.head], comma)
+    rows = table.rows
+    for i in range(0, len(rows), rows_per_chunk):
+        yield (first + csv_lines(rows[i:i + rows_per_chunk], comma)).encode("utf-8")
+        first = ""
+    if first:  # no rows: the BOM and the header alone
+        yield first.encode("utf-8")
 
 
 def csv_lines(rows: list[list], comma: bool) -> str:
-    """Rows as ``_chunks`` writes them (no BOM, no header): for a part of a table encoded once and kept."""
+    """Rows as the CSV export writes them (no BOM): strings and ints go to the writer as they are (it writes
+    them as ``_cell`` would); only other values are converted. Also for a table's part encoded once and kept."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     plain = (str, int)

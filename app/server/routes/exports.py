@@ -30,6 +30,11 @@ async def logged(request: Request, v: Viewer, what: str, detail: str) -> None:
     await run_in_threadpool(audit, engine(request), v.username, what, detail, client_ip(request))
 
 
+def _detail(filters: dict) -> str:
+    """The filters of an export as its audit line gives them."""
+    return " ".join(f"{k}={val}" for k, val in filters.items() if val) or "all"
+
+
 def download(data: bytes, media: str, filename: str) -> Response:
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -51,7 +56,7 @@ async def _tables(request: Request, v: Viewer, what: str, table: str | None, day
 
     flat, tables = await run_in_threadpool(build)
     tables = pick(tables, table)
-    detail = " ".join(f"{k}={val}" for k, val in filters.items() if val) or "all"
+    detail = _detail(filters)
     await logged(request, v, f"export-{what}", detail + (f" table={table}" if table else ""))
     return flat, tables
 
@@ -90,7 +95,7 @@ async def _whole_csv(request: Request, v: Viewer, day: str | None, ppe: str | No
         return whole_chunks(whole, load_names(eng), comma)
 
     chunks = await run_in_threadpool(make)
-    detail = " ".join(f"{k}={val}" for k, val in filters.items() if val) or "all"
+    detail = _detail(filters)
     await logged(request, v, "export-csv", detail)
     return chunks
 
@@ -111,6 +116,6 @@ async def monitoring_xlsx(request: Request, v: PageViewer, day: str | None = Non
     eng = engine(request)
     # the sheets' rooms and schools spliced from XML kept per exam-point day and date (app.server.xlsx_parts)
     data = await run_in_threadpool(lambda: whole_xlsx(build(eng, **filters, allowed=allowed), load_names(eng), table))
-    detail = " ".join(f"{k}={val}" for k, val in filters.items() if val) or "all"
+    detail = _detail(filters)
     await logged(request, v, "export-xlsx", detail + (f" table={table}" if table else ""))
     return download(data, XLSX_TYPE, "monitoring.xlsx")
