@@ -237,55 +237,71 @@ class RoomState:
     def exit_minutes(self, until: datetime | None = None) -> float:
         return sum(x.minutes(until) for _, x in self.exit_log())
 
-    def checks(self) -> list[Check]:
-        """Consistency checks of the ППЭ-05-02 figures against the log."""
+    def _checks(self) -> list[tuple[str, bool, Callable[[], str]]]:
+        """Consistency checks of the ППЭ-05-02 figures against the log: (code, ok, message maker). The one
+        definition of the checks; the message is made only when asked for (``checks``), because the
+        server's ingest stores the codes of the failed ones for every room of every batch and formatting
+        the messages cost more than the checks themselves (issue 13)."""
         c = self.counts()
-        out: list[Check] = []
+        out: list[tuple[str, bool, Callable[[], str]]] = []
         roll = c["assigned"] - c["transferred_out"] + c["transferred_in"]
-        balance = _("admitted {present} + absent {absent} + unmarked {unmarked} = assigned {assigned}") \
-            if not (c["transferred_in"] or c["transferred_out"]) else \
-            _("admitted {present} + absent {absent} + unmarked {unmarked} = assigned {assigned} − transferred out "
-              "{transferred_out} + transferred in {transferred_in}")
-        out.append(Check("assigned-balance", c["present"] + c["absent"] + c["unmarked"] == roll,
-                         balance.format(**c)))
+
+        def balance() -> str:
+            text = _("admitted {present} + absent {absent} + unmarked {unmarked} = assigned {assigned}") \
+                if not (c["transferred_in"] or c["transferred_out"]) else \
+                _("admitted {present} + absent {absent} + unmarked {unmarked} = assigned {assigned} − transferred out "
+                  "{transferred_out} + transferred in {transferred_in}")
+            return text.format(**c)
+
+        out.append(("assigned-balance", c["present"] + c["absent"] + c["unmarked"] == roll, balance))
         closing = self.closed_at is not None or self.materials != {}
-        out.append(Check("all-marked", not closing or c["unmarked"] == 0,
-                         ngettext("{n} participant neither admitted nor marked absent",
-                                  "{n} participants neither admitted nor marked absent", c["unmarked"])
-                         .format(n=c["unmarked"])))
-        out.append(Check("present-balance",
-                         c["finished"] + c["removed"] + c["finished_early"] + c["in_room"] + c["out_of_room"]
-                         == c["present"],
-                         _("finished + removed + early completion + in room + out of room = present")))
+        out.append(("all-marked", not closing or c["unmarked"] == 0,
+                    lambda: ngettext("{n} participant neither admitted nor marked absent",
+                                     "{n} participants neither admitted nor marked absent", c["unmarked"])
+                    .format(n=c["unmarked"])))
+        out.append(("present-balance",
+                    c["finished"] + c["removed"] + c["finished_early"] + c["in_room"] + c["out_of_room"]
+                    == c["present"],
+                    lambda: _("finished + removed + early completion + in room + out of room = present")))
         writing = c["in_room"] + c["out_of_room"]
-        out.append(Check("all-handed-in", not closing or writing == 0,
-                         ngettext("{n} participant has not handed in", "{n} participants have not handed in",
-                                  writing).format(n=writing)))
+        out.append(("all-handed-in", not closing or writing == 0,
+                    lambda: ngettext("{n} participant has not handed in", "{n} participants have not handed in",
+                                     writing).format(n=writing)))
         open_exits = [code for code, x in self.exit_log() if x.back_at is None and not x.closed_by]
-        out.append(Check("exits-closed", not closing or not open_exits,
-                         _("exits without a return or explanation: {codes}").format(
-                             codes=", ".join(open_exits) or _("none"))))
+        out.append(("exits-closed", not closing or not open_exits,
+                    lambda: _("exits without a return or explanation: {codes}").format(
+                        codes=", ".join(open_exits) or _("none"))))
         sheets = [s for _c, s, _t, _e in self.extra_sheet_log()]
-        dup = sorted({s for s in sheets if sheets.count(s) > 1})
-        out.append(Check("sheets-unique", not dup, _("extra sheet numbers used twice: {numbers}").format(
+        seen: set[str] = set()
+        dup = sorted({s for s in sheets if s in seen or seen.add(s)})  # type: ignore[func-returns-value]
+        out.append(("sheets-unique", not dup, lambda: _("extra sheet numbers used twice: {numbers}").format(
             numbers=", ".join(dup) or _("none"))))
         strangers = [p.code for p in self.participants.values() if not p.on_list and not p.transferred_from]
-        out.append(Check("on-list", not strangers, _("marks for codes not on the list: {codes}").format(
+        out.append(("on-list", not strangers, lambda: _("marks for codes not on the list: {codes}").format(
             codes=", ".join(strangers) or _("none"))))
         if "extra_sheets" in self.materials:
-            n = self.materials["extra_sheets"]
-            out.append(Check("materials-extra-sheets", n == c["extra_sheets"],
-                             _("extra sheets collected {n}, issued {issued}").format(n=n, issued=c["extra_sheets"])))
+            n_sheets = self.materials["extra_sheets"]
+            out.append(("materials-extra-sheets", n_sheets == c["extra_sheets"],
+                        lambda: _("extra sheets collected {n}, issued {issued}").format(
+                            n=n_sheets, issued=c["extra_sheets"])))
         if "blanks" in self.materials:
-            n = self.materials["blanks"]
+            n_blanks = self.materials["blanks"]
             handed = c["finished"] + c["removed"] + c["finished_early"]
-            out.append(Check("materials-blanks", n == handed,
-                             _("registration blanks collected {n}, participants who handed in {handed}").format(
-                                 n=n, handed=handed)))
+            out.append(("materials-blanks", n_blanks == handed,
+                        lambda: _("registration blanks collected {n}, participants who handed in {handed}").format(
+                            n=n_blanks, handed=handed)))
         return out
+
+    def checks(self) -> list[Check]:
+        """Consistency checks of the ППЭ-05-02 figures against the log, with their messages."""
+        return [Check(code, ok, message()) for code, ok, message in self._checks()]
 
     def problems(self) -> list[Check]:
         return [c for c in self.checks() if not c.ok]
+
+    def problem_codes(self) -> list[str]:
+        """The codes of ``problems()`` without making their messages (the stored figures keep only codes)."""
+        return [code for code, ok, _m in self._checks() if not ok]
 
 
 def _close_exit(p: ParticipantState, at: datetime, by: str, eid: str | None = None) -> None:

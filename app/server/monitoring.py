@@ -221,7 +221,7 @@ def room_figures(state: RoomState, school_of: dict[str, str]
         if school:
             schools.setdefault(school, zero())["incidents"] += 1
             school_inc.setdefault(school, Counter())[e.kind] += 1
-    return (RoomFigures(state.room, {**zero(), **m}, inc, [ch.code for ch in state.problems()], state),
+    return (RoomFigures(state.room, {**zero(), **m}, inc, state.problem_codes(), state),
             schools, school_inc)
 
 

@@ -108,3 +108,18 @@ def test_balances_always_hold(ops):
     assert c["present"] + c["absent"] + c["unmarked"] == c["assigned"]
     assert c["finished"] + c["removed"] + c["finished_early"] + c["in_room"] + c["out_of_room"] == c["present"]
     assert c["out_of_room"] == sum(1 for _, x in state.exit_log() if x.back_at is None and not x.closed_by)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(op, max_size=40), st.lists(st.integers(0, 1000), max_size=3))
+def test_problem_codes_are_the_failed_checks(ops, voids):
+    """The stored figures keep ``problem_codes()`` (no messages made); it must name exactly the checks that
+    ``checks()`` reports failed, in the same order, and every check keeps a message."""
+    state = project_room(PLAN, REF, ROOM, build(ops, voids))
+    if len(ops) % 2:  # closing with materials that rarely agree: the closing checks fail as well
+        state.materials = {"blanks": len(ops), "extra_sheets": len(voids)}
+    checks = state.checks()
+    assert len(ops) % 2 == 0 or len(checks) == 9
+    assert state.problem_codes() == [c.code for c in checks if not c.ok]
+    assert [c.code for c in state.problems()] == state.problem_codes()
+    assert all(c.message for c in checks)
