@@ -7,6 +7,7 @@ folded in their domain order (stated time, station, sequence).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -272,8 +273,7 @@ class RoomState:
                     lambda: _("exits without a return or explanation: {codes}").format(
                         codes=", ".join(open_exits) or _("none"))))
         sheets = [s for _c, s, _t, _e in self.extra_sheet_log()]
-        seen: set[str] = set()
-        dup = sorted({s for s in sheets if s in seen or seen.add(s)})  # type: ignore[func-returns-value]
+        dup = sorted(s for s, n in Counter(sheets).items() if n > 1)
         out.append(("sheets-unique", not dup, lambda: _("extra sheet numbers used twice: {numbers}").format(
             numbers=", ".join(dup) or _("none"))))
         strangers = [p.code for p in self.participants.values() if not p.on_list and not p.transferred_from]
