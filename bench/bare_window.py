@@ -11,10 +11,10 @@ import importlib  # noqa: E402
 import sys  # noqa: E402
 
 
-def rss_mb() -> float:
+def rss_mb(field: str = "VmRSS") -> float:
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -42,6 +42,7 @@ def main() -> None:
 
     def report() -> None:
         print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f} {time.process_time():.4f}", flush=True)
+        print(f"MEMORY {rss_mb('RssAnon'):.1f} {rss_mb('RssFile'):.1f}", flush=True)
         app.quit()
 
     QtCore.QTimer.singleShot(0, report)

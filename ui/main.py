@@ -127,12 +127,14 @@ def self_test(args: argparse.Namespace) -> int:
             win.close()
 
 
-def rss_mb() -> float:
-    """Resident memory of this process in MB (Linux), for the benchmark's report line."""
+def rss_mb(field: str = "VmRSS") -> float:
+    """Resident memory of this process in MB (Linux), for the benchmark's report line: all of it
+    (``VmRSS``), or its anonymous part (``RssAnon``: what the process allocated) or file part
+    (``RssFile``: pages of the libraries and fonts it mapped, shared with other processes)."""
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -285,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
 
             # wall seconds, RSS in MB, and the process's CPU seconds (all threads) since it started
             print(f"READY {time.perf_counter() - _T0:.4f} {rss_mb():.1f} {time.process_time():.4f}", flush=True)
+            print(f"MEMORY {rss_mb('RssAnon'):.1f} {rss_mb('RssFile'):.1f}", flush=True)
             print(f"HEAP frozen={gc.get_freeze_count()}", flush=True)
             print("SHOWN " + ("window" if session.window is not None else "start"), flush=True)
             app.quit()
