@@ -24,7 +24,8 @@ class SystemClock:
     offset: timedelta = field(default_factory=timedelta)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        offset = self.offset
+        return datetime.now(UTC) + offset if offset else datetime.now(UTC)  # no new datetime for a zero offset
 
 
 @dataclass

@@ -49,7 +49,7 @@ def _floor_row(seq: int, h: str = "") -> tuple:
     h = h or os.urandom(32).hex()
     return (str(uuid.uuid4()), "room-0123456789", seq, "2026-06-04T05:30:00.000000Z",
             "2026-06-04T05:30:00.000000Z", "Asia/Yekaterinburg", "", "extra-sheet", "2026-06-04", "0101",
-            "660000108", f'{{"sheet": "{seq:07d}"}}', h, h)
+            "660000108", f'{{"sheet":"{seq:07d}"}}', h, h)
 
 
 def raw_floor_setup(tmp: Path):

@@ -278,10 +278,14 @@ def _advise_extra_sheet(out: list[Advice], state: RoomState, plan: DayPlan, ref:
         out.append(_a("sheet-duplicate", "warning",
                       N_("Extra sheet {sheet} was already issued to {other}."), sheet=sheet,
                       other=", ".join(used)))
-    out.append(_a("sheet-chain", "info",
+    out.append(_SHEET_CHAIN)
+
+
+_SHEET_CHAIN = _a("sheet-chain", "info",
                   N_("Write the new sheet's code in the field «Следующий дополнительный бланк ответов № 2» "
                      "of the previous sheet and fill in «Лист №» on the new one; recorded in {form}."),
-                  act="ППЭ-12-03"))
+                  act="ППЭ-12-03")
+"""Every extra sheet's own advice: the same frozen object each time, made once (not looked up per mark)."""
 
 
 def _advise_desk_check(out: list[Advice], state: RoomState, plan: DayPlan, ref: Reference, kind: str,

@@ -25,7 +25,6 @@ from app.domain.event import (
     Event,
     canonical_text,
     chain_problems,
-    json_encoder,
     trusted_event,
     utc_iso,
 )
@@ -49,8 +48,11 @@ _COLUMNS = ("id", "station", "seq", "at", "recorded_at", "tz", "author", "kind",
 _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
-# the stored payload text, as json.dumps(payload, ensure_ascii=False, sort_keys=True) wrote it (encoder made once)
-_PAYLOAD_TEXT = json_encoder(sort_keys=True, separators=(", ", ": "))
+# The stored payload text is the payload's canonical JSON, the very text the hash input holds, so the record
+# path encodes a payload once. Rows written before this kept json.dumps(payload, ensure_ascii=False,
+# sort_keys=True)'s text (", " and ": " separators): reads parse either (json.loads), and no hash covers the
+# stored text (the hash is of the parsed payload's canonical form), so old and new rows verify alike.
+_PAYLOAD_TEXT = canonical_text
 _loads = json.loads
 _new_event = object.__new__
 
@@ -229,11 +231,12 @@ class EventLog:
             # the canonical hash input (Event.hash_input) written here: the id and times are made above in
             # their fixed form, the station's own text is escaped once; every other field goes through json's
             # own escaper (tests/store/test_record_path.py compares with the general form)
+            ptext = canonical_text(payload) if payload else "{}"  # hashed and stored: one encoding
             digest = sha256((
                 f'{{"at":"{at_text}","author":{_esc(author)},"day":{"null" if day is None else _esc(day)},'
                 f'"id":"{eid}","kind":{_esc(kind)},'
                 f'"participant":{"null" if participant is None else _esc(participant)},'
-                f'"payload":{canonical_text(payload) if payload else "{}"},"prev_hash":{_esc(prev)},'
+                f'"payload":{ptext},"prev_hash":{_esc(prev)},'
                 f'"recorded_at":"{rec_text}","room":{"null" if room is None else _esc(room)},"seq":{seq:d},'
                 f'{self._tails.get(tz) or self._tail(tz)}').encode()).hexdigest()
             e = _new_event(Event)  # trusted_event written out: no call and no keyword dict per mark
@@ -241,7 +244,7 @@ class EventLog:
                               author=author, kind=kind, day=day, room=room, participant=participant,
                               payload=payload, prev_hash=prev, hash=digest)
             cur.execute(_INSERT, (eid, self.station, seq, at_text, rec_text, tz, author, kind, day, room,
-                                  participant, _PAYLOAD_TEXT(payload), prev, digest))
+                                  participant, ptext, prev, digest))
             if fold is not None:
                 fold(e, (loc.serial, version, loc.appends + 1))
             cur.execute("COMMIT")

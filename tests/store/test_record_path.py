@@ -233,3 +233,38 @@ def test_a_mark_in_a_held_room_runs_four_statements_and_reads_nothing_else(stati
     ran = [s for k, s in enumerate(seen) if k == 0 or s != seen[k - 1]]
     assert [" ".join(s.split(" ")[:2]) if s.startswith("PRAGMA") else s.split(" ")[0] for s in ran] == \
         ["BEGIN", "PRAGMA data_version", "INSERT", "COMMIT"] * 3
+
+
+def test_the_stored_payload_is_the_hashed_text_and_rows_of_the_older_form_still_read_and_verify(station):
+    """A mark's payload is encoded once: the row holds the canonical text its hash input holds. Rows written
+    before that hold json.dumps's text (", " separators); no hash covers the stored text, so both read back
+    as the same payload and the chain verifies across them."""
+    import sqlite3
+
+    from app.domain.event import canonical_text
+    from app.store.eventlog import _INSERT
+
+    payload = {"text": "кавычка \" и пробел", "n": [1, 2.5, None, True], "a": {"z": 1, "b": "x"}}
+    e = station.log.append(kind="note", at=datetime(2026, 6, 4, 5, 30, tzinfo=UTC),
+                           recorded_at=datetime(2026, 6, 4, 5, 30, tzinfo=UTC), tz="Asia/Yekaterinburg", author="",
+                           day="2026-06-04", room="0101", participant=None, payload=payload)
+    db = station.log.engine.url.database
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        stored = con.execute("SELECT payload FROM events WHERE id=?", (e.id,)).fetchone()[0]
+        assert stored == canonical_text(payload) == _REF_CANON(payload)
+        assert f'"payload":{stored},'.encode() in e.hash_input()
+        # the next event of the chain as an older version stored it: payload text with spaces
+        old = Event(id=str(uuid.uuid4()), station=station.station_id, seq=e.seq + 1, at=e.at, recorded_at=e.at,
+                    tz=e.tz, author="", kind="note", day=e.day, room="0101", participant=None,
+                    payload={"text": "older row", "k": [1, "два"]}, prev_hash=e.hash).sealed()
+        row = (old.id, old.station, old.seq, old.at, old.recorded_at, old.tz, old.author, old.kind, old.day,
+               old.room, old.participant, _REF_STORED(old.payload), old.prev_hash, old.hash)
+        assert ", " in row[11]
+        con.execute(_INSERT, row)
+    finally:
+        con.close()
+    assert station.log.get(old.id) == old and station.log.get(e.id) == e
+    assert station.log.verify() == []
+    after = station.record("note", "0101", payload={"text": "after the older row"}).event
+    assert after.prev_hash == old.hash and station.verify() == []
