@@ -86,3 +86,90 @@ def test_a_batch_that_fails_in_the_fold_stores_nothing_and_the_next_goes_in(serv
     ingest(engine, PPE, first[2:])  # the same batch again: the pool's connection is clean, nothing half-stored
     assert _stored(engine) == len(first)
     _same(engine)
+
+
+def _rows_sent(monkeypatch) -> list[tuple]:
+    """Every row the events' COPY is handed (streamed during the checks, or all at once after them)."""
+    sent: list[tuple] = []
+    write = ingest_mod._Copy.write
+
+    def logged(self, row):
+        sent.append(row)
+        write(self, row)
+
+    monkeypatch.setattr(ingest_mod._Copy, "write", logged)
+    return sent
+
+
+@pytest.mark.parametrize("where", ["last", "first"])
+def test_an_invalid_event_after_rows_were_streamed_refuses_the_batch_whole(server_db, monkeypatch, where):
+    """On PostgreSQL the rows go out while the batch is checked: an event refused after some were sent (or
+    before any) still leaves nothing stored, with the same refusal as before, and the batch without it goes in."""
+    engine = _setup(server_db)
+    room = Chain("R0001", "0001")
+    evs = _morning(room)
+    bad = Chain("R0001", "0001")  # the same chain with its first (or last) event of an unknown kind
+    bad_evs = [bad.ev(8 * 60 + 45, "no-such-kind" if where == "first" else "room-opened")]
+    bad_evs += [bad.ev(9 * 60 + 10 + i, "no-such-kind" if where == "last" and i == 4 else "admitted", p)
+                for i, p in enumerate(P[:5])]
+    sent = _rows_sent(monkeypatch)
+    with pytest.raises(ingest_mod.Rejected) as info:
+        ingest(engine, PPE, bad_evs)
+    assert info.value.code == "invalid-event" and "unknown kind" in info.value.reason
+    if engine.dialect.name == "postgresql" and where == "last":
+        assert len(sent) == 5  # the five before it were on their way already
+    assert _stored(engine) == 0
+    assert ingest_mod.heads(engine, PPE) == {}
+    assert ingest(engine, PPE, evs).inserted == len(evs)
+    _same(engine)
+
+
+def test_a_gap_found_after_the_rows_were_streamed_stores_nothing(server_db, monkeypatch):
+    engine = _setup(server_db)
+    room = Chain("R0001", "0001")
+    evs = _morning(room)
+    sent = _rows_sent(monkeypatch)
+    with pytest.raises(ingest_mod.Rejected) as info:
+        ingest(engine, PPE, evs[:2] + evs[3:])
+    assert info.value.code == "gap"
+    if engine.dialect.name == "postgresql":
+        assert len(sent) == len(evs) - 1
+    assert _stored(engine) == 0
+    assert ingest(engine, PPE, evs).inserted == len(evs)
+
+
+def test_events_already_stored_are_not_streamed_again(server_db, monkeypatch):
+    """A resent batch's old part (and a repeat inside one batch) is checked against the log, never COPYed:
+    a row sent twice would break the COPY on the table's unique keys."""
+    engine = _setup(server_db)
+    room = Chain("R0001", "0001")
+    evs = _morning(room) + [room.ev(9 * 60 + 30, "admitted", P[6]), room.ev(10 * 60, "exam-start")]
+    ingest(engine, PPE, evs[:4])
+    sent = _rows_sent(monkeypatch)
+    res = ingest(engine, PPE, evs + evs[5:6])
+    assert (res.inserted, res.duplicates) == (len(evs) - 4, 4)
+    if engine.dialect.name == "postgresql":
+        assert sorted(r[3] for r in sent) == list(range(5, len(evs) + 1))
+    assert _stored(engine) == len(evs)
+    _same(engine)
+
+
+def test_a_retry_after_a_race_sends_the_rows_after_the_checks(server_db, monkeypatch):
+    """The first attempt streams the rows while it checks; if a concurrent writer wins (``_Raced``), the next
+    attempt has the checked batch already and sends the rows at once: every event is stored once."""
+    engine = _setup(server_db)
+    room = Chain("R0001", "0001")
+    evs = _morning(room)
+    run, calls = ingest_mod._Writes.run, []
+
+    def lose_once(self, commit=False):
+        calls.append(commit)
+        if commit and calls.count(True) == 1:
+            raise ingest_mod._Raced("a chain head moved meanwhile")
+        return run(self, commit)
+
+    monkeypatch.setattr(ingest_mod._Writes, "run", lose_once)
+    assert ingest(engine, PPE, evs).inserted == len(evs)
+    assert calls.count(True) == 2
+    assert _stored(engine) == len(evs)
+    _same(engine)
