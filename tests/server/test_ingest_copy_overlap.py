@@ -173,3 +173,34 @@ def test_a_retry_after_a_race_sends_the_rows_after_the_checks(server_db, monkeyp
     assert calls.count(True) == 2
     assert _stored(engine) == len(evs)
     _same(engine)
+
+
+def test_room_states_are_written_as_json_wrote_them(server_db):
+    """``dump_state`` (orjson, times as datetimes) gives the text ``dump_state_reference`` (json, isoformat)
+    gives: for the states a day's fold stores, and for one holding awkward text, a float and a huge int."""
+    from datetime import UTC, datetime
+
+    from tests.server.test_figures_undo import _day
+
+    engine = _setup(server_db)
+    room = Chain("R0001", "0001")
+    evs, _named = _day(room)
+    ingest(engine, PPE, evs)
+    ingest(engine, PPE, [room.ev(12 * 60, "materials-collected", blanks=5, extra_sheets=2),
+                         room.ev(12 * 60 + 5, "room-closed")])
+    with engine.connect() as c:
+        texts = [r[0] for r in c.execute(select(t.fig_rooms.c.state)) if r[0]]
+    assert texts
+    for text in texts:
+        st, school_of, last, voids = figures.load_state(text)
+        assert figures.dump_state(st, school_of, last, voids) == figures.dump_state_reference(st, school_of, last,
+                                                                                               voids) == text
+        code = next(iter(st.participants))
+        st.participants[code].seat = 'a"\\\n\t\x01\x1f\x7f é Ж 😀 \u2028'
+        st.participants[code].admitted_at = datetime(2026, 6, 4, 5, 0, 0, 7, tzinfo=UTC)
+        st.incidents.append(figures._Inc("removal", "\x00"))
+        assert figures.dump_state(st, school_of, last, voids) == figures.dump_state_reference(st, school_of, last, voids)
+        for odd in (1.0, 1e16, 0.1, 2 ** 70, -(2 ** 63) - 1):
+            st.materials["blanks"] = odd
+            assert figures.dump_state(st, school_of, last, voids) == figures.dump_state_reference(st, school_of, last,
+                                                                                                   voids)
