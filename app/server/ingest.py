@@ -17,7 +17,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -141,11 +140,9 @@ class _Copy:
     the server stores them while this process folds them (its fast path needs no database: see ``_AfterCopy``),
     so the server's work on the rows overlaps the fold's instead of following it (issue 13, ingest speed)."""
 
-    def __init__(self, conn, rows: list[tuple] | None) -> None:
-        """``rows``: the rows, all sent here; None (PostgreSQL only): the COPY is opened and the rows follow
-        (``write``, then ``sent``)."""
-        self._conn, self._ctx, self._cur, self._cp = conn, None, None, None
-        if rows is not None and not rows:
+    def __init__(self, conn, rows: list[tuple]) -> None:
+        self._conn, self._ctx, self._cur = conn, None, None
+        if not rows:
             return
         if conn.dialect.name != "postgresql":
             # one executemany of plain tuples: no per-row objects, no per-row parameter compilation (pitfalls §8)
@@ -157,29 +154,20 @@ class _Copy:
         self._cur = raw.cursor()
         # the cursor's copy() context (a generator: it must be exited, not dropped, or it ends the COPY)
         self._ctx = self._cur.copy(f"COPY events ({', '.join(_COLS)}) FROM STDIN")
-        self._cp = self._ctx.__enter__()
-        if rows is None:
-            return
+        cp = self._ctx.__enter__()
         try:
             for r in rows:
-                self._cp.write_row(r)
-            self.sent()
+                cp.write_row(r)
+            # the last rows, which psycopg keeps (up to 32 KB) until the COPY ends, sent now: the server stores
+            # every row while the fold runs, instead of the last ones after it. (The formatter's end() hands
+            # over what it holds; at the COPY's end it then has nothing left to send.)
+            tail = cp.formatter.end()
+            if tail:
+                cp.writer.write(tail)
+            raw.pgconn.flush()  # and what libpq still buffers (non-blocking)
         except BaseException as e:
             self.abort(e)
             raise
-
-    def write(self, row: tuple) -> None:
-        """One more row (a COPY opened without rows). psycopg hands the socket a block every 32 KB."""
-        self._cp.write_row(row)
-
-    def sent(self) -> None:
-        """The last rows, which psycopg keeps (up to 32 KB) until the COPY ends, sent now: the server stores
-        every row while this process goes on, instead of the last ones after it. (The formatter's end()
-        hands over what it holds; at the COPY's end it then has nothing left to send.)"""
-        tail = self._cp.formatter.end()
-        if tail:
-            self._cp.writer.write(tail)
-        self._conn.connection.driver_connection.pgconn.flush()  # what libpq still buffers (non-blocking)
 
     def __enter__(self):
         """The connection to go on with: one that waits for the COPY at its first use while it is open."""
@@ -324,11 +312,8 @@ def _owner_checks(known: _Known, ppe: str, stations: list[str]) -> None:
             raise Rejected(403, "revoked", f"station {st}'s key was revoked by the authority")
 
 
-def prepare(batch: Any, each: Any = None) -> dict[str, list[dict]]:
-    """Check shape and each event's own hash; group by station, sorted by seq. Pure (no DB).
-
-    ``each``: called with every event that passed its own checks, in batch order (``_ingest`` streams the
-    new ones to the database meanwhile; a refusal after it ends the transaction)."""
+def prepare(batch: Any) -> dict[str, list[dict]]:
+    """Check shape and each event's own hash; group by station, sorted by seq. Pure (no DB)."""
     if not isinstance(batch, list):
         raise Rejected(422, "malformed", "events must be a list")
     if len(batch) > MAX_BATCH:
@@ -344,8 +329,6 @@ def prepare(batch: Any, each: Any = None) -> dict[str, list[dict]]:
         problem = event_problem(d, payload_text=text)
         if problem:
             raise invalid(d, problem)
-        if each is not None:
-            each(d)
         by_station.setdefault(d["station"], []).append(d)
     for st, evs in by_station.items():
         evs.sort(key=lambda d: d["seq"])
@@ -369,15 +352,13 @@ def ingest(engine: Engine, ppe: str, batch: Any, station: str = "", attempts: in
     (benchmarks, tests of other rules, the seasons' generators) leave it off."""
     from app.server.roomtrust import parse_heads
 
+    by_station = prepare(batch)
     signed = parse_heads(room_heads)
-    prep = _Prepared(batch)
-    if prep.keys is None or engine.dialect.name != "postgresql":
-        prep.by_station()  # checked before a transaction opens (SQLite: before the write lock is taken)
     received = len(batch)
     for _ in range(attempts):
         try:
             with engine.begin() as conn:
-                return _ingest(conn, ppe, prep, received, station, signed if check_rooms else None)
+                return _ingest(conn, ppe, by_station, received, station, signed if check_rooms else None)
         except (_Raced, DBIntegrityError) as e:
             last = e
             continue
@@ -385,101 +366,19 @@ def ingest(engine: Engine, ppe: str, batch: Any, station: str = "", attempts: in
                                     f"({last.__class__.__name__}); an event id may already hold other content")
 
 
-class _Keys(NamedTuple):
-    """What ``_known`` reads by: the batch's stations, dates and rooms (None: an event has no day)."""
-
-    stations: list[str]
-    dates: list[str]
-    rooms: list[str] | None
-
-
-def _batch_keys(events: Iterable[Any]) -> _Keys | None:
-    """The keys of these events (dicts as sent), or None when their shape does not allow taking them (then
-    ``prepare`` says what is wrong). ``prepare`` drops only exact repeats, so the events it keeps give the
-    same keys when it accepts them."""
-    try:
-        stations = {d["station"] for d in events}
-        dates = {d["day"][:10] for d in events if d["day"]}
-        dayless = any(d["day"] is None for d in events)
-        rooms = None if dayless else {d["room"] for d in events if d["room"]}
-    except (TypeError, KeyError, AttributeError):
-        return None
-    if not all(type(x) is str for x in (*stations, *dates, *(rooms or ()))):
-        return None
-    return _Keys(sorted(stations), sorted(dates), None if rooms is None else sorted(rooms))
-
-
-class _Prepared:
-    """A batch as sent and its checked form (``prepare``), made once however many attempts storing it takes
-    (on PostgreSQL inside the first one: see ``_ingest``)."""
-
-    def __init__(self, batch: Any) -> None:
-        self.batch = batch
-        self.keys = _batch_keys(batch) if isinstance(batch, list) and len(batch) <= MAX_BATCH else None
-        self._by_station: dict[str, list[dict]] | None = None
-
-    @property
-    def done(self) -> bool:
-        return self._by_station is not None
-
-    def by_station(self, each: Any = None) -> dict[str, list[dict]]:
-        """``prepare``'s answer (``each``: see there; only when it runs now)."""
-        if self._by_station is None:
-            self._by_station = prepare(self.batch, each)
-        return self._by_station
-
-
-def _ingest(conn, ppe: str, prep: _Prepared, received: int, sender: str,
+def _ingest(conn, ppe: str, by_station: dict[str, list[dict]], received: int, sender: str,
             signed: list[dict] | None = None) -> IngestResult:
-    """One batch in one transaction. On PostgreSQL it takes about three round trips whatever its size: BEGIN
-    with one read of everything the checks and the fold need (``_known``), the events' COPY, and the writes
-    pipelined with the COMMIT (each statement once cost a round trip, and round trips were a third of
-    ingest time under load).
-
-    On PostgreSQL the batch's own checks (``prepare``) run once that read is answered, with the COPY already
-    open: each event that passed its checks and is new to its chain (its seq above the stored head) is sent
-    at once, so the server stores the rows while this process checks the rest and folds them; before, the
-    checks ran with the database idle. Every check is still made before the COMMIT, in the same order, and
-    any refusal ends the COPY and rolls the transaction back: nothing of a refused batch is stored. A second
-    attempt (after a race) has the checked batch already and sends its rows after the chain checks."""
-    keys = prep.keys or _batch_keys([e for evs in prep.by_station().values() for e in evs])
-    if keys is None:  # cannot be: prepare accepted every event's shape
-        raise Rejected(422, "malformed", "events of an unexpected shape")
-    stream = conn.dialect.name == "postgresql" and not prep.done
-    known = _known(conn, ppe, keys.stations, keys.dates, keys.rooms)
-    if not stream:
-        return _store(conn, ppe, prep.by_station(), keys, known, received, sender, signed, None)
-    copy = _Copy(conn, None)
-    sent: dict[tuple[str, int], tuple] = {}
-    heads = known.heads
-
-    def each(d: dict) -> None:
-        st, seq = d["station"], d["seq"]
-        head = heads.get(st)
-        if seq > (head.seq if head is not None else 0) and (st, seq) not in sent:
-            sent[(st, seq)] = row = _row(d, ppe)
-            copy.write(row)
-
-    with copy as db:
-        by_station = prep.by_station(each)
-        copy.sent()
-        return _store(db, ppe, by_station, keys, known, received, sender, signed, sent)
-
-
-def _row(d: dict, ppe: str) -> tuple:
-    """An event's row in ``_COLS`` order."""
-    return (d["id"], ppe, d["station"], d["seq"], d["at"], d["recorded_at"], d["tz"], d["author"], d["kind"],
-            d["day"], d["room"], d["participant"], _stored_payload(d["payload"]), d["prev_hash"], d["hash"])
-
-
-def _store(conn, ppe: str, by_station: dict[str, list[dict]], keys: _Keys, known: _Known, received: int,
-           sender: str, signed: list[dict] | None, sent: dict[tuple[str, int], tuple] | None) -> IngestResult:
-    """The checks against the stored chains, the events stored and folded, the COMMIT. ``sent``: the rows
-    already streamed into an open COPY by (station, seq) (``_ingest``; ``conn`` then waits for it at its
-    first use), else None and the rows are sent here."""
+    """One batch in one transaction. On PostgreSQL it takes about four round trips whatever its size: BEGIN
+    with one read of everything the checks and the fold need (``_known``), the events' COPY, the stored
+    figures' read, and the writes pipelined with the COMMIT (each statement once cost a round trip, and
+    round trips were a third of ingest time under load)."""
     from app.server.roomtrust import check_batch
 
-    stations = keys.stations
+    stations = sorted(by_station)
+    dates = sorted({d["day"][:10] for evs in by_station.values() for d in evs if d["day"]})
+    dayless = any(d["day"] is None for evs in by_station.values() for d in evs)
+    rooms = None if dayless else sorted({d["room"] for evs in by_station.values() for d in evs if d["room"]})
+    known = _known(conn, ppe, stations, dates, rooms)
     _owner_checks(known, ppe, stations)
     plan_rooms = known.plan_rooms
     heads = known.heads
@@ -527,14 +426,13 @@ def _store(conn, ppe: str, by_station: dict[str, list[dict]], keys: _Keys, known
             day = d["day"]
             if day:
                 days.add(day)
-            payloads.append(d["payload"])
-            new_rows.append(_row(d, ppe) if sent is None else sent[(st, d["seq"])])
+            p = d["payload"]
+            payloads.append(p)
+            new_rows.append((d["id"], ppe, st, d["seq"], d["at"], d["recorded_at"], d["tz"], d["author"], d["kind"],
+                             day, room, d["participant"], _stored_payload(p), d["prev_hash"], d["hash"]))
         chain_moves.append((st, head_seq if head else None, prev_seq, prev_hash))
-    if sent is not None and len(sent) != len(new_rows):  # cannot be: the same events, by the same rule
-        raise RuntimeError("ingest: the rows streamed differ from the batch's new events")
     now = now_iso()
-    with _Copy(conn, new_rows) if sent is None else nullcontext(conn) as conn:  # from here conn waits for the
-        # events' COPY at its first use
+    with _Copy(conn, new_rows) as conn:  # from here conn waits for the events' COPY at its first use
         keys = [(k, d) for k, d in known.days if d in {day[:10] for day in days}]  # the dates of new events
         if days:
             have = {k for k, _ in keys}

@@ -88,23 +88,24 @@ def test_a_batch_that_fails_in_the_fold_stores_nothing_and_the_next_goes_in(serv
     _same(engine)
 
 
+
 def _rows_sent(monkeypatch) -> list[tuple]:
-    """Every row the events' COPY is handed (streamed during the checks, or all at once after them)."""
+    """Every row handed to the events' COPY (or to SQLite's insert)."""
     sent: list[tuple] = []
-    write = ingest_mod._Copy.write
+    init = ingest_mod._Copy.__init__
 
-    def logged(self, row):
-        sent.append(row)
-        write(self, row)
+    def logged(self, conn, rows):
+        sent.extend(rows)
+        init(self, conn, rows)
 
-    monkeypatch.setattr(ingest_mod._Copy, "write", logged)
+    monkeypatch.setattr(ingest_mod._Copy, "__init__", logged)
     return sent
 
 
 @pytest.mark.parametrize("where", ["last", "first"])
-def test_an_invalid_event_after_rows_were_streamed_refuses_the_batch_whole(server_db, monkeypatch, where):
-    """On PostgreSQL the rows go out while the batch is checked: an event refused after some were sent (or
-    before any) still leaves nothing stored, with the same refusal as before, and the batch without it goes in."""
+def test_an_invalid_event_among_valid_ones_refuses_the_batch_whole(server_db, monkeypatch, where):
+    """An event refused among valid ones (last or first) leaves nothing stored and no row sent, and the batch
+    without it goes in."""
     engine = _setup(server_db)
     room = Chain("R0001", "0001")
     evs = _morning(room)
@@ -116,15 +117,13 @@ def test_an_invalid_event_after_rows_were_streamed_refuses_the_batch_whole(serve
     with pytest.raises(ingest_mod.Rejected) as info:
         ingest(engine, PPE, bad_evs)
     assert info.value.code == "invalid-event" and "unknown kind" in info.value.reason
-    if engine.dialect.name == "postgresql" and where == "last":
-        assert len(sent) == 5  # the five before it were on their way already
-    assert _stored(engine) == 0
+    assert sent == [] and _stored(engine) == 0
     assert ingest_mod.heads(engine, PPE) == {}
     assert ingest(engine, PPE, evs).inserted == len(evs)
     _same(engine)
 
 
-def test_a_gap_found_after_the_rows_were_streamed_stores_nothing(server_db, monkeypatch):
+def test_a_gap_stores_nothing_and_sends_no_row(server_db, monkeypatch):
     engine = _setup(server_db)
     room = Chain("R0001", "0001")
     evs = _morning(room)
@@ -132,13 +131,11 @@ def test_a_gap_found_after_the_rows_were_streamed_stores_nothing(server_db, monk
     with pytest.raises(ingest_mod.Rejected) as info:
         ingest(engine, PPE, evs[:2] + evs[3:])
     assert info.value.code == "gap"
-    if engine.dialect.name == "postgresql":
-        assert len(sent) == len(evs) - 1
-    assert _stored(engine) == 0
+    assert sent == [] and _stored(engine) == 0
     assert ingest(engine, PPE, evs).inserted == len(evs)
 
 
-def test_events_already_stored_are_not_streamed_again(server_db, monkeypatch):
+def test_events_already_stored_are_not_sent_again(server_db, monkeypatch):
     """A resent batch's old part (and a repeat inside one batch) is checked against the log, never COPYed:
     a row sent twice would break the COPY on the table's unique keys."""
     engine = _setup(server_db)
@@ -148,15 +145,14 @@ def test_events_already_stored_are_not_streamed_again(server_db, monkeypatch):
     sent = _rows_sent(monkeypatch)
     res = ingest(engine, PPE, evs + evs[5:6])
     assert (res.inserted, res.duplicates) == (len(evs) - 4, 4)
-    if engine.dialect.name == "postgresql":
-        assert sorted(r[3] for r in sent) == list(range(5, len(evs) + 1))
+    assert sorted(r[3] for r in sent) == list(range(5, len(evs) + 1))
     assert _stored(engine) == len(evs)
     _same(engine)
 
 
-def test_a_retry_after_a_race_sends_the_rows_after_the_checks(server_db, monkeypatch):
-    """The first attempt streams the rows while it checks; if a concurrent writer wins (``_Raced``), the next
-    attempt has the checked batch already and sends the rows at once: every event is stored once."""
+def test_a_batch_that_loses_a_race_at_its_commit_goes_in_once(server_db, monkeypatch):
+    """A concurrent writer won (``_Raced`` at the COMMIT's pipeline): the attempt is rolled back, the next
+    stores every event once."""
     engine = _setup(server_db)
     room = Chain("R0001", "0001")
     evs = _morning(room)
