@@ -158,6 +158,13 @@ class _Copy:
         try:
             for r in rows:
                 cp.write_row(r)
+            # the last rows, which psycopg keeps (up to 32 KB) until the COPY ends, sent now: the server stores
+            # every row while the fold runs, instead of the last ones after it. (The formatter's end() hands
+            # over what it holds; at the COPY's end it then has nothing left to send.)
+            tail = cp.formatter.end()
+            if tail:
+                cp.writer.write(tail)
+            raw.pgconn.flush()  # and what libpq still buffers (non-blocking)
         except BaseException as e:
             self.abort(e)
             raise

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from app.domain.kinds import KINDS, validate_payload
 from app.errors import UserError
 
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")  # the shape (``instant_ok`` checks it by _SHAPE)
 # A legacy day key (date/subject) or a date alone (the exam-date model the lead is bringing in).
 _DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:/(\d{2}))?")
 _ROOM = re.compile(r"[0-9A-Za-z]{1,4}")
@@ -37,13 +37,20 @@ def zone_ok(tz: str) -> bool:
     return True
 
 
+# An instant's shape with every digit written as 0: ``instant_ok`` compares a text's ASCII bytes, 1-9 mapped
+# to 0, with it (one C translate and compare, about half the cost of the regex ``_ISO`` the shape is).
+_SHAPE = b"0000-00-00T00:00:00.000000Z"
+_DIGITS_AS_0 = bytes.maketrans(b"123456789", b"000000000")
+
+
 def instant_ok(text: str) -> bool:
     """A UTC instant exactly as stations write it (``utc_iso``): 2026-06-04T10:00:00.000000Z.
 
     The same verdict as ``utc_iso(parse_utc(text)) == text`` (tests compare both), at a fraction of its cost
     (ingest checks two instants per event): ASCII digits in that shape, a year ``utc_iso`` writes with four
     digits (it does not pad years before 1000), and a date and time that exist."""
-    if not isinstance(text, str) or not text.isascii() or not _ISO.fullmatch(text) or text[0] == "0":
+    if (type(text) is not str or not text.isascii() or text.encode().translate(_DIGITS_AS_0) != _SHAPE
+            or text[0] == "0"):
         return False
     try:
         datetime.fromisoformat(text)
@@ -62,6 +69,12 @@ def day_ok(day: str) -> bool:
     except ValueError:
         return False
     return m.group(2) is None or m.group(2) != "00"
+
+
+@lru_cache(maxsize=1024)
+def room_ok(room: str) -> bool:
+    """A room number's shape. Cached: a batch names a few rooms thousands of times."""
+    return _ROOM.fullmatch(room) is not None
 
 
 def _scalar(x: Any) -> bool:
@@ -130,9 +143,11 @@ def event_problem(d: dict[str, Any], rooms: frozenset[str] | set[str] | None = N
     kind = d.get("kind")
     if kind not in KINDS:
         return f"unknown kind {str(kind)[:40]!r}"
-    for k in ("at", "recorded_at"):
-        if not instant_ok(d.get(k)):
-            return f"{k} is not a UTC instant (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
+    at, rec = d.get("at"), d.get("recorded_at")
+    if not instant_ok(at):
+        return "at is not a UTC instant (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
+    if rec != at and not instant_ok(rec):  # most marks are recorded when they happen: one text, one check
+        return "recorded_at is not a UTC instant (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
     if not zone_ok(d.get("tz") or ""):
         return f"unknown time zone {str(d.get('tz'))[:40]!r}"
     day = d.get("day")
@@ -140,7 +155,7 @@ def event_problem(d: dict[str, Any], rooms: frozenset[str] | set[str] | None = N
         return f"day {str(day)[:20]!r} is not an exam day key"
     room = d.get("room")
     if room is not None:
-        if not isinstance(room, str) or not _ROOM.fullmatch(room):
+        if not isinstance(room, str) or not room_ok(room):
             return f"room {str(room)[:10]!r} is not a room number"
         if rooms and room not in rooms:
             return f"room {room} is not in the exam point's plan"
