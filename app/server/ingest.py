@@ -129,7 +129,9 @@ def _shape_ok(d: Any) -> bool:
         return False
 
 
-_PAYLOAD = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # as the station stores it
+# the stored text on the server: sorted keys, ", " separators (what stations stored before they kept the compact
+# canonical text; either decodes to the same value, and the hash covers the value, not the stored text)
+_PAYLOAD = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 _COLS = ("id", "ppe", "station", "seq", "at", "recorded_at", "tz", "author", "kind", "day", "room", "participant",
          "payload", "prev_hash", "hash")
 
@@ -498,7 +500,7 @@ def _one_text(p: dict, seen: dict[tuple[str, str], str], encode) -> str:
 
 
 def _stored_payload(p: dict) -> str:
-    """The payload as the station stores it (``_PAYLOAD``)."""
+    """The payload as the server stores it (``_PAYLOAD``)."""
     return _one_text(p, _STORED_SEEN, _PAYLOAD)
 
 
