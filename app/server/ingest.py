@@ -162,11 +162,14 @@ class _Copy:
                 cp.write_row(r)
             # the last rows, which psycopg keeps (up to 32 KB) until the COPY ends, sent now: the server stores
             # every row while the fold runs, instead of the last ones after it. (The formatter's end() hands
-            # over what it holds; at the COPY's end it then has nothing left to send.)
-            tail = cp.formatter.end()
-            if tail:
-                cp.writer.write(tail)
-            raw.pgconn.flush()  # and what libpq still buffers (non-blocking)
+            # over what it holds; at the COPY's end it then has nothing left to send.) These are psycopg's
+            # Copy internals (3.1-3.3): a version without them sends the tail at the COPY's end, as before.
+            formatter, writer = getattr(cp, "formatter", None), getattr(cp, "writer", None)
+            if formatter is not None and writer is not None:
+                tail = formatter.end()
+                if tail:
+                    writer.write(tail)
+                raw.pgconn.flush()  # and what libpq still buffers (non-blocking)
         except BaseException as e:
             self.abort(e)
             raise
