@@ -434,7 +434,7 @@ def _season(args, engine, url, keys, rooms, tmp, port, env, first, copy_one, cop
     stop, out = tmp / "stop", tmp / "probe.json"
     urls = pages(keys, args.ppes)
     prober = None
-    ingest_s = 0.0
+    ingest_s = ingest_cpu = 0.0
     n = 0
     prof = None
     if args.profile:
@@ -456,13 +456,14 @@ def _season(args, engine, url, keys, rooms, tmp, port, env, first, copy_one, cop
                 for pi in range(args.ppes):
                     if k < len(data[pi]):
                         b = data[pi][k]
-                        t1 = time.perf_counter()
+                        t1, c1 = time.perf_counter(), time.thread_time()
                         if prof is not None:
                             prof.enable()
                         ingest(engine, ppe_key(pi), b, station="bench")
                         if prof is not None:
                             prof.disable()
                         ingest_s += time.perf_counter() - t1
+                        ingest_cpu += time.thread_time() - c1
                         n += len(b)
             print(f"  {key}: {n:,} events stored, ingest {n / ingest_s:,.0f} events/s so far "
                   f"(date took {time.perf_counter() - t_date:.1f} s)", flush=True)
@@ -487,6 +488,8 @@ def _season(args, engine, url, keys, rooms, tmp, port, env, first, copy_one, cop
     print(f"\ningest: {n:,} events in {ingest_s:.1f} s = {rate:,.0f} events/s = {rate / copy_one:.0%} of the "
           f"one-transaction COPY floor, {rate / copy_batches:.0%} of the per-batch COPY floor "
           f"({'ok' if rate >= 0.3 * copy_one else 'BELOW GOAL'}: goal ≥ 30% of the COPY floor)")
+    print(f"  of those {ingest_s:.1f} s, this process computed {ingest_cpu:.1f} s ({ingest_cpu / ingest_s:.0%}; the rest "
+          f"it waited for PostgreSQL)")
     print(f"  the floors measured again after ingest, with the page server and prober running as during ingest: "
           f"{loaded_one:,.0f} and {loaded_batches:,.0f} rows/s; ingest = {rate / loaded_one:.0%} and "
           f"{rate / loaded_batches:.0%} of them ({loaded_spread})")
